@@ -1,0 +1,131 @@
+// generated from rtl/regs.json by scripts/gen-regs.mjs — do not edit
+
+export type Access = 'ro' | 'rw' | 'wo';
+export interface RegisterDef { readonly offset: number; readonly access: Access; readonly width: 32 | 64; readonly desc: string; readonly array?: { readonly count: number; readonly stride: number } }
+export interface BlockDef { readonly name: string; readonly type: number; readonly version: number; readonly size: number; readonly desc: string; readonly registers: Readonly<Record<string, RegisterDef>> }
+
+export const BLOCKS = {
+  core: {
+    name: 'core', type: 0x53500001, version: 0x00010000, size: 0x0100,
+    desc: "Adapter identity, parameters, default action",
+    registers: {
+      TYPE: { offset: 0x000, access: 'ro', width: 32, desc: "block type" },
+      VERSION: { offset: 0x004, access: 'ro', width: 32, desc: "block version" },
+      NEXT: { offset: 0x008, access: 'ro', width: 32, desc: "byte address of the next block, 0 = last" },
+      DATA_WIDTH: { offset: 0x00C, access: 'ro', width: 32, desc: "ingress/queue stream width in bits" },
+      QUEUES: { offset: 0x010, access: 'ro', width: 32, desc: "number of queues" },
+      MAX_FRAME: { offset: 0x014, access: 'ro', width: 32, desc: "longest accepted frame in bytes" },
+      QUEUE_FIFO_BYTES: { offset: 0x018, access: 'ro', width: 32, desc: "bytes of buffer per queue" },
+      SCRATCH: { offset: 0x01C, access: 'rw', width: 32, desc: "free for bus tests" },
+      DEFAULT_ACTION: { offset: 0x020, access: 'rw', width: 32, desc: "action for frames no rule matches; reset 0" },
+      CONTROL: { offset: 0x024, access: 'wo', width: 32, desc: "bit 0: clear every counter" },
+      FRAME_ID: { offset: 0x028, access: 'ro', width: 32, desc: "id the next ingress frame will get" },
+    },
+  },
+  addr: {
+    name: 'addr', type: 0x53500002, version: 0x00010000, size: 0x0100,
+    desc: "Cluster addresses: flow and listen entries name a destination by slot index here",
+    registers: {
+      TYPE: { offset: 0x000, access: 'ro', width: 32, desc: "block type" },
+      VERSION: { offset: 0x004, access: 'ro', width: 32, desc: "block version" },
+      NEXT: { offset: 0x008, access: 'ro', width: 32, desc: "byte address of the next block" },
+      SLOTS: { offset: 0x00C, access: 'ro', width: 32, desc: "number of address slots" },
+      SLOT: { offset: 0x010, access: 'rw', width: 32, desc: "slot the next COMMAND acts on" },
+      FAMILY: { offset: 0x014, access: 'rw', width: 32, desc: "staged: 0 empty, 4 IPv4, 6 IPv6" },
+      ADDR0: { offset: 0x018, access: 'rw', width: 32, desc: "staged address bits 127:96 (IPv4: 0)" },
+      ADDR1: { offset: 0x01C, access: 'rw', width: 32, desc: "staged address bits 95:64 (IPv4: 0)" },
+      ADDR2: { offset: 0x020, access: 'rw', width: 32, desc: "staged address bits 63:32 (IPv4: 0)" },
+      ADDR3: { offset: 0x024, access: 'rw', width: 32, desc: "staged address bits 31:0 (IPv4: the address)" },
+      COMMAND: { offset: 0x028, access: 'wo', width: 32, desc: "1: write staged into SLOT (in one clock); 2: read SLOT into staged" },
+    },
+  },
+  flow: {
+    name: 'flow', type: 0x53500003, version: 0x00010000, size: 0x0100,
+    desc: "Exact-match flow table (multi-way cuckoo hash with a stash)",
+    registers: {
+      TYPE: { offset: 0x000, access: 'ro', width: 32, desc: "block type" },
+      VERSION: { offset: 0x004, access: 'ro', width: 32, desc: "block version" },
+      NEXT: { offset: 0x008, access: 'ro', width: 32, desc: "byte address of the next block" },
+      ENTRIES: { offset: 0x00C, access: 'ro', width: 32, desc: "entries in the hashed table (without stash)" },
+      WAYS: { offset: 0x010, access: 'ro', width: 32, desc: "hash ways" },
+      STASH: { offset: 0x014, access: 'ro', width: 32, desc: "stash entries; stash slots follow the table's slots" },
+      COUNT: { offset: 0x018, access: 'ro', width: 32, desc: "live entries, stash included" },
+      STASH_USED: { offset: 0x01C, access: 'ro', width: 32, desc: "live stash entries" },
+      KEY_FLAGS: { offset: 0x020, access: 'rw', width: 32, desc: "bit 0 family (0 IPv4, 1 IPv6); bit 1 protocol (0 TCP, 1 UDP); bits 11:8 destination address slot" },
+      KEY_PORTS: { offset: 0x024, access: 'rw', width: 32, desc: "bits 31:16 source port, 15:0 destination port" },
+      KEY_SRC0: { offset: 0x028, access: 'rw', width: 32, desc: "source address bits 127:96" },
+      KEY_SRC1: { offset: 0x02C, access: 'rw', width: 32, desc: "source address bits 95:64" },
+      KEY_SRC2: { offset: 0x030, access: 'rw', width: 32, desc: "source address bits 63:32" },
+      KEY_SRC3: { offset: 0x034, access: 'rw', width: 32, desc: "source address bits 31:0" },
+      ACTION: { offset: 0x038, access: 'rw', width: 32, desc: "action for INSERT" },
+      SLOT: { offset: 0x03C, access: 'rw', width: 32, desc: "slot for READ_SLOT" },
+      COMMAND: { offset: 0x040, access: 'wo', width: 32, desc: "1 insert, 2 delete, 3 lookup, 4 read slot, 5 clear all; ignored while busy" },
+      STATUS: { offset: 0x044, access: 'ro', width: 32, desc: "bit 0 busy; bits 7:4 result of the last command (0 ok, 1 exists, 2 full, 3 not found); bits 31:16 count of completed commands" },
+      RES_FLAGS: { offset: 0x048, access: 'ro', width: 32, desc: "bit 31 valid; low bits as KEY_FLAGS" },
+      RES_PORTS: { offset: 0x04C, access: 'ro', width: 32, desc: "as KEY_PORTS" },
+      RES_SRC0: { offset: 0x050, access: 'ro', width: 32, desc: "as KEY_SRC0" },
+      RES_SRC1: { offset: 0x054, access: 'ro', width: 32, desc: "as KEY_SRC1" },
+      RES_SRC2: { offset: 0x058, access: 'ro', width: 32, desc: "as KEY_SRC2" },
+      RES_SRC3: { offset: 0x05C, access: 'ro', width: 32, desc: "as KEY_SRC3" },
+      RES_ACTION: { offset: 0x060, access: 'ro', width: 32, desc: "action of the entry found, inserted or read" },
+      RES_SLOT: { offset: 0x064, access: 'ro', width: 32, desc: "slot of that entry" },
+      RES_HITS: { offset: 0x068, access: 'ro', width: 32, desc: "frames that hit that entry" },
+      LAST_MOVES: { offset: 0x06C, access: 'ro', width: 32, desc: "entries the last insert moved" },
+      LOOKUP_LATENCY: { offset: 0x070, access: 'ro', width: 32, desc: "cycles from key in to result out" },
+    },
+  },
+  listen: {
+    name: 'listen', type: 0x53500004, version: 0x00010000, size: 0x0100,
+    desc: "Listen table: (family, protocol, destination slot, destination port) -> action; TCP matches SYN without ACK only",
+    registers: {
+      TYPE: { offset: 0x000, access: 'ro', width: 32, desc: "block type" },
+      VERSION: { offset: 0x004, access: 'ro', width: 32, desc: "block version" },
+      NEXT: { offset: 0x008, access: 'ro', width: 32, desc: "byte address of the next block" },
+      ENTRIES: { offset: 0x00C, access: 'ro', width: 32, desc: "listen entries" },
+      SLOT: { offset: 0x010, access: 'rw', width: 32, desc: "entry the next COMMAND acts on" },
+      FLAGS: { offset: 0x014, access: 'rw', width: 32, desc: "staged: bit 31 valid; bit 0 family; bit 1 protocol; bits 11:8 destination address slot" },
+      PORT: { offset: 0x018, access: 'rw', width: 32, desc: "staged: bits 15:0 destination port" },
+      ACTION: { offset: 0x01C, access: 'rw', width: 32, desc: "staged action" },
+      COMMAND: { offset: 0x020, access: 'wo', width: 32, desc: "1: write staged into SLOT (in one clock); 2: read SLOT into staged" },
+    },
+  },
+  counters: {
+    name: 'counters', type: 0x53500005, version: 0x00010000, size: 0x0300,
+    desc: "64-bit counters: read LO (offset) then HI (offset+4); reading LO latches HI",
+    registers: {
+      TYPE: { offset: 0x000, access: 'ro', width: 32, desc: "block type" },
+      VERSION: { offset: 0x004, access: 'ro', width: 32, desc: "block version" },
+      NEXT: { offset: 0x008, access: 'ro', width: 32, desc: "byte address of the next block, 0 = last" },
+      RX_FRAMES: { offset: 0x010, access: 'ro', width: 64, desc: "frames in" },
+      RX_BYTES: { offset: 0x018, access: 'ro', width: 64, desc: "bytes in" },
+      FLOW_HITS: { offset: 0x020, access: 'ro', width: 64, desc: "frames decided by a flow entry" },
+      LISTEN_HITS: { offset: 0x028, access: 'ro', width: 64, desc: "frames decided by a listen entry" },
+      DEFAULT_HITS: { offset: 0x030, access: 'ro', width: 64, desc: "frames decided by the default action" },
+      DROP: { offset: 0x040, access: 'ro', width: 64, desc: "drops per reason", array: { count: 8, stride: 0x08 } },
+      Q_FRAMES: { offset: 0x100, access: 'ro', width: 64, desc: "frames put into the queue", array: { count: 16, stride: 0x20 } },
+      Q_BYTES: { offset: 0x108, access: 'ro', width: 64, desc: "bytes put into the queue", array: { count: 16, stride: 0x20 } },
+      Q_DROPS: { offset: 0x110, access: 'ro', width: 64, desc: "frames tail-dropped at the queue", array: { count: 16, stride: 0x20 } },
+    },
+  },
+} as const satisfies Record<string, BlockDef>;
+
+export type BlockName = keyof typeof BLOCKS;
+
+/** Drop reason codes as the data path reports them. */
+export const DROP_REASONS = {
+  1: 'runt',
+  2: 'oversize',
+  3: 'rule',
+  4: 'queue_full',
+  5: 'bad_queue',
+} as const;
+export type DropReasonName = (typeof DROP_REASONS)[keyof typeof DROP_REASONS];
+
+/** Table command status codes. */
+export const COMMAND_STATUS = {
+  0: 'ok',
+  1: 'exists',
+  2: 'full',
+  3: 'not_found',
+} as const;
+export type CommandStatusName = (typeof COMMAND_STATUS)[keyof typeof COMMAND_STATUS];
