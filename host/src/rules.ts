@@ -1,0 +1,231 @@
+// The rules text: the words of `ethtool -N … flow-type`, one rule per line, `#` comments.
+//
+//   flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 40001 dst-port 80 action 2
+//   listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 1
+//   default action 0
+//
+// After the flow type, words come as name/value pairs in any order. The CLI passes the same
+// words (`sipnic flow add …`, `sipnic listen add …`, `sipnic default set …`).
+import { formatIp, IpParseError, parseIp } from './ip.js';
+
+export type Family = 4 | 6;
+export type Proto = 'tcp' | 'udp';
+
+export interface FlowRule {
+  kind: 'flow';
+  family: Family;
+  proto: Proto;
+  srcIp: Uint8Array;
+  dstIp: Uint8Array;
+  srcPort: number;
+  dstPort: number;
+  action: number; // -1 drops, otherwise a queue ≥ 0
+}
+
+export interface ListenRule {
+  kind: 'listen';
+  family: Family;
+  proto: Proto;
+  dstIp: Uint8Array;
+  dstPort: number;
+  action: number;
+}
+
+export interface DefaultRule {
+  kind: 'default';
+  action: number;
+}
+
+export type Rule = FlowRule | ListenRule | DefaultRule;
+export type RuleKind = Rule['kind'];
+
+/** A rule that does not parse; the message names the bad word and what was expected. */
+export class RuleSyntaxError extends Error {
+  readonly code = 'ERULE';
+  line?: number;
+  word?: string;
+  constructor(message: string, options: { line?: number; word?: string; cause?: unknown } = {}) {
+    super(options.line === undefined ? message : `line ${options.line}: ${message}`, { cause: options.cause });
+    this.name = 'RuleSyntaxError';
+    this.line = options.line;
+    this.word = options.word;
+  }
+}
+
+export const FLOW_TYPES = ['tcp4', 'udp4', 'tcp6', 'udp6'] as const;
+export type FlowType = (typeof FLOW_TYPES)[number];
+
+const FIELDS: Record<RuleKind, readonly string[]> = {
+  flow: ['src-ip', 'dst-ip', 'src-port', 'dst-port', 'action'],
+  listen: ['dst-ip', 'dst-port', 'action'],
+  default: ['action'],
+};
+
+const LEADING_WORDS = ['flow-type', 'listen', 'default'];
+
+/** Largest action the text accepts; whether the adapter has that queue is decided later. */
+export const MAX_ACTION = 0x7fffffff;
+
+export const flowTypeOf = (family: Family, proto: Proto): FlowType => `${proto}${family}` as FlowType;
+
+/** One line of rules text: a rule, or null for a blank or comment-only line. */
+export function parseRuleLine(line: string, lineNumber?: number): Rule | null {
+  const hash = line.indexOf('#');
+  const words = (hash >= 0 ? line.slice(0, hash) : line).trim().split(/\s+/).filter((w) => w !== '');
+  if (words.length === 0) return null;
+  return withLine(lineNumber, () => {
+    const [first, ...rest] = words;
+    switch (first) {
+      case 'flow-type':
+        return parseBody(words, 'flow');
+      case 'listen':
+        return parseBody(rest, 'listen');
+      case 'default':
+        return parseBody(rest, 'default');
+      default:
+        throw new RuleSyntaxError(`unknown word "${first}" at the start of a rule (expected one of: ${LEADING_WORDS.join(', ')})`, { word: first });
+    }
+  });
+}
+
+/** Every rule of a rules text; a syntax error or a repeated rule names its line. */
+export function parseRules(text: string): Rule[] {
+  const rules: Rule[] = [];
+  const seen = new Map<string, number>();
+  text.split(/\r?\n/).forEach((line, i) => {
+    const rule = parseRuleLine(line, i + 1);
+    if (!rule) return;
+    const key = ruleKey(rule);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      const what = rule.kind === 'default' ? 'a second default rule' : `the same ${rule.kind} rule as line ${first}`;
+      throw new RuleSyntaxError(`${what} (${key})`, { line: i + 1 });
+    }
+    seen.set(key, i + 1);
+    rules.push(rule);
+  });
+  return rules;
+}
+
+/**
+ * The words of one rule as the CLI receives them:
+ * flow: `flow-type tcp4 src-ip … action 2` (the leading `flow-type` may be left out);
+ * listen: `tcp4 dst-ip … dst-port 80 action 1`; default: `action 0`.
+ */
+export function parseRuleWords(words: readonly string[], kind: RuleKind): Rule {
+  return parseBody(words.filter((w) => w !== ''), kind);
+}
+
+function parseBody(input: readonly string[], kind: RuleKind): Rule {
+  let words = [...input];
+  // `flow-type` leads a flow rule; accept it after `listen` too, as ethtool users type it
+  if (kind !== 'default' && words[0] === 'flow-type') words = words.slice(1);
+  let family: Family = 4;
+  let proto: Proto = 'tcp';
+  let flowType: FlowType | undefined;
+  if (kind !== 'default') {
+    const t = words[0];
+    if (t === undefined) throw new RuleSyntaxError(`missing flow type (expected one of: ${FLOW_TYPES.join(', ')})`);
+    if (!(FLOW_TYPES as readonly string[]).includes(t)) {
+      throw new RuleSyntaxError(`unknown flow type "${t}" (expected one of: ${FLOW_TYPES.join(', ')})`, { word: t });
+    }
+    flowType = t as FlowType;
+    proto = flowType.startsWith('tcp') ? 'tcp' : 'udp';
+    family = flowType.endsWith('4') ? 4 : 6;
+    words = words.slice(1);
+  }
+
+  const allowed = FIELDS[kind];
+  const values = new Map<string, string>();
+  for (let i = 0; i < words.length; i += 2) {
+    const name = words[i];
+    if (!allowed.includes(name)) {
+      throw new RuleSyntaxError(`unknown word "${name}" (expected one of: ${allowed.join(', ')})`, { word: name });
+    }
+    if (values.has(name)) throw new RuleSyntaxError(`repeated word "${name}"`, { word: name });
+    const value = words[i + 1];
+    if (value === undefined) throw new RuleSyntaxError(`missing value after "${name}"`, { word: name });
+    values.set(name, value);
+  }
+  const missing = allowed.filter((f) => !values.has(f));
+  if (missing.length) {
+    throw new RuleSyntaxError(`missing ${missing.join(', ')} (a ${kind} rule needs ${allowed.join(', ')})`, { word: missing[0] });
+  }
+
+  // values are checked in the order they were written, so the first bad word is reported
+  const ips = new Map<string, Uint8Array>();
+  const numbers = new Map<string, number>();
+  for (const [name, value] of values) {
+    if (name === 'action') numbers.set(name, parseAction(value));
+    else if (name.endsWith('-port')) numbers.set(name, parsePort(name, value));
+    else ips.set(name, parseAddress(name, value, family, flowType!));
+  }
+  const action = numbers.get('action')!;
+  if (kind === 'default') return { kind, action };
+  const dstIp = ips.get('dst-ip')!;
+  const dstPort = numbers.get('dst-port')!;
+  if (kind === 'listen') return { kind, family, proto, dstIp, dstPort, action };
+  return { kind, family, proto, srcIp: ips.get('src-ip')!, dstIp, srcPort: numbers.get('src-port')!, dstPort, action };
+}
+
+function parseAddress(name: string, text: string, family: Family, flowType: FlowType): Uint8Array {
+  let parsed;
+  try {
+    parsed = parseIp(text);
+  } catch (err) {
+    if (err instanceof IpParseError) throw new RuleSyntaxError(`${name}: ${err.message}`, { word: text, cause: err });
+    throw err;
+  }
+  if (parsed.family !== family) {
+    throw new RuleSyntaxError(`${name} ${text} is IPv${parsed.family} but flow-type is ${flowType}`, { word: text });
+  }
+  return parsed.bytes;
+}
+
+function parsePort(name: string, text: string): number {
+  const v = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(v >= 0 && v <= 0xffff)) throw new RuleSyntaxError(`bad port "${text}" for ${name} (expected 0..65535)`, { word: text });
+  return v;
+}
+
+function parseAction(text: string): number {
+  const v = /^-?[0-9]{1,10}$/.test(text) ? Number(text) : NaN;
+  if (!(v >= -1 && v <= MAX_ACTION)) {
+    throw new RuleSyntaxError(`bad action "${text}" (expected -1 to drop, or a queue number 0..${MAX_ACTION})`, { word: text });
+  }
+  return v;
+}
+
+function withLine<T>(line: number | undefined, body: () => T): T {
+  try {
+    return body();
+  } catch (err) {
+    if (err instanceof RuleSyntaxError && line !== undefined && err.line === undefined) {
+      throw new RuleSyntaxError(err.message, { line, word: err.word, cause: err.cause });
+    }
+    throw err;
+  }
+}
+
+/** The rule as one line of rules text; parseRuleLine(formatRule(r)) gives r back. */
+export function formatRule(rule: Rule): string {
+  return rule.kind === 'default' ? `default action ${rule.action}` : `${ruleKey(rule)} action ${rule.action}`;
+}
+
+/**
+ * The identity of a rule, without its action: two rules with the same key match the same
+ * frames. Flow and listen keys are the rule's canonical text up to the action.
+ */
+export function ruleKey(rule: Rule): string {
+  switch (rule.kind) {
+    case 'flow':
+      return (
+        `flow-type ${flowTypeOf(rule.family, rule.proto)} src-ip ${formatIp(rule.srcIp, rule.family)} ` +
+        `dst-ip ${formatIp(rule.dstIp, rule.family)} src-port ${rule.srcPort} dst-port ${rule.dstPort}`
+      );
+    case 'listen':
+      return `listen ${flowTypeOf(rule.family, rule.proto)} dst-ip ${formatIp(rule.dstIp, rule.family)} dst-port ${rule.dstPort}`;
+    case 'default':
+      return 'default';
+  }
+}

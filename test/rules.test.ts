@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import {
+  formatRule,
+  parseRuleLine,
+  parseRules,
+  parseRuleWords,
+  ruleKey,
+  RuleSyntaxError,
+  type Rule,
+} from '../host/src/rules.js';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/** The error a call throws, asserted to be a RuleSyntaxError. */
+function syntaxError(fn: () => unknown): RuleSyntaxError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(RuleSyntaxError);
+    expect((err as RuleSyntaxError).code).toBe('ERULE');
+    return err as RuleSyntaxError;
+  }
+  throw new Error('expected a RuleSyntaxError, nothing was thrown');
+}
+
+const DESIGN_EXAMPLE = `
+flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 40001 dst-port 80 action 2
+flow-type udp6 src-ip 2001:db8::7 dst-ip 2001:db8::1 src-port 5000 dst-port 53 action 3
+listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 1
+default action 0
+`;
+
+describe('parseRules', () => {
+  it('reads the example of the design', () => {
+    const rules = parseRules(DESIGN_EXAMPLE);
+    expect(rules).toHaveLength(4);
+    const [flow4, flow6, listen, def] = rules;
+    expect(flow4).toMatchObject({ kind: 'flow', family: 4, proto: 'tcp', srcPort: 40001, dstPort: 80, action: 2 });
+    if (flow4.kind !== 'flow') throw new Error('not a flow');
+    expect(hex(flow4.srcIp)).toBe('000000000000000000000000c0000207');
+    expect(hex(flow4.dstIp)).toBe('0000000000000000000000000a000001');
+    expect(flow6).toMatchObject({ kind: 'flow', family: 6, proto: 'udp', srcPort: 5000, dstPort: 53, action: 3 });
+    if (flow6.kind !== 'flow') throw new Error('not a flow');
+    expect(hex(flow6.srcIp)).toBe('20010db8000000000000000000000007');
+    expect(listen).toMatchObject({ kind: 'listen', family: 4, proto: 'tcp', dstPort: 80, action: 1 });
+    expect(listen).not.toHaveProperty('srcIp');
+    expect(def).toEqual({ kind: 'default', action: 0 });
+  });
+
+  it('skips blank lines and comments, accepts words in any order and extra spaces', () => {
+    const rules = parseRules(
+      '# cluster rules\n\n   \t\nlisten udp6   action 4 dst-port 53 dst-ip 2001:db8::1  # dns\r\n' +
+        'flow-type tcp4 action -1 dst-port 22 src-port 1 dst-ip 10.0.0.1 src-ip 192.0.2.1\n',
+    );
+    expect(rules.map((r) => r.kind)).toEqual(['listen', 'flow']);
+    expect(rules[0]).toMatchObject({ family: 6, proto: 'udp', dstPort: 53, action: 4 });
+    expect(rules[1]).toMatchObject({ family: 4, proto: 'tcp', srcPort: 1, dstPort: 22, action: -1 });
+  });
+
+  it('parseRuleLine gives null for blank and comment lines', () => {
+    expect(parseRuleLine('')).toBeNull();
+    expect(parseRuleLine('   # flow-type tcp4')).toBeNull();
+  });
+
+  it('names the line and the bad word', () => {
+    const err = syntaxError(() =>
+      parseRules('default action 0\n# two\nflow-type tcp4 sport 1 src-ip 1.2.3.4 dst-ip 10.0.0.1 dst-port 80 action 1\n'),
+    );
+    expect(err.line).toBe(3);
+    expect(err.word).toBe('sport');
+    expect(err.message).toBe('line 3: unknown word "sport" (expected one of: src-ip, dst-ip, src-port, dst-port, action)');
+  });
+
+  it('rejects a rule that repeats the key of an earlier line', () => {
+    const text = 'listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 1\nlisten tcp4 dst-ip 10.0.0.01 dst-port 80 action 2\n';
+    expect(syntaxError(() => parseRules(text)).message).toMatch(/^line 2: .*"10\.0\.0\.01"/); // leading zero refused
+    const dup = 'flow-type tcp6 src-ip 2001:db8::7 dst-ip 2001:db8::1 src-port 1 dst-port 2 action 1\n' +
+      'flow-type tcp6 src-ip 2001:DB8:0::7 dst-ip 2001:db8:0:0:0:0:0:1 src-port 1 dst-port 2 action 3\n';
+    const err = syntaxError(() => parseRules(dup));
+    expect(err.line).toBe(2);
+    expect(err.message).toMatch(/same flow rule as line 1/);
+    expect(syntaxError(() => parseRules('default action 1\ndefault action 2')).message).toMatch(/^line 2: a second default/);
+  });
+});
+
+describe('rule syntax errors', () => {
+  const FLOW = 'flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 40001 dst-port 80 action 2';
+  it.each([
+    [FLOW.replace('40001', '70000'), /bad port "70000" for src-port \(expected 0\.\.65535\)/, '70000'],
+    [FLOW.replace('dst-port 80', 'dst-port 0x50'), /bad port "0x50"/, '0x50'],
+    [FLOW.replace('dst-port 80', 'dst-port -1'), /bad port "-1"/, '-1'],
+    [FLOW.replace('action 2', 'action -2'), /bad action "-2" \(expected -1 to drop, or a queue number/, '-2'],
+    [FLOW.replace('action 2', 'action 1.5'), /bad action "1\.5"/, '1.5'],
+    [FLOW.replace('action 2', 'action two'), /bad action "two"/, 'two'],
+    [FLOW.replace('tcp4', 'tcp6'), /src-ip 192\.0\.2\.7 is IPv4 but flow-type is tcp6/, '192.0.2.7'],
+    ['flow-type udp4 src-ip 10.0.0.9 dst-ip 2001:db8::1 src-port 1 dst-port 2 action 0', /dst-ip 2001:db8::1 is IPv6 but flow-type is udp4/, '2001:db8::1'],
+    [FLOW.replace('10.0.0.1', '10.0.0.300'), /dst-ip: bad IP address "10\.0\.0\.300"/, '10.0.0.300'],
+    [FLOW.replace(' action 2', ''), /missing action \(a flow rule needs src-ip, dst-ip, src-port, dst-port, action\)/, 'action'],
+    ['flow-type tcp4 action 1', /missing src-ip, dst-ip, src-port, dst-port/, 'src-ip'],
+    [FLOW + ' dst-port 81', /repeated word "dst-port"/, 'dst-port'],
+    [FLOW.replace(' 2', ''), /missing value after "action"/, 'action'],
+    ['flow-type tcp5 src-ip 1.2.3.4', /unknown flow type "tcp5" \(expected one of: tcp4, udp4, tcp6, udp6\)/, 'tcp5'],
+    ['flow-type', /missing flow type/, undefined],
+    ['listen tcp4 src-ip 1.2.3.4 dst-ip 10.0.0.1 dst-port 80 action 1', /unknown word "src-ip" \(expected one of: dst-ip, dst-port, action\)/, 'src-ip'],
+    ['listen tcp4 dst-ip 10.0.0.1 action 1', /missing dst-port \(a listen rule needs dst-ip, dst-port, action\)/, 'dst-port'],
+    ['default action 0 queue 1', /unknown word "queue" \(expected one of: action\)/, 'queue'],
+    ['default', /missing action/, 'action'],
+    ['route tcp4', /unknown word "route" at the start of a rule \(expected one of: flow-type, listen, default\)/, 'route'],
+  ])('%s', (line, message, word) => {
+    const err = syntaxError(() => parseRules(`\n${line}\n`));
+    expect(err.message).toMatch(message);
+    expect(err.message.startsWith('line 2: ')).toBe(true);
+    expect(err.line).toBe(2);
+    expect(err.word).toBe(word);
+  });
+});
+
+describe('parseRuleWords (command line)', () => {
+  it('takes the words after `flow add`, `listen add`, `default set`', () => {
+    const flow = parseRuleWords('flow-type udp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 5000 dst-port 53 action 2'.split(' '), 'flow');
+    expect(flow).toMatchObject({ kind: 'flow', family: 4, proto: 'udp', srcPort: 5000, dstPort: 53, action: 2 });
+    const listen = parseRuleWords(['tcp4', 'dst-ip', '10.0.0.1', 'dst-port', '80', 'action', '1'], 'listen');
+    expect(listen).toMatchObject({ kind: 'listen', family: 4, proto: 'tcp', dstPort: 80, action: 1 });
+    expect(parseRuleWords(['action', '0'], 'default')).toEqual({ kind: 'default', action: 0 });
+    expect(parseRuleWords(['action', '-1'], 'default')).toEqual({ kind: 'default', action: -1 });
+  });
+
+  it('errors carry no line number', () => {
+    const err = syntaxError(() => parseRuleWords(['tcp4', 'dst-ip', '10.0.0.1', 'dst-port', '99999', 'action', '1'], 'listen'));
+    expect(err.line).toBeUndefined();
+    expect(err.message).toBe('bad port "99999" for dst-port (expected 0..65535)');
+    expect(syntaxError(() => parseRuleWords(['src-ip', '1.2.3.4'], 'flow')).message).toMatch(/unknown flow type "src-ip"/);
+  });
+});
+
+describe('formatRule and ruleKey', () => {
+  it('formats canonically and round-trips', () => {
+    const text = `
+      flow-type udp6 action 3 src-ip 2001:DB8:0:0::7 dst-ip 2001:db8:0000::1 src-port 5000 dst-port 53
+      flow-type tcp6 src-ip ::ffff:192.0.2.1 dst-ip ::ffff:10.0.0.1 src-port 0 dst-port 65535 action -1
+      listen udp4 action 7 dst-port 53 dst-ip 10.0.0.2
+      default action 5`;
+    const rules = parseRules(text);
+    expect(rules.map(formatRule)).toEqual([
+      'flow-type udp6 src-ip 2001:db8::7 dst-ip 2001:db8::1 src-port 5000 dst-port 53 action 3',
+      'flow-type tcp6 src-ip ::ffff:192.0.2.1 dst-ip ::ffff:10.0.0.1 src-port 0 dst-port 65535 action -1',
+      'listen udp4 dst-ip 10.0.0.2 dst-port 53 action 7',
+      'default action 5',
+    ]);
+    for (const rule of rules) expect(parseRuleLine(formatRule(rule))).toEqual(rule);
+  });
+
+  it('keys ignore the action and the spelling of addresses', () => {
+    const [a, b, c, d] = parseRules(`
+      flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 40001 dst-port 80 action 2
+      listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 1
+      listen udp4 dst-ip 10.0.0.1 dst-port 80 action 1
+      listen tcp6 dst-ip ::a00:1 dst-port 80 action 1`);
+    const a2 = parseRuleLine('flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 40001 dst-port 80 action -1') as Rule;
+    expect(ruleKey(a)).toBe(ruleKey(a2));
+    const keys = new Set([a, b, c, d].map(ruleKey));
+    expect(keys.size).toBe(4); // proto and family are part of the key
+    expect(ruleKey({ kind: 'default', action: 3 })).toBe('default');
+  });
+});
