@@ -1,0 +1,55 @@
+// The one untyped loading point of the Verilated adapter (sim/build/Release/sipnic_sim.node,
+// built by `npm install`). Everything above this file is typed.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export interface SimOptions { width: 8 | 64; trace?: string /* FST path */ }
+export interface SimResults {          // frames completed since the last collect(), in completion order
+  ids: Uint32Array;                    // frame id (ingress order, from 0)
+  queues: Int32Array;                  // queue, or -1 when dropped
+  reasons: Uint8Array;                 // drop reason code, 0 when delivered
+  lengths: Uint32Array;                // bytes delivered (0 when dropped)
+  data: Uint8Array;                    // delivered frames' bytes, concatenated in this order
+  inCycles: Float64Array;              // cycle the frame's last beat was accepted at ingress
+  outCycles: Float64Array;             // cycle the frame's last beat left its queue, or of the drop pulse
+}
+export interface Sim {
+  readonly width: number;
+  readonly cycles: number;             // cycles since construction
+  regRead(addr: number): number;       // runs clocks until reg_ack; traffic keeps flowing
+  regWrite(addr: number, value: number): void;
+  // ops: triples [op, addr, value]; op 0 read, 1 write, 2 poll: read addr until (v & value) == 0
+  // returns one word per op (read value / final polled value / 0 for writes)
+  regBatch(ops: Uint32Array): Uint32Array;
+  send(data: Uint8Array, lengths: Uint32Array): void;   // queue frames for ingress
+  setReady(mask: number): void;        // bit q = m_axis_tready[q] (default all ones)
+  run(cycles: number): void;           // exactly that many clocks
+  runUntilIdle(maxCycles: number): number; // until every sent frame has completed or maxCycles; returns clocks run
+  collect(): SimResults;
+  pending(): number;                   // frames sent and not yet completed
+  benchNative(data: Uint8Array, lengths: Uint32Array, repeat: number): { frames: number; cycles: number; seconds: number };
+  close(): void;                       // final(), closes the trace
+}
+
+/** The native class, as the addon exports it (sim/src/addon.cpp). */
+interface NativeBinding {
+  SipnicSim: new (options: SimOptions) => Sim;
+}
+
+const addonPath = fileURLToPath(new URL('./build/Release/sipnic_sim.node', import.meta.url));
+let binding: NativeBinding | undefined;
+
+function load(): NativeBinding {
+  if (binding) return binding;
+  if (!existsSync(addonPath)) {
+    throw new Error(`the simulator addon ${addonPath} is not built: run \`npm install\` in the project root`);
+  }
+  binding = createRequire(import.meta.url)(addonPath) as NativeBinding;
+  return binding;
+}
+
+/** A fresh Verilated sipnic_core (after reset) at the given stream width. */
+export function createSim(options: SimOptions): Sim {
+  return new (load().SipnicSim)(options);
+}
