@@ -3,7 +3,7 @@
 // by frame: queue or drop reason, delivered bytes, and order within each queue.
 import { describe, expect, it } from 'vitest';
 import { makeRng, randomFrame, randomRuleSet, rulesText } from './support/framegen.js';
-import { makeRig, runDifferential } from './support/compare.js';
+import { counterMismatches, makeRig, runDifferential } from './support/compare.js';
 
 const FRAMES_PER_WIDTH = 200_000;
 const RULE_SETS = 4;
@@ -18,8 +18,11 @@ describe.each([8, 64] as const)('RTL vs reference at DATA_WIDTH %i', (width) => 
       const rig = await makeRig(width, rulesText(rules));
       const frames = Array.from({ length: FRAMES_PER_WIDTH / RULE_SETS }, () => randomFrame(rng, rules));
       const report = runDifferential(rig, frames);
+      const counters = await counterMismatches(rig, report);
       rig.sim.close();
       expect(report.mismatches, `rule set ${set}: ${report.mismatchCount} mismatches`).toEqual([]);
+      expect(counters, `rule set ${set}: counters`).toEqual([]);
+      for (const by of ['flow', 'listen', 'default'] as const) expect(report.byRule[by], by).toBeGreaterThan(1000);
       total += report.frames;
       for (const [k, v] of Object.entries(report.byOutcome)) outcomes[k] = (outcomes[k] ?? 0) + v;
     }

@@ -20,6 +20,11 @@ export interface DiffReport {
   mismatches: Mismatch[];
   mismatchCount: number;
   byOutcome: Record<string, number>;
+  /** frames the reference decided by a flow rule, a listen rule or the default action */
+  byRule: Record<'flow' | 'listen' | 'default', number>;
+  /** frames and bytes the reference put in each queue */
+  queueFrames: Map<number, number>;
+  queueBytes: Map<number, number>;
 }
 
 export interface Rig {
@@ -43,12 +48,20 @@ export async function makeRig(width: 8 | 64, rulesText: string): Promise<Rig> {
   return { sim, adapter, reference, sent: 0 };
 }
 
+/** A rig around a simulator that already carries rules; `sent` counts frames it has seen. */
+export function makeRigFrom(sim: Sim, adapter: Adapter, reference: ReferenceAdapter, sent = 0): Rig {
+  return { sim, adapter, reference, sent };
+}
+
 const describeExpected = (d: ReturnType<ReferenceAdapter['decide']>): string =>
   'queue' in d ? `queue ${d.queue}` : `drop ${d.drop}`;
 
 /** Sends frames in batches, drains every queue, and compares frame by frame. */
 export function runDifferential(rig: Rig, frames: readonly Uint8Array[], batch = 512): DiffReport {
-  const report: DiffReport = { frames: frames.length, mismatches: [], mismatchCount: 0, byOutcome: {} };
+  const report: DiffReport = {
+    frames: frames.length, mismatches: [], mismatchCount: 0, byOutcome: {},
+    byRule: { flow: 0, listen: 0, default: 0 }, queueFrames: new Map(), queueBytes: new Map(),
+  };
   const lastIdInQueue = new Map<number, number>();
   const note = (index: number, expected: string, actual: string) => {
     report.mismatchCount++;
@@ -81,6 +94,11 @@ export function runDifferential(rig: Rig, frames: readonly Uint8Array[], batch =
       const actual = queue >= 0 ? `queue ${queue}` : `drop ${DROP_REASONS[out.reasons[k] as keyof typeof DROP_REASONS] ?? out.reasons[k]}`;
       const exp = describeExpected(expected);
       report.byOutcome[exp] = (report.byOutcome[exp] ?? 0) + 1;
+      if (expected.by) report.byRule[expected.by]++;
+      if ('queue' in expected) {
+        report.queueFrames.set(expected.queue, (report.queueFrames.get(expected.queue) ?? 0) + 1);
+        report.queueBytes.set(expected.queue, (report.queueBytes.get(expected.queue) ?? 0) + frames[index].length);
+      }
       if (exp !== actual) note(index, exp, actual);
       else if (queue >= 0 && !Buffer.from(bytes).equals(Buffer.from(frames[index]))) note(index, 'bytes unchanged', `bytes differ (${bytes.length} out, ${frames[index].length} in)`);
       if (queue >= 0) {
@@ -94,4 +112,28 @@ export function runDifferential(rig: Rig, frames: readonly Uint8Array[], batch =
     }
   }
   return report;
+}
+
+/**
+ * The adapter's own counters against the reference's tally of the same frames (for a rig
+ * whose frames all went through one runDifferential call since its counters were zero).
+ */
+export async function counterMismatches(rig: Rig, report: DiffReport): Promise<string[]> {
+  const c = await rig.adapter.counters();
+  const problems: string[] = [];
+  const expect = (what: string, actual: bigint, expected: number) => {
+    if (Number(actual) !== expected) problems.push(`${what}: adapter ${actual}, reference ${expected}`);
+  };
+  expect('RX_FRAMES', c.rxFrames, report.frames);
+  expect('FLOW_HITS', c.flowHits, report.byRule.flow);
+  expect('LISTEN_HITS', c.listenHits, report.byRule.listen);
+  expect('DEFAULT_HITS', c.defaultHits, report.byRule.default);
+  for (const reason of ['runt', 'oversize', 'rule', 'bad_queue'] as const) {
+    expect(`DROP ${reason}`, c.drops[reason], report.byOutcome[`drop ${reason}`] ?? 0);
+  }
+  c.queues.forEach((q, n) => {
+    expect(`Q_FRAMES[${n}]`, q.frames, report.queueFrames.get(n) ?? 0);
+    expect(`Q_BYTES[${n}]`, q.bytes, report.queueBytes.get(n) ?? 0);
+  });
+  return problems;
 }
