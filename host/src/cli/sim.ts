@@ -1,0 +1,113 @@
+// sipnic sim serve|replay — the simulated adapter: kept alive behind a socket, or fed a capture.
+import progress from 'cli-progress';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { SimBus } from '../bus.js';
+import { replayCapture, type ReplaySummary } from '../replay.js';
+import { serveBus } from '../socket-bus.js';
+import { table, type Cli } from './context.js';
+
+export const widthOption = () =>
+  new Option('--width <bits>', 'data path width of the simulated adapter').choices(['8', '64']).default('64').argParser((v: string) => {
+    if (v !== '8' && v !== '64') throw new InvalidArgumentError('expected 8 or 64');
+    return v;
+  });
+
+export function formatReplay(s: ReplaySummary, outDir?: string): string {
+  const rows: (string | number)[][] = Object.entries(s.queues).map(([q, v]) => [`queue ${q}`, v.frames, v.bytes]);
+  rows.push(['dropped', s.dropped, s.droppedBytes]);
+  const drops = Object.entries(s.drops).filter(([, n]) => n > 0);
+  return [
+    `${s.frames} frames (${s.bytes} bytes) from ${s.input} through the simulated adapter (width ${s.width}, ${s.cycles} cycles)`,
+    `decided by flow entries ${s.decisions.flow}, listen entries ${s.decisions.listen}, default ${s.decisions.default}`,
+    '',
+    table(['', 'frames', 'bytes'], rows),
+    ...(drops.length ? ['', `drops: ${drops.map(([k, n]) => `${k} ${n}`).join(', ')}`] : []),
+    ...(outDir ? ['', `wrote ${s.files.join(', ')} into ${outDir}`] : []),
+  ].join('\n');
+}
+
+/** A cli-progress bar on stderr when it is a terminal and the output is not JSON. */
+export function progressFor(cli: Cli, cmd: Command, total: number): { update(done: number): void; stop(): void } | undefined {
+  if (!cli.io.stderrIsTTY || cli.json(cmd) || total < 1000) return undefined;
+  const bar = new progress.SingleBar({ stream: process.stderr, format: 'replay [{bar}] {percentage}% | {value}/{total} frames', hideCursor: true, clearOnComplete: true }, progress.Presets.shades_classic);
+  bar.start(total, 0);
+  return { update: (done) => bar.update(done), stop: () => bar.stop() };
+}
+
+export function simCommand(cli: Cli): Command {
+  const sim = new Command('sim').description('the simulated adapter (Verilated RTL)');
+
+  sim
+    .command('serve')
+    .description('keep one simulated adapter running and serve its registers on a Unix socket')
+    .addOption(widthOption())
+    .addHelpText('after', '\nExample:\n  sipnic sim serve --width 64 &\n  sipnic flow list\n\nThe socket is --socket, else $SIPNIC_SOCKET, else $XDG_RUNTIME_DIR/sipnic.sock, else /tmp/sipnic-<uid>.sock.')
+    .action(async (opts: { width: string }, cmd: Command) => {
+      const width = Number(opts.width) as 8 | 64;
+      const path = cli.socketPath(cmd);
+      const createSim = await cli.simFactory();
+      const model = createSim({ width });
+      const bus = new SimBus(model, { closeSim: true });
+      let server;
+      try {
+        server = await serveBus(bus, path, { width });
+      } catch (err) {
+        await bus.close();
+        throw err;
+      }
+      await new Promise<void>((resolve) => {
+        const signal = cli.io.signal;
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          signal?.removeEventListener('abort', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+        signal?.addEventListener('abort', stop);
+        cli.out(cmd, `sipnic sim: serving a simulated adapter (width ${width}) at ${path}`, { serving: path, width, pid: process.pid });
+        cli.io.onServing?.({ path, width });
+        if (signal?.aborted) stop();
+      });
+      await server.close();
+      await bus.close();
+    });
+
+  sim
+    .command('replay')
+    .description('run every frame of a capture through a fresh simulated adapter loaded with a rules file')
+    .argument('<in>', 'capture: pcap (either byte order, µs or ns) or pcapng, Ethernet')
+    .requiredOption('--rules <file>', 'rules file')
+    .requiredOption('--out <dir>', 'folder for queue-<n>.pcap, drop.pcap and summary.json')
+    .addOption(widthOption())
+    .addHelpText('after', '\nExample:\n  sipnic sim replay test/pcaps/pcapplusplus__three_http_streams.pcap --rules examples/demo.rules --out out/')
+    .action(async (input: string, opts: { rules: string; out: string; width: string }, cmd: Command) => {
+      const createSim = await cli.simFactory();
+      let bar: ReturnType<typeof progressFor>;
+      let started = false;
+      try {
+        const summary = await replayCapture({
+          input,
+          rulesFile: opts.rules,
+          outDir: opts.out,
+          width: Number(opts.width) as 8 | 64,
+          createSim,
+          onProgress: (done, total) => {
+            if (!started) {
+              started = true;
+              bar = progressFor(cli, cmd, total);
+            }
+            bar?.update(done);
+          },
+        });
+        bar?.stop();
+        bar = undefined;
+        cli.out(cmd, formatReplay(summary, opts.out), summary);
+      } finally {
+        bar?.stop();
+      }
+    });
+
+  return sim;
+}

@@ -1,0 +1,346 @@
+// The sipnic CLI in-process (commander with exitOverride, output captured) against a real
+// `sipnic sim serve` started in this process on a temporary socket: each `cli(...)` call is
+// one invocation with its own connection, as from a shell.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSim as realCreateSim, type Sim, type SimOptions } from '../sim/addon.js';
+import { run } from '../host/src/cli/program.js';
+import type { CliIO } from '../host/src/cli/context.js';
+import { readCapture } from '../host/src/pcap.js';
+import { createFakeSim } from './support/fake-sim.js';
+
+// SIPNIC_FAKE_SIM=1 runs the host against a register-level stand-in instead of the RTL
+const createSim: (o: SimOptions) => Sim = process.env.SIPNIC_FAKE_SIM ? createFakeSim : realCreateSim;
+
+const DIR = mkdtempSync(join(tmpdir(), 'sipnic-cli-'));
+const SOCKET = join(DIR, 'sim.sock');
+const PCAPS = join(import.meta.dirname, 'pcaps');
+const ROOT = join(import.meta.dirname, '..');
+
+interface Result {
+  code: number;
+  out: string;
+  err: string;
+}
+
+function io(extra: Partial<CliIO> = {}): CliIO & { output: { out: string; err: string } } {
+  const output = { out: '', err: '' };
+  return {
+    output,
+    stdout: (s) => void (output.out += s),
+    stderr: (s) => void (output.err += s),
+    stderrIsTTY: false,
+    env: {},
+    createSim,
+    ...extra,
+  };
+}
+
+async function cli(...args: string[]): Promise<Result> {
+  const i = io();
+  const code = await run(['--socket', SOCKET, ...args], i);
+  return { code, ...i.output };
+}
+
+async function json(...args: string[]): Promise<any> {
+  const r = await cli(...args, '--json');
+  expect(r.err, r.err).toBe('');
+  expect(r.code).toBe(0);
+  return JSON.parse(r.out);
+}
+
+const FLOW = 'flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 40001 dst-port 80 action 2';
+
+let stop: AbortController;
+let serving: Promise<number>;
+let serveIO: ReturnType<typeof io>;
+
+beforeAll(async () => {
+  stop = new AbortController();
+  let ready!: () => void;
+  const started = new Promise<void>((resolve) => (ready = resolve));
+  serveIO = io({ signal: stop.signal, onServing: () => ready() });
+  serving = run(['--socket', SOCKET, 'sim', 'serve', '--width', '64'], serveIO);
+  await Promise.race([started, serving.then((code) => Promise.reject(new Error(`sim serve exited ${code}: ${serveIO.output.err}`)))]);
+});
+
+afterAll(async () => {
+  stop.abort();
+  expect(await serving).toBe(0);
+  expect(existsSync(SOCKET)).toBe(false);
+  rmSync(DIR, { recursive: true, force: true });
+});
+
+describe('sim serve', () => {
+  it('prints one line with the socket and width', () => {
+    expect(serveIO.output.out).toBe(`sipnic sim: serving a simulated adapter (width 64) at ${SOCKET}\n`);
+  });
+
+  it('refuses a second server on the same socket', async () => {
+    const r = await cli('sim', 'serve');
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/already serves/);
+  });
+
+  it('a table command with no server says how to start one', async () => {
+    const i = io();
+    const missing = join(DIR, 'none.sock');
+    const code = await run(['--socket', missing, 'flow', 'list'], i);
+    expect(code).not.toBe(0);
+    expect(i.output.err).toContain(`no simulated adapter at ${missing} — start one with \`sipnic sim serve\``);
+  });
+
+  it('takes the socket from SIPNIC_SOCKET', async () => {
+    const i = io({ env: { SIPNIC_SOCKET: SOCKET } });
+    expect(await run(['default', 'show'], i)).toBe(0);
+  });
+});
+
+describe('flow', () => {
+  it('flow add in one invocation, flow list --json in the next sees it', async () => {
+    const add = await cli('flow', 'add', ...FLOW.split(' '));
+    expect(add.err).toBe('');
+    expect(add.code).toBe(0);
+    expect(add.out).toMatch(/^added flow-type tcp4 .* action 2 \(slot \d+, \d+ moved\)\n$/);
+    const list = await json('flow', 'list');
+    expect(list.count).toBe(1);
+    expect(list.flows[0]).toMatchObject({ rule: FLOW, srcIp: '192.0.2.7', dstIp: '10.0.0.1', srcPort: 40001, dstPort: 80, action: 2, hits: 0 });
+    expect(list.capacity).toEqual({ entries: 4096, stash: 8 });
+  });
+
+  it('accepts the words without the leading flow-type, and action -1', async () => {
+    const r = await cli('flow', 'add', 'udp6', 'src-ip', '2001:db8::7', 'dst-ip', '2001:db8::1', 'src-port', '5000', 'dst-port', '53', 'action', '-1');
+    expect(r.err).toBe('');
+    const found = await json('flow', 'lookup', 'udp6', 'src-ip', '2001:db8::7', 'dst-ip', '2001:db8::1', 'src-port', '5000', 'dst-port', '53');
+    expect(found).toMatchObject({ found: true, action: -1, flowType: 'udp6' });
+    expect((await cli('flow', 'del', 'udp6', 'src-ip', '2001:db8::7', 'dst-ip', '2001:db8::1', 'src-port', '5000', 'dst-port', '53')).code).toBe(0);
+    expect((await cli('flow', 'lookup', 'udp6', 'src-ip', '2001:db8::7', 'dst-ip', '2001:db8::1', 'src-port', '5000', 'dst-port', '53')).code).toBe(1);
+  });
+
+  it('a duplicate says already exists and changes nothing', async () => {
+    const r = await cli('flow', 'add', ...FLOW.replace('action 2', 'action 3').split(' '));
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/already exists/);
+    expect((await json('flow', 'list')).flows[0].action).toBe(2);
+  });
+
+  it('a bad word is named', async () => {
+    const r = await cli('flow', 'add', ...FLOW.replace('dst-port', 'dst-prot').split(' '));
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain('"dst-prot"');
+    const r2 = await cli('flow', 'add', ...FLOW.replace('10.0.0.1', '10.0.0.300').split(' '));
+    expect(r2.code).not.toBe(0);
+    expect(r2.err).toContain('10.0.0.300');
+  });
+
+  it('an unknown queue names the queue and how many exist', async () => {
+    const r = await cli('flow', 'add', ...FLOW.replace('40001', '40002').replace('action 2', 'action 9').split(' '));
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/queue 9 does not exist: the adapter has 8 queues/);
+    expect((await json('flow', 'list')).count).toBe(1);
+  });
+
+  it('deleting what is not there fails', async () => {
+    const r = await cli('flow', 'del', ...FLOW.replace('40001', '40009').split(' '));
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/no such flow rule/);
+  });
+
+  it('--json errors are one JSON object with the code', async () => {
+    const r = await cli('flow', 'add', ...FLOW.split(' '), '--json');
+    expect(r.code).not.toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ error: { code: 'EEXIST' } });
+  });
+
+  it('the address slots fill up, and free again when no rule uses them', async () => {
+    // 10.0.0.1 holds one slot already; 15 more fill the 16
+    for (let i = 2; i <= 16; i++) {
+      const r = await cli('flow', 'add', ...FLOW.replace('10.0.0.1', `10.0.0.${i}`).split(' '));
+      expect(r.err).toBe('');
+    }
+    const full = await cli('flow', 'add', ...FLOW.replace('10.0.0.1', '10.0.0.17').split(' '));
+    expect(full.code).not.toBe(0);
+    expect(full.err).toMatch(/address table full \(16/);
+    // the failed insert left nothing behind
+    expect((await json('flow', 'list')).count).toBe(16);
+    for (let i = 2; i <= 16; i++) expect((await cli('flow', 'del', ...FLOW.replace('10.0.0.1', `10.0.0.${i}`).split(' '))).code).toBe(0);
+    expect((await cli('flow', 'add', ...FLOW.replace('10.0.0.1', '10.0.0.17').split(' '))).code).toBe(0);
+    expect((await cli('flow', 'del', ...FLOW.replace('10.0.0.1', '10.0.0.17').split(' '))).code).toBe(0);
+    // slot registers: only 10.0.0.1 is left
+    const regs = await json('regs', 'dump');
+    expect(regs.registers.length).toBeGreaterThan(40);
+  });
+
+  it('help teaches with an example line', async () => {
+    const i = io();
+    expect(await run(['flow', 'add', '--help'], i)).toBe(0);
+    expect(i.output.out).toContain('Example:\n  sipnic flow add flow-type tcp4 src-ip');
+    for (const group of [['listen', 'add'], ['default', 'set'], ['rules', 'load'], ['stats'], ['regs', 'write'], ['sim', 'replay'], ['demo']]) {
+      const h = io();
+      expect(await run([...group, '--help'], h)).toBe(0);
+      expect(h.output.out, group.join(' ')).toMatch(/Example/);
+    }
+  });
+});
+
+describe('listen and default', () => {
+  it('fills the listen table (32 entries) and then says it is full', async () => {
+    for (let port = 1000; port < 1032; port++) {
+      const r = await cli('listen', 'add', 'tcp4', 'dst-ip', '10.0.0.1', 'dst-port', String(port), 'action', '1');
+      expect(r.err).toBe('');
+    }
+    const full = await cli('listen', 'add', 'udp4', 'dst-ip', '10.0.0.1', 'dst-port', '53', 'action', '1');
+    expect(full.code).not.toBe(0);
+    expect(full.err).toMatch(/listen table full \(32 entries\)/);
+    const list = await json('listen', 'list');
+    expect(list.count).toBe(32);
+    expect(list.listens[5]).toMatchObject({ entry: 5, dstPort: 1005, action: 1, flowType: 'tcp4' });
+    expect((await cli('listen', 'clear')).code).toBe(0);
+    expect((await json('listen', 'list')).count).toBe(0);
+  });
+
+  it('refuses a duplicate listen rule', async () => {
+    expect((await cli('listen', 'add', 'tcp4', 'dst-ip', '10.0.0.1', 'dst-port', '80', 'action', '1')).code).toBe(0);
+    const dup = await cli('listen', 'add', 'tcp4', 'dst-ip', '10.0.0.1', 'dst-port', '80', 'action', '4');
+    expect(dup.code).not.toBe(0);
+    expect(dup.err).toMatch(/already exists/);
+    expect((await cli('listen', 'del', 'tcp4', 'dst-ip', '10.0.0.1', 'dst-port', '80')).code).toBe(0);
+  });
+
+  it('sets and shows the default action', async () => {
+    expect((await cli('default', 'set', 'action', '3')).out).toBe('default action 3\n');
+    expect(await json('default', 'show')).toEqual({ defaultAction: 3 });
+    const bad = await cli('default', 'set', 'action', '8');
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/queue 8 .* 8 queues/);
+    expect((await cli('default', 'set', 'action', '0')).code).toBe(0);
+  });
+});
+
+describe('rules', () => {
+  const file = (name: string, text: string) => {
+    const p = join(DIR, name);
+    writeFileSync(p, text);
+    return p;
+  };
+
+  it('loads a file all or nothing: a bad word on line 4 applies nothing', async () => {
+    const before = await json('rules', 'dump');
+    const p = file('bad.rules', `# two good lines, then a bad one\n${FLOW.replace('40001', '41001')}\nlisten tcp4 dst-ip 10.0.0.1 dst-port 8080 action 1\nlisten tcp4 dst-ip 10.0.0.1 dst-porr 8081 action 1\n`);
+    const r = await cli('rules', 'load', p);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/line 4/);
+    expect(r.err).toContain('"dst-porr"');
+    expect(await json('rules', 'dump')).toEqual(before);
+  });
+
+  it('rolls back what it added when a later rule fails in the hardware', async () => {
+    const before = await json('rules', 'dump');
+    // the last line repeats a flow the adapter already holds
+    const p = file('dup.rules', `default action 5\nlisten udp4 dst-ip 10.0.0.99 dst-port 53 action 1\n${FLOW.replace('40001', '41002')}\n${FLOW}\n`);
+    const r = await cli('rules', 'load', p);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/dup\.rules:4: flow already exists.*; nothing was applied/);
+    expect(await json('rules', 'dump')).toEqual(before);
+  });
+
+  it('an unknown queue anywhere in the file applies nothing', async () => {
+    const before = await json('rules', 'dump');
+    const r = await cli('rules', 'load', file('q.rules', `${FLOW.replace('40001', '41003')}\nlisten tcp4 dst-ip 10.0.0.1 dst-port 81 action 12\n`));
+    expect(r.err).toMatch(/q\.rules:2: .*queue 12 does not exist/);
+    expect(await json('rules', 'dump')).toEqual(before);
+  });
+
+  it('loads a good file and dumps it back', async () => {
+    const text = `${FLOW.replace('40001', '42000')}\nlisten tcp4 dst-ip 10.0.0.1 dst-port 443 action 4\ndefault action 1\n`;
+    const r = await cli('rules', 'load', file('good.rules', text));
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/loaded 3 rules/);
+    const dump = (await cli('rules', 'dump')).out;
+    for (const line of text.trim().split('\n')) expect(dump).toContain(line);
+    // clean up for later tests
+    expect((await cli('flow', 'del', ...FLOW.replace('40001', '42000').split(' '))).code).toBe(0);
+    expect((await cli('listen', 'del', 'tcp4', 'dst-ip', '10.0.0.1', 'dst-port', '443')).code).toBe(0);
+    expect((await cli('default', 'set', 'action', '0')).code).toBe(0);
+  });
+});
+
+describe('regs and stats', () => {
+  it('reads and writes by name and by address', async () => {
+    expect((await cli('regs', 'write', 'core.SCRATCH', '0x12345678')).code).toBe(0);
+    expect((await cli('regs', 'read', 'core.SCRATCH')).out).toBe('core.SCRATCH = 0x12345678 (305419896)\n');
+    const byAddr = await json('regs', 'read', '0x1c');
+    expect(byAddr).toMatchObject({ name: 'core.SCRATCH', value: 0x12345678 });
+    expect(await json('regs', 'read', 'core.QUEUES')).toMatchObject({ value: 8, access: 'ro' });
+  });
+
+  it('refuses writes to read-only and reads of write-only registers', async () => {
+    const ro = await cli('regs', 'write', 'core.QUEUES', '4');
+    expect(ro.code).not.toBe(0);
+    expect(ro.err).toMatch(/core\.QUEUES is read-only/);
+    const wo = await cli('regs', 'read', 'flow.COMMAND');
+    expect(wo.code).not.toBe(0);
+    expect(wo.err).toMatch(/flow\.COMMAND is write-only/);
+    const unknown = await cli('regs', 'read', 'core.NOPE');
+    expect(unknown.err).toMatch(/no register "NOPE"/);
+  });
+
+  it('dumps every register once as JSON', async () => {
+    const r = await cli('regs', 'dump', '--json');
+    expect(r.out.trim().split('\n')).toHaveLength(1);
+    const names = JSON.parse(r.out).registers.map((x: { name: string }) => x.name);
+    expect(names).toContain('counters.Q_FRAMES[7]');
+    expect(names).toContain('flow.COUNT');
+  });
+
+  it('stats --json prints the counters as one object', async () => {
+    const s = await json('stats');
+    expect(s).toMatchObject({ rxFrames: expect.any(Number), drops: { runt: expect.any(Number), queue_full: expect.any(Number) } });
+    expect(s.queues).toHaveLength(8);
+    expect((await cli('stats')).out).toMatch(/queue\s+frames\s+bytes\s+drops/);
+  });
+});
+
+describe('replay and demo', () => {
+  it('sim replay writes the queue captures, drop.pcap and summary.json', async () => {
+    const out = join(DIR, 'replay');
+    const rules = join(DIR, 'replay.rules');
+    writeFileSync(rules, readFileSync(join(ROOT, 'examples/demo.rules'), 'utf8').replace('action 3', 'action -1'));
+    const input = join(PCAPS, 'pcapplusplus__three_http_streams.pcap');
+    const r = await cli('sim', 'replay', input, '--rules', rules, '--out', out, '--json');
+    expect(r.err).toBe('');
+    const summary = JSON.parse(r.out);
+    expect(summary).toMatchObject({ frames: 28, queues: { '0': { frames: 13 }, '1': { frames: 5 }, '2': { frames: 5 } }, drops: { rule: 5 }, dropped: 5 });
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'))).toEqual(summary);
+    const inFrames = readCapture(readFileSync(input)).frames;
+    const q1 = readCapture(readFileSync(join(out, 'queue-1.pcap'))).frames;
+    expect(q1).toHaveLength(5);
+    // original timestamps and bytes, arrival order
+    const first = inFrames.find((f) => Buffer.from(f.data).equals(Buffer.from(q1[0].data)))!;
+    expect([q1[0].tsSec, q1[0].tsUsec]).toEqual([first.tsSec, first.tsUsec]);
+    expect(readCapture(readFileSync(join(out, 'drop.pcap'))).frames).toHaveLength(5);
+    expect(existsSync(join(out, 'queue-3.pcap'))).toBe(false);
+  });
+
+  it('sim replay of another link type is a clear error', async () => {
+    const r = await cli('sim', 'replay', join(PCAPS, 'pcapplusplus__one_ipv6_http_stream.pcap'), '--rules', join(ROOT, 'examples/demo.rules'), '--out', join(DIR, 'raw'));
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/link type .* is not Ethernet/);
+  });
+
+  it('demo --json prints one object with per-queue counts', async () => {
+    const r = await cli('demo', '--json', '--out', join(DIR, 'demo'));
+    expect(r.err).toBe('');
+    const d = JSON.parse(r.out);
+    expect(d.queues).toEqual({
+      '0': { frames: 13, bytes: expect.any(Number) },
+      '1': { frames: 5, bytes: expect.any(Number) },
+      '2': { frames: 5, bytes: expect.any(Number) },
+      '3': { frames: 5, bytes: expect.any(Number) },
+    });
+    const text = await cli('demo', '--out', join(DIR, 'demo'));
+    expect(text.out).toMatch(/queue 1\s+5/);
+  });
+});
