@@ -1,0 +1,607 @@
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+// sipnic core: ingress, parser, address/flow/listen match, steering, dispatch to per-queue
+// FIFOs, counters and register file (see docs/architecture.md)
+//
+// s_axis -> ingress -> ingress FIFO ------------------------------> dispatch -> queue FIFOs
+//              '-> header -> parser -> addr match -> flow/listen -> steer -^
+module sipnic_core #(
+    // stream width, 8, 32 or 64
+    parameter DATA_WIDTH = 64,
+    // tkeep width
+    parameter KEEP_WIDTH = DATA_WIDTH/8,
+    // queues, 2..16
+    parameter QUEUES = 8,
+    // hashed flow entries (power of two, divisible by FLOW_WAYS)
+    parameter FLOW_ENTRIES = 4096,
+    // cuckoo ways
+    parameter FLOW_WAYS = 4,
+    // flow stash entries
+    parameter FLOW_STASH = 8,
+    // listen entries
+    parameter LISTEN_ENTRIES = 32,
+    // cluster address slots (index is 4 bits)
+    parameter ADDR_SLOTS = 16,
+    // longest frame in bytes
+    parameter MAX_FRAME = 9022,
+    // store-and-forward ingress buffer in bytes (power of two)
+    parameter INGRESS_FIFO_BYTES = 16384,
+    // per-queue buffer in bytes (power of two)
+    parameter QUEUE_FIFO_BYTES = 16384
+) (
+    input  wire                         clk,
+    input  wire                         rst,
+
+    /*
+     * Ingress
+     */
+    input  wire [DATA_WIDTH-1:0]        s_axis_tdata,
+    input  wire [KEEP_WIDTH-1:0]        s_axis_tkeep,
+    input  wire                         s_axis_tvalid,
+    output wire                         s_axis_tready,
+    input  wire                         s_axis_tlast,
+
+    /*
+     * Queues (queue q at [q*DATA_WIDTH +: DATA_WIDTH] etc.)
+     */
+    output wire [QUEUES*DATA_WIDTH-1:0] m_axis_tdata,
+    output wire [QUEUES*KEEP_WIDTH-1:0] m_axis_tkeep,
+    output wire [QUEUES-1:0]            m_axis_tvalid,
+    input  wire [QUEUES-1:0]            m_axis_tready,
+    output wire [QUEUES-1:0]            m_axis_tlast,
+    output wire [QUEUES*32-1:0]         m_axis_tuser,
+
+    /*
+     * Drop notification
+     */
+    output wire                         drop_valid,
+    output wire [31:0]                  drop_id,
+    output wire [3:0]                   drop_reason,
+
+    /*
+     * Register bus
+     */
+    input  wire                         reg_en,
+    input  wire                         reg_we,
+    input  wire [15:0]                  reg_addr,
+    input  wire [31:0]                  reg_wdata,
+    output wire                         reg_ack,
+    output wire [31:0]                  reg_rdata
+);
+
+localparam QUEUE_WIDTH = (QUEUES > 1) ? $clog2(QUEUES) : 1;
+localparam LEN_WIDTH = $clog2(MAX_FRAME + 2*KEEP_WIDTH + 1);
+localparam IFIFO_ADDR_WIDTH = $clog2(INGRESS_FIFO_BYTES / KEEP_WIDTH);
+localparam QFIFO_ADDR_WIDTH = $clog2(QUEUE_FIFO_BYTES / KEEP_WIDTH);
+// shortest frame that can reach a queue is 14 bytes
+localparam MIN_BEATS = (14 + KEEP_WIDTH - 1) / KEEP_WIDTH;
+localparam QID_ADDR_WIDTH = $clog2(((2**QFIFO_ADDR_WIDTH) + MIN_BEATS - 1) / MIN_BEATS);
+localparam HDR_BYTES = 128;
+// descriptors: one per frame between its last beat and the dispatcher; frames of >= 14 bytes
+// waiting there all sit in the ingress FIFO, so this many never limits them
+localparam DESC_ADDR_WIDTH = $clog2(((2**IFIFO_ADDR_WIDTH) + MIN_BEATS - 1) / MIN_BEATS);
+localparam INFLIGHT_LIMIT = 2**DESC_ADDR_WIDTH;
+localparam KEY_WIDTH = 166;
+localparam FLOW_SLOT_WIDTH = $clog2(FLOW_ENTRIES + FLOW_STASH);
+localparam LISTEN_INDEX_WIDTH = (LISTEN_ENTRIES > 1) ? $clog2(LISTEN_ENTRIES) : 1;
+localparam COUNT = 13 + 3*QUEUES;
+
+initial begin
+    if (DATA_WIDTH != 8 && DATA_WIDTH != 32 && DATA_WIDTH != 64) begin
+        $error("Error: DATA_WIDTH must be 8, 32 or 64 (instance %m)");
+        $finish;
+    end
+    if (KEEP_WIDTH * 8 != DATA_WIDTH) begin
+        $error("Error: KEEP_WIDTH must be DATA_WIDTH/8 (instance %m)");
+        $finish;
+    end
+    if (QUEUES < 2 || QUEUES > 16) begin
+        $error("Error: QUEUES must be 2..16 (instance %m)");
+        $finish;
+    end
+    if (ADDR_SLOTS < 1 || ADDR_SLOTS > 16) begin
+        $error("Error: ADDR_SLOTS must be 1..16 (instance %m)");
+        $finish;
+    end
+    if ((2**IFIFO_ADDR_WIDTH) * KEEP_WIDTH != INGRESS_FIFO_BYTES ||
+            (2**QFIFO_ADDR_WIDTH) * KEEP_WIDTH != QUEUE_FIFO_BYTES) begin
+        $error("Error: FIFO sizes must be powers of two (instance %m)");
+        $finish;
+    end
+    if (INGRESS_FIFO_BYTES < MAX_FRAME + 2*KEEP_WIDTH) begin
+        $error("Error: INGRESS_FIFO_BYTES must hold a MAX_FRAME frame (instance %m)");
+        $finish;
+    end
+end
+
+/*
+ * ingress and its packet FIFO
+ */
+wire ififo_wr_en;
+wire [IFIFO_ADDR_WIDTH-1:0] ififo_wr_addr;
+wire [DATA_WIDTH-1:0] ififo_wr_data;
+wire ififo_rd_en;
+wire [IFIFO_ADDR_WIDTH-1:0] ififo_rd_addr;
+wire [IFIFO_ADDR_WIDTH:0] ififo_rd_ptr;
+wire [DATA_WIDTH-1:0] ififo_rd_data;
+
+wire frame_valid;
+wire [HDR_BYTES*8-1:0] frame_hdr;
+wire [LEN_WIDTH-1:0] frame_len;
+wire frame_runt, frame_oversize;
+
+wire stat_beat, stat_frame;
+wire [7:0] stat_beat_bytes;
+wire [31:0] next_id;
+
+wire desc_valid, desc_ready;
+
+sipnic_ingress #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .KEEP_WIDTH(KEEP_WIDTH),
+    .MAX_FRAME(MAX_FRAME),
+    .LEN_WIDTH(LEN_WIDTH),
+    .FIFO_ADDR_WIDTH(IFIFO_ADDR_WIDTH),
+    .HDR_BYTES(HDR_BYTES),
+    .INFLIGHT_LIMIT(INFLIGHT_LIMIT)
+)
+sipnic_ingress_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_axis_tdata(s_axis_tdata),
+    .s_axis_tkeep(s_axis_tkeep),
+    .s_axis_tvalid(s_axis_tvalid),
+    .s_axis_tready(s_axis_tready),
+    .s_axis_tlast(s_axis_tlast),
+    .fifo_wr_en(ififo_wr_en),
+    .fifo_wr_addr(ififo_wr_addr),
+    .fifo_wr_data(ififo_wr_data),
+    .fifo_rd_ptr(ififo_rd_ptr),
+    .frame_release(desc_valid && desc_ready),
+    .m_frame_valid(frame_valid),
+    .m_frame_hdr(frame_hdr),
+    .m_frame_len(frame_len),
+    .m_frame_runt(frame_runt),
+    .m_frame_oversize(frame_oversize),
+    .stat_beat(stat_beat),
+    .stat_beat_bytes(stat_beat_bytes),
+    .stat_frame(stat_frame),
+    .next_id(next_id)
+);
+
+sipnic_fifo_ram #(
+    .WIDTH(DATA_WIDTH),
+    .ADDR_WIDTH(IFIFO_ADDR_WIDTH)
+)
+ingress_ram_inst (
+    .clk(clk),
+    .wr_en(ififo_wr_en),
+    .wr_addr(ififo_wr_addr),
+    .wr_data(ififo_wr_data),
+    .rd_en(ififo_rd_en),
+    .rd_addr(ififo_rd_addr),
+    .rd_data(ififo_rd_data)
+);
+
+/*
+ * parser
+ */
+wire p_valid, p_runt, p_oversize, p_steerable, p_ipv6, p_udp, p_syn, p_ack;
+wire [LEN_WIDTH-1:0] p_len;
+wire [127:0] p_src, p_dst;
+wire [15:0] p_sport, p_dport;
+
+sipnic_parser #(
+    .HDR_BYTES(HDR_BYTES),
+    .LEN_WIDTH(LEN_WIDTH)
+)
+sipnic_parser_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_valid(frame_valid),
+    .s_hdr(frame_hdr),
+    .s_len(frame_len),
+    .s_runt(frame_runt),
+    .s_oversize(frame_oversize),
+    .m_valid(p_valid),
+    .m_len(p_len),
+    .m_runt(p_runt),
+    .m_oversize(p_oversize),
+    .m_steerable(p_steerable),
+    .m_ipv6(p_ipv6),
+    .m_udp(p_udp),
+    .m_src(p_src),
+    .m_dst(p_dst),
+    .m_sport(p_sport),
+    .m_dport(p_dport),
+    .m_syn(p_syn),
+    .m_ack(p_ack)
+);
+
+/*
+ * tables
+ */
+wire am_ipv6, am_hit;
+wire [127:0] am_addr;
+wire [3:0] am_slot;
+
+wire addr_wr_en, addr_wr_valid, addr_wr_ipv6, addr_rd_valid, addr_rd_ipv6;
+wire [3:0] addr_wr_slot, addr_rd_slot;
+wire [127:0] addr_wr_addr, addr_rd_addr;
+
+sipnic_addr_table #(
+    .ADDR_SLOTS(ADDR_SLOTS)
+)
+sipnic_addr_table_inst (
+    .clk(clk),
+    .rst(rst),
+    .wr_en(addr_wr_en),
+    .wr_slot(addr_wr_slot),
+    .wr_valid(addr_wr_valid),
+    .wr_ipv6(addr_wr_ipv6),
+    .wr_addr(addr_wr_addr),
+    .rd_slot(addr_rd_slot),
+    .rd_valid(addr_rd_valid),
+    .rd_ipv6(addr_rd_ipv6),
+    .rd_addr(addr_rd_addr),
+    .match_ipv6(am_ipv6),
+    .match_addr(am_addr),
+    .match_hit(am_hit),
+    .match_slot(am_slot)
+);
+
+wire lm_en, lm_ipv6, lm_udp, lm_syn, lm_ack, lm_hit;
+wire [3:0] lm_slot;
+wire [15:0] lm_port;
+wire [7:0] lm_action;
+
+wire listen_wr_en, listen_wr_valid, listen_wr_ipv6, listen_wr_udp;
+wire [LISTEN_INDEX_WIDTH-1:0] listen_wr_index, listen_rd_index;
+wire [3:0] listen_wr_slot, listen_rd_slot;
+wire [15:0] listen_wr_port, listen_rd_port;
+wire [7:0] listen_wr_action, listen_rd_action;
+wire listen_rd_valid, listen_rd_ipv6, listen_rd_udp;
+
+sipnic_listen_table #(
+    .LISTEN_ENTRIES(LISTEN_ENTRIES),
+    .INDEX_WIDTH(LISTEN_INDEX_WIDTH)
+)
+sipnic_listen_table_inst (
+    .clk(clk),
+    .rst(rst),
+    .wr_en(listen_wr_en),
+    .wr_index(listen_wr_index),
+    .wr_valid(listen_wr_valid),
+    .wr_ipv6(listen_wr_ipv6),
+    .wr_udp(listen_wr_udp),
+    .wr_slot(listen_wr_slot),
+    .wr_port(listen_wr_port),
+    .wr_action(listen_wr_action),
+    .rd_index(listen_rd_index),
+    .rd_valid(listen_rd_valid),
+    .rd_ipv6(listen_rd_ipv6),
+    .rd_udp(listen_rd_udp),
+    .rd_slot(listen_rd_slot),
+    .rd_port(listen_rd_port),
+    .rd_action(listen_rd_action),
+    .match_en(lm_en),
+    .match_ipv6(lm_ipv6),
+    .match_udp(lm_udp),
+    .match_slot(lm_slot),
+    .match_port(lm_port),
+    .match_syn(lm_syn),
+    .match_ack(lm_ack),
+    .match_hit(lm_hit),
+    .match_action(lm_action)
+);
+
+wire lookup_valid;
+wire [KEY_WIDTH-1:0] lookup_key;
+wire result_valid, result_hit;
+wire [7:0] result_action;
+
+wire cmd_valid, cmd_ready, cmd_done, cmd_res_valid;
+wire [2:0] cmd_op;
+wire [KEY_WIDTH-1:0] cmd_key, cmd_res_key;
+wire [7:0] cmd_action, cmd_res_action;
+wire [FLOW_SLOT_WIDTH-1:0] cmd_slot, cmd_res_slot;
+wire [1:0] cmd_status;
+wire [31:0] cmd_res_hits;
+wire [15:0] cmd_res_moves, flow_count;
+wire [7:0] flow_stash_used, flow_lookup_latency;
+
+/* verilator lint_off PINCONNECTEMPTY */
+sipnic_flow_table #(
+    .ENTRIES(FLOW_ENTRIES),
+    .WAYS(FLOW_WAYS),
+    .STASH(FLOW_STASH),
+    .KEY_WIDTH(KEY_WIDTH),
+    .ACTION_WIDTH(8),
+    .TAG_WIDTH(8),
+    .MAX_MOVES(32),
+    .SLOT_WIDTH(FLOW_SLOT_WIDTH)
+)
+sipnic_flow_table_inst (
+    .clk(clk),
+    .rst(rst),
+    .lookup_valid(lookup_valid),
+    .lookup_key(lookup_key),
+    .lookup_tag(8'd0),
+    .result_valid(result_valid),
+    .result_hit(result_hit),
+    .result_action(result_action),
+    .result_tag(),
+    .cmd_valid(cmd_valid),
+    .cmd_ready(cmd_ready),
+    .cmd_op(cmd_op),
+    .cmd_key(cmd_key),
+    .cmd_action(cmd_action),
+    .cmd_slot(cmd_slot),
+    .cmd_done(cmd_done),
+    .cmd_status(cmd_status),
+    .cmd_res_valid(cmd_res_valid),
+    .cmd_res_key(cmd_res_key),
+    .cmd_res_action(cmd_res_action),
+    .cmd_res_slot(cmd_res_slot),
+    .cmd_res_hits(cmd_res_hits),
+    .cmd_res_moves(cmd_res_moves),
+    .count(flow_count),
+    .stash_used(flow_stash_used),
+    .lookup_latency(flow_lookup_latency)
+);
+/* verilator lint_on PINCONNECTEMPTY */
+
+/*
+ * steering decision
+ */
+wire [7:0] default_action;
+wire [LEN_WIDTH-1:0] desc_len;
+wire desc_drop;
+wire [3:0] desc_reason;
+wire [QUEUE_WIDTH-1:0] desc_queue;
+wire stat_flow_hit, stat_listen_hit, stat_default_hit;
+
+sipnic_steer #(
+    .QUEUES(QUEUES),
+    .QUEUE_WIDTH(QUEUE_WIDTH),
+    .LEN_WIDTH(LEN_WIDTH),
+    .DESC_ADDR_WIDTH(DESC_ADDR_WIDTH),
+    .KEY_WIDTH(KEY_WIDTH)
+)
+sipnic_steer_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_valid(p_valid),
+    .s_len(p_len),
+    .s_runt(p_runt),
+    .s_oversize(p_oversize),
+    .s_steerable(p_steerable),
+    .s_ipv6(p_ipv6),
+    .s_udp(p_udp),
+    .s_src(p_src),
+    .s_dst(p_dst),
+    .s_sport(p_sport),
+    .s_dport(p_dport),
+    .s_syn(p_syn),
+    .s_ack(p_ack),
+    .am_ipv6(am_ipv6),
+    .am_addr(am_addr),
+    .am_hit(am_hit),
+    .am_slot(am_slot),
+    .lm_en(lm_en),
+    .lm_ipv6(lm_ipv6),
+    .lm_udp(lm_udp),
+    .lm_slot(lm_slot),
+    .lm_port(lm_port),
+    .lm_syn(lm_syn),
+    .lm_ack(lm_ack),
+    .lm_hit(lm_hit),
+    .lm_action(lm_action),
+    .lookup_valid(lookup_valid),
+    .lookup_key(lookup_key),
+    .result_valid(result_valid),
+    .result_hit(result_hit),
+    .result_action(result_action),
+    .default_action(default_action),
+    .m_desc_valid(desc_valid),
+    .m_desc_ready(desc_ready),
+    .m_desc_len(desc_len),
+    .m_desc_drop(desc_drop),
+    .m_desc_reason(desc_reason),
+    .m_desc_queue(desc_queue),
+    .stat_flow_hit(stat_flow_hit),
+    .stat_listen_hit(stat_listen_hit),
+    .stat_default_hit(stat_default_hit)
+);
+
+/*
+ * dispatch and queues
+ */
+wire [QUEUES*(QFIFO_ADDR_WIDTH+1)-1:0] q_free;
+wire [QUEUES-1:0] q_resv_valid;
+wire [QFIFO_ADDR_WIDTH:0] q_resv_beats;
+wire [31:0] q_resv_id;
+wire [QUEUES-1:0] q_wr_valid;
+wire [KEEP_WIDTH-1:0] q_wr_keep;
+wire q_wr_last;
+
+wire stat_q_frame, stat_q_drop;
+wire [QUEUE_WIDTH-1:0] stat_q_frame_queue, stat_q_drop_queue;
+wire [LEN_WIDTH-1:0] stat_q_frame_len;
+
+sipnic_dispatch #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .KEEP_WIDTH(KEEP_WIDTH),
+    .QUEUES(QUEUES),
+    .QUEUE_WIDTH(QUEUE_WIDTH),
+    .LEN_WIDTH(LEN_WIDTH),
+    .FIFO_ADDR_WIDTH(IFIFO_ADDR_WIDTH),
+    .QUEUE_ADDR_WIDTH(QFIFO_ADDR_WIDTH)
+)
+sipnic_dispatch_inst (
+    .clk(clk),
+    .rst(rst),
+    .s_desc_valid(desc_valid),
+    .s_desc_ready(desc_ready),
+    .s_desc_len(desc_len),
+    .s_desc_drop(desc_drop),
+    .s_desc_reason(desc_reason),
+    .s_desc_queue(desc_queue),
+    .fifo_rd_en(ififo_rd_en),
+    .fifo_rd_addr(ififo_rd_addr),
+    .fifo_rd_ptr(ififo_rd_ptr),
+    .q_free(q_free),
+    .q_resv_valid(q_resv_valid),
+    .q_resv_beats(q_resv_beats),
+    .q_resv_id(q_resv_id),
+    .q_wr_valid(q_wr_valid),
+    .q_wr_keep(q_wr_keep),
+    .q_wr_last(q_wr_last),
+    .drop_valid(drop_valid),
+    .drop_id(drop_id),
+    .drop_reason(drop_reason),
+    .stat_q_frame(stat_q_frame),
+    .stat_q_frame_queue(stat_q_frame_queue),
+    .stat_q_frame_len(stat_q_frame_len),
+    .stat_q_drop(stat_q_drop),
+    .stat_q_drop_queue(stat_q_drop_queue)
+);
+
+genvar q;
+generate
+    for (q = 0; q < QUEUES; q = q + 1) begin : queue
+        sipnic_queue_fifo #(
+            .DATA_WIDTH(DATA_WIDTH),
+            .KEEP_WIDTH(KEEP_WIDTH),
+            .ADDR_WIDTH(QFIFO_ADDR_WIDTH),
+            .ID_ADDR_WIDTH(QID_ADDR_WIDTH)
+        )
+        sipnic_queue_fifo_inst (
+            .clk(clk),
+            .rst(rst),
+            .resv_valid(q_resv_valid[q]),
+            .resv_beats(q_resv_beats),
+            .resv_id(q_resv_id),
+            .free(q_free[q*(QFIFO_ADDR_WIDTH+1) +: QFIFO_ADDR_WIDTH+1]),
+            .wr_valid(q_wr_valid[q]),
+            .wr_data(ififo_rd_data),
+            .wr_keep(q_wr_keep),
+            .wr_last(q_wr_last),
+            .m_axis_tdata(m_axis_tdata[q*DATA_WIDTH +: DATA_WIDTH]),
+            .m_axis_tkeep(m_axis_tkeep[q*KEEP_WIDTH +: KEEP_WIDTH]),
+            .m_axis_tvalid(m_axis_tvalid[q]),
+            .m_axis_tready(m_axis_tready[q]),
+            .m_axis_tlast(m_axis_tlast[q]),
+            .m_axis_tuser(m_axis_tuser[q*32 +: 32])
+        );
+    end
+endgenerate
+
+/*
+ * counters and registers
+ */
+wire clear_counters;
+wire [COUNT*64-1:0] counters;
+
+sipnic_counters #(
+    .QUEUES(QUEUES),
+    .QUEUE_WIDTH(QUEUE_WIDTH),
+    .LEN_WIDTH(LEN_WIDTH),
+    .COUNT(COUNT)
+)
+sipnic_counters_inst (
+    .clk(clk),
+    .rst(rst),
+    .clear(clear_counters),
+    .rx_beat(stat_beat),
+    .rx_beat_bytes(stat_beat_bytes),
+    .rx_frame(stat_frame),
+    .flow_hit(stat_flow_hit),
+    .listen_hit(stat_listen_hit),
+    .default_hit(stat_default_hit),
+    .drop(drop_valid),
+    .drop_reason(drop_reason),
+    .q_frame(stat_q_frame),
+    .q_frame_queue(stat_q_frame_queue),
+    .q_frame_len(stat_q_frame_len),
+    .q_drop(stat_q_drop),
+    .q_drop_queue(stat_q_drop_queue),
+    .counters(counters)
+);
+
+sipnic_regfile #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .QUEUES(QUEUES),
+    .MAX_FRAME(MAX_FRAME),
+    .QUEUE_FIFO_BYTES(QUEUE_FIFO_BYTES),
+    .ADDR_SLOTS(ADDR_SLOTS),
+    .LISTEN_ENTRIES(LISTEN_ENTRIES),
+    .LISTEN_INDEX_WIDTH(LISTEN_INDEX_WIDTH),
+    .FLOW_ENTRIES(FLOW_ENTRIES),
+    .FLOW_WAYS(FLOW_WAYS),
+    .FLOW_STASH(FLOW_STASH),
+    .FLOW_SLOT_WIDTH(FLOW_SLOT_WIDTH),
+    .KEY_WIDTH(KEY_WIDTH),
+    .COUNT(COUNT)
+)
+sipnic_regfile_inst (
+    .clk(clk),
+    .rst(rst),
+    .reg_en(reg_en),
+    .reg_we(reg_we),
+    .reg_addr(reg_addr),
+    .reg_wdata(reg_wdata),
+    .reg_ack(reg_ack),
+    .reg_rdata(reg_rdata),
+    .default_action(default_action),
+    .clear_counters(clear_counters),
+    .frame_id(next_id),
+    .addr_wr_en(addr_wr_en),
+    .addr_wr_slot(addr_wr_slot),
+    .addr_wr_valid(addr_wr_valid),
+    .addr_wr_ipv6(addr_wr_ipv6),
+    .addr_wr_addr(addr_wr_addr),
+    .addr_rd_slot(addr_rd_slot),
+    .addr_rd_valid(addr_rd_valid),
+    .addr_rd_ipv6(addr_rd_ipv6),
+    .addr_rd_addr(addr_rd_addr),
+    .listen_wr_en(listen_wr_en),
+    .listen_wr_index(listen_wr_index),
+    .listen_wr_valid(listen_wr_valid),
+    .listen_wr_ipv6(listen_wr_ipv6),
+    .listen_wr_udp(listen_wr_udp),
+    .listen_wr_slot(listen_wr_slot),
+    .listen_wr_port(listen_wr_port),
+    .listen_wr_action(listen_wr_action),
+    .listen_rd_index(listen_rd_index),
+    .listen_rd_valid(listen_rd_valid),
+    .listen_rd_ipv6(listen_rd_ipv6),
+    .listen_rd_udp(listen_rd_udp),
+    .listen_rd_slot(listen_rd_slot),
+    .listen_rd_port(listen_rd_port),
+    .listen_rd_action(listen_rd_action),
+    .cmd_valid(cmd_valid),
+    .cmd_ready(cmd_ready),
+    .cmd_op(cmd_op),
+    .cmd_key(cmd_key),
+    .cmd_action(cmd_action),
+    .cmd_slot(cmd_slot),
+    .cmd_done(cmd_done),
+    .cmd_status(cmd_status),
+    .cmd_res_valid(cmd_res_valid),
+    .cmd_res_key(cmd_res_key),
+    .cmd_res_action(cmd_res_action),
+    .cmd_res_slot(cmd_res_slot),
+    .cmd_res_hits(cmd_res_hits),
+    .cmd_res_moves(cmd_res_moves),
+    .flow_count(flow_count),
+    .flow_stash_used(flow_stash_used),
+    .flow_lookup_latency(flow_lookup_latency),
+    .counters(counters)
+);
+
+endmodule
+
+`resetall

@@ -1,0 +1,544 @@
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+// Register file: blocks core, addr, flow, listen, counters (offsets from sipnic_regs.vh);
+// one access at a time, reg_ack one clock after reg_en
+module sipnic_regfile #(
+    // stream width in bits (reported)
+    parameter DATA_WIDTH = 64,
+    // number of queues
+    parameter QUEUES = 8,
+    // longest frame in bytes (reported)
+    parameter MAX_FRAME = 9022,
+    // bytes per queue FIFO (reported)
+    parameter QUEUE_FIFO_BYTES = 16384,
+    // address slots
+    parameter ADDR_SLOTS = 16,
+    // listen entries
+    parameter LISTEN_ENTRIES = 32,
+    // listen index width
+    parameter LISTEN_INDEX_WIDTH = $clog2(LISTEN_ENTRIES),
+    // flow entries
+    parameter FLOW_ENTRIES = 4096,
+    // flow ways
+    parameter FLOW_WAYS = 4,
+    // flow stash entries
+    parameter FLOW_STASH = 8,
+    // flow slot index width
+    parameter FLOW_SLOT_WIDTH = $clog2(FLOW_ENTRIES+FLOW_STASH),
+    // flow key width
+    parameter KEY_WIDTH = 166,
+    // number of counters
+    parameter COUNT = 13 + 3*QUEUES
+) (
+    input  wire                          clk,
+    input  wire                          rst,
+
+    /*
+     * Register bus
+     */
+    input  wire                          reg_en,
+    input  wire                          reg_we,
+    input  wire [15:0]                   reg_addr,
+    input  wire [31:0]                   reg_wdata,
+    output wire                          reg_ack,
+    output wire [31:0]                   reg_rdata,
+
+    /*
+     * Core
+     */
+    output wire [7:0]                    default_action,
+    output wire                          clear_counters,
+    input  wire [31:0]                   frame_id,
+
+    /*
+     * Address table
+     */
+    output wire                          addr_wr_en,
+    output wire [3:0]                    addr_wr_slot,
+    output wire                          addr_wr_valid,
+    output wire                          addr_wr_ipv6,
+    output wire [127:0]                  addr_wr_addr,
+    output wire [3:0]                    addr_rd_slot,
+    input  wire                          addr_rd_valid,
+    input  wire                          addr_rd_ipv6,
+    input  wire [127:0]                  addr_rd_addr,
+
+    /*
+     * Listen table
+     */
+    output wire                          listen_wr_en,
+    output wire [LISTEN_INDEX_WIDTH-1:0] listen_wr_index,
+    output wire                          listen_wr_valid,
+    output wire                          listen_wr_ipv6,
+    output wire                          listen_wr_udp,
+    output wire [3:0]                    listen_wr_slot,
+    output wire [15:0]                   listen_wr_port,
+    output wire [7:0]                    listen_wr_action,
+    output wire [LISTEN_INDEX_WIDTH-1:0] listen_rd_index,
+    input  wire                          listen_rd_valid,
+    input  wire                          listen_rd_ipv6,
+    input  wire                          listen_rd_udp,
+    input  wire [3:0]                    listen_rd_slot,
+    input  wire [15:0]                   listen_rd_port,
+    input  wire [7:0]                    listen_rd_action,
+
+    /*
+     * Flow table commands
+     */
+    output wire                          cmd_valid,
+    input  wire                          cmd_ready,
+    output wire [2:0]                    cmd_op,
+    output wire [KEY_WIDTH-1:0]          cmd_key,
+    output wire [7:0]                    cmd_action,
+    output wire [FLOW_SLOT_WIDTH-1:0]    cmd_slot,
+    input  wire                          cmd_done,
+    input  wire [1:0]                    cmd_status,
+    input  wire                          cmd_res_valid,
+    input  wire [KEY_WIDTH-1:0]          cmd_res_key,
+    input  wire [7:0]                    cmd_res_action,
+    input  wire [FLOW_SLOT_WIDTH-1:0]    cmd_res_slot,
+    input  wire [31:0]                   cmd_res_hits,
+    input  wire [15:0]                   cmd_res_moves,
+    input  wire [15:0]                   flow_count,
+    input  wire [7:0]                    flow_stash_used,
+    input  wire [7:0]                    flow_lookup_latency,
+
+    /*
+     * Counters
+     */
+    input  wire [COUNT*64-1:0]           counters
+);
+
+/* verilator lint_off UNUSEDPARAM */
+`include "sipnic_regs.vh"
+/* verilator lint_on UNUSEDPARAM */
+
+initial begin
+    if (KEY_WIDTH != 166) begin
+        $error("Error: KEY_WIDTH must be 166 (instance %m)");
+        $finish;
+    end
+end
+
+// action register (32-bit two's complement) <-> hardware action {drop, queue[6:0]}
+function [7:0] act_enc(input [31:0] v);
+    if (v[31]) begin
+        act_enc = 8'h80;
+    end else if (v > 32'd127) begin
+        act_enc = 8'h7f;
+    end else begin
+        act_enc = {1'b0, v[6:0]};
+    end
+endfunction
+
+function [31:0] act_dec(input [7:0] a);
+    act_dec = a[7] ? 32'hffffffff : {25'd0, a[6:0]};
+endfunction
+
+// byte offset of counter i's low word within the counters block
+/* verilator lint_off UNUSEDSIGNAL */
+function [15:0] cnt_off(input integer i);
+    integer q, o;
+    begin
+        q = (i - 13) / 3;
+        if (i == 0) cnt_off = REG_COUNTERS_RX_FRAMES;
+        else if (i == 1) cnt_off = REG_COUNTERS_RX_BYTES;
+        else if (i == 2) cnt_off = REG_COUNTERS_FLOW_HITS;
+        else if (i == 3) cnt_off = REG_COUNTERS_LISTEN_HITS;
+        else if (i == 4) cnt_off = REG_COUNTERS_DEFAULT_HITS;
+        else begin
+            if (i < 13) o = {16'd0, REG_COUNTERS_DROP} + (i - 5) * {16'd0, REG_COUNTERS_DROP_STRIDE};
+            else if ((i - 13) % 3 == 0) o = {16'd0, REG_COUNTERS_Q_FRAMES} + q * {16'd0, REG_COUNTERS_Q_FRAMES_STRIDE};
+            else if ((i - 13) % 3 == 1) o = {16'd0, REG_COUNTERS_Q_BYTES} + q * {16'd0, REG_COUNTERS_Q_BYTES_STRIDE};
+            else o = {16'd0, REG_COUNTERS_Q_DROPS} + q * {16'd0, REG_COUNTERS_Q_DROPS_STRIDE};
+            cnt_off = o[15:0];
+        end
+    end
+endfunction
+/* verilator lint_on UNUSEDSIGNAL */
+
+reg ack_reg = 1'b0;
+reg [31:0] rdata_reg = 0, rdata_next;
+
+// core
+reg [31:0] scratch_reg = 0, scratch_next;
+reg [7:0] default_action_reg = 0, default_action_next;
+reg clear_reg = 1'b0, clear_next;
+
+// addr
+reg [31:0] a_slot_reg = 0, a_slot_next;
+reg [31:0] a_family_reg = 0, a_family_next;
+reg [127:0] a_addr_reg = 0, a_addr_next;
+reg a_wr_reg = 1'b0, a_wr_next;
+
+// listen
+reg [31:0] l_slot_reg = 0, l_slot_next;
+reg l_valid_reg = 1'b0, l_valid_next;
+reg [5:0] l_flags_reg = 0, l_flags_next;  // {slot[3:0], proto, family}
+reg [15:0] l_port_reg = 0, l_port_next;
+reg [31:0] l_action_reg = 0, l_action_next;
+reg l_wr_reg = 1'b0, l_wr_next;
+
+// flow
+reg [5:0] f_flags_reg = 0, f_flags_next;  // {slot[3:0], proto, family}
+reg [31:0] f_ports_reg = 0, f_ports_next;
+reg [127:0] f_src_reg = 0, f_src_next;
+reg [31:0] f_action_reg = 0, f_action_next;
+reg [31:0] f_slot_reg = 0, f_slot_next;
+reg f_cmd_valid_reg = 1'b0, f_cmd_valid_next;
+reg [2:0] f_cmd_op_reg = 0, f_cmd_op_next;
+reg f_busy_reg = 1'b0, f_busy_next;
+reg [1:0] f_status_reg = 0, f_status_next;
+reg [15:0] f_done_cnt_reg = 0, f_done_cnt_next;
+reg f_res_valid_reg = 1'b0;
+reg [KEY_WIDTH-1:0] f_res_key_reg = 0;
+reg [7:0] f_res_action_reg = 0;
+reg [FLOW_SLOT_WIDTH-1:0] f_res_slot_reg = 0;
+reg [31:0] f_res_hits_reg = 0;
+reg [15:0] f_res_moves_reg = 0;
+
+// counters
+reg [31:0] hi_latch_reg = 0, hi_latch_next;
+
+assign reg_ack = ack_reg;
+assign reg_rdata = rdata_reg;
+
+assign default_action = default_action_reg;
+assign clear_counters = clear_reg;
+
+assign addr_wr_en = a_wr_reg;
+assign addr_wr_slot = a_slot_reg[3:0];
+assign addr_wr_valid = a_family_reg == 32'd4 || a_family_reg == 32'd6;
+assign addr_wr_ipv6 = a_family_reg == 32'd6;
+assign addr_wr_addr = a_addr_reg;
+assign addr_rd_slot = a_slot_reg[3:0];
+
+assign listen_wr_en = l_wr_reg;
+assign listen_wr_index = l_slot_reg[LISTEN_INDEX_WIDTH-1:0];
+assign listen_wr_valid = l_valid_reg;
+assign listen_wr_ipv6 = l_flags_reg[0];
+assign listen_wr_udp = l_flags_reg[1];
+assign listen_wr_slot = l_flags_reg[5:2];
+assign listen_wr_port = l_port_reg;
+assign listen_wr_action = act_enc(l_action_reg);
+assign listen_rd_index = l_slot_reg[LISTEN_INDEX_WIDTH-1:0];
+
+assign cmd_valid = f_cmd_valid_reg;
+assign cmd_op = f_cmd_op_reg;
+assign cmd_key = {f_flags_reg[0], f_flags_reg[1], f_flags_reg[5:2], f_src_reg, f_ports_reg};
+assign cmd_action = act_enc(f_action_reg);
+assign cmd_slot = f_slot_reg[FLOW_SLOT_WIDTH-1:0];
+
+
+wire [15:0] off_core = reg_addr - BLK_CORE_BASE;
+wire in_core = off_core < BLK_CORE_SIZE;
+wire [15:0] off_addr = reg_addr - BLK_ADDR_BASE;
+wire in_addr = off_addr < BLK_ADDR_SIZE;
+wire [15:0] off_flow = reg_addr - BLK_FLOW_BASE;
+wire in_flow = off_flow < BLK_FLOW_SIZE;
+wire [15:0] off_listen = reg_addr - BLK_LISTEN_BASE;
+wire in_listen = off_listen < BLK_LISTEN_SIZE;
+wire [15:0] off_cnt = reg_addr - BLK_COUNTERS_BASE;
+wire in_cnt = off_cnt < BLK_COUNTERS_SIZE;
+
+wire rd = reg_en && !reg_we;
+wire wr = reg_en && reg_we;
+
+// counter select: offsets are distinct, so OR-ing the matching index gives it (no chain)
+localparam CIDX_WIDTH = $clog2(COUNT);
+
+reg [CIDX_WIDTH-1:0] cidx;
+reg cnt_lo, cnt_hi;
+integer i;
+
+always @* begin
+    cidx = 0;
+    cnt_lo = 1'b0;
+    cnt_hi = 1'b0;
+    for (i = 0; i < COUNT; i = i + 1) begin
+        if (off_cnt == cnt_off(i)) begin
+            cidx = cidx | i[CIDX_WIDTH-1:0];
+            cnt_lo = in_cnt;
+        end
+        if (off_cnt == cnt_off(i) + 16'd4) begin
+            cidx = cidx | i[CIDX_WIDTH-1:0];
+            cnt_hi = in_cnt;
+        end
+    end
+end
+
+wire [63:0] cnt_val = counters[cidx*64 +: 64];
+
+always @* begin
+    rdata_next = 32'd0;
+    scratch_next = scratch_reg;
+    default_action_next = default_action_reg;
+    clear_next = 1'b0;
+    a_slot_next = a_slot_reg;
+    a_family_next = a_family_reg;
+    a_addr_next = a_addr_reg;
+    a_wr_next = 1'b0;
+    l_slot_next = l_slot_reg;
+    l_valid_next = l_valid_reg;
+    l_flags_next = l_flags_reg;
+    l_port_next = l_port_reg;
+    l_action_next = l_action_reg;
+    l_wr_next = 1'b0;
+    f_flags_next = f_flags_reg;
+    f_ports_next = f_ports_reg;
+    f_src_next = f_src_reg;
+    f_action_next = f_action_reg;
+    f_slot_next = f_slot_reg;
+    f_cmd_valid_next = f_cmd_valid_reg && !cmd_ready;
+    f_cmd_op_next = f_cmd_op_reg;
+    f_busy_next = f_busy_reg;
+    f_status_next = f_status_reg;
+    f_done_cnt_next = f_done_cnt_reg;
+    hi_latch_next = hi_latch_reg;
+
+    if (cmd_done) begin
+        f_busy_next = 1'b0;
+        f_status_next = cmd_status;
+        f_done_cnt_next = f_done_cnt_reg + 1;
+    end
+
+    /*
+     * reads
+     */
+    if (in_core) begin
+        case (off_core)
+            REG_CORE_TYPE: rdata_next = BLK_CORE_TYPE;
+            REG_CORE_VERSION: rdata_next = BLK_CORE_VERSION;
+            REG_CORE_NEXT: rdata_next = {16'd0, BLK_CORE_NEXT};
+            REG_CORE_DATA_WIDTH: rdata_next = DATA_WIDTH;
+            REG_CORE_QUEUES: rdata_next = QUEUES;
+            REG_CORE_MAX_FRAME: rdata_next = MAX_FRAME;
+            REG_CORE_QUEUE_FIFO_BYTES: rdata_next = QUEUE_FIFO_BYTES;
+            REG_CORE_SCRATCH: rdata_next = scratch_reg;
+            REG_CORE_DEFAULT_ACTION: rdata_next = act_dec(default_action_reg);
+            REG_CORE_FRAME_ID: rdata_next = frame_id;
+            default: rdata_next = 32'd0;
+        endcase
+    end else if (in_addr) begin
+        case (off_addr)
+            REG_ADDR_TYPE: rdata_next = BLK_ADDR_TYPE;
+            REG_ADDR_VERSION: rdata_next = BLK_ADDR_VERSION;
+            REG_ADDR_NEXT: rdata_next = {16'd0, BLK_ADDR_NEXT};
+            REG_ADDR_SLOTS: rdata_next = ADDR_SLOTS;
+            REG_ADDR_SLOT: rdata_next = a_slot_reg;
+            REG_ADDR_FAMILY: rdata_next = a_family_reg;
+            REG_ADDR_ADDR0: rdata_next = a_addr_reg[127:96];
+            REG_ADDR_ADDR1: rdata_next = a_addr_reg[95:64];
+            REG_ADDR_ADDR2: rdata_next = a_addr_reg[63:32];
+            REG_ADDR_ADDR3: rdata_next = a_addr_reg[31:0];
+            default: rdata_next = 32'd0;
+        endcase
+    end else if (in_flow) begin
+        case (off_flow)
+            REG_FLOW_TYPE: rdata_next = BLK_FLOW_TYPE;
+            REG_FLOW_VERSION: rdata_next = BLK_FLOW_VERSION;
+            REG_FLOW_NEXT: rdata_next = {16'd0, BLK_FLOW_NEXT};
+            REG_FLOW_ENTRIES: rdata_next = FLOW_ENTRIES;
+            REG_FLOW_WAYS: rdata_next = FLOW_WAYS;
+            REG_FLOW_STASH: rdata_next = FLOW_STASH;
+            REG_FLOW_COUNT: rdata_next = {16'd0, flow_count};
+            REG_FLOW_STASH_USED: rdata_next = {24'd0, flow_stash_used};
+            REG_FLOW_KEY_FLAGS: rdata_next = {20'd0, f_flags_reg[5:2], 6'd0, f_flags_reg[1:0]};
+            REG_FLOW_KEY_PORTS: rdata_next = f_ports_reg;
+            REG_FLOW_KEY_SRC0: rdata_next = f_src_reg[127:96];
+            REG_FLOW_KEY_SRC1: rdata_next = f_src_reg[95:64];
+            REG_FLOW_KEY_SRC2: rdata_next = f_src_reg[63:32];
+            REG_FLOW_KEY_SRC3: rdata_next = f_src_reg[31:0];
+            REG_FLOW_ACTION: rdata_next = f_action_reg;
+            REG_FLOW_SLOT: rdata_next = f_slot_reg;
+            REG_FLOW_STATUS: rdata_next = {f_done_cnt_reg, 8'd0, 2'd0, f_status_reg, 3'd0, f_busy_reg};
+            REG_FLOW_RES_FLAGS: rdata_next = {f_res_valid_reg, 19'd0, f_res_key_reg[163:160], 6'd0,
+                f_res_key_reg[164], f_res_key_reg[165]};
+            REG_FLOW_RES_PORTS: rdata_next = f_res_key_reg[31:0];
+            REG_FLOW_RES_SRC0: rdata_next = f_res_key_reg[159:128];
+            REG_FLOW_RES_SRC1: rdata_next = f_res_key_reg[127:96];
+            REG_FLOW_RES_SRC2: rdata_next = f_res_key_reg[95:64];
+            REG_FLOW_RES_SRC3: rdata_next = f_res_key_reg[63:32];
+            REG_FLOW_RES_ACTION: rdata_next = act_dec(f_res_action_reg);
+            REG_FLOW_RES_SLOT: rdata_next = {{(32-FLOW_SLOT_WIDTH){1'b0}}, f_res_slot_reg};
+            REG_FLOW_RES_HITS: rdata_next = f_res_hits_reg;
+            REG_FLOW_LAST_MOVES: rdata_next = {16'd0, f_res_moves_reg};
+            REG_FLOW_LOOKUP_LATENCY: rdata_next = {24'd0, flow_lookup_latency};
+            default: rdata_next = 32'd0;
+        endcase
+    end else if (in_listen) begin
+        case (off_listen)
+            REG_LISTEN_TYPE: rdata_next = BLK_LISTEN_TYPE;
+            REG_LISTEN_VERSION: rdata_next = BLK_LISTEN_VERSION;
+            REG_LISTEN_NEXT: rdata_next = {16'd0, BLK_LISTEN_NEXT};
+            REG_LISTEN_ENTRIES: rdata_next = LISTEN_ENTRIES;
+            REG_LISTEN_SLOT: rdata_next = l_slot_reg;
+            REG_LISTEN_FLAGS: rdata_next = {l_valid_reg, 19'd0, l_flags_reg[5:2], 6'd0, l_flags_reg[1:0]};
+            REG_LISTEN_PORT: rdata_next = {16'd0, l_port_reg};
+            REG_LISTEN_ACTION: rdata_next = l_action_reg;
+            default: rdata_next = 32'd0;
+        endcase
+    end else if (in_cnt) begin
+        case (off_cnt)
+            REG_COUNTERS_TYPE: rdata_next = BLK_COUNTERS_TYPE;
+            REG_COUNTERS_VERSION: rdata_next = BLK_COUNTERS_VERSION;
+            REG_COUNTERS_NEXT: rdata_next = {16'd0, BLK_COUNTERS_NEXT};
+            default: rdata_next = 32'd0;
+        endcase
+    end
+    if (cnt_lo) begin
+        rdata_next = cnt_val[31:0];
+        if (rd) begin
+            hi_latch_next = cnt_val[63:32];
+        end
+    end
+    if (cnt_hi) begin
+        rdata_next = hi_latch_reg;
+    end
+
+    if (!rd) begin
+        rdata_next = 32'd0;
+    end
+
+    /*
+     * writes
+     */
+    if (wr) begin
+        if (in_core) begin
+            case (off_core)
+                REG_CORE_SCRATCH: scratch_next = reg_wdata;
+                REG_CORE_DEFAULT_ACTION: default_action_next = act_enc(reg_wdata);
+                REG_CORE_CONTROL: clear_next = reg_wdata[0];
+                default: ;
+            endcase
+        end
+        if (in_addr) begin
+            case (off_addr)
+                REG_ADDR_SLOT: a_slot_next = reg_wdata;
+                REG_ADDR_FAMILY: a_family_next = reg_wdata;
+                REG_ADDR_ADDR0: a_addr_next[127:96] = reg_wdata;
+                REG_ADDR_ADDR1: a_addr_next[95:64] = reg_wdata;
+                REG_ADDR_ADDR2: a_addr_next[63:32] = reg_wdata;
+                REG_ADDR_ADDR3: a_addr_next[31:0] = reg_wdata;
+                REG_ADDR_COMMAND: begin
+                    if (a_slot_reg < ADDR_SLOTS) begin
+                        if (reg_wdata == 32'd1) begin
+                            a_wr_next = 1'b1;
+                        end else if (reg_wdata == 32'd2) begin
+                            a_family_next = addr_rd_valid ? (addr_rd_ipv6 ? 32'd6 : 32'd4) : 32'd0;
+                            a_addr_next = addr_rd_addr;
+                        end
+                    end
+                end
+                default: ;
+            endcase
+        end
+        if (in_flow) begin
+            case (off_flow)
+                REG_FLOW_KEY_FLAGS: f_flags_next = {reg_wdata[11:8], reg_wdata[1:0]};
+                REG_FLOW_KEY_PORTS: f_ports_next = reg_wdata;
+                REG_FLOW_KEY_SRC0: f_src_next[127:96] = reg_wdata;
+                REG_FLOW_KEY_SRC1: f_src_next[95:64] = reg_wdata;
+                REG_FLOW_KEY_SRC2: f_src_next[63:32] = reg_wdata;
+                REG_FLOW_KEY_SRC3: f_src_next[31:0] = reg_wdata;
+                REG_FLOW_ACTION: f_action_next = reg_wdata;
+                REG_FLOW_SLOT: f_slot_next = reg_wdata;
+                REG_FLOW_COMMAND: begin
+                    if (!f_busy_reg && reg_wdata >= 32'd1 && reg_wdata <= 32'd5) begin
+                        f_cmd_valid_next = 1'b1;
+                        f_cmd_op_next = reg_wdata[2:0];
+                        f_busy_next = 1'b1;
+                    end
+                end
+                default: ;
+            endcase
+        end
+        if (in_listen) begin
+            case (off_listen)
+                REG_LISTEN_SLOT: l_slot_next = reg_wdata;
+                REG_LISTEN_FLAGS: begin
+                    l_valid_next = reg_wdata[31];
+                    l_flags_next = {reg_wdata[11:8], reg_wdata[1:0]};
+                end
+                REG_LISTEN_PORT: l_port_next = reg_wdata[15:0];
+                REG_LISTEN_ACTION: l_action_next = reg_wdata;
+                REG_LISTEN_COMMAND: begin
+                    if (l_slot_reg < LISTEN_ENTRIES) begin
+                        if (reg_wdata == 32'd1) begin
+                            l_wr_next = 1'b1;
+                        end else if (reg_wdata == 32'd2) begin
+                            l_valid_next = listen_rd_valid;
+                            l_flags_next = {listen_rd_slot, listen_rd_udp, listen_rd_ipv6};
+                            l_port_next = listen_rd_port;
+                            l_action_next = act_dec(listen_rd_action);
+                        end
+                    end
+                end
+                default: ;
+            endcase
+        end
+    end
+end
+
+always @(posedge clk) begin
+    ack_reg <= reg_en;
+    rdata_reg <= rdata_next;
+
+    scratch_reg <= scratch_next;
+    default_action_reg <= default_action_next;
+    clear_reg <= clear_next;
+
+    a_slot_reg <= a_slot_next;
+    a_family_reg <= a_family_next;
+    a_addr_reg <= a_addr_next;
+    a_wr_reg <= a_wr_next;
+
+    l_slot_reg <= l_slot_next;
+    l_valid_reg <= l_valid_next;
+    l_flags_reg <= l_flags_next;
+    l_port_reg <= l_port_next;
+    l_action_reg <= l_action_next;
+    l_wr_reg <= l_wr_next;
+
+    f_flags_reg <= f_flags_next;
+    f_ports_reg <= f_ports_next;
+    f_src_reg <= f_src_next;
+    f_action_reg <= f_action_next;
+    f_slot_reg <= f_slot_next;
+    f_cmd_valid_reg <= f_cmd_valid_next;
+    f_cmd_op_reg <= f_cmd_op_next;
+    f_busy_reg <= f_busy_next;
+    f_status_reg <= f_status_next;
+    f_done_cnt_reg <= f_done_cnt_next;
+
+    if (cmd_done) begin
+        f_res_valid_reg <= cmd_res_valid;
+        f_res_key_reg <= cmd_res_key;
+        f_res_action_reg <= cmd_res_action;
+        f_res_slot_reg <= cmd_res_slot;
+        f_res_hits_reg <= cmd_res_hits;
+        f_res_moves_reg <= cmd_res_moves;
+    end
+
+    hi_latch_reg <= hi_latch_next;
+
+    if (rst) begin
+        ack_reg <= 1'b0;
+        scratch_reg <= 0;
+        default_action_reg <= 0;
+        clear_reg <= 1'b0;
+        a_wr_reg <= 1'b0;
+        l_wr_reg <= 1'b0;
+        f_cmd_valid_reg <= 1'b0;
+        f_busy_reg <= 1'b0;
+        f_status_reg <= 0;
+        f_done_cnt_reg <= 0;
+        f_res_valid_reg <= 1'b0;
+    end
+end
+
+endmodule
+
+`resetall
