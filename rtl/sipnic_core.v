@@ -171,7 +171,7 @@ sipnic_ingress_inst (
     .next_id(next_id)
 );
 
-sipnic_fifo_ram #(
+sipnic_ram_sdp #(
     .WIDTH(DATA_WIDTH),
     .ADDR_WIDTH(IFIFO_ADDR_WIDTH)
 )

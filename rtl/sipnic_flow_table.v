@@ -366,7 +366,7 @@ generate
         );
 
         // entries: written by ops in c1
-        sipnic_flow_ram #(
+        sipnic_ram_sdp #(
             .WIDTH(ENT_W),
             .DEPTH(DEPTH),
             .ADDR_WIDTH(IDX_W)
@@ -377,12 +377,13 @@ generate
                 && (s1_wr_all_reg || s1_wr_way_reg == g)),
             .wr_addr(s1_wr_idx_reg),
             .wr_data({s1_wr_vld_reg, s1_key_reg, s1_act_reg}),
+            .rd_en(1'b1),
             .rd_addr(s1_idx_reg[g*IDX_W +: IDX_W]),
             .rd_data(ent_rd[g*ENT_W +: ENT_W])
         );
 
         // hit counters: written at the end of c3
-        sipnic_flow_ram #(
+        sipnic_ram_sdp #(
             .WIDTH(CNT_W),
             .DEPTH(DEPTH),
             .ADDR_WIDTH(IDX_W)
@@ -392,6 +393,7 @@ generate
             .wr_en(cnt_we[g]),
             .wr_addr(cnt_wa[g*IDX_W +: IDX_W]),
             .wr_data(cnt_wd[g*CNT_W +: CNT_W]),
+            .rd_en(1'b1),
             .rd_addr(s1_idx_reg[g*IDX_W +: IDX_W]),
             .rd_data(cnt_rd[g*CNT_W +: CNT_W])
         );

@@ -130,7 +130,7 @@ always @(posedge clk) begin
     end
 end
 
-sipnic_fifo_ram #(
+sipnic_ram_sdp #(
     .WIDTH(WIDTH),
     .ADDR_WIDTH(ADDR_WIDTH)
 )
@@ -144,7 +144,7 @@ data_ram_inst (
     .rd_data(rd_data)
 );
 
-sipnic_fifo_ram #(
+sipnic_ram_sdp #(
     .WIDTH(32),
     .ADDR_WIDTH(ID_ADDR_WIDTH)
 )

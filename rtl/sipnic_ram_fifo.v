@@ -67,7 +67,7 @@ always @(posedge clk) begin
     end
 end
 
-sipnic_fifo_ram #(
+sipnic_ram_sdp #(
     .WIDTH(WIDTH),
     .ADDR_WIDTH(ADDR_WIDTH)
 )

@@ -3,18 +3,19 @@
 `default_nettype none
 
 /*
- * Simple dual-port RAM for the flow table: one write port, one synchronous read port, one
- * clock. A read at the address being written in the same clock returns the old word (the
- * flow table never relies on that word: it forwards around the collision). Infers block RAM
- * (yosys synth_ecp5: DP16KD). Contents start at zero.
+ * Simple dual-port RAM: one write port, one synchronous read port, one clock. The read
+ * register loads only while rd_en is high and otherwise holds its word. A read at the
+ * address being written in the same clock returns the old word (users forward around that
+ * collision where it matters). Infers block RAM (yosys synth_ecp5: DP16KD). Contents start
+ * at zero.
  */
-module sipnic_flow_ram #(
+module sipnic_ram_sdp #(
     // bits per word
     parameter WIDTH = 32,
-    // words
-    parameter DEPTH = 1024,
     // address bits
-    parameter ADDR_WIDTH = $clog2(DEPTH)
+    parameter ADDR_WIDTH = 10,
+    // words
+    parameter DEPTH = 2**ADDR_WIDTH
 ) (
     input  wire                  clk,
 
@@ -23,7 +24,8 @@ module sipnic_flow_ram #(
     input  wire [ADDR_WIDTH-1:0] wr_addr,
     input  wire [WIDTH-1:0]      wr_data,
 
-    // read port: rd_data is the word at rd_addr of the previous clock
+    // read port: rd_data is the word at rd_addr of the last clock rd_en was high
+    input  wire                  rd_en,
     input  wire [ADDR_WIDTH-1:0] rd_addr,
     output wire [WIDTH-1:0]      rd_data
 );
@@ -50,7 +52,9 @@ always @(posedge clk) begin
     if (wr_en) begin
         mem[wr_addr] <= wr_data;
     end
-    rd_data_reg <= mem[rd_addr];
+    if (rd_en) begin
+        rd_data_reg <= mem[rd_addr];
+    end
 end
 
 assign rd_data = rd_data_reg;
