@@ -169,9 +169,25 @@ export function randomFrame(rng: Rng, rules: RuleSet, maxPayload = 96): Uint8Arr
   return malformedFrame(rng, rules);
 }
 
+/**
+ * A flow to build a malformed frame around: mostly one the rules steer (so a parser that
+ * wrongly accepts the frame sends it to the rule's queue instead of the default, and the
+ * difference shows), else a random one.
+ */
+function targetFlow(rng: Rng, rules: RuleSet, family?: 4 | 6): FlowSpec {
+  const candidates = family ? rules.flows.filter((f) => f.flow.family === family) : rules.flows;
+  if (candidates.length && rng() < 0.6) return pick(rng, candidates).flow;
+  const listens = family ? rules.listens.filter((l) => l.family === family) : rules.listens;
+  if (listens.length && rng() < 0.5) {
+    const l = pick(rng, listens);
+    return { ...randomFlow(rng, l.family, l.proto), dst: l.dst, dstPort: l.dstPort };
+  }
+  return randomFlow(rng, family);
+}
+
 /** Frames that break one rule of the parser each, built around a flow the rules know. */
 export function malformedFrame(rng: Rng, rules: RuleSet): Uint8Array {
-  const base = rules.flows.length && rng() < 0.7 ? pick(rng, rules.flows).flow : randomFlow(rng);
+  const base = targetFlow(rng, rules);
   const kind = int(rng, 0, 13);
   const flags = pick(rng, TCP_FLAGS);
   switch (kind) {
@@ -182,11 +198,14 @@ export function malformedFrame(rng: Rng, rules: RuleSet): Uint8Array {
     }
     case 1: // three VLAN tags: the third is not skipped
       return buildFrame(base, { flags, vlans: [pick(rng, TPIDS), pick(rng, TPIDS), pick(rng, TPIDS)] }, rng);
-    case 2: // IPv4 fragments
-      return buildFrame({ ...base, family: 4, src: '192.0.2.9', dst: CLUSTER_V4[0] }, { flags, fragment: { mf: rng() < 0.5, offset: rng() < 0.5 ? 0 : int(rng, 1, 100) } }, rng);
+    case 2: {
+      // IPv4 fragments: first fragments (MF, offset 0) carry the ports but still are not steerable
+      const offset = rng() < 0.6 ? 0 : int(rng, 1, 8191);
+      return buildFrame(targetFlow(rng, rules, 4), { flags, fragment: { mf: offset === 0 || rng() < 0.5, offset } }, rng);
+    }
     case 3: {
       // IHL below 5
-      const f = buildFrame({ ...base, family: 4, src: '192.0.2.7', dst: CLUSTER_V4[0] }, { flags }, rng);
+      const f = buildFrame(targetFlow(rng, rules, 4), { flags }, rng);
       f[14] = 0x40 | int(rng, 0, 4);
       return f;
     }
@@ -197,7 +216,7 @@ export function malformedFrame(rng: Rng, rules: RuleSet): Uint8Array {
       return f;
     }
     case 5: // IPv6 extension header before L4
-      return buildFrame({ ...base, family: 6, src: '2001:db8:1::5', dst: CLUSTER_V6[0] }, { flags, extensionHeader: true }, rng);
+      return buildFrame(targetFlow(rng, rules, 6), { flags, extensionHeader: true }, rng);
     case 6: {
       // other IP protocols (ICMP, SCTP, ...)
       const f = buildFrame(base, { flags, payload: 8 }, rng);
@@ -215,7 +234,7 @@ export function malformedFrame(rng: Rng, rules: RuleSet): Uint8Array {
     }
     case 8: {
       // IPv4 options cut by the end of the frame
-      const f = buildFrame({ ...base, family: 4, src: '192.0.2.8', dst: CLUSTER_V4[1] }, { flags, ipOptions: 40 }, rng);
+      const f = buildFrame(targetFlow(rng, rules, 4), { flags, ipOptions: 40 }, rng);
       return f.subarray(0, int(rng, 14 + 20, 14 + 60 + 19));
     }
     case 9: // random bytes
