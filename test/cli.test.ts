@@ -324,6 +324,18 @@ describe('replay and demo', () => {
     expect(existsSync(join(out, 'queue-3.pcap'))).toBe(false);
   });
 
+  it('sim replay --trace writes an FST waveform of the run', async () => {
+    const trace = join(DIR, 'replay.fst');
+    const input = join(PCAPS, 'tcpdump__dns_tcp.pcap');
+    const r = await cli('sim', 'replay', input, '--rules', join(ROOT, 'examples/demo.rules'), '--out', join(DIR, 'traced'), '--trace', trace, '--json');
+    expect(r.err).toBe('');
+    expect(JSON.parse(r.out)).toMatchObject({ frames: 11 });
+    const fst = readFileSync(trace);
+    expect(fst.length).toBeGreaterThan(1000);
+    // FST files open with a header block (type 0) and carry the top module's signal names
+    expect(fst[0]).toBe(0);
+  });
+
   it('sim replay of another link type is a clear error', async () => {
     const r = await cli('sim', 'replay', join(PCAPS, 'pcapplusplus__one_ipv6_http_stream.pcap'), '--rules', join(ROOT, 'examples/demo.rules'), '--out', join(DIR, 'raw'));
     expect(r.code).not.toBe(0);

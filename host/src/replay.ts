@@ -16,6 +16,8 @@ export interface ReplayOptions {
   rulesFile: string;
   outDir: string;
   width?: 8 | 64;
+  /** FST waveform of the whole run, written by the simulator. */
+  trace?: string;
   /** Frames per send/runUntilIdle round. */
   batch?: number;
   createSim: (options: SimOptions) => Sim;
@@ -51,7 +53,7 @@ export async function replayCapture(options: ReplayOptions): Promise<ReplaySumma
   const batch = options.batch ?? 256;
   const frames = capture.frames;
 
-  const sim = options.createSim({ width });
+  const sim = options.createSim({ width, ...(options.trace ? { trace: options.trace } : {}) });
   const queued = new Map<number, Frame[]>();
   const dropReason = new Uint8Array(frames.length); // 0: not dropped
   let cycles = 0;

@@ -41,12 +41,13 @@ export function simCommand(cli: Cli): Command {
     .command('serve')
     .description('keep one simulated adapter running and serve its registers on a Unix socket')
     .addOption(widthOption())
+    .option('--trace <file.fst>', 'write an FST waveform of everything the simulator does (large; for debugging)')
     .addHelpText('after', '\nExample:\n  sipnic sim serve --width 64 &\n  sipnic flow list\n\nThe socket is --socket, else $SIPNIC_SOCKET, else $XDG_RUNTIME_DIR/sipnic.sock, else /tmp/sipnic-<uid>.sock.')
-    .action(async (opts: { width: string }, cmd: Command) => {
+    .action(async (opts: { width: string; trace?: string }, cmd: Command) => {
       const width = Number(opts.width) as 8 | 64;
       const path = cli.socketPath(cmd);
       const createSim = await cli.simFactory();
-      const model = createSim({ width });
+      const model = createSim({ width, ...(opts.trace ? { trace: opts.trace } : {}) });
       const bus = new SimBus(model, { closeSim: true });
       let server;
       try {
@@ -81,8 +82,9 @@ export function simCommand(cli: Cli): Command {
     .requiredOption('--rules <file>', 'rules file')
     .requiredOption('--out <dir>', 'folder for queue-<n>.pcap, drop.pcap and summary.json')
     .addOption(widthOption())
+    .option('--trace <file.fst>', 'write an FST waveform of the replay (open it with GTKWave)')
     .addHelpText('after', '\nExample:\n  sipnic sim replay test/pcaps/pcapplusplus__three_http_streams.pcap --rules examples/demo.rules --out out/')
-    .action(async (input: string, opts: { rules: string; out: string; width: string }, cmd: Command) => {
+    .action(async (input: string, opts: { rules: string; out: string; width: string; trace?: string }, cmd: Command) => {
       const createSim = await cli.simFactory();
       let bar: ReturnType<typeof progressFor>;
       let started = false;
@@ -92,6 +94,7 @@ export function simCommand(cli: Cli): Command {
           rulesFile: opts.rules,
           outDir: opts.out,
           width: Number(opts.width) as 8 | 64,
+          trace: opts.trace,
           createSim,
           onProgress: (done, total) => {
             if (!started) {
