@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatIp } from '../host/src/ip.js';
 import { readCapture, CaptureError } from '../host/src/pcap.js';
 import { parseFrame } from '../host/src/reference.js';
 import { counterMismatches, makeRig, runDifferential } from './support/compare.js';
@@ -14,12 +15,6 @@ const files = [
   ...readdirSync(join(DIR, 'derived')).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => join(DIR, 'derived', f)),
 ].sort();
 
-function ipText(bytes: Uint8Array, family: 4 | 6): string {
-  if (family === 4) return Array.from(bytes.subarray(12, 16)).join('.');
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
-  return groups.join(':');
-}
 
 /** Rules built from what the capture carries, so that every rule kind gets hits. */
 function rulesFromCapture(frames: Uint8Array[], queues: number): string {
@@ -29,7 +24,7 @@ function rulesFromCapture(frames: Uint8Array[], queues: number): string {
   for (const frame of frames) {
     const p = parseFrame(frame);
     if (p.kind !== 'steerable') continue;
-    const dst = `${p.family}|${ipText(p.dst, p.family)}`;
+    const dst = `${p.family}|${formatIp(p.dst, p.family)}`;
     dstCount.set(dst, (dstCount.get(dst) ?? 0) + 1);
   }
   // the adapter holds 16 cluster addresses: take the busiest destinations
@@ -38,8 +33,8 @@ function rulesFromCapture(frames: Uint8Array[], queues: number): string {
   for (const frame of frames) {
     const p = parseFrame(frame);
     if (p.kind !== 'steerable') continue;
-    const src = ipText(p.src, p.family);
-    const dst = ipText(p.dst, p.family);
+    const src = formatIp(p.src, p.family);
+    const dst = formatIp(p.dst, p.family);
     if (!cluster.has(`${p.family}|${dst}`)) continue;
     const type = `${p.proto}${p.family}`;
     if (p.proto === 'tcp' && p.syn && !p.ack && listens.size < 32) {
