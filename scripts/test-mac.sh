@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds and runs the MAC + RGMII loopback testbench (test/rtl/eth_mac_tb.cpp, top
+# test/rtl/eth_mac_tb_top.v) with the ECP5 primitive simulation models from sim/ecp5.
+# Usage: scripts/test-mac.sh [tb args, e.g. --seed 7 --frames 1000]
+# Build in ${BUILD:-build/mac_tb}; TRACE=1 builds with FST tracing (then pass --trace FILE).
+# Exits non-zero on a build failure or any failed check; the last line is the tb summary.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-$root/build/mac_tb}
+rtl="$root/rtl"
+mkdir -p "$build"
+
+trace_flags=()
+if [ "${TRACE:-0}" = 1 ]; then
+    trace_flags=(--trace-fst)
+fi
+
+log="$build/build.log"
+if ! verilator --cc --exe --build -j 4 -O2 -Wall --top-module eth_mac_tb_top \
+    -I"$rtl" -I"$root/sim/ecp5" -CFLAGS "-O1" -LDFLAGS "-lz" "${trace_flags[@]}" \
+    --Mdir "$build/obj" \
+    "$root/test/rtl/eth_mac_tb_top.v" \
+    "$rtl/sipnic_eth_mac_tx.v" "$rtl/sipnic_eth_mac_rx.v" "$rtl/sipnic_crc32.v" \
+    "$rtl/sipnic_rgmii_phy_if.v" \
+    "$root/sim/ecp5/IDDRX1F.v" "$root/sim/ecp5/ODDRX1F.v" "$root/sim/ecp5/DELAYG.v" \
+    "$root/test/rtl/eth_mac_tb.cpp" > "$log" 2>&1; then
+    echo "build failed, see $log"
+    tail -30 "$log"
+    echo "eth_mac_tb: 0 passed, 1 failed"
+    exit 1
+fi
+
+pcap_args=()
+pcap="$root/../shared/pcaps/pcapplusplus__one_http_stream_fin.pcap"
+if [ -f "$pcap" ]; then
+    pcap_args=(--pcap "$pcap")
+fi
+
+status=0
+"$build/obj/Veth_mac_tb_top" "${pcap_args[@]}" "$@" | tee "$build/run.out" || status=$?
+line=$(grep '^eth_mac_tb: [0-9]* passed' "$build/run.out" | tail -1 || true)
+if [ -z "$line" ]; then
+    echo "eth_mac_tb: 0 passed, 1 failed"
+    exit 1
+fi
+exit $status
