@@ -38,6 +38,14 @@
  * stash; else full. A table change is never half done: the walk only reads, the moves
  * keep every entry findable. Delete of a hashed entry tries to move a stash entry into the
  * freed bucket. Clear (and reset) sweeps every bucket; cmd_ready is low meanwhile.
+ *
+ * Area: wide (key) data is never muxed by a computed index more than needed. An op's
+ * result holds every way's key (s3_key); the FSM takes one (key_pick, select in a register)
+ * into op_key, and the result key comes from op_key or cmd_key. The walk keeps slot
+ * numbers only (victim keys are picked from the probe result, moved keys re-read from the
+ * RAM); its victim is chosen one way per clock against one compare bank on the path. The
+ * stash keys sit in registers for the compares plus a distributed-RAM copy read by index;
+ * the path has a distributed-RAM copy for its read port. Key compares are two bits per LUT.
  */
 module sipnic_flow_table #(
     // hashed entries (power of two, divisible by WAYS)
@@ -102,6 +110,7 @@ localparam WALK_TRIES = 8;                  // random walks per insert before th
 localparam [7:0] LATENCY = 8'd4;
 
 localparam [IDX_W-1:0] LAST_IDX = {IDX_W{1'b1}};  // DEPTH - 1
+localparam [WAY_W-1:0] LAST_WAY = {WAY_W{1'b1}};  // WAYS - 1
 localparam integer STASH_BASE_I = ENTRIES;
 localparam integer STASH_END_I = ENTRIES + STASH;
 localparam integer STASH_I = STASH;
@@ -125,27 +134,36 @@ localparam [1:0]
     STATUS_NOT_FOUND = 2'd3;
 
 localparam [1:0]
+    KSRC_CMD = 2'd0,    // cmd_key_reg
+    KSRC_SEL = 2'd1,    // key_pick (loaded into op_key)
+    KSRC_OP = 2'd2;     // op_key_reg as it is
+
+localparam [1:0]
     CNT_SRC_ZERO = 2'd0,
     CNT_SRC_WAY = 2'd1,
     CNT_SRC_STASH = 2'd2;
 
-localparam [3:0]
-    STATE_CLEAR = 4'd0,
-    STATE_CLEAR_END = 4'd1,
-    STATE_IDLE = 4'd2,
-    STATE_INS_PROBE = 4'd3,
-    STATE_WALK = 4'd4,
-    STATE_MV_READ = 4'd5,
-    STATE_MV_WRITE = 4'd6,
-    STATE_INS_WRITE = 4'd7,
-    STATE_DEL_PROBE = 4'd8,
-    STATE_DEL_WRITE = 4'd9,
-    STATE_DRAIN_NEXT = 4'd10,
-    STATE_DRAIN_PROBE = 4'd11,
-    STATE_DRAIN_MOVE = 4'd12,
-    STATE_DRAIN_CLR = 4'd13,
-    STATE_LOOKUP = 4'd14,
-    STATE_READ = 4'd15;
+localparam [4:0]
+    STATE_CLEAR = 5'd0,
+    STATE_CLEAR_END = 5'd1,
+    STATE_IDLE = 5'd2,
+    STATE_INS_PROBE = 5'd3,
+    STATE_WALK = 5'd4,
+    STATE_MV_READ = 5'd5,
+    STATE_MV_WRITE = 5'd6,
+    STATE_INS_WRITE = 5'd7,
+    STATE_DEL_PROBE = 5'd8,
+    STATE_DEL_WRITE = 5'd9,
+    STATE_DRAIN_NEXT = 5'd10,
+    STATE_DRAIN_PROBE = 5'd11,
+    STATE_DRAIN_MOVE = 5'd12,
+    STATE_DRAIN_CLR = 5'd13,
+    STATE_LOOKUP = 5'd14,
+    STATE_READ = 5'd15,
+    STATE_DRAIN_READ = 5'd16,
+    STATE_BAD = 5'd17,
+    STATE_WALK_SEL = 5'd18,
+    STATE_READ_KEY = 5'd19;
 
 initial begin
     if (WAYS < 2 || (WAYS & (WAYS - 1)) != 0) begin
@@ -175,15 +193,17 @@ initial begin
 end
 
 // loop variables, one set per always block
-integer pw, pj, cw, cs, ck, hw, rw, rs, ss, fw, fs;
+integer fp, pp, cw, cs, hw, rw, rs, ss, fw, fs;
 
 // ---------------------------------------------------------------------------------------
 // Command FSM state and its operation descriptor (consumed by the pipeline at c0)
 
-reg [3:0] state_reg = STATE_CLEAR, state_next;
+reg [4:0] state_reg = STATE_CLEAR, state_next;
 
 reg                    op_req_reg = 1'b0, op_req_next;        // op waiting for a free clock
-reg [KEY_WIDTH-1:0]    op_key_reg = {KEY_WIDTH{1'b0}}, op_key_next;
+reg [KEY_WIDTH-1:0]    op_key_reg = {KEY_WIDTH{1'b0}};
+reg                    op_key_ld;                             // op_key <= s3_sel_key
+reg                    op_kcmd_reg = 1'b0, op_kcmd_next;      // the op's key is cmd_key_reg
 reg [ACTION_WIDTH-1:0] op_act_reg = {ACTION_WIDTH{1'b0}}, op_act_next;
 reg                    op_hash_reg = 1'b0, op_hash_next;      // read buckets hash(op_key)...
 reg [IDX_W-1:0]        op_rd_idx_reg = {IDX_W{1'b0}}, op_rd_idx_next; // ...else this one
@@ -198,18 +218,31 @@ reg                    op_cnt_en_reg = 1'b0, op_cnt_en_next;        // write the
 reg [1:0]              op_cnt_src_reg = CNT_SRC_ZERO, op_cnt_src_next;
 reg [WAY_W-1:0]        op_cnt_way_reg = {WAY_W{1'b0}}, op_cnt_way_next; // at op_rd_idx
 reg [STASH_W-1:0]      op_cnt_sidx_reg = {STASH_W{1'b0}}, op_cnt_sidx_next;
-reg                    op_sel_auto_reg = 1'b0, op_sel_auto_next; // capture a walk victim...
-reg [WAY_W-1:0]        op_sel_way_reg = {WAY_W{1'b0}}, op_sel_way_next; // ...else this way
+reg [WAY_W-1:0]        op_sel_way_reg = {WAY_W{1'b0}}, op_sel_way_next; // read: this way...
+reg                    op_sel_stash_reg = 1'b0, op_sel_stash_next; // ...or this stash entry
+reg [STASH_W-1:0]      op_sel_sidx_reg = {STASH_W{1'b0}}, op_sel_sidx_next;
 reg                    op_res_reg = 1'b0, op_res_next;        // the FSM waits for its result
 
-reg [KEY_WIDTH-1:0]    cmd_key_reg = {KEY_WIDTH{1'b0}}, cmd_key_next;
+reg [KEY_WIDTH-1:0]    cmd_key_reg = {KEY_WIDTH{1'b0}};
+reg                    cmd_accept;
 reg [ACTION_WIDTH-1:0] cmd_act_reg = {ACTION_WIDTH{1'b0}}, cmd_act_next;
 reg [SLOT_WIDTH-1:0]   cmd_slot_reg = {SLOT_WIDTH{1'b0}}, cmd_slot_next;
 
-reg [PATH_N*WAY_W-1:0] path_way_reg = {PATH_N*WAY_W{1'b0}}, path_way_next;
-reg [PATH_N*IDX_W-1:0] path_idx_reg = {PATH_N*IDX_W{1'b0}}, path_idx_next;
+reg [PATH_N*WAY_W-1:0] path_way_reg = {PATH_N*WAY_W{1'b0}};
+reg [PATH_N*IDX_W-1:0] path_idx_reg = {PATH_N*IDX_W{1'b0}};
+reg [PATH_N-1:0]       path_vld_reg = {PATH_N{1'b0}};         // path entries in use
+reg [WAY_W+IDX_W-1:0]  path_mem [0:PATH_N-1];                 // a copy, read by index
+reg                    path_we;                               // path[path_len] <= pick
+reg                    path_clr;
+reg [WAY_W-1:0]        kway_reg = {WAY_W{1'b0}}, kway_next;   // way of key_pick; the walk's
+reg [WAY_W-1:0]        sel_k_reg = {WAY_W{1'b0}}, sel_k_next; // victim candidate (k-th try)
 reg [PATH_W-1:0]       path_len_reg = {PATH_W{1'b0}}, path_len_next;
-reg [PATH_W-1:0]       mv_reg = {PATH_W{1'b0}}, mv_next;      // moving path[mv-1] -> path[mv]
+reg [PATH_W-1:0]       src_reg = {PATH_W{1'b0}}, src_next;    // next move: path[src] -> dst
+reg                    mv_last_reg = 1'b0, mv_last_next;      // the move in flight is path[0]'s
+reg [WAY_W-1:0]        dst_way_reg = {WAY_W{1'b0}}, dst_way_next; // its destination
+reg [IDX_W-1:0]        dst_idx_reg = {IDX_W{1'b0}}, dst_idx_next;
+reg [WAY_W-1:0]        last_way_reg = {WAY_W{1'b0}};          // path[path_len-1]
+reg [IDX_W-1:0]        last_idx_reg = {IDX_W{1'b0}};
 reg [3:0]              tries_reg = 4'd0, tries_next;
 reg [15:0]             moves_reg = 16'd0, moves_next;
 reg                    fin_stash_reg = 1'b0, fin_stash_next;  // insert went to the stash
@@ -226,7 +259,8 @@ reg [31:0]             lfsr_reg = 32'h1, lfsr_next;
 reg                    done_reg = 1'b0, done_next;
 reg [1:0]              status_reg = STATUS_OK, status_next;
 reg                    res_valid_reg = 1'b0, res_valid_next;
-reg [KEY_WIDTH-1:0]    res_key_reg = {KEY_WIDTH{1'b0}}, res_key_next;
+reg [KEY_WIDTH-1:0]    res_key_reg = {KEY_WIDTH{1'b0}};
+reg                    res_key_ld, res_key_sel, res_key_zero; // load: 0 / op_key / cmd key
 reg [ACTION_WIDTH-1:0] res_act_reg = {ACTION_WIDTH{1'b0}}, res_act_next;
 reg [SLOT_WIDTH-1:0]   res_slot_reg = {SLOT_WIDTH{1'b0}}, res_slot_next;
 reg [CNT_W-1:0]        res_hits_reg = {CNT_W{1'b0}}, res_hits_next;
@@ -239,13 +273,23 @@ reg [STASH-1:0]              stash_valid_reg = {STASH{1'b0}};
 reg [STASH*KEY_WIDTH-1:0]    stash_key_reg = {STASH*KEY_WIDTH{1'b0}};
 reg [STASH*ACTION_WIDTH-1:0] stash_act_reg = {STASH*ACTION_WIDTH{1'b0}};
 reg [STASH*CNT_W-1:0]        stash_cnt_reg = {STASH*CNT_W{1'b0}};
+// a copy of the keys in distributed RAM, read by index (the registers feed the compares)
+reg [KEY_WIDTH-1:0]          stash_key_mem [0:STASH-1];
+
+integer si;
+
+initial begin
+    for (si = 0; si < STASH; si = si + 1) begin
+        stash_key_mem[si] = {KEY_WIDTH{1'b0}};
+    end
+end
 
 // ---------------------------------------------------------------------------------------
 // Pipeline
 
 // c0
 wire                   op_fire = op_req_reg && !lookup_valid;
-wire [KEY_WIDTH-1:0]   key_in = lookup_valid ? lookup_key : op_key_reg;
+wire [KEY_WIDTH-1:0]   key_in = lookup_valid ? lookup_key : op_kcmd_reg ? cmd_key_reg : op_key_reg;
 wire [WAYS*IDX_W-1:0]  hash_idx;
 
 // c1
@@ -263,17 +307,16 @@ reg                    s1_cnt_en_reg = 1'b0;
 reg [1:0]              s1_cnt_src_reg = CNT_SRC_ZERO;
 reg [WAY_W-1:0]        s1_cnt_way_reg = {WAY_W{1'b0}};
 reg [STASH_W-1:0]      s1_cnt_sidx_reg = {STASH_W{1'b0}};
-reg                    s1_sel_auto_reg = 1'b0;
 reg [WAY_W-1:0]        s1_sel_way_reg = {WAY_W{1'b0}};
+reg                    s1_sel_stash_reg = 1'b0;
+reg [STASH_W-1:0]      s1_sel_sidx_reg = {STASH_W{1'b0}};
 reg                    s1_res_reg = 1'b0;
-reg [WAYS-1:0]         in_path;
 
 // c2
 reg                    s2_lk_reg = 1'b0, s2_op_reg = 1'b0;
 reg [KEY_WIDTH-1:0]    s2_key_reg = {KEY_WIDTH{1'b0}};
 reg [TAG_WIDTH-1:0]    s2_tag_reg = {TAG_WIDTH{1'b0}};
 reg [WAYS*IDX_W-1:0]   s2_idx_reg = {WAYS*IDX_W{1'b0}};
-reg [WAYS-1:0]         s2_in_path_reg = {WAYS{1'b0}};
 reg                    s2_wr_stash_reg = 1'b0;
 reg [WAY_W-1:0]        s2_wr_way_reg = {WAY_W{1'b0}};
 reg [IDX_W-1:0]        s2_wr_idx_reg = {IDX_W{1'b0}};
@@ -282,15 +325,14 @@ reg                    s2_cnt_en_reg = 1'b0;
 reg [1:0]              s2_cnt_src_reg = CNT_SRC_ZERO;
 reg [WAY_W-1:0]        s2_cnt_way_reg = {WAY_W{1'b0}};
 reg [STASH_W-1:0]      s2_cnt_sidx_reg = {STASH_W{1'b0}};
-reg                    s2_sel_auto_reg = 1'b0;
 reg [WAY_W-1:0]        s2_sel_way_reg = {WAY_W{1'b0}};
+reg                    s2_sel_stash_reg = 1'b0;
+reg [STASH_W-1:0]      s2_sel_sidx_reg = {STASH_W{1'b0}};
 reg                    s2_res_reg = 1'b0;
 wire [WAYS*ENT_W-1:0]  ent_rd;
 wire [WAYS*CNT_W-1:0]  cnt_rd;
 reg [WAYS-1:0]         match;
 reg [STASH-1:0]        smatch;
-reg [WAY_W-1:0]        sel_way;
-reg                    sel_ok;
 reg [WAYS*CNT_W-1:0]   cnt_fwd;
 
 // c3
@@ -302,9 +344,8 @@ reg [WAYS-1:0]         s3_vld_reg = {WAYS{1'b0}};
 reg [WAYS*ACTION_WIDTH-1:0] s3_act_reg = {WAYS*ACTION_WIDTH{1'b0}};
 reg [WAYS*CNT_W-1:0]   s3_hits_reg = {WAYS*CNT_W{1'b0}};
 reg [STASH-1:0]        s3_smatch_reg = {STASH{1'b0}};
-reg [KEY_WIDTH-1:0]    s3_sel_key_reg = {KEY_WIDTH{1'b0}};
-reg [WAY_W-1:0]        s3_sel_way_reg = {WAY_W{1'b0}};
-reg                    s3_sel_ok_reg = 1'b0;
+reg [WAYS*KEY_WIDTH-1:0] s3_key_reg = {WAYS*KEY_WIDTH{1'b0}}; // the last op's buckets, held
+reg [WAYS*IDX_W-1:0]   s3_op_idx_reg = {WAYS*IDX_W{1'b0}};   // for the FSM
 reg                    s3_wr_stash_reg = 1'b0;
 reg [WAY_W-1:0]        s3_wr_way_reg = {WAY_W{1'b0}};
 reg [IDX_W-1:0]        s3_wr_idx_reg = {IDX_W{1'b0}};
@@ -316,6 +357,12 @@ reg [STASH_W-1:0]      s3_cnt_sidx_reg = {STASH_W{1'b0}};
 reg                    s3_res_reg = 1'b0;
 reg [WAYS*CNT_W-1:0]   cnt_cur;            // exact counter of each way's bucket
 reg [CNT_W-1:0]        cnt_src_val;        // counter an op writes
+reg                    rstash;             // the FSM's result entry: a stash entry...
+reg [STASH_W-1:0]      rsidx;
+reg [WAY_W-1:0]        rway;               // ...else this way's bucket
+reg [STASH_W-1:0]      scnt_idx;           // one read port on the stash counters...
+reg [WAY_W-1:0]        wcnt_way;           // ...and one on the ways' current counters
+reg [CNT_W-1:0]        scnt_rd, wcnt_rd;
 reg [WAYS-1:0]         cnt_we;
 reg [WAYS*IDX_W-1:0]   cnt_wa;
 reg [WAYS*CNT_W-1:0]   cnt_wd;
@@ -401,24 +448,37 @@ generate
     end
 endgenerate
 
-// c1: is each way's bucket already on the walk's path?
-always @* begin
-    for (pw = 0; pw < WAYS; pw = pw + 1) begin
-        in_path[pw] = 1'b0;
-        for (pj = 0; pj < MAX_MOVES; pj = pj + 1) begin
-            if (pj < path_len_reg && path_way_reg[pj*WAY_W +: WAY_W] == pw[WAY_W-1:0]
-                    && path_idx_reg[pj*IDX_W +: IDX_W] == s1_idx_reg[pw*IDX_W +: IDX_W]) begin
-                in_path[pw] = 1'b1;
-            end
+// c2: key compares, two key bits per LUT4 (kept, so synthesis does not spread the XORs
+// one bit per LUT), then an OR tree; written as vector operations (fast in simulation)
+localparam KEY_PAIRS = (KEY_WIDTH + 1) / 2;
+localparam [2*KEY_PAIRS-1:0] EVEN_MASK = {KEY_PAIRS{2'b01}};
+
+wire [2*KEY_PAIRS-1:0] cmp_key = {{2*KEY_PAIRS-KEY_WIDTH{1'b0}}, s2_key_reg};
+wire [WAYS-1:0]        way_key_eq;
+wire [STASH-1:0]       stash_key_eq;
+
+generate
+    for (g = 0; g < WAYS + STASH; g = g + 1) begin : key_cmp
+        wire [2*KEY_PAIRS-1:0] k;
+        wire [2*KEY_PAIRS-1:0] diff = k ^ cmp_key;
+        // bit 2q: key bits 2q or 2q+1 differ; odd bits are zero
+        (* keep *) wire [2*KEY_PAIRS-1:0] pair_ne = (diff | (diff >> 1)) & EVEN_MASK;
+
+        if (g < WAYS) begin : way_src
+            assign k = {{2*KEY_PAIRS-KEY_WIDTH{1'b0}}, ent_rd[g*ENT_W + ACTION_WIDTH +: KEY_WIDTH]};
+            assign way_key_eq[g] = ~|pair_ne;
+        end else begin : stash_src
+            assign k = {{2*KEY_PAIRS-KEY_WIDTH{1'b0}},
+                stash_key_reg[(g-WAYS)*KEY_WIDTH +: KEY_WIDTH]};
+            assign stash_key_eq[g-WAYS] = ~|pair_ne;
         end
     end
-end
+endgenerate
 
-// c2: compares, walk victim (first way off the path from a random start), forwarding
+// c2: compares, forwarding
 always @* begin
     for (cw = 0; cw < WAYS; cw = cw + 1) begin
-        match[cw] = ent_rd[cw*ENT_W + ENT_W - 1]
-            && ent_rd[cw*ENT_W + ACTION_WIDTH +: KEY_WIDTH] == s2_key_reg;
+        match[cw] = ent_rd[cw*ENT_W + ENT_W - 1] && way_key_eq[cw];
         if (lw_we_reg[cw] && lw_addr_reg[cw*IDX_W +: IDX_W] == s2_idx_reg[cw*IDX_W +: IDX_W]) begin
             cnt_fwd[cw*CNT_W +: CNT_W] = lw_data_reg[cw*CNT_W +: CNT_W];
         end else begin
@@ -426,15 +486,7 @@ always @* begin
         end
     end
     for (cs = 0; cs < STASH; cs = cs + 1) begin
-        smatch[cs] = stash_valid_reg[cs] && stash_key_reg[cs*KEY_WIDTH +: KEY_WIDTH] == s2_key_reg;
-    end
-    sel_way = s2_sel_way_reg;
-    sel_ok = !s2_sel_auto_reg;
-    for (ck = WAYS - 1; ck >= 0; ck = ck - 1) begin
-        if (s2_sel_auto_reg && !s2_in_path_reg[lfsr_reg[WAY_W-1:0] + ck[WAY_W-1:0]]) begin
-            sel_way = lfsr_reg[WAY_W-1:0] + ck[WAY_W-1:0];
-            sel_ok = 1'b1;
-        end
+        smatch[cs] = stash_valid_reg[cs] && stash_key_eq[cs];
     end
 end
 
@@ -447,9 +499,19 @@ always @* begin
             cnt_cur[hw*CNT_W +: CNT_W] = s3_hits_reg[hw*CNT_W +: CNT_W];
         end
     end
+    // an op writing a counter reads its source; otherwise the FSM reads its result's
+    if (s3_op_reg && s3_cnt_en_reg) begin
+        scnt_idx = s3_cnt_sidx_reg;
+        wcnt_way = s3_cnt_way_reg;
+    end else begin
+        scnt_idx = rsidx;
+        wcnt_way = rway;
+    end
+    scnt_rd = stash_cnt_reg[scnt_idx*CNT_W +: CNT_W];
+    wcnt_rd = cnt_cur[wcnt_way*CNT_W +: CNT_W];
     case (s3_cnt_src_reg)
-        CNT_SRC_WAY: cnt_src_val = cnt_cur[s3_cnt_way_reg*CNT_W +: CNT_W];
-        CNT_SRC_STASH: cnt_src_val = stash_cnt_reg[s3_cnt_sidx_reg*CNT_W +: CNT_W];
+        CNT_SRC_WAY: cnt_src_val = wcnt_rd;
+        CNT_SRC_STASH: cnt_src_val = scnt_rd;
         default: cnt_src_val = {CNT_W{1'b0}};
     endcase
     for (hw = 0; hw < WAYS; hw = hw + 1) begin
@@ -485,8 +547,9 @@ always @(posedge clk) begin
     s1_cnt_src_reg <= op_cnt_src_reg;
     s1_cnt_way_reg <= op_cnt_way_reg;
     s1_cnt_sidx_reg <= op_cnt_sidx_reg;
-    s1_sel_auto_reg <= op_sel_auto_reg;
     s1_sel_way_reg <= op_sel_way_reg;
+    s1_sel_stash_reg <= op_sel_stash_reg;
+    s1_sel_sidx_reg <= op_sel_sidx_reg;
     s1_res_reg <= op_res_reg;
 
     // c1 -> c2 (the RAMs read s1_idx)
@@ -495,7 +558,6 @@ always @(posedge clk) begin
     s2_key_reg <= s1_key_reg;
     s2_tag_reg <= s1_tag_reg;
     s2_idx_reg <= s1_idx_reg;
-    s2_in_path_reg <= in_path;
     s2_wr_stash_reg <= s1_wr_stash_reg;
     s2_wr_way_reg <= s1_wr_way_reg;
     s2_wr_idx_reg <= s1_wr_idx_reg;
@@ -504,8 +566,9 @@ always @(posedge clk) begin
     s2_cnt_src_reg <= s1_cnt_src_reg;
     s2_cnt_way_reg <= s1_cnt_way_reg;
     s2_cnt_sidx_reg <= s1_cnt_sidx_reg;
-    s2_sel_auto_reg <= s1_sel_auto_reg;
     s2_sel_way_reg <= s1_sel_way_reg;
+    s2_sel_stash_reg <= s1_sel_stash_reg;
+    s2_sel_sidx_reg <= s1_sel_sidx_reg;
     s2_res_reg <= s1_res_reg;
 
     // c2 -> c3
@@ -520,9 +583,16 @@ always @(posedge clk) begin
     end
     s3_hits_reg <= cnt_fwd;
     s3_smatch_reg <= smatch;
-    s3_sel_key_reg <= ent_rd[sel_way*ENT_W + ACTION_WIDTH +: KEY_WIDTH];
-    s3_sel_way_reg <= sel_way;
-    s3_sel_ok_reg <= sel_ok;
+    if (s2_op_reg && s2_res_reg) begin
+        for (rw = 0; rw < WAYS; rw = rw + 1) begin
+            s3_key_reg[rw*KEY_WIDTH +: KEY_WIDTH] <= ent_rd[rw*ENT_W + ACTION_WIDTH +: KEY_WIDTH];
+        end
+        // a stash read takes way 0's place
+        if (s2_sel_stash_reg) begin
+            s3_key_reg[0 +: KEY_WIDTH] <= stash_key_mem[s2_sel_sidx_reg];
+        end
+        s3_op_idx_reg <= s2_idx_reg;
+    end
     s3_wr_stash_reg <= s2_wr_stash_reg;
     s3_wr_way_reg <= s2_wr_way_reg;
     s3_wr_idx_reg <= s2_wr_idx_reg;
@@ -566,24 +636,29 @@ always @(posedge clk) begin
     end
 end
 
-// stash: entries written by ops in c1, counters at the end of c3 (as the RAMs)
+// stash: entries written by ops in c1, counters at the end of c3 (as the RAMs); every
+// entry has its own write enable (no variable part-selects of the wide stash vectors)
 always @(posedge clk) begin
-    if (s1_op_reg && s1_wr_reg && s1_wr_stash_reg) begin
-        stash_valid_reg[s1_wr_sidx_reg] <= s1_wr_vld_reg;
-        stash_key_reg[s1_wr_sidx_reg*KEY_WIDTH +: KEY_WIDTH] <= s1_key_reg;
-        stash_act_reg[s1_wr_sidx_reg*ACTION_WIDTH +: ACTION_WIDTH] <= s1_act_reg;
-    end
-    if (stash_clr) begin
-        stash_valid_reg <= {STASH{1'b0}};
-    end
-
     for (ss = 0; ss < STASH; ss = ss + 1) begin
-        if (s3_lk_reg && s3_smatch_reg[ss]) begin
+        if (s1_op_reg && s1_wr_reg && s1_wr_stash_reg && s1_wr_sidx_reg == ss[STASH_W-1:0]) begin
+            stash_valid_reg[ss] <= s1_wr_vld_reg;
+            stash_key_reg[ss*KEY_WIDTH +: KEY_WIDTH] <= s1_key_reg;
+            stash_act_reg[ss*ACTION_WIDTH +: ACTION_WIDTH] <= s1_act_reg;
+        end
+
+        if (s3_op_reg && s3_cnt_en_reg && s3_wr_stash_reg && s3_wr_sidx_reg == ss[STASH_W-1:0]) begin
+            stash_cnt_reg[ss*CNT_W +: CNT_W] <= cnt_src_val;
+        end else if (s3_lk_reg && s3_smatch_reg[ss]) begin
             stash_cnt_reg[ss*CNT_W +: CNT_W] <= stash_cnt_reg[ss*CNT_W +: CNT_W] + 1'b1;
         end
     end
-    if (s3_op_reg && s3_cnt_en_reg && s3_wr_stash_reg) begin
-        stash_cnt_reg[s3_wr_sidx_reg*CNT_W +: CNT_W] <= cnt_src_val;
+
+    if (s1_op_reg && s1_wr_reg && s1_wr_stash_reg) begin
+        stash_key_mem[s1_wr_sidx_reg] <= s1_key_reg;
+    end
+
+    if (stash_clr) begin
+        stash_valid_reg <= {STASH{1'b0}};
     end
 
     if (rst) begin
@@ -602,7 +677,18 @@ reg [STASH_W-1:0]   smatch_idx, sfree_idx;
 reg [STASH_W-1:0]   drain_idx;
 reg [STASH_W-1:0]   slot_sidx;
 reg [WAY_W-1:0]     slot_way;
-reg [PATH_W-1:0]    path_prev, mv_m1, mv_m2;
+reg [PATH_W-1:0]    path_prev;
+reg [WAY_W-1:0]     pick_way;
+reg [IDX_W-1:0]     pick_idx;
+reg [WAY_W-1:0]     src_way;
+reg [IDX_W-1:0]     src_idx;
+reg [WAY_W-1:0]     cand_way;
+reg [IDX_W-1:0]     cand_idx;
+reg                 cand_on_path;
+reg [WAY_W-1:0]     key_way;
+reg [KEY_WIDTH-1:0] key_pick;
+reg [ACTION_WIDTH-1:0] act_pick;
+reg [CNT_W-1:0]     hits_pick;
 
 always @* begin
     match_any = |s3_match_reg;
@@ -632,15 +718,53 @@ always @* begin
     drain_idx = drain_reg[STASH_W-1:0];
     slot_sidx = cmd_slot_reg[STASH_W-1:0] - STASH_BASE[STASH_W-1:0];
     slot_way = cmd_slot_reg[IDX_W +: WAY_W];
+    // walk victim candidate (one way per clock, from a random start): off the path?
+    cand_way = kway_reg;
+    pick_way = state_reg == STATE_WALK_SEL ? cand_way : free_way;
+    pick_idx = s3_op_idx_reg[pick_way*IDX_W +: IDX_W];
+    cand_idx = pick_idx;
+    cand_on_path = 1'b0;
+    for (fp = 0; fp < MAX_MOVES; fp = fp + 1) begin
+        if (path_vld_reg[fp] && path_way_reg[fp*WAY_W +: WAY_W] == cand_way
+                && path_idx_reg[fp*IDX_W +: IDX_W] == cand_idx) begin
+            cand_on_path = 1'b1;
+        end
+    end
+    // the one entry a command's result reports: the slot read, else the probe's match
+    if (state_reg == STATE_READ) begin
+        rstash = cmd_slot_reg >= STASH_BASE;
+        rsidx = slot_sidx;
+        rway = slot_way;
+    end else begin
+        rstash = !match_any;
+        rsidx = smatch_idx;
+        rway = match_way;
+    end
+    // the one key the FSM takes from an op result: a way's (the candidate, else the way
+    // read) or a stash entry's
+    key_way = kway_reg;
+    key_pick = s3_key_reg[key_way*KEY_WIDTH +: KEY_WIDTH];
     path_prev = path_len_reg - 1'b1;
-    mv_m1 = mv_reg - 1'b1;
-    mv_m2 = mv_m1 - 1'b1;
+    // the path's one read port
+    {src_way, src_idx} = path_mem[src_reg];
+end
+
+// the result entry's action and counter
+always @* begin
+    if (rstash) begin
+        act_pick = stash_act_reg[rsidx*ACTION_WIDTH +: ACTION_WIDTH];
+        hits_pick = scnt_rd;
+    end else begin
+        act_pick = s3_act_reg[rway*ACTION_WIDTH +: ACTION_WIDTH];
+        hits_pick = wcnt_rd;
+    end
 end
 
 // a new op with everything off; the caller sets what it needs
 task op_new;
     begin
         op_req_next = 1'b1;
+        op_kcmd_next = 1'b0;
         op_hash_next = 1'b0;
         op_rd_idx_next = {IDX_W{1'b0}};
         op_wr_next = 1'b0;
@@ -649,27 +773,36 @@ task op_new;
         op_wr_vld_next = 1'b0;
         op_cnt_en_next = 1'b0;
         op_cnt_src_next = CNT_SRC_ZERO;
-        op_sel_auto_next = 1'b0;
+        op_sel_stash_next = 1'b0;
         op_res_next = 1'b1;
     end
 endtask
 
+// the op's key: the command's, the entry the last op picked (s3_sel_key), or the op key kept
+task op_key_src(input [1:0] ksrc);
+    begin
+        op_kcmd_next = ksrc == KSRC_CMD;
+        if (ksrc == KSRC_SEL) begin
+            op_key_ld = 1'b1;
+        end
+    end
+endtask
+
 // probe: read every way at hash(key)
-task op_probe(input [KEY_WIDTH-1:0] key);
+task op_probe(input [1:0] ksrc);
     begin
         op_new();
-        op_key_next = key;
+        op_key_src(ksrc);
         op_hash_next = 1'b1;
-        op_sel_auto_next = 1'b1;
     end
 endtask
 
 // write an entry into a bucket (its counter from cnt_src)
-task op_write_way(input [WAY_W-1:0] t_way, input [IDX_W-1:0] t_idx, input [KEY_WIDTH-1:0] key,
+task op_write_way(input [WAY_W-1:0] t_way, input [IDX_W-1:0] t_idx, input [1:0] ksrc,
         input [ACTION_WIDTH-1:0] act, input vld, input [1:0] cnt_src);
     begin
         op_new();
-        op_key_next = key;
+        op_key_src(ksrc);
         op_act_next = act;
         op_wr_next = 1'b1;
         op_wr_way_next = t_way;
@@ -681,11 +814,11 @@ task op_write_way(input [WAY_W-1:0] t_way, input [IDX_W-1:0] t_idx, input [KEY_W
 endtask
 
 // write a stash entry (its counter from cnt_src)
-task op_write_stash(input [STASH_W-1:0] sidx, input [KEY_WIDTH-1:0] key,
+task op_write_stash(input [STASH_W-1:0] sidx, input [1:0] ksrc,
         input [ACTION_WIDTH-1:0] act, input vld, input [1:0] cnt_src);
     begin
         op_new();
-        op_key_next = key;
+        op_key_src(ksrc);
         op_act_next = act;
         op_wr_next = 1'b1;
         op_wr_stash_next = 1'b1;
@@ -696,12 +829,44 @@ task op_write_stash(input [STASH_W-1:0] sidx, input [KEY_WIDTH-1:0] key,
     end
 endtask
 
-// read one bucket of one way (entry and counter)
+// read one bucket of one way (entry and counter); its key lands in s3_sel_key
 task op_read(input [WAY_W-1:0] t_way, input [IDX_W-1:0] t_idx);
     begin
         op_new();
         op_rd_idx_next = t_idx;
         op_sel_way_next = t_way;
+    end
+endtask
+
+// read one stash entry's key into s3_sel_key
+task op_read_stash(input [STASH_W-1:0] sidx);
+    begin
+        op_new();
+        op_sel_stash_next = 1'b1;
+        op_sel_sidx_next = sidx;
+        op_sel_way_next = {WAY_W{1'b0}};
+    end
+endtask
+
+// this walk found no free bucket: another walk, else the stash, else full
+task walk_fail;
+    begin
+        if (tries_reg != WALK_TRIES - 1) begin
+            tries_next = tries_reg + 1'b1;
+            path_len_next = {PATH_W{1'b0}};
+            path_clr = 1'b1;
+            op_probe(KSRC_CMD);
+            state_next = STATE_INS_PROBE;
+        end else if (sfree_any) begin
+            op_write_stash(sfree_idx, KSRC_CMD, cmd_act_reg, 1'b1, CNT_SRC_ZERO);
+            moves_next = 16'd0;
+            fin_stash_next = 1'b1;
+            state_next = STATE_INS_WRITE;
+        end else begin
+            res_none();
+            res_moves_next = 16'd0;
+            cmd_finish(STATUS_FULL);
+        end
     end
 endtask
 
@@ -717,24 +882,22 @@ endtask
 task res_found;
     begin
         res_valid_next = 1'b1;
-        res_key_next = cmd_key_reg;
+        res_key_ld = 1'b1;
         if (match_any) begin
-            res_act_next = s3_act_reg[match_way*ACTION_WIDTH +: ACTION_WIDTH];
             res_slot_next = {{SLOT_WIDTH-WAY_W-IDX_W{1'b0}}, match_way,
-                s3_idx_reg[match_way*IDX_W +: IDX_W]};
-            res_hits_next = cnt_cur[match_way*CNT_W +: CNT_W];
+                s3_op_idx_reg[match_way*IDX_W +: IDX_W]};
         end else begin
-            res_act_next = stash_act_reg[smatch_idx*ACTION_WIDTH +: ACTION_WIDTH];
             res_slot_next = STASH_BASE + {{SLOT_WIDTH-STASH_W{1'b0}}, smatch_idx};
-            res_hits_next = stash_cnt_reg[smatch_idx*CNT_W +: CNT_W];
         end
+        res_act_next = act_pick;
+        res_hits_next = hits_pick;
     end
 endtask
 
 task res_none;
     begin
         res_valid_next = 1'b0;
-        res_key_next = cmd_key_reg;
+        res_key_ld = 1'b1;
         res_act_next = {ACTION_WIDTH{1'b0}};
         res_slot_next = {SLOT_WIDTH{1'b0}};
         res_hits_next = {CNT_W{1'b0}};
@@ -745,7 +908,8 @@ always @* begin
     state_next = state_reg;
 
     op_req_next = op_req_reg && !op_fire;
-    op_key_next = op_key_reg;
+    op_key_ld = 1'b0;
+    op_kcmd_next = op_kcmd_reg;
     op_act_next = op_act_reg;
     op_hash_next = op_hash_reg;
     op_rd_idx_next = op_rd_idx_reg;
@@ -760,18 +924,24 @@ always @* begin
     op_cnt_src_next = op_cnt_src_reg;
     op_cnt_way_next = op_cnt_way_reg;
     op_cnt_sidx_next = op_cnt_sidx_reg;
-    op_sel_auto_next = op_sel_auto_reg;
     op_sel_way_next = op_sel_way_reg;
+    op_sel_stash_next = op_sel_stash_reg;
+    op_sel_sidx_next = op_sel_sidx_reg;
     op_res_next = op_res_reg;
 
-    cmd_key_next = cmd_key_reg;
+    cmd_accept = 1'b0;
     cmd_act_next = cmd_act_reg;
     cmd_slot_next = cmd_slot_reg;
 
-    path_way_next = path_way_reg;
-    path_idx_next = path_idx_reg;
+    path_we = 1'b0;
+    path_clr = 1'b0;
+    kway_next = s2_op_reg && s2_res_reg ? s2_sel_way_reg : kway_reg;
+    sel_k_next = sel_k_reg;
     path_len_next = path_len_reg;
-    mv_next = mv_reg;
+    src_next = src_reg;
+    mv_last_next = mv_last_reg;
+    dst_way_next = dst_way_reg;
+    dst_idx_next = dst_idx_reg;
     tries_next = tries_reg;
     moves_next = moves_reg;
     fin_stash_next = fin_stash_reg;
@@ -788,7 +958,9 @@ always @* begin
     done_next = 1'b0;
     status_next = status_reg;
     res_valid_next = res_valid_reg;
-    res_key_next = res_key_reg;
+    res_key_ld = 1'b0;
+    res_key_sel = 1'b0;
+    res_key_zero = 1'b0;
     res_act_next = res_act_reg;
     res_slot_next = res_slot_reg;
     res_hits_next = res_hits_reg;
@@ -821,33 +993,41 @@ always @* begin
         end
         STATE_IDLE: begin
             if (cmd_valid && cmd_ready) begin
-                cmd_key_next = cmd_key;
+                // cmd_key_reg loads cmd_key at this edge
+                cmd_accept = 1'b1;
                 cmd_act_next = cmd_action;
                 cmd_slot_next = cmd_slot;
                 tries_next = 4'd0;
                 path_len_next = {PATH_W{1'b0}};
+                path_clr = 1'b1;
                 case (cmd_op)
                     CMD_INSERT: begin
-                        op_probe(cmd_key);
+                        op_probe(KSRC_CMD);
                         state_next = STATE_INS_PROBE;
                     end
                     CMD_DELETE: begin
-                        op_probe(cmd_key);
+                        op_probe(KSRC_CMD);
                         state_next = STATE_DEL_PROBE;
                     end
                     CMD_LOOKUP: begin
-                        op_probe(cmd_key);
+                        op_probe(KSRC_CMD);
                         state_next = STATE_LOOKUP;
                     end
                     CMD_READ: begin
                         if ({1'b0, cmd_slot} < STASH_END) begin
                             // a stash read also goes down the pipeline, for an exact counter
                             op_read(cmd_slot[IDX_W +: WAY_W], cmd_slot[IDX_W-1:0]);
+                            if ({1'b0, cmd_slot} >= {1'b0, STASH_BASE}) begin
+                                op_sel_stash_next = 1'b1;
+                                op_sel_way_next = {WAY_W{1'b0}};
+                            end
+                            op_sel_sidx_next = cmd_slot[STASH_W-1:0]
+                                - STASH_BASE[STASH_W-1:0];
                             state_next = STATE_READ;
                         end else begin
-                            cmd_key_next = {KEY_WIDTH{1'b0}};
                             res_valid_next = 1'b0;
-                            res_key_next = {KEY_WIDTH{1'b0}};
+                            res_key_ld = 1'b1;
+                            res_key_zero = 1'b1;
                             res_act_next = {ACTION_WIDTH{1'b0}};
                             res_slot_next = cmd_slot;
                             res_hits_next = {CNT_W{1'b0}};
@@ -863,15 +1043,15 @@ always @* begin
                         state_next = STATE_CLEAR;
                     end
                     default: begin
-                        res_valid_next = 1'b0;
-                        res_key_next = cmd_key;
-                        res_act_next = {ACTION_WIDTH{1'b0}};
-                        res_slot_next = {SLOT_WIDTH{1'b0}};
-                        res_hits_next = {CNT_W{1'b0}};
-                        cmd_finish(STATUS_NOT_FOUND);
+                        // answered next clock, with the key from cmd_key_reg
+                        state_next = STATE_BAD;
                     end
                 endcase
             end
+        end
+        STATE_BAD: begin
+            res_none();
+            cmd_finish(STATUS_NOT_FOUND);
         end
         STATE_INS_PROBE: begin
             if (res_evt) begin
@@ -880,20 +1060,16 @@ always @* begin
                     res_moves_next = 16'd0;
                     cmd_finish(STATUS_EXISTS);
                 end else if (free_any) begin
-                    op_write_way(free_way, s3_idx_reg[free_way*IDX_W +: IDX_W], cmd_key_reg,
+                    op_write_way(free_way, s3_op_idx_reg[free_way*IDX_W +: IDX_W], KSRC_CMD,
                         cmd_act_reg, 1'b1, CNT_SRC_ZERO);
-                    path_way_next[0 +: WAY_W] = free_way;
-                    path_idx_next[0 +: IDX_W] = s3_idx_reg[free_way*IDX_W +: IDX_W];
                     moves_next = 16'd0;
                     fin_stash_next = 1'b0;
                     state_next = STATE_INS_WRITE;
                 end else begin
-                    // start a walk: evict the victim, then probe the victim's buckets
-                    path_way_next[0 +: WAY_W] = s3_sel_way_reg;
-                    path_idx_next[0 +: IDX_W] = s3_idx_reg[s3_sel_way_reg*IDX_W +: IDX_W];
-                    path_len_next = 1;
-                    op_probe(s3_sel_key_reg);
-                    state_next = STATE_WALK;
+                    // start a walk: pick the victim, evict it, probe the victim's buckets
+                    kway_next = lfsr_reg[WAY_W-1:0];
+                    sel_k_next = {WAY_W{1'b0}};
+                    state_next = STATE_WALK_SEL;
                 end
             end
         end
@@ -901,63 +1077,61 @@ always @* begin
             // probed K(n), the entry at path[n-1]
             if (res_evt) begin
                 if (free_any) begin
-                    path_way_next[path_len_reg*WAY_W +: WAY_W] = free_way;
-                    path_idx_next[path_len_reg*IDX_W +: IDX_W] =
-                        s3_idx_reg[free_way*IDX_W +: IDX_W];
-                    mv_next = path_len_reg;
+                    dst_way_next = pick_way;
+                    dst_idx_next = pick_idx;
+                    src_next = path_prev;
                     moves_next = 16'd0;
-                    op_read(path_way_reg[path_prev*WAY_W +: WAY_W],
-                        path_idx_reg[path_prev*IDX_W +: IDX_W]);
+                    op_read(last_way_reg, last_idx_reg);
                     state_next = STATE_MV_READ;
-                end else if (path_len_reg == PATH_MAX || !s3_sel_ok_reg) begin
-                    if (tries_reg != WALK_TRIES - 1) begin
-                        tries_next = tries_reg + 1'b1;
-                        path_len_next = {PATH_W{1'b0}};
-                        op_probe(cmd_key_reg);
-                        state_next = STATE_INS_PROBE;
-                    end else if (sfree_any) begin
-                        op_write_stash(sfree_idx, cmd_key_reg, cmd_act_reg, 1'b1, CNT_SRC_ZERO);
-                        moves_next = 16'd0;
-                        fin_stash_next = 1'b1;
-                        state_next = STATE_INS_WRITE;
-                    end else begin
-                        res_none();
-                        res_moves_next = 16'd0;
-                        cmd_finish(STATUS_FULL);
-                    end
+                end else if (path_len_reg == PATH_MAX) begin
+                    walk_fail();
                 end else begin
-                    path_way_next[path_len_reg*WAY_W +: WAY_W] = s3_sel_way_reg;
-                    path_idx_next[path_len_reg*IDX_W +: IDX_W] =
-                        s3_idx_reg[s3_sel_way_reg*IDX_W +: IDX_W];
-                    path_len_next = path_len_reg + 1'b1;
-                    op_probe(s3_sel_key_reg);
+                    kway_next = lfsr_reg[WAY_W-1:0];
+                    sel_k_next = {WAY_W{1'b0}};
+                    state_next = STATE_WALK_SEL;
                 end
             end
         end
+        STATE_WALK_SEL: begin
+            // the first way (from a random start) whose bucket is not on the path yet
+            if (!cand_on_path) begin
+                path_we = 1'b1;
+                path_len_next = path_len_reg + 1'b1;
+                op_probe(KSRC_SEL);
+                state_next = STATE_WALK;
+            end else if (sel_k_reg == LAST_WAY) begin
+                walk_fail();
+            end else begin
+                sel_k_next = sel_k_reg + 1'b1;
+                kway_next = kway_reg + 1'b1;
+            end
+        end
         STATE_MV_READ: begin
-            // read path[mv-1]; write its entry to path[mv], counter carried along
+            // read path[src]; write its entry to dst, counter carried along; path[src] is
+            // the next destination
             if (res_evt) begin
-                op_write_way(path_way_reg[mv_reg*WAY_W +: WAY_W],
-                    path_idx_reg[mv_reg*IDX_W +: IDX_W], s3_sel_key_reg,
-                    s3_act_reg[path_way_reg[mv_m1*WAY_W +: WAY_W]*ACTION_WIDTH +: ACTION_WIDTH],
-                    1'b1, CNT_SRC_WAY);
-                op_rd_idx_next = path_idx_reg[mv_m1*IDX_W +: IDX_W];
-                op_cnt_way_next = path_way_reg[mv_m1*WAY_W +: WAY_W];
+                op_write_way(dst_way_reg, dst_idx_reg, KSRC_SEL,
+                    s3_act_reg[src_way*ACTION_WIDTH +: ACTION_WIDTH], 1'b1, CNT_SRC_WAY);
+                op_rd_idx_next = src_idx;
+                op_cnt_way_next = src_way;
+                dst_way_next = src_way;
+                dst_idx_next = src_idx;
+                mv_last_next = src_reg == {PATH_W{1'b0}};
+                src_next = src_reg - 1'b1;
                 state_next = STATE_MV_WRITE;
             end
         end
         STATE_MV_WRITE: begin
             if (res_evt) begin
                 moves_next = moves_reg + 1'b1;
-                mv_next = mv_reg - 1'b1;
-                if (mv_reg == 1) begin
-                    op_write_way(path_way_reg[0 +: WAY_W], path_idx_reg[0 +: IDX_W],
-                        cmd_key_reg, cmd_act_reg, 1'b1, CNT_SRC_ZERO);
+                if (mv_last_reg) begin
+                    // dst is path[0] now
+                    op_write_way(dst_way_reg, dst_idx_reg, KSRC_CMD, cmd_act_reg, 1'b1,
+                        CNT_SRC_ZERO);
                     fin_stash_next = 1'b0;
                     state_next = STATE_INS_WRITE;
                 end else begin
-                    op_read(path_way_reg[mv_m2*WAY_W +: WAY_W],
-                        path_idx_reg[mv_m2*IDX_W +: IDX_W]);
+                    op_read(src_way, src_idx);
                     state_next = STATE_MV_READ;
                 end
             end
@@ -965,7 +1139,7 @@ always @* begin
         STATE_INS_WRITE: begin
             if (res_evt) begin
                 res_valid_next = 1'b1;
-                res_key_next = cmd_key_reg;
+                res_key_ld = 1'b1;
                 res_act_next = cmd_act_reg;
                 if (fin_stash_reg) begin
                     res_slot_next = STASH_BASE + {{SLOT_WIDTH-STASH_W{1'b0}}, s3_wr_sidx_reg};
@@ -984,13 +1158,13 @@ always @* begin
             if (res_evt) begin
                 if (match_any) begin
                     res_found();
-                    op_write_way(match_way, s3_idx_reg[match_way*IDX_W +: IDX_W],
-                        cmd_key_reg, {ACTION_WIDTH{1'b0}}, 1'b0, CNT_SRC_ZERO);
+                    op_write_way(match_way, s3_op_idx_reg[match_way*IDX_W +: IDX_W],
+                        KSRC_CMD, {ACTION_WIDTH{1'b0}}, 1'b0, CNT_SRC_ZERO);
                     del_stash_next = 1'b0;
                     state_next = STATE_DEL_WRITE;
                 end else if (smatch_any) begin
                     res_found();
-                    op_write_stash(smatch_idx, cmd_key_reg, {ACTION_WIDTH{1'b0}}, 1'b0,
+                    op_write_stash(smatch_idx, KSRC_CMD, {ACTION_WIDTH{1'b0}}, 1'b0,
                         CNT_SRC_ZERO);
                     del_stash_next = 1'b1;
                     state_next = STATE_DEL_WRITE;
@@ -1019,17 +1193,23 @@ always @* begin
             if (drain_reg == DRAIN_END) begin
                 cmd_finish(STATUS_OK);
             end else if (stash_valid_reg[drain_idx]) begin
-                op_probe(stash_key_reg[drain_idx*KEY_WIDTH +: KEY_WIDTH]);
-                state_next = STATE_DRAIN_PROBE;
+                // fetch the entry's key (into s3_sel_key, then op_key)
+                op_read_stash(drain_idx);
+                state_next = STATE_DRAIN_READ;
             end else begin
                 drain_next = drain_reg + 1'b1;
+            end
+        end
+        STATE_DRAIN_READ: begin
+            if (res_evt) begin
+                op_probe(KSRC_SEL);
+                state_next = STATE_DRAIN_PROBE;
             end
         end
         STATE_DRAIN_PROBE: begin
             if (res_evt) begin
                 if (free_any) begin
-                    op_write_way(free_way, s3_idx_reg[free_way*IDX_W +: IDX_W],
-                        stash_key_reg[drain_idx*KEY_WIDTH +: KEY_WIDTH],
+                    op_write_way(free_way, s3_op_idx_reg[free_way*IDX_W +: IDX_W], KSRC_OP,
                         stash_act_reg[drain_idx*ACTION_WIDTH +: ACTION_WIDTH], 1'b1,
                         CNT_SRC_STASH);
                     op_cnt_sidx_next = drain_idx;
@@ -1043,8 +1223,7 @@ always @* begin
         STATE_DRAIN_MOVE: begin
             // the entry's new copy is in; now free its stash entry
             if (res_evt) begin
-                op_write_stash(drain_idx, stash_key_reg[drain_idx*KEY_WIDTH +: KEY_WIDTH],
-                    {ACTION_WIDTH{1'b0}}, 1'b0, CNT_SRC_ZERO);
+                op_write_stash(drain_idx, KSRC_OP, {ACTION_WIDTH{1'b0}}, 1'b0, CNT_SRC_ZERO);
                 state_next = STATE_DRAIN_CLR;
             end
         end
@@ -1068,19 +1247,22 @@ always @* begin
         STATE_READ: begin
             if (res_evt) begin
                 res_slot_next = cmd_slot_reg;
-                if (cmd_slot_reg < STASH_BASE) begin
-                    res_valid_next = s3_vld_reg[slot_way];
-                    res_key_next = s3_sel_key_reg;
-                    res_act_next = s3_act_reg[slot_way*ACTION_WIDTH +: ACTION_WIDTH];
-                    res_hits_next = cnt_cur[slot_way*CNT_W +: CNT_W];
-                end else begin
+                if (rstash) begin
                     res_valid_next = stash_valid_reg[slot_sidx];
-                    res_key_next = stash_key_reg[slot_sidx*KEY_WIDTH +: KEY_WIDTH];
-                    res_act_next = stash_act_reg[slot_sidx*ACTION_WIDTH +: ACTION_WIDTH];
-                    res_hits_next = stash_cnt_reg[slot_sidx*CNT_W +: CNT_W];
+                end else begin
+                    res_valid_next = s3_vld_reg[slot_way];
                 end
-                cmd_finish(STATUS_OK);
+                res_act_next = act_pick;
+                res_hits_next = hits_pick;
+                // the entry's key goes through op_key
+                op_key_ld = 1'b1;
+                state_next = STATE_READ_KEY;
             end
+        end
+        STATE_READ_KEY: begin
+            res_key_ld = 1'b1;
+            res_key_sel = 1'b1;
+            cmd_finish(STATUS_OK);
         end
         default: begin
             state_next = STATE_IDLE;
@@ -1088,11 +1270,53 @@ always @* begin
     endcase
 end
 
+// path: entry path_len takes the bucket the last probe picked (a free one, else the victim)
+always @(posedge clk) begin
+    for (pp = 0; pp < PATH_N; pp = pp + 1) begin
+        if (path_we && path_len_reg == pp[PATH_W-1:0]) begin
+            path_way_reg[pp*WAY_W +: WAY_W] <= pick_way;
+            path_idx_reg[pp*IDX_W +: IDX_W] <= pick_idx;
+        end
+    end
+    if (path_we) begin
+        path_mem[path_len_reg] <= {pick_way, pick_idx};
+        last_way_reg <= pick_way;
+        last_idx_reg <= pick_idx;
+    end
+    if (path_clr) begin
+        path_vld_reg <= {PATH_N{1'b0}};
+    end else if (path_we) begin
+        for (pp = 0; pp < PATH_N; pp = pp + 1) begin
+            if (path_len_reg == pp[PATH_W-1:0]) begin
+                path_vld_reg[pp] <= 1'b1;
+            end
+        end
+    end
+end
+
+always @(posedge clk) begin
+    if (op_key_ld) begin
+        op_key_reg <= key_pick;
+    end
+    if (cmd_accept) begin
+        cmd_key_reg <= cmd_key;
+    end
+    if (res_key_ld) begin
+        if (res_key_zero) begin
+            res_key_reg <= {KEY_WIDTH{1'b0}};
+        end else if (res_key_sel) begin
+            res_key_reg <= op_key_reg;
+        end else begin
+            res_key_reg <= cmd_key_reg;
+        end
+    end
+end
+
 always @(posedge clk) begin
     state_reg <= state_next;
 
     op_req_reg <= op_req_next;
-    op_key_reg <= op_key_next;
+    op_kcmd_reg <= op_kcmd_next;
     op_act_reg <= op_act_next;
     op_hash_reg <= op_hash_next;
     op_rd_idx_reg <= op_rd_idx_next;
@@ -1107,18 +1331,21 @@ always @(posedge clk) begin
     op_cnt_src_reg <= op_cnt_src_next;
     op_cnt_way_reg <= op_cnt_way_next;
     op_cnt_sidx_reg <= op_cnt_sidx_next;
-    op_sel_auto_reg <= op_sel_auto_next;
     op_sel_way_reg <= op_sel_way_next;
+    op_sel_stash_reg <= op_sel_stash_next;
+    op_sel_sidx_reg <= op_sel_sidx_next;
     op_res_reg <= op_res_next;
 
-    cmd_key_reg <= cmd_key_next;
     cmd_act_reg <= cmd_act_next;
     cmd_slot_reg <= cmd_slot_next;
 
-    path_way_reg <= path_way_next;
-    path_idx_reg <= path_idx_next;
     path_len_reg <= path_len_next;
-    mv_reg <= mv_next;
+    src_reg <= src_next;
+    kway_reg <= kway_next;
+    sel_k_reg <= sel_k_next;
+    mv_last_reg <= mv_last_next;
+    dst_way_reg <= dst_way_next;
+    dst_idx_reg <= dst_idx_next;
     tries_reg <= tries_next;
     moves_reg <= moves_next;
     fin_stash_reg <= fin_stash_next;
@@ -1134,7 +1361,6 @@ always @(posedge clk) begin
     done_reg <= done_next;
     status_reg <= status_next;
     res_valid_reg <= res_valid_next;
-    res_key_reg <= res_key_next;
     res_act_reg <= res_act_next;
     res_slot_reg <= res_slot_next;
     res_hits_reg <= res_hits_next;
