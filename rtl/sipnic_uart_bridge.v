@@ -57,7 +57,8 @@ initial begin
 end
 
 localparam TW = $clog2(TIMEOUT_CLOCKS + 1);
-localparam [TW-1:0] TIMEOUT_END = TW'(TIMEOUT_CLOCKS - 1);
+localparam integer TIMEOUT_END_I = TIMEOUT_CLOCKS - 1;
+localparam [TW-1:0] TIMEOUT_END = TIMEOUT_END_I[TW-1:0];
 
 // reliable commands carry at most this many words (size of the write buffer and answer cache)
 localparam MAX_WORDS = 16;

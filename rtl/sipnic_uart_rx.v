@@ -23,8 +23,10 @@ module sipnic_uart_rx #(
 );
 
 localparam CW = $clog2(CLKS_PER_BIT + 1);
-localparam [CW-1:0] BIT_END  = CW'(CLKS_PER_BIT - 1);
-localparam [CW-1:0] HALF_END = CW'(CLKS_PER_BIT / 2 - 1);
+localparam integer BIT_END_I = CLKS_PER_BIT - 1;
+localparam integer HALF_END_I = CLKS_PER_BIT / 2 - 1;
+localparam [CW-1:0] BIT_END  = BIT_END_I[CW-1:0];
+localparam [CW-1:0] HALF_END = HALF_END_I[CW-1:0];
 
 initial begin
     if (CLKS_PER_BIT < 8) begin

@@ -22,7 +22,8 @@ module sipnic_uart_tx #(
 );
 
 localparam CW = $clog2(CLKS_PER_BIT + 1);
-localparam [CW-1:0] BIT_END = CW'(CLKS_PER_BIT - 1);
+localparam integer BIT_END_I = CLKS_PER_BIT - 1;
+localparam [CW-1:0] BIT_END = BIT_END_I[CW-1:0];
 
 initial begin
     if (CLKS_PER_BIT < 8) begin

@@ -30,11 +30,10 @@ if ! verilator --cc --exe --build -j 4 -O2 -Wall --top-module eth_mac_tb_top \
     exit 1
 fi
 
-pcap_args=()
-pcap="$root/../shared/pcaps/pcapplusplus__one_http_stream_fin.pcap"
-if [ -f "$pcap" ]; then
-    pcap_args=(--pcap "$pcap")
-fi
+# real frames with the FCS a real NIC computed (the repository's copy of the capture)
+pcap="$root/test/pcaps/pcapplusplus__one_http_stream_fin.pcap"
+[ -f "$pcap" ] || { echo "eth_mac_tb: missing $pcap"; exit 1; }
+pcap_args=(--pcap "$pcap")
 
 status=0
 "$build/obj/Veth_mac_tb_top" "${pcap_args[@]}" "$@" | tee "$build/run.out" || status=$?

@@ -7,7 +7,7 @@
 // known. Some frames get one byte damaged on the GMII path, some are spoiled with tuser,
 // two stall mid-packet (underrun: the MAC ends the frame with tx_er). Checked:
 //   - CRC reference (zlib) against the published check value, and the MAC's FCS against
-//     FCSs captured from a real NIC (../shared/pcaps) and against zlib for every frame
+//     FCSs captured from a real NIC (test/pcaps) and against zlib for every frame
 //   - the wire: preamble/SFD, zero padding to 60, FCS, gap between frames == IFG, tx_er
 //     only on underruns, TXC a copy of clk
 //   - the receive side: every packet, in order, intact; damaged/spoiled ones flagged with
