@@ -6,11 +6,11 @@
 //   apiVsNativeRatio     frames/s through the TypeScript batched API / frames/s of a C++ loop, same model and frames
 //   insertsPerSecond     flow inserts per second from TypeScript into the simulator (one command each)
 import { performance } from 'node:perf_hooks';
-import { createSim, type Sim } from '../sim/addon.js';
+import { createSim, packFrames, type Sim } from '../sim/addon.js';
 import { SimBus } from '../host/src/bus.js';
 import { Adapter, TableFullError } from '../host/src/driver.js';
 import { parseRules } from '../host/src/rules.js';
-import { buildFrame, makeRng, pack, randomFlow, randomRuleSet, rulesText, type FlowSpec, type Rng } from '../test/support/framegen.js';
+import { buildFrame, makeRng, randomFlow, randomRuleSet, rulesText, type FlowSpec, type Rng } from '../test/support/framegen.js';
 
 const FRAME_BYTES = 64;
 const STREAM = 4000;
@@ -42,7 +42,7 @@ function streams(rng: Rng, flows: FlowSpec[]): Record<'hit' | 'miss' | 'mixed', 
 
 /** Clocks between the last beats of the first and last frame, per frame. */
 function ingressCyclesPerFrame(sim: Sim, frames: Uint8Array[]): number {
-  const { data, lengths } = pack(frames);
+  const { data, lengths } = packFrames(frames);
   sim.send(data, lengths);
   sim.runUntilIdle(100_000_000);
   const out = sim.collect();
@@ -62,7 +62,7 @@ async function cyclesPerFrame(width: 8 | 64) {
     mixed: ingressCyclesPerFrame(sim, s.mixed),
   };
   // one frame on an idle adapter: how long from its last beat in to its last beat out
-  const { data, lengths } = pack([s.hit[0]]);
+  const { data, lengths } = packFrames([s.hit[0]]);
   sim.send(data, lengths);
   sim.runUntilIdle(10_000);
   const one = sim.collect();
@@ -110,13 +110,13 @@ async function apiVsNative() {
   // TypeScript batched path: send a batch, run until idle, collect
   const t0 = performance.now();
   for (let i = 0; i < all.length; i += 1024) {
-    const { data, lengths } = pack(all.slice(i, i + 1024));
+    const { data, lengths } = packFrames(all.slice(i, i + 1024));
     sim.send(data, lengths);
     sim.runUntilIdle(100_000_000);
     sim.collect();
   }
   const apiFps = all.length / ((performance.now() - t0) / 1000);
-  const { data, lengths } = pack(frames);
+  const { data, lengths } = packFrames(frames);
   const native = sim.benchNative(data, lengths, 10);
   sim.close();
   const nativeFps = native.frames / native.seconds;

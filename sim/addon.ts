@@ -32,6 +32,18 @@ export interface Sim {
   close(): void;                       // final(), closes the trace
 }
 
+/** Frames concatenated into one buffer plus their lengths: the shape `send` and `benchNative` take. */
+export function packFrames(frames: readonly Uint8Array[]): { data: Uint8Array; lengths: Uint32Array } {
+  const lengths = Uint32Array.from(frames, (f) => f.length);
+  const data = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
+  let at = 0;
+  for (const f of frames) {
+    data.set(f, at);
+    at += f.length;
+  }
+  return { data, lengths };
+}
+
 /** The native class, as the addon exports it (sim/src/addon.cpp). */
 interface NativeBinding {
   SipnicSim: new (options: SimOptions) => Sim;

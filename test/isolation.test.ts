@@ -2,11 +2,11 @@
 // meant for it, the stalled queue's drops are counted exactly, and frames in = frames out +
 // drops, both as the harness sees them and as the adapter's counters say.
 import { describe, expect, it } from 'vitest';
-import { createSim } from '../sim/addon.js';
+import { createSim, packFrames } from '../sim/addon.js';
 import { SimBus } from '../host/src/bus.js';
 import { Adapter } from '../host/src/driver.js';
 import { parseRules } from '../host/src/rules.js';
-import { buildFrame, makeRng, pack, type FlowSpec } from './support/framegen.js';
+import { buildFrame, makeRng, type FlowSpec } from './support/framegen.js';
 
 const STALLED = 3;
 
@@ -31,7 +31,7 @@ describe.each([8, 64] as const)('queue isolation at DATA_WIDTH %i', (width) => {
       frames.push(buildFrame(flows[q], { flags: 0x18, payload: 200 + (i % 300) }, rng));
       target.push(q);
     }
-    const { data, lengths } = pack(frames);
+    const { data, lengths } = packFrames(frames);
     sim.send(data, lengths);
     sim.run(frames.reduce((a, f) => a + Math.ceil(f.length / (width / 8)) + 4, 0) + 10_000);
 

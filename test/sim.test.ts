@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSim, type Sim, type SimResults } from '../sim/addon.js';
+import { createSim, packFrames, type Sim, type SimResults } from '../sim/addon.js';
 import { BLOCKS } from '../host/src/regs.generated.js';
 
 const CORE = BLOCKS.core.registers;
@@ -20,14 +20,6 @@ function frames(count: number, length: (i: number) => number, seed = 1): Uint8Ar
     f[13] = 0xb5;
     return f;
   });
-}
-
-function pack(list: readonly Uint8Array[]): { data: Uint8Array; lengths: Uint32Array } {
-  const lengths = Uint32Array.from(list, (f) => f.length);
-  const data = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
-  let at = 0;
-  for (const f of list) data.set(f, at), (at += f.length);
-  return { data, lengths };
 }
 
 /** Each delivered frame's bytes, by id. */
@@ -70,7 +62,7 @@ describe.each([8, 64] as const)('simulator addon at DATA_WIDTH %i', (width) => {
   it('delivers frames unchanged through queue 0 by default, ids in order', () => {
     const s = sim(width);
     const list = frames(300, (i) => [14, 60, 64, 65, 1514, 9022][i % 6] + (i % 6 === 1 ? i % 40 : 0), width);
-    const { data, lengths } = pack(list);
+    const { data, lengths } = packFrames(list);
     s.send(data, lengths);
     expect(s.pending()).toBe(list.length);
     const ran = s.runUntilIdle(10_000_000);
@@ -90,7 +82,7 @@ describe.each([8, 64] as const)('simulator addon at DATA_WIDTH %i', (width) => {
     // collect() hands each frame out once
     expect(s.collect().ids.length).toBe(0);
     // ids continue across batches
-    const more = pack(frames(5, () => 64, 99));
+    const more = packFrames(frames(5, () => 64, 99));
     s.send(more.data, more.lengths);
     s.runUntilIdle(100_000);
     expect([...s.collect().ids]).toEqual([300, 301, 302, 303, 304]);
@@ -103,7 +95,7 @@ describe.each([8, 64] as const)('simulator addon at DATA_WIDTH %i', (width) => {
     s.setReady(all & ~1);
     const count = Math.ceil((3 * fifoBytes) / 1500);
     const list = frames(count, () => 1500, 7 * width);
-    const { data, lengths } = pack(list);
+    const { data, lengths } = packFrames(list);
     s.send(data, lengths);
     const beats = count * Math.ceil(1500 / (width / 8));
     const start = s.cycles;
@@ -166,7 +158,7 @@ describe.each([8, 64] as const)('simulator addon at DATA_WIDTH %i', (width) => {
 
   it('reports a closed simulator and measures a native loop', () => {
     const s = sim(width);
-    const { data, lengths } = pack(frames(50, () => 64, 3));
+    const { data, lengths } = packFrames(frames(50, () => 64, 3));
     const b = s.benchNative(data, lengths, 4);
     expect(b.frames).toBe(200);
     expect(b.cycles).toBeGreaterThanOrEqual(200 * (512 / width));
@@ -183,7 +175,7 @@ describe.each([8, 64] as const)('simulator addon at DATA_WIDTH %i', (width) => {
     try {
       const path = join(dir, 'run.fst');
       const s = createSim({ width, trace: path });
-      const { data, lengths } = pack(frames(3, () => 80, 5));
+      const { data, lengths } = packFrames(frames(3, () => 80, 5));
       s.send(data, lengths);
       s.runUntilIdle(10_000);
       s.regRead(CORE.TYPE.offset);

@@ -190,7 +190,7 @@ export class Adapter {
   /** Walks the blocks from address 0, reads the parameters and the address slots. */
   static async open(bus: RegisterBus): Promise<Adapter> {
     const bases = await walkBlocks(bus);
-    const reg = (b: BlockName, r: string) => bases[b] + (BLOCKS[b].registers as Record<string, RegisterDef>)[r].offset;
+    const reg = (b: BlockName, r: string) => registerAddress(bases, b, r);
     const ops = new Ops();
     const at = {
       dataWidth: ops.read(reg('core', 'DATA_WIDTH')),
@@ -216,12 +216,7 @@ export class Adapter {
 
   /** Byte address of a register by block and generated name (array registers take an index). */
   reg(block: BlockName, name: string, index = 0): number {
-    const def = (BLOCKS[block].registers as Record<string, RegisterDef>)[name];
-    if (!def) throw new DriverError('ENOREG', `block ${block} has no register ${name}`);
-    if (def.array && (index < 0 || index >= def.array.count)) {
-      throw new DriverError('ENOREG', `${block}.${name}[${index}]: index out of range 0..${def.array.count - 1}`);
-    }
-    return this.bases[block] + def.offset + (def.array ? index * def.array.stride : 0);
+    return registerAddress(this.bases, block, name, index);
   }
 
   /** Resolves `block.REG`, `block.REG[i]` or a numeric address (0x1c) to a register. */
@@ -480,6 +475,16 @@ export interface Counters {
 /** Counters with every bigint as a number (exact below 2^53), for JSON. */
 export function countersToJson(c: Counters): unknown {
   return JSON.parse(JSON.stringify(c, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
+}
+
+/** Byte address of a register from the block bases the walk found (array registers take an index). */
+function registerAddress(bases: Readonly<Record<BlockName, number>>, block: BlockName, name: string, index = 0): number {
+  const def = (BLOCKS[block].registers as Record<string, RegisterDef>)[name];
+  if (!def) throw new DriverError('ENOREG', `block ${block} has no register ${name}`);
+  if (def.array && (index < 0 || index >= def.array.count)) {
+    throw new DriverError('ENOREG', `${block}.${name}[${index}]: index out of range 0..${def.array.count - 1}`);
+  }
+  return bases[block] + def.offset + (def.array ? index * def.array.stride : 0);
 }
 
 async function walkBlocks(bus: RegisterBus): Promise<Record<BlockName, number>> {

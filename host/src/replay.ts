@@ -4,7 +4,7 @@
 // input order) and summary.json. Output captures keep the input's timestamps.
 import { mkdir, readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Sim, SimOptions } from '../../sim/addon.js';
+import { packFrames, type Sim, type SimOptions } from '../../sim/addon.js';
 import { SimBus } from './bus.js';
 import { Adapter } from './driver.js';
 import { readCapture, writePcap, type Frame } from './pcap.js';
@@ -65,13 +65,7 @@ export async function replayCapture(options: ReplayOptions): Promise<ReplaySumma
     const seen = new Uint8Array(frames.length);
     for (let start = 0; start < frames.length; start += batch) {
       const chunk = frames.slice(start, start + batch);
-      const lengths = Uint32Array.from(chunk, (f) => f.data.length);
-      const data = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
-      let at = 0;
-      for (const f of chunk) {
-        data.set(f.data, at);
-        at += f.data.length;
-      }
+      const { data, lengths } = packFrames(chunk.map((f) => f.data));
       sim.send(data, lengths);
       const budget = Math.max(1_000_000, MAX_CYCLES_PER_FRAME * chunk.length);
       cycles += sim.runUntilIdle(budget);

@@ -1,12 +1,11 @@
 // Runs frames through the Verilated adapter and through the TypeScript reference, and lists
 // every frame on which they disagree (queue, drop reason, delivered bytes, order in queue).
-import { createSim, type Sim } from '../../sim/addon.js';
+import { createSim, packFrames, type Sim } from '../../sim/addon.js';
 import { SimBus } from '../../host/src/bus.js';
 import { Adapter } from '../../host/src/driver.js';
 import { ReferenceAdapter } from '../../host/src/reference.js';
 import { parseRules, type Rule } from '../../host/src/rules.js';
 import { DROP_REASONS } from '../../host/src/regs.generated.js';
-import { pack } from './framegen.js';
 
 export interface Mismatch {
   index: number;
@@ -72,7 +71,7 @@ export function runDifferential(rig: Rig, frames: readonly Uint8Array[], batch =
   for (let start = 0; start < frames.length; start += batch) {
     const chunk = frames.slice(start, start + batch);
     const firstId = rig.sent;
-    const { data, lengths } = pack(chunk);
+    const { data, lengths } = packFrames(chunk);
     rig.sim.send(data, lengths);
     rig.sent += chunk.length;
     rig.sim.runUntilIdle(50_000_000);

@@ -263,15 +263,3 @@ function trimToL4(frame: Uint8Array, flow: FlowSpec, delta: number): Uint8Array 
   const l4 = flow.proto === 'tcp' ? 20 : 8;
   return frame.subarray(0, 14 + l3 + l4 + delta);
 }
-
-/** Concatenates frames into one buffer and a lengths array, the shape the simulator takes. */
-export function pack(frames: readonly Uint8Array[]): { data: Uint8Array; lengths: Uint32Array } {
-  const lengths = Uint32Array.from(frames, (f) => f.length);
-  const data = new Uint8Array(lengths.reduce((a, b) => a + b, 0));
-  let at = 0;
-  for (const f of frames) {
-    data.set(f, at);
-    at += f.length;
-  }
-  return { data, lengths };
-}
