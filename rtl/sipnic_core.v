@@ -22,6 +22,8 @@ module sipnic_core #(
     parameter FLOW_STASH = 8,
     // listen entries
     parameter LISTEN_ENTRIES = 32,
+    // listen queue groups (shared ports), 1..64
+    parameter LISTEN_GROUPS = 8,
     // cluster address slots (index is 4 bits)
     parameter ADDR_SLOTS = 16,
     // longest frame in bytes
@@ -86,6 +88,7 @@ localparam INFLIGHT_LIMIT = 2**DESC_ADDR_WIDTH;
 localparam KEY_WIDTH = 166;
 localparam FLOW_SLOT_WIDTH = $clog2(FLOW_ENTRIES + FLOW_STASH);
 localparam LISTEN_INDEX_WIDTH = (LISTEN_ENTRIES > 1) ? $clog2(LISTEN_ENTRIES) : 1;
+localparam GROUP_INDEX_WIDTH = (LISTEN_GROUPS > 1) ? $clog2(LISTEN_GROUPS) : 1;
 localparam COUNT = 13 + 3*QUEUES;
 
 initial begin
@@ -256,6 +259,7 @@ wire lm_en, lm_ipv6, lm_udp, lm_syn, lm_ack, lm_hit;
 wire [3:0] lm_slot;
 wire [15:0] lm_port;
 wire [7:0] lm_action;
+wire [2:0] lm_hash;
 
 wire listen_wr_en, listen_wr_valid, listen_wr_ipv6, listen_wr_udp;
 wire [LISTEN_INDEX_WIDTH-1:0] listen_wr_index, listen_rd_index;
@@ -263,10 +267,15 @@ wire [3:0] listen_wr_slot, listen_rd_slot;
 wire [15:0] listen_wr_port, listen_rd_port;
 wire [7:0] listen_wr_action, listen_rd_action;
 wire listen_rd_valid, listen_rd_ipv6, listen_rd_udp;
+wire group_wr_en;
+wire [GROUP_INDEX_WIDTH-1:0] group_wr_index, group_rd_index;
+wire [63:0] group_wr_data, group_rd_data;
 
 sipnic_listen_table #(
     .LISTEN_ENTRIES(LISTEN_ENTRIES),
-    .INDEX_WIDTH(LISTEN_INDEX_WIDTH)
+    .INDEX_WIDTH(LISTEN_INDEX_WIDTH),
+    .GROUPS(LISTEN_GROUPS),
+    .GROUP_INDEX_WIDTH(GROUP_INDEX_WIDTH)
 )
 sipnic_listen_table_inst (
     .clk(clk),
@@ -286,6 +295,11 @@ sipnic_listen_table_inst (
     .rd_slot(listen_rd_slot),
     .rd_port(listen_rd_port),
     .rd_action(listen_rd_action),
+    .wr_group_en(group_wr_en),
+    .wr_group_index(group_wr_index),
+    .wr_group_data(group_wr_data),
+    .rd_group_index(group_rd_index),
+    .rd_group_data(group_rd_data),
     .match_en(lm_en),
     .match_ipv6(lm_ipv6),
     .match_udp(lm_udp),
@@ -293,6 +307,7 @@ sipnic_listen_table_inst (
     .match_port(lm_port),
     .match_syn(lm_syn),
     .match_ack(lm_ack),
+    .match_hash(lm_hash),
     .match_hit(lm_hit),
     .match_action(lm_action)
 );
@@ -397,6 +412,7 @@ sipnic_steer_inst (
     .lm_port(lm_port),
     .lm_syn(lm_syn),
     .lm_ack(lm_ack),
+    .lm_hash(lm_hash),
     .lm_hit(lm_hit),
     .lm_action(lm_action),
     .lookup_valid(lookup_valid),
@@ -503,7 +519,9 @@ endgenerate
  * counters and registers
  */
 wire clear_counters;
-wire [COUNT*64-1:0] counters;
+wire cnt_rd_en;
+wire [$clog2(COUNT)-1:0] cnt_rd_index;
+wire [63:0] cnt_rd_value;
 
 sipnic_counters #(
     .QUEUES(QUEUES),
@@ -528,7 +546,9 @@ sipnic_counters_inst (
     .q_frame_len(stat_q_frame_len),
     .q_drop(stat_q_drop),
     .q_drop_queue(stat_q_drop_queue),
-    .counters(counters)
+    .rd_en(cnt_rd_en),
+    .rd_index(cnt_rd_index),
+    .rd_value(cnt_rd_value)
 );
 
 sipnic_regfile #(
@@ -539,6 +559,8 @@ sipnic_regfile #(
     .ADDR_SLOTS(ADDR_SLOTS),
     .LISTEN_ENTRIES(LISTEN_ENTRIES),
     .LISTEN_INDEX_WIDTH(LISTEN_INDEX_WIDTH),
+    .LISTEN_GROUPS(LISTEN_GROUPS),
+    .GROUP_INDEX_WIDTH(GROUP_INDEX_WIDTH),
     .FLOW_ENTRIES(FLOW_ENTRIES),
     .FLOW_WAYS(FLOW_WAYS),
     .FLOW_STASH(FLOW_STASH),
@@ -582,6 +604,11 @@ sipnic_regfile_inst (
     .listen_rd_slot(listen_rd_slot),
     .listen_rd_port(listen_rd_port),
     .listen_rd_action(listen_rd_action),
+    .group_wr_en(group_wr_en),
+    .group_wr_index(group_wr_index),
+    .group_wr_data(group_wr_data),
+    .group_rd_index(group_rd_index),
+    .group_rd_data(group_rd_data),
     .cmd_valid(cmd_valid),
     .cmd_ready(cmd_ready),
     .cmd_op(cmd_op),
@@ -599,7 +626,9 @@ sipnic_regfile_inst (
     .flow_count(flow_count),
     .flow_stash_used(flow_stash_used),
     .flow_lookup_latency(flow_lookup_latency),
-    .counters(counters)
+    .cnt_rd_en(cnt_rd_en),
+    .cnt_rd_index(cnt_rd_index),
+    .cnt_rd_value(cnt_rd_value)
 );
 
 endmodule

@@ -2,8 +2,9 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
-// Register file: blocks core, addr, flow, listen, counters (offsets from sipnic_regs.vh);
-// one access at a time, reg_ack one clock after reg_en
+// Register file: blocks core, addr, flow, listen (with its queue groups), counters (offsets from sipnic_regs.vh);
+// one access at a time, reg_ack one clock after reg_en (two for a counter LO read: sipnic_counters
+// answers from its RAM one clock after the read)
 module sipnic_regfile #(
     // stream width in bits (reported)
     parameter DATA_WIDTH = 64,
@@ -19,6 +20,10 @@ module sipnic_regfile #(
     parameter LISTEN_ENTRIES = 32,
     // listen index width
     parameter LISTEN_INDEX_WIDTH = $clog2(LISTEN_ENTRIES),
+    // listen queue groups
+    parameter LISTEN_GROUPS = 8,
+    // group index width
+    parameter GROUP_INDEX_WIDTH = (LISTEN_GROUPS > 1) ? $clog2(LISTEN_GROUPS) : 1,
     // flow entries
     parameter FLOW_ENTRIES = 4096,
     // flow ways
@@ -30,7 +35,9 @@ module sipnic_regfile #(
     // flow key width
     parameter KEY_WIDTH = 166,
     // number of counters
-    parameter COUNT = 13 + 3*QUEUES
+    parameter COUNT = 13 + 3*QUEUES,
+    // counter index width
+    parameter COUNT_INDEX_WIDTH = $clog2(COUNT)
 ) (
     input  wire                          clk,
     input  wire                          rst,
@@ -83,6 +90,11 @@ module sipnic_regfile #(
     input  wire [3:0]                    listen_rd_slot,
     input  wire [15:0]                   listen_rd_port,
     input  wire [7:0]                    listen_rd_action,
+    output wire                          group_wr_en,
+    output wire [GROUP_INDEX_WIDTH-1:0]  group_wr_index,
+    output wire [63:0]                   group_wr_data,
+    output wire [GROUP_INDEX_WIDTH-1:0]  group_rd_index,
+    input  wire [63:0]                   group_rd_data,
 
     /*
      * Flow table commands
@@ -108,7 +120,9 @@ module sipnic_regfile #(
     /*
      * Counters
      */
-    input  wire [COUNT*64-1:0]           counters
+    output wire                          cnt_rd_en,      // sipnic_counters read port: the value
+    output wire [COUNT_INDEX_WIDTH-1:0]  cnt_rd_index,   // of counter cnt_rd_index on cnt_rd_value
+    input  wire [63:0]                   cnt_rd_value    // the clock after cnt_rd_en
 );
 
 /* verilator lint_off UNUSEDPARAM */
@@ -122,10 +136,11 @@ initial begin
     end
 end
 
-// action register (32-bit two's complement) <-> hardware action {drop, queue[6:0]}
+// action register (32-bit two's complement) <-> hardware action: 0qqq_qqqq queue, 1111_1111
+// drop (any action byte with bit 7 set drops, except a listen entry's 10gg_gggg: group g)
 function [7:0] act_enc(input [31:0] v);
     if (v[31]) begin
-        act_enc = 8'h80;
+        act_enc = 8'hff;
     end else if (v > 32'd127) begin
         act_enc = 8'h7f;
     end else begin
@@ -135,6 +150,21 @@ endfunction
 
 function [31:0] act_dec(input [7:0] a);
     act_dec = a[7] ? 32'hffffffff : {25'd0, a[6:0]};
+endfunction
+
+// listen ACTION: 0x100 + g names queue group g (< LISTEN_GROUPS) <-> 10gg_gggg
+localparam [31:0] GROUPS_W = LISTEN_GROUPS;
+
+function [7:0] listen_act_enc(input [31:0] v);
+    if (v[31:8] == 24'd1 && {24'd0, v[7:0]} < GROUPS_W) begin
+        listen_act_enc = {2'b10, v[5:0]};
+    end else begin
+        listen_act_enc = act_enc(v);
+    end
+endfunction
+
+function [31:0] listen_act_dec(input [7:0] a);
+    listen_act_dec = a[7:6] == 2'b10 ? {24'd1, 2'b00, a[5:0]} : act_dec(a);
 endfunction
 
 // byte offset of counter i's low word within the counters block
@@ -180,6 +210,9 @@ reg [5:0] l_flags_reg = 0, l_flags_next;  // {slot[3:0], proto, family}
 reg [15:0] l_port_reg = 0, l_port_next;
 reg [31:0] l_action_reg = 0, l_action_next;
 reg l_wr_reg = 1'b0, l_wr_next;
+reg [31:0] g_group_reg = 0, g_group_next;
+reg [63:0] g_queue_reg = 0, g_queue_next;  // staged slots, 8-bit hardware actions
+reg g_wr_reg = 1'b0, g_wr_next;
 
 // flow
 reg [5:0] f_flags_reg = 0, f_flags_next;  // {slot[3:0], proto, family}
@@ -202,8 +235,13 @@ reg [15:0] f_res_moves_reg = 0;
 // counters
 reg [31:0] hi_latch_reg = 0, hi_latch_next;
 
-assign reg_ack = ack_reg;
-assign reg_rdata = rdata_reg;
+// a counter LO read answers a clock later than the others, with the value sipnic_counters read
+reg cnt_pend_reg = 1'b0;
+reg cnt_ack_reg = 1'b0;
+reg [31:0] cnt_rdata_reg = 0;
+
+assign reg_ack = ack_reg || cnt_ack_reg;
+assign reg_rdata = cnt_ack_reg ? cnt_rdata_reg : rdata_reg;
 
 assign default_action = default_action_reg;
 assign clear_counters = clear_reg;
@@ -222,8 +260,12 @@ assign listen_wr_ipv6 = l_flags_reg[0];
 assign listen_wr_udp = l_flags_reg[1];
 assign listen_wr_slot = l_flags_reg[5:2];
 assign listen_wr_port = l_port_reg;
-assign listen_wr_action = act_enc(l_action_reg);
+assign listen_wr_action = listen_act_enc(l_action_reg);
 assign listen_rd_index = l_slot_reg[LISTEN_INDEX_WIDTH-1:0];
+assign group_wr_en = g_wr_reg;
+assign group_wr_index = g_group_reg[GROUP_INDEX_WIDTH-1:0];
+assign group_wr_data = g_queue_reg;
+assign group_rd_index = g_group_reg[GROUP_INDEX_WIDTH-1:0];
 
 assign cmd_valid = f_cmd_valid_reg;
 assign cmd_op = f_cmd_op_reg;
@@ -269,9 +311,11 @@ always @* begin
     end
 end
 
-wire [63:0] cnt_val = counters[cidx*64 +: 64];
+assign cnt_rd_en = rd && cnt_lo;
+assign cnt_rd_index = cidx;
 
 always @* begin
+    i = 0; // loop index of the listen group registers: assigned on every path (no latch in yosys)
     rdata_next = 32'd0;
     scratch_next = scratch_reg;
     default_action_next = default_action_reg;
@@ -286,6 +330,9 @@ always @* begin
     l_port_next = l_port_reg;
     l_action_next = l_action_reg;
     l_wr_next = 1'b0;
+    g_group_next = g_group_reg;
+    g_queue_next = g_queue_reg;
+    g_wr_next = 1'b0;
     f_flags_next = f_flags_reg;
     f_ports_next = f_ports_reg;
     f_src_next = f_src_reg;
@@ -378,8 +425,15 @@ always @* begin
             REG_LISTEN_FLAGS: rdata_next = {l_valid_reg, 19'd0, l_flags_reg[5:2], 6'd0, l_flags_reg[1:0]};
             REG_LISTEN_PORT: rdata_next = {16'd0, l_port_reg};
             REG_LISTEN_ACTION: rdata_next = l_action_reg;
+            REG_LISTEN_GROUPS: rdata_next = GROUPS_W;
+            REG_LISTEN_GROUP: rdata_next = g_group_reg;
             default: rdata_next = 32'd0;
         endcase
+        for (i = 0; i < 8; i = i + 1) begin
+            if (off_listen == REG_LISTEN_GROUP_QUEUE + i[15:0] * REG_LISTEN_GROUP_QUEUE_STRIDE) begin
+                rdata_next = act_dec(g_queue_reg[8*i +: 8]);
+            end
+        end
     end else if (in_cnt) begin
         case (off_cnt)
             REG_COUNTERS_TYPE: rdata_next = BLK_COUNTERS_TYPE;
@@ -387,12 +441,6 @@ always @* begin
             REG_COUNTERS_NEXT: rdata_next = {16'd0, BLK_COUNTERS_NEXT};
             default: rdata_next = 32'd0;
         endcase
-    end
-    if (cnt_lo) begin
-        rdata_next = cnt_val[31:0];
-        if (rd) begin
-            hi_latch_next = cnt_val[63:32];
-        end
     end
     if (cnt_hi) begin
         rdata_next = hi_latch_reg;
@@ -472,18 +520,33 @@ always @* begin
                             l_valid_next = listen_rd_valid;
                             l_flags_next = {listen_rd_slot, listen_rd_udp, listen_rd_ipv6};
                             l_port_next = listen_rd_port;
-                            l_action_next = act_dec(listen_rd_action);
+                            l_action_next = listen_act_dec(listen_rd_action);
+                        end
+                    end
+                end
+                REG_LISTEN_GROUP: g_group_next = reg_wdata;
+                REG_LISTEN_GROUP_COMMAND: begin
+                    if (g_group_reg < GROUPS_W) begin
+                        if (reg_wdata == 32'd1) begin
+                            g_wr_next = 1'b1;
+                        end else if (reg_wdata == 32'd2) begin
+                            g_queue_next = group_rd_data;
                         end
                     end
                 end
                 default: ;
             endcase
+            for (i = 0; i < 8; i = i + 1) begin
+                if (off_listen == REG_LISTEN_GROUP_QUEUE + i[15:0] * REG_LISTEN_GROUP_QUEUE_STRIDE) begin
+                    g_queue_next[8*i +: 8] = act_enc(reg_wdata);
+                end
+            end
         end
     end
 end
 
 always @(posedge clk) begin
-    ack_reg <= reg_en;
+    ack_reg <= reg_en && !cnt_rd_en;
     rdata_reg <= rdata_next;
 
     scratch_reg <= scratch_next;
@@ -501,6 +564,9 @@ always @(posedge clk) begin
     l_port_reg <= l_port_next;
     l_action_reg <= l_action_next;
     l_wr_reg <= l_wr_next;
+    g_group_reg <= g_group_next;
+    g_queue_reg <= g_queue_next;
+    g_wr_reg <= g_wr_next;
 
     f_flags_reg <= f_flags_next;
     f_ports_reg <= f_ports_next;
@@ -523,14 +589,23 @@ always @(posedge clk) begin
     end
 
     hi_latch_reg <= hi_latch_next;
+    cnt_pend_reg <= cnt_rd_en;
+    cnt_ack_reg <= cnt_pend_reg;
+    if (cnt_pend_reg) begin
+        cnt_rdata_reg <= cnt_rd_value[31:0];
+        hi_latch_reg <= cnt_rd_value[63:32];
+    end
 
     if (rst) begin
         ack_reg <= 1'b0;
+        cnt_pend_reg <= 1'b0;
+        cnt_ack_reg <= 1'b0;
         scratch_reg <= 0;
         default_action_reg <= 0;
         clear_reg <= 1'b0;
         a_wr_reg <= 1'b0;
         l_wr_reg <= 1'b0;
+        g_wr_reg <= 1'b0;
         f_cmd_valid_reg <= 1'b0;
         f_busy_reg <= 1'b0;
         f_status_reg <= 0;

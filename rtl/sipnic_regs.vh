@@ -73,12 +73,12 @@ localparam [15:0] REG_FLOW_RES_HITS = 16'h0068; // ro: frames that hit that entr
 localparam [15:0] REG_FLOW_LAST_MOVES = 16'h006C; // ro: entries the last insert moved
 localparam [15:0] REG_FLOW_LOOKUP_LATENCY = 16'h0070; // ro: cycles from key in to result out
 
-// listen: Listen table: (family, protocol, destination slot, destination port) -> action; TCP matches SYN without ACK only
+// listen: Listen table: (family, protocol, destination slot, destination port) -> action; TCP matches SYN without ACK only. An action may name a queue group: the frame goes to the queue in the group's slot [listen hash] (docs/semantics.md, shared ports)
 localparam [15:0] BLK_LISTEN_BASE    = 16'h0300;
 localparam [15:0] BLK_LISTEN_SIZE    = 16'h0100;
 localparam [15:0] BLK_LISTEN_NEXT    = 16'h0400;
 localparam [31:0] BLK_LISTEN_TYPE    = 32'h53500004;
-localparam [31:0] BLK_LISTEN_VERSION = 32'h00010000;
+localparam [31:0] BLK_LISTEN_VERSION = 32'h00020000;
 localparam [15:0] REG_LISTEN_TYPE = 16'h0000; // ro: block type
 localparam [15:0] REG_LISTEN_VERSION = 16'h0004; // ro: block version
 localparam [15:0] REG_LISTEN_NEXT = 16'h0008; // ro: byte address of the next block
@@ -86,13 +86,19 @@ localparam [15:0] REG_LISTEN_ENTRIES = 16'h000C; // ro: listen entries
 localparam [15:0] REG_LISTEN_SLOT = 16'h0010; // rw: entry the next COMMAND acts on
 localparam [15:0] REG_LISTEN_FLAGS = 16'h0014; // rw: staged: bit 31 valid; bit 0 family; bit 1 protocol; bits 11:8 destination address slot
 localparam [15:0] REG_LISTEN_PORT = 16'h0018; // rw: staged: bits 15:0 destination port
-localparam [15:0] REG_LISTEN_ACTION = 16'h001C; // rw: staged action
+localparam [15:0] REG_LISTEN_ACTION = 16'h001C; // rw: staged action: -1 drops, 0..127 a queue, 0x100 + g queue group g (g < GROUPS; a larger g is stored as queue 127)
 localparam [15:0] REG_LISTEN_COMMAND = 16'h0020; // wo: 1: write staged into SLOT (in one clock); 2: read SLOT into staged
+localparam [15:0] REG_LISTEN_GROUPS = 16'h0024; // ro: queue groups (shared ports)
+localparam [15:0] REG_LISTEN_GROUP = 16'h0028; // rw: group the next GROUP_COMMAND acts on
+localparam [15:0] REG_LISTEN_GROUP_COMMAND = 16'h002C; // wo: 1: write the staged GROUP_QUEUE[0..7] into GROUP (all 8 slots in one clock); 2: read GROUP into the staged slots
+localparam [15:0] REG_LISTEN_GROUP_QUEUE = 16'h0030; // rw: staged group slot: a queue (0..127, a larger number reads back as 127) or -1 to drop
+localparam [15:0] REG_LISTEN_GROUP_QUEUE_STRIDE = 16'h0004;
+localparam integer REG_LISTEN_GROUP_QUEUE_COUNT = 8;
 
 // counters: 64-bit counters: read LO (offset) then HI (offset+4); reading LO latches HI
 localparam [15:0] BLK_COUNTERS_BASE    = 16'h0400;
 localparam [15:0] BLK_COUNTERS_SIZE    = 16'h0300;
-localparam [15:0] BLK_COUNTERS_NEXT    = 16'h0000;
+localparam [15:0] BLK_COUNTERS_NEXT    = 16'h0700;
 localparam [31:0] BLK_COUNTERS_TYPE    = 32'h53500005;
 localparam [31:0] BLK_COUNTERS_VERSION = 32'h00010000;
 localparam [15:0] REG_COUNTERS_TYPE = 16'h0000; // ro: block type
@@ -115,6 +121,28 @@ localparam integer REG_COUNTERS_Q_BYTES_COUNT = 16;
 localparam [15:0] REG_COUNTERS_Q_DROPS = 16'h0110; // ro 64-bit: frames tail-dropped at the queue
 localparam [15:0] REG_COUNTERS_Q_DROPS_STRIDE = 16'h0020;
 localparam integer REG_COUNTERS_Q_DROPS_COUNT = 16;
+
+// egress: Two-port NIC (sipnic_nic, the board): queue frames leave on port 1 with the destination MAC of their queue's processor; port 1 frames pass to port 0. Absent from a bare sipnic_core.
+localparam [15:0] BLK_EGRESS_BASE    = 16'h0700;
+localparam [15:0] BLK_EGRESS_SIZE    = 16'h0100;
+localparam [15:0] BLK_EGRESS_NEXT    = 16'h0000;
+localparam [31:0] BLK_EGRESS_TYPE    = 32'h53500006;
+localparam [31:0] BLK_EGRESS_VERSION = 32'h00010000;
+localparam [15:0] REG_EGRESS_TYPE = 16'h0000; // ro: block type
+localparam [15:0] REG_EGRESS_VERSION = 16'h0004; // ro: block version
+localparam [15:0] REG_EGRESS_NEXT = 16'h0008; // ro: byte address of the next block, 0 = last
+localparam [15:0] REG_EGRESS_QUEUES = 16'h000C; // ro: queues, each with a MAC entry
+localparam [15:0] REG_EGRESS_CONTROL = 16'h0010; // rw: bit 0: replace the destination MAC of queue n's frames with MAC[n] on port 1 (reset 0: frames leave unchanged)
+localparam [15:0] REG_EGRESS_P0_RX_BAD = 16'h0014; // ro: port 0 (clients) frames dropped as bad: FCS error, rx error, longer than the MAC's limit, lost to a full receive FIFO, or larger than the NIC's receive buffer (wraps)
+localparam [15:0] REG_EGRESS_P1_RX_BAD = 16'h0018; // ro: port 1 (cluster) frames dropped as bad, as P0_RX_BAD (wraps)
+localparam [15:0] REG_EGRESS_P1_TX_FRAMES = 16'h001C; // ro: queue frames sent to port 1 (wraps)
+localparam [15:0] REG_EGRESS_P0_TX_FRAMES = 16'h0020; // ro: port 1 frames passed to port 0 (wraps)
+localparam [15:0] REG_EGRESS_MAC_HI = 16'h0040; // rw: bits 15:0: destination MAC bytes 0..1 (first on the wire in bits 15:8) for queue n
+localparam [15:0] REG_EGRESS_MAC_HI_STRIDE = 16'h0008;
+localparam integer REG_EGRESS_MAC_HI_COUNT = 16;
+localparam [15:0] REG_EGRESS_MAC_LO = 16'h0044; // rw: destination MAC bytes 2..5 (byte 2 in bits 31:24) for queue n
+localparam [15:0] REG_EGRESS_MAC_LO_STRIDE = 16'h0008;
+localparam integer REG_EGRESS_MAC_LO_COUNT = 16;
 
 // drop reasons
 localparam [3:0] DROP_RUNT = 4'd1; // frame shorter than 14 bytes

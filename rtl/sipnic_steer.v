@@ -6,9 +6,9 @@
 // (flow, else listen, else default) as a descriptor {length, queue | drop, reason}.
 // Descriptors leave in arrival order, one per frame, so the frame id is their ordinal.
 //
-// stage D: address slot match on the parser output (registered)
-// stage E: flow lookup issued (if steerable and the address matched), listen match,
-//          frame pushed into the pending FIFO
+// stage D: address slot match on the parser output, listen hash (registered)
+// stage E: flow lookup issued (if steerable and the address matched), listen match (a
+//          queue group resolved by the hash), frame pushed into the pending FIFO
 // stage F: pending head combined with its flow result (result FIFO, in order) into the
 //          descriptor FIFO
 module sipnic_steer #(
@@ -61,6 +61,7 @@ module sipnic_steer #(
     output wire [15:0]            lm_port,
     output wire                   lm_syn,
     output wire                   lm_ack,
+    output wire [2:0]             lm_hash,
     input  wire                   lm_hit,
     input  wire [7:0]             lm_action,
 
@@ -112,7 +113,24 @@ initial begin
 end
 
 /*
- * stage D: address match
+ * listen hash (docs/semantics.md, shared ports): the 16-bit XOR of the source address's
+ * eight 16-bit words (IPv4: bits 31:0, the rest zero), the source port and the destination
+ * port, folded to 3 bits by XOR of its bit groups 2:0, 5:3, 8:6, 11:9, 14:12 and 15
+ */
+function [2:0] listen_hash(input [127:0] src, input [15:0] sport, input [15:0] dport);
+    reg [15:0] h;
+    integer k;
+    begin
+        h = sport ^ dport;
+        for (k = 0; k < 8; k = k + 1) begin
+            h = h ^ src[16*k +: 16];
+        end
+        listen_hash = h[2:0] ^ h[5:3] ^ h[8:6] ^ h[11:9] ^ h[14:12] ^ {2'b00, h[15]};
+    end
+endfunction
+
+/*
+ * stage D: address match, listen hash
  */
 reg d_valid_reg = 1'b0;
 reg [LEN_WIDTH-1:0] d_len_reg;
@@ -123,6 +141,7 @@ reg [3:0] d_slot_reg;
 reg [127:0] d_src_reg;
 reg [15:0] d_sport_reg, d_dport_reg;
 reg d_syn_reg, d_ack_reg;
+reg [2:0] d_hash_reg;
 
 assign am_ipv6 = s_ipv6;
 assign am_addr = s_dst;
@@ -141,6 +160,7 @@ always @(posedge clk) begin
     d_dport_reg <= s_dport;
     d_syn_reg <= s_syn;
     d_ack_reg <= s_ack;
+    d_hash_reg <= listen_hash(s_src, s_sport, s_dport);
 
     if (rst) begin
         d_valid_reg <= 1'b0;
@@ -160,6 +180,7 @@ assign lm_slot = d_slot_reg;
 assign lm_port = d_dport_reg;
 assign lm_syn = d_syn_reg;
 assign lm_ack = d_ack_reg;
+assign lm_hash = d_hash_reg;
 
 // frames wait here at most for their flow result (the descriptor FIFO never fills)
 localparam PEND_ADDR_WIDTH = 5;

@@ -209,6 +209,43 @@ describe('listen and default', () => {
     expect((await cli('listen', 'del', 'tcp4', 'dst-ip', '10.0.0.1', 'dst-port', '80')).code).toBe(0);
   });
 
+  it('shares a port: listen add … action 1,2,3, list shows the queues and the group, update changes it in place', async () => {
+    const add = await cli('listen', 'add', 'tcp4', 'dst-ip', '10.0.0.1', 'dst-port', '8080', 'action', '1,2,3');
+    expect(add.err).toBe('');
+    expect(add.out).toMatch(/^added listen tcp4 dst-ip 10\.0\.0\.1 dst-port 8080 action 1,2,3 \(entry \d+, group \d+\)\n$/);
+    expect((await cli('listen', 'add', 'udp4', 'dst-ip', '10.0.0.1', 'dst-port', '5353', 'action', '1,2,3')).code).toBe(0);
+    const list = await json('listen', 'list');
+    const e = list.listens.find((x: { dstPort: number }) => x.dstPort === 8080);
+    expect(e).toMatchObject({ rule: 'listen tcp4 dst-ip 10.0.0.1 dst-port 8080 action 1,2,3', action: [1, 2, 3], group: expect.any(Number) });
+    expect(list.listens.find((x: { dstPort: number }) => x.dstPort === 5353).group).toBe(e.group); // the same list shares the group
+    expect(list.groups).toEqual({ capacity: 8, used: 1 });
+    const text = (await cli('listen', 'list')).out;
+    expect(text).toMatch(/entry\s+type\s+dst-ip\s+dst-port\s+action\s+group/);
+    expect(text).toMatch(/tcp4\s+10\.0\.0\.1\s+8080\s+1,2,3\s+\d/);
+    expect(text).toMatch(/1 of 8 queue groups in use/);
+    const up = await cli('listen', 'update', 'tcp4', 'dst-ip', '10.0.0.1', 'dst-port', '8080', 'action', '1,3');
+    expect(up.err).toBe('');
+    expect(up.out).toMatch(/^updated listen tcp4 dst-ip 10\.0\.0\.1 dst-port 8080 action 1,3 \(entry \d+, group \d+; was action 1,2,3\)\n$/);
+    expect((await json('listen', 'list')).groups).toEqual({ capacity: 8, used: 2 });
+    // a queue the adapter does not have, a list on a flow rule or the default, a bad list
+    const bad = await cli('listen', 'add', 'tcp4', 'dst-ip', '10.0.0.1', 'dst-port', '8081', 'action', '1,9');
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/queue 9 does not exist/);
+    const flowList = await cli('flow', 'add', ...FLOW.replace('action 2', 'action 1,2').split(' '));
+    expect(flowList.code).not.toBe(0);
+    expect(flowList.err).toMatch(/an action list \("1,2"\) is only for listen rules/);
+    const defList = await cli('default', 'set', 'action', '0,1');
+    expect(defList.code).not.toBe(0);
+    expect(defList.err).toContain('"0,1"');
+    expect((await cli('listen', 'add', 'tcp4', 'dst-ip', '10.0.0.1', 'dst-port', '8081', 'action', '1,,2')).err).toContain('bad action list "1,,2"');
+    expect((await cli('listen', 'update', 'tcp4', 'dst-ip', '10.0.0.1', 'dst-port', '9999', 'action', '1,2')).err).toMatch(/no such listen rule/);
+    // rules dump writes the list back; clean up
+    expect((await cli('rules', 'dump')).out).toContain('listen tcp4 dst-ip 10.0.0.1 dst-port 8080 action 1,3\n');
+    expect((await cli('listen', 'del', 'tcp4', 'dst-ip', '10.0.0.1', 'dst-port', '8080')).code).toBe(0);
+    expect((await cli('listen', 'del', 'udp4', 'dst-ip', '10.0.0.1', 'dst-port', '5353')).code).toBe(0);
+    expect((await json('listen', 'list')).groups).toEqual({ capacity: 8, used: 0 });
+  });
+
   it('sets and shows the default action', async () => {
     expect((await cli('default', 'set', 'action', '3')).out).toBe('default action 3\n');
     expect(await json('default', 'show')).toEqual({ defaultAction: 3 });

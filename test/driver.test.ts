@@ -12,7 +12,9 @@ import {
   TableFullError,
   UnknownQueueError,
 } from '../host/src/driver.js';
-import { parseRuleLine, parseRules, type FlowRule, type ListenRule } from '../host/src/rules.js';
+import { formatRule, parseRuleLine, parseRules, type FlowRule, type ListenRule } from '../host/src/rules.js';
+import { ReferenceAdapter } from '../host/src/reference.js';
+import { packFrames } from '../sim/addon.js';
 import { createFakeSim } from './support/fake-sim.js';
 
 const createSim: (o: SimOptions) => Sim = process.env.SIPNIC_FAKE_SIM ? createFakeSim : realCreateSim;
@@ -117,6 +119,53 @@ describe('Adapter over SimBus', () => {
     sim.close();
   });
 
+  it('a delete from a fresh Adapter looks for one other user of the address slot instead of counting the whole table', async () => {
+    const { sim, adapter } = await open();
+    for (let i = 0; i < 200; i++) await adapter.flows.insert(flow(`192.0.2.${1 + (i % 200)}`, 1000 + i, 1, '10.0.0.1'));
+    await adapter.flows.insert(flow('192.0.2.1', 7, 1, '10.0.0.2'));
+    /** A SimBus that counts register accesses (each read, write and poll of a batch). */
+    class AccessCountingBus extends SimBus {
+      accesses = 0;
+      override async read(addr: number) {
+        this.accesses++;
+        return super.read(addr);
+      }
+      override async write(addr: number, value: number) {
+        this.accesses++;
+        return super.write(addr, value);
+      }
+      override async batch(ops: Uint32Array) {
+        this.accesses += ops.length / 3;
+        return super.batch(ops);
+      }
+    }
+    const cost = async (f: (a: Adapter) => Promise<unknown>) => {
+      const bus = new AccessCountingBus(sim);
+      const fresh = await Adapter.open(bus);
+      bus.accesses = 0;
+      await f(fresh);
+      return { accesses: bus.accesses, adapter: fresh };
+    };
+    // what counting every use costs: a read of every flow slot up to the last live entry
+    const counting = await cost((a) => a.addresses.deriveRefs());
+    expect(counting.accesses).toBeGreaterThan(4 * 201);
+
+    // a delete whose address has other users: stops at the first one found
+    const shared = await cost((a) => a.flows.delete(flow('192.0.2.1', 1000, 1, '10.0.0.1')));
+    expect(shared.accesses).toBeLessThan(counting.accesses / 20);
+    expect(shared.adapter.addresses.find(4, flow('192.0.2.1', 0, 0, '10.0.0.1').dstIp)).toBe(0);
+
+    // the last user of 10.0.0.2: its slot is freed (every live entry seen, none uses it)
+    const last = await cost((a) => a.flows.delete(flow('192.0.2.1', 7, 1, '10.0.0.2')));
+    expect(last.adapter.addresses.find(4, flow('192.0.2.1', 0, 0, '10.0.0.2').dstIp)).toBe(-1);
+    expect((await Adapter.open(new SimBus(sim))).addresses.list().map((s) => s.address[15])).toEqual([1]);
+    // and a failed insert (exists) from a fresh Adapter keeps the slot its twin uses
+    const exists = await cost((a) => a.flows.insert(flow('192.0.2.2', 1001, 1, '10.0.0.1')).catch((e) => e));
+    expect(exists.accesses).toBeLessThan(counting.accesses / 20);
+    expect(exists.adapter.addresses.find(4, flow('192.0.2.1', 0, 0, '10.0.0.1').dstIp)).toBe(0);
+    sim.close();
+  });
+
   it('listen table: lowest free entry, duplicates refused, full after 32', async () => {
     const { sim, adapter } = await open();
     for (let p = 0; p < 32; p++) expect((await adapter.listens.add(listen(1000 + p))).entry).toBe(p);
@@ -215,6 +264,137 @@ describe('Adapter over SimBus', () => {
     expect(inserted).toBeGreaterThan(adapter.info.flowEntries / 2);
     expect(await adapter.flows.count()).toBe(inserted);
     expect((await adapter.flows.list()).length).toBe(inserted);
+    sim.close();
+  });
+});
+
+// the register-level stand-in has no queue groups
+describe.skipIf(Boolean(process.env.SIPNIC_FAKE_SIM))('shared ports (listen rules with a queue list)', () => {
+  const shared = (port: number, members: number[], dst = '10.0.0.1'): ListenRule => ({ ...listen(port, 0, dst), action: members });
+
+  it('rules with the same table share a group, counted by use; a group is free again when unused', async () => {
+    const { sim, adapter } = await open();
+    expect(adapter.info.listenGroups).toBe(8);
+    expect(await adapter.listens.add(shared(8080, [1, 2, 3]))).toEqual({ entry: 0, group: 0 });
+    expect(await adapter.listens.add(shared(8081, [1, 2, 3]))).toEqual({ entry: 1, group: 0 });
+    expect(await adapter.listens.add(shared(8082, [1, 2]))).toEqual({ entry: 2, group: 1 });
+    // 1,2,1,2 fills the same 8 slots as 1,2
+    expect(await adapter.listens.add(shared(8083, [1, 2, 1, 2]))).toEqual({ entry: 3, group: 1 });
+    expect(await adapter.listens.add(listen(8084, 4))).toEqual({ entry: 4 });
+    expect(adapter.listens.groups()).toEqual([
+      { group: 0, table: [1, 2, 3, 1, 2, 3, 1, 2], members: [1, 2, 3], refs: 2 },
+      { group: 1, table: [1, 2, 1, 2, 1, 2, 1, 2], members: [1, 2], refs: 2 },
+    ]);
+    const list = await adapter.listens.list();
+    expect(list.map((e) => [e.entry, e.group, e.rule.action])).toEqual([
+      [0, 0, [1, 2, 3]], [1, 0, [1, 2, 3]], [2, 1, [1, 2]], [3, 1, [1, 2]], [4, undefined, 4],
+    ]);
+    expect(formatRule(list[0].rule)).toBe('listen tcp4 dst-ip 10.0.0.1 dst-port 8080 action 1,2,3');
+
+    await adapter.listens.remove(shared(8080, []));
+    expect(adapter.listens.groups().map((g) => [g.group, g.refs])).toEqual([[0, 1], [1, 2]]);
+    await adapter.listens.remove(shared(8081, []));
+    expect(adapter.listens.groups().map((g) => g.group)).toEqual([1]);
+    // the freed group is the first free one again
+    expect((await adapter.listens.add(shared(8085, [5, 6]))).group).toBe(0);
+
+    await expect(adapter.listens.add(shared(8090, [1, 8]))).rejects.toThrow(/queue 8 does not exist: the adapter has 8 queues/);
+    await expect(adapter.listens.add(shared(8090, [1, -1]))).rejects.toMatchObject({ code: 'EQUEUE' });
+    await expect(adapter.listens.add(shared(8081, [1, 2]))).resolves.toEqual({ entry: 1, group: 1 });
+    sim.close();
+  });
+
+  it('a ninth distinct list finds no free group and leaves nothing behind', async () => {
+    const { sim, adapter } = await open();
+    for (let q = 0; q < 8; q++) expect((await adapter.listens.add(shared(9000 + q, [q, (q + 1) % 8]))).group).toBe(q);
+    const err = await adapter.listens.add(shared(9100, [7, 6, 5], '10.0.0.9')).catch((e) => e);
+    expect(err).toBeInstanceOf(TableFullError);
+    expect(err).toMatchObject({ code: 'EFULL', table: 'group', capacity: 8 });
+    expect(err.message).toMatch(/no free queue group \(8 groups/);
+    expect((await adapter.listens.list()).length).toBe(8);
+    expect(adapter.addresses.list().map((s) => s.address[15])).toEqual([1]); // 10.0.0.9 was not kept
+    // a list whose table a group already holds still goes in
+    expect(await adapter.listens.add(shared(9101, [3, 4, 3, 4]))).toEqual({ entry: 8, group: 3 });
+    // all or nothing: a rules file that needs two more groups when none is free applies nothing
+    await adapter.listens.remove(shared(9000, []));
+    const before = await adapter.rules();
+    const apply = await adapter.applyRules(parseRules('listen udp4 dst-ip 10.0.0.1 dst-port 53 action 1,2,3\nlisten udp4 dst-ip 10.0.0.1 dst-port 54 action 3,2,1\n')).catch((e) => e);
+    expect(apply).toBeInstanceOf(RuleApplyError);
+    expect(apply).toMatchObject({ index: 1, code: 'EFULL' });
+    expect(await adapter.rules()).toEqual(before);
+    await adapter.applyRules(parseRules('listen udp4 dst-ip 10.0.0.1 dst-port 53 action 1,2,3\nlisten udp4 dst-ip 10.0.0.1 dst-port 54 action 5,6\n'));
+    expect(adapter.listens.groups().find((g) => g.group === 0)?.members).toEqual([1, 2, 3]);
+    expect(adapter.listens.groups().find((g) => g.group === 5)?.refs).toBe(2);
+    sim.close();
+  });
+
+  it('a new Adapter over the same bus reads the groups and their uses back', async () => {
+    const { sim, adapter } = await open();
+    await adapter.listens.add(shared(8080, [1, 2, 3]));
+    await adapter.listens.add(shared(8081, [1, 2, 3], '10.0.0.2'));
+    await adapter.listens.add(shared(8082, [4, 5]));
+    const again = await Adapter.open(new SimBus(sim));
+    expect(again.listens.groups()).toEqual(adapter.listens.groups());
+    expect(again.listens.groups().map((g) => [g.group, g.members, g.refs])).toEqual([[0, [1, 2, 3], 2], [1, [4, 5], 1]]);
+    // the reopened adapter shares and frees by those counts
+    expect((await again.listens.add(shared(8083, [4, 5]))).group).toBe(1);
+    expect((await again.listens.add(shared(8084, [6, 7]))).group).toBe(2);
+    await again.listens.remove(shared(8080, []));
+    await again.listens.remove(shared(8081, [], '10.0.0.2'));
+    expect((await again.listens.add(shared(8085, [0, 1]))).group).toBe(0);
+    expect((await Adapter.open(new SimBus(sim))).listens.groups().map((g) => [g.group, g.refs])).toEqual([[0, 1], [1, 2], [2, 1]]);
+    sim.close();
+  });
+
+  it('update changes an entry in place while SYNs flow: each goes by the old action or the new, switching once', async () => {
+    const { sim, adapter } = await open();
+    await adapter.setDefault(0);
+    const before = shared(8080, [1, 2, 3]);
+    const after = shared(8080, [1, 2, 4]);
+    await adapter.listens.add(before);
+    await adapter.clearCounters();
+    // 4000 SYNs queued for ingress; the update's register accesses run the clock, so the frames
+    // pass the listen table before, during and after the change
+    const frames = Array.from({ length: 4000 }, (_, i) => tcpFrame([192, 0, 2, 1 + (i >> 8)], [10, 0, 0, 1], 20000 + i, 8080, 0x02));
+    const { data, lengths } = packFrames(frames);
+    sim.send(data, lengths);
+    sim.run(2000);
+    const r = await adapter.listens.update(after);
+    expect(r).toEqual({ entry: 0, previous: [1, 2, 3], group: 1 });
+    sim.runUntilIdle(10_000_000);
+    const out = sim.collect();
+    expect(out.ids.length).toBe(frames.length);
+    const oldRef = new ReferenceAdapter({ queues: 8 });
+    oldRef.add(before);
+    const newRef = new ReferenceAdapter({ queues: 8 });
+    newRef.add(after);
+    const firstId = out.ids.reduce((m, x) => Math.min(m, x), Infinity);
+    let lastOld = -1;
+    let firstNew = Infinity;
+    for (let k = 0; k < out.ids.length; k++) {
+      const i = out.ids[k] - firstId;
+      const o = oldRef.decide(frames[i]);
+      const n = newRef.decide(frames[i]);
+      const want = [o, n].map((d) => ('queue' in d ? d.queue : -1));
+      expect(want, `frame ${i}`).toContain(out.queues[k]);
+      if (want[0] !== want[1] && out.queues[k] === want[0]) lastOld = Math.max(lastOld, i);
+      if (want[0] !== want[1] && out.queues[k] === want[1]) firstNew = Math.min(firstNew, i);
+    }
+    // the change happened in the middle of the traffic, once
+    expect(lastOld).toBeGreaterThan(100);
+    expect(firstNew).toBeLessThan(frames.length - 100);
+    expect(lastOld).toBeLessThan(firstNew);
+    // no frame missed the entry: all were listen hits, none went to the default queue
+    const c = await adapter.counters();
+    expect(c.listenHits).toBe(BigInt(frames.length));
+    expect(c.queues[0].frames).toBe(0n);
+    // the old group is free: a ninth list is not needed to see it reused
+    expect(adapter.listens.groups().map((g) => [g.group, g.members, g.refs])).toEqual([[1, [1, 2, 4], 1]]);
+    // to a plain queue and back, and a key that is not there
+    expect((await adapter.listens.update(listen(8080, 5))).previous).toEqual([1, 2, 4]);
+    expect(adapter.listens.groups()).toEqual([]);
+    expect((await adapter.listens.update(before)).group).toBe(0);
+    await expect(adapter.listens.update(shared(8081, [1, 2]))).rejects.toThrow(NotFoundError);
     sim.close();
   });
 });

@@ -163,3 +163,39 @@ describe('formatRule and ruleKey', () => {
     expect(ruleKey({ kind: 'default', action: 3 })).toBe('default');
   });
 });
+
+describe('action lists (shared ports)', () => {
+  it('a listen rule takes a list of queues and formats it back', () => {
+    const rule = parseRuleLine('listen tcp4 dst-ip 10.0.0.1 dst-port 8080 action 1,2,3');
+    expect(rule).toMatchObject({ kind: 'listen', family: 4, proto: 'tcp', dstPort: 8080, action: [1, 2, 3] });
+    expect(formatRule(rule!)).toBe('listen tcp4 dst-ip 10.0.0.1 dst-port 8080 action 1,2,3');
+    for (const text of ['listen udp6 dst-ip 2001:db8::1 dst-port 53 action 4,4,5', 'listen tcp4 dst-ip 10.0.0.1 dst-port 1 action 0,1,2,3,4,5,6,7']) {
+      const r = parseRuleLine(text)!;
+      expect(formatRule(r)).toBe(text);
+      expect(parseRuleLine(formatRule(r))).toEqual(r);
+    }
+    expect(parseRuleWords(['tcp4', 'dst-ip', '10.0.0.1', 'dst-port', '80', 'action', '2,1'], 'listen').action).toEqual([2, 1]);
+    // a single queue stays a number
+    expect(parseRuleLine('listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 3')!.action).toBe(3);
+  });
+
+  it('the key ignores the list: the same port with another list is a repeat', () => {
+    const text = 'listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 1,2\nlisten tcp4 dst-ip 10.0.0.1 dst-port 80 action 3\n';
+    expect(syntaxError(() => parseRules(text)).message).toMatch(/^line 2: the same listen rule as line 1/);
+  });
+
+  it.each([
+    ['flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 1 dst-port 80 action 1,2', /an action list \("1,2"\) is only for listen rules; a flow rule takes one queue, or -1 to drop/, '1,2'],
+    ['default action 0,1', /an action list \("0,1"\) is only for listen rules; a default rule takes one queue/, '0,1'],
+    ['listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 1,,2', /bad action list "1,,2" \(expected queue numbers separated by commas, like 1,2,3\)/, '1,,2'],
+    ['listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 1,-1', /bad action list "1,-1"/, '1,-1'],
+    ['listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 1,', /bad action list "1,"/, '1,'],
+    ['listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 1,x', /bad action list "1,x"/, '1,x'],
+    ['listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 0,1,2,3,4,5,6,7,1', /action list "0,1,2,3,4,5,6,7,1" names 9 queues; a port is shared among at most 8/, '0,1,2,3,4,5,6,7,1'],
+  ])('%s', (line, message, word) => {
+    const err = syntaxError(() => parseRules(`\n${line}\n`));
+    expect(err.message).toMatch(message);
+    expect(err.line).toBe(2);
+    expect(err.word).toBe(word);
+  });
+});

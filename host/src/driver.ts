@@ -7,7 +7,8 @@
 import { BUS_OP, BusError, runBatch, type RegisterBus } from './bus.js';
 import { formatIp, ipEquals } from './ip.js';
 import { BLOCKS, DROP_REASONS, type BlockName, type DropReasonName, type RegisterDef } from './regs.generated.js';
-import { formatRule, ruleKey, type Family, type FlowRule, type ListenRule, type Proto, type Rule } from './rules.js';
+import { groupMembers, groupTable, GROUP_SLOTS } from './listen-group.js';
+import { formatAction, formatRule, MAX_LISTEN_MEMBERS, ruleKey, type Family, type FlowRule, type ListenAction, type ListenRule, type Proto, type Rule } from './rules.js';
 
 // ───────────────────────────── errors ─────────────────────────────
 
@@ -25,7 +26,7 @@ export class DriverError extends Error {
   }
 }
 
-export type TableName = 'flow' | 'listen' | 'address';
+export type TableName = 'flow' | 'listen' | 'address' | 'group';
 
 /** A table has no room: flow (hashed entries + stash), listen entries or address slots. */
 export class TableFullError extends DriverError {
@@ -40,6 +41,10 @@ export class TableFullError extends DriverError {
   static describe(table: TableName, capacity: number, stash: number): string {
     if (table === 'flow') return `flow table full (${capacity} entries + ${stash} stash)`;
     if (table === 'listen') return `listen table full (${capacity} entries)`;
+    if (table === 'group') {
+      if (capacity === 0) return 'this adapter has no queue groups: a listen rule takes one queue';
+      return `no free queue group (${capacity} groups, each in use by listen rules with another queue list; rules with the same list share one)`;
+    }
     return `address table full (${capacity} cluster addresses in use; a rule's dst-ip must be one of them or a free slot)`;
   }
 }
@@ -60,9 +65,9 @@ export class ListenExistsError extends DriverError {
   constructor(
     readonly rule: ListenRule,
     readonly entry: number,
-    readonly action: number,
+    readonly action: ListenAction,
   ) {
-    super('EEXIST', `listen rule already exists (entry ${entry}, action ${action}): ${ruleKey(rule)}`);
+    super('EEXIST', `listen rule already exists (entry ${entry}, action ${formatAction(action)}): ${ruleKey(rule)}`);
   }
 }
 
@@ -106,6 +111,8 @@ export interface AdapterInfo {
   flowStash: number;
   flowLookupLatency: number;
   listenEntries: number;
+  /** queue groups for listen rules whose action is a list of queues */
+  listenGroups: number;
   addressSlots: number;
 }
 
@@ -124,6 +131,8 @@ const FLOW_OP = { insert: 1, delete: 2, lookup: 3, readSlot: 4, clear: 5 } as co
 const FLOW_STATUS = { ok: 0, exists: 1, full: 2, notFound: 3 } as const;
 const TABLE_CMD = { write: 1, read: 2 } as const;
 const MAX_BLOCKS = 64;
+/** Blocks a bare sipnic_core lacks: only the two-port NIC (sipnic_nic, the board) has them. */
+export const OPTIONAL_BLOCKS: readonly BlockName[] = ['egress'];
 
 /** An action register read back: -1 (drop) or a queue. Hardware keeps bit 7 = drop. */
 export function decodeAction(word: number): number {
@@ -202,16 +211,23 @@ export class Adapter {
       flowStash: ops.read(reg('flow', 'STASH')),
       flowLookupLatency: ops.read(reg('flow', 'LOOKUP_LATENCY')),
       listenEntries: ops.read(reg('listen', 'ENTRIES')),
+      listenGroups: ops.read(reg('listen', 'GROUPS')),
       addressSlots: ops.read(reg('addr', 'SLOTS')),
     };
     const r = await ops.run(bus);
     const info = Object.fromEntries(Object.entries(at).map(([k, i]) => [k, r[i]])) as unknown as AdapterInfo;
-    if (info.queues < 1 || info.queues > 128 || info.addressSlots > 16 || info.flowEntries === 0) {
+    if (info.queues < 1 || info.queues > 128 || info.addressSlots > 16 || info.flowEntries === 0 || info.listenGroups > 64) {
       throw new DriverError('EHW', `implausible adapter parameters ${JSON.stringify(info)}`);
     }
     const adapter = new Adapter(bus, bases, info);
     await adapter.addresses.load();
+    await adapter.listens.load();
     return adapter;
+  }
+
+  /** Whether the walk found the block (optional blocks exist only on some adapters). */
+  has(block: BlockName): boolean {
+    return this.bases[block] !== undefined;
   }
 
   /** Byte address of a register by block and generated name (array registers take an index). */
@@ -239,6 +255,7 @@ export class Adapter {
     const addr = /^(0x[0-9a-f]+|\d+)$/i.test(text.trim()) ? Number(text.trim()) : NaN;
     if (!Number.isInteger(addr)) throw new DriverError('ENOREG', `"${text}" is neither a register name (like core.SCRATCH) nor an address (like 0x1c)`);
     for (const block of BLOCK_NAMES) {
+      if (!this.has(block)) continue;
       for (const [name, def] of Object.entries(BLOCKS[block].registers as Record<string, RegisterDef>)) {
         const count = def.array?.count ?? 1;
         for (let i = 0; i < count; i++) {
@@ -270,12 +287,13 @@ export class Adapter {
   registers(): ResolvedRegister[] {
     const out: ResolvedRegister[] = [];
     for (const block of BLOCK_NAMES) {
+      if (!this.has(block)) continue;
       for (const [name, def] of Object.entries(BLOCKS[block].registers as Record<string, RegisterDef>)) {
         if (!def.array) {
           out.push({ block, name: `${block}.${name}`, def, addr: this.reg(block, name) });
           continue;
         }
-        const count = name.startsWith('Q_') ? Math.min(def.array.count, this.info.queues) : def.array.count;
+        const count = name.startsWith('Q_') || (block === 'egress' && name.startsWith('MAC_')) ? Math.min(def.array.count, this.info.queues) : def.array.count;
         for (let i = 0; i < count; i++) out.push({ block, name: `${block}.${name}[${i}]`, def, addr: this.reg(block, name, i), index: i });
       }
     }
@@ -309,6 +327,18 @@ export class Adapter {
 
   checkAction(action: number): void {
     if (!Number.isInteger(action) || action < -1 || action >= this.info.queues) throw new UnknownQueueError(action, this.info.queues);
+  }
+
+  /** A listen action: -1, a queue, or 1..8 queues (not -1) that share the port. */
+  checkListenAction(action: ListenAction): void {
+    if (!Array.isArray(action)) return this.checkAction(action);
+    if (action.length < 1 || action.length > MAX_LISTEN_MEMBERS) {
+      throw new DriverError('EQUEUE', `a shared port takes 1 to ${MAX_LISTEN_MEMBERS} queues, got ${action.length}`);
+    }
+    for (const q of action) {
+      if (q === -1) throw new DriverError('EQUEUE', `a shared port's queue list names queues 0..${this.info.queues - 1}; -1 (drop) is not one`);
+      this.checkAction(q);
+    }
   }
 
   async setDefault(action: number): Promise<void> {
@@ -369,7 +399,8 @@ export class Adapter {
     let listens = 0;
     for (const [i, rule] of rules.entries()) {
       try {
-        this.checkAction(rule.action);
+        if (rule.kind === 'listen') this.checkListenAction(rule.action);
+        else this.checkAction(rule.action);
       } catch (err) {
         throw new RuleApplyError(i, rule, err as DriverError);
       }
@@ -403,6 +434,16 @@ export class Adapter {
       if (existing.length + listens > this.info.listenEntries) {
         const i = lastOf('listen');
         throw new RuleApplyError(i, rules[i], new TableFullError('listen', this.info.listenEntries));
+      }
+      // queue lists: each new list needs a free group unless a group already holds its table
+      const tables = new Set(this.listens.groups().map((g) => g.table.join(',')));
+      let free = this.info.listenGroups - tables.size;
+      for (const [i, rule] of rules.entries()) {
+        if (rule.kind !== 'listen' || !Array.isArray(rule.action)) continue;
+        const t = groupTable(rule.action).join(',');
+        if (tables.has(t)) continue;
+        if (free-- <= 0) throw new RuleApplyError(i, rule, new TableFullError('group', this.info.listenGroups, 0, rule));
+        tables.add(t);
       }
     }
     if (flows > 0 && (await this.flows.count()) + flows > this.info.flowEntries + this.info.flowStash) {
@@ -481,6 +522,7 @@ export function countersToJson(c: Counters): unknown {
 function registerAddress(bases: Readonly<Record<BlockName, number>>, block: BlockName, name: string, index = 0): number {
   const def = (BLOCKS[block].registers as Record<string, RegisterDef>)[name];
   if (!def) throw new DriverError('ENOREG', `block ${block} has no register ${name}`);
+  if (bases[block] === undefined) throw new DriverError('ENOBLOCK', `adapter lacks block ${block} (${BLOCKS[block].desc})`);
   if (def.array && (index < 0 || index >= def.array.count)) {
     throw new DriverError('ENOREG', `${block}.${name}[${index}]: index out of range 0..${def.array.count - 1}`);
   }
@@ -511,7 +553,7 @@ async function walkBlocks(bus: RegisterBus): Promise<Record<BlockName, number>> 
     if (next <= addr || next % 4 !== 0) throw new DriverError('EHW', `block at 0x${addr.toString(16)} points NEXT to 0x${next.toString(16)}`);
     addr = next;
   }
-  const missing = BLOCK_NAMES.filter((b) => found[b] === undefined);
+  const missing = BLOCK_NAMES.filter((b) => found[b] === undefined && !OPTIONAL_BLOCKS.includes(b));
   if (missing.length) throw new DriverError('ENOBLOCK', `adapter lacks block${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
   return found as Record<BlockName, number>;
 }
@@ -601,11 +643,48 @@ export class AddressTable {
     return { slot, created };
   }
 
-  /** One use of the slot fewer (call after the table change); clears the slot at zero. */
+  /**
+   * One use of the slot fewer (call after the table change); clears the slot at zero. When the
+   * uses are not counted yet (a fresh Adapter), the tables are searched for one other user of
+   * the slot, stopping at the first (inUse), instead of counting every use.
+   */
   async release(slot: number): Promise<void> {
-    if (this.refs) this.refs[slot] = Math.max(0, this.refs[slot] - 1);
-    else await this.deriveRefs();
-    if (this.refs![slot] === 0 && this.slots[slot]) await this.writeSlot(slot, null, new Uint8Array(16));
+    if (this.refs) {
+      this.refs[slot] = Math.max(0, this.refs[slot] - 1);
+      if (this.refs[slot] === 0 && this.slots[slot]) await this.writeSlot(slot, null, new Uint8Array(16));
+      return;
+    }
+    if (this.slots[slot] && !(await this.inUse(slot))) await this.writeSlot(slot, null, new Uint8Array(16));
+  }
+
+  /**
+   * Whether any flow or listen entry uses the address slot: the flow table's slots in growing
+   * chunks (16, 16, 32, … 256) until an entry with this address slot turns up or COUNT live
+   * entries have been seen, then the listen table (a few entries).
+   */
+  async inUse(slot: number): Promise<boolean> {
+    const a = this.adapter;
+    const total = a.info.flowEntries + a.info.flowStash;
+    const count = await a.flows.count();
+    let seen = 0;
+    // chunks end at 16, 32, 64, … 256, 512, 768, …: never more slots read than 256-slot chunks would
+    for (let start = 0, chunk = 16; start < total && seen < count; start += chunk, chunk = Math.min(256, start)) {
+      const ops = new Ops();
+      const at: number[] = [];
+      for (let s = start; s < Math.min(total, start + chunk); s++) {
+        ops.write(a.reg('flow', 'SLOT'), s);
+        ops.write(a.reg('flow', 'COMMAND'), FLOW_OP.readSlot);
+        ops.poll(a.reg('flow', 'STATUS'), STATUS_BUSY);
+        at.push(ops.read(a.reg('flow', 'RES_FLAGS')));
+      }
+      const r = await ops.run(a.bus);
+      for (const i of at) {
+        if (!(r[i] >>> 31)) continue;
+        if (((r[i] >>> 8) & 0xf) === slot) return true;
+        seen++;
+      }
+    }
+    return (await a.listens.list()).some((e) => e.addressSlot === slot);
   }
 
   /** Recounts the uses of each slot from the flow and listen tables; frees unused slots. */
@@ -661,6 +740,12 @@ interface FlowResult {
   hits: number;
   moves: number;
 }
+
+/** One change of FlowTable.many(). */
+export type FlowChange = { op: 'insert' | 'delete'; rule: FlowRule };
+
+/** The outcome of one rule of a batched insert or delete: its value, or the error the single call would have thrown. */
+export type FlowBatchResult<T> = { ok: true; value: T } | { ok: false; error: DriverError };
 
 /** The exact-match flow table: one hardware command per insert, delete or lookup. */
 export class FlowTable {
@@ -793,6 +878,121 @@ export class FlowTable {
     await a.addresses.prune();
   }
 
+  /**
+   * Inserts several flow entries in one bus round trip: each is still its own table command
+   * (stage the key, COMMAND, wait for not-busy, read its status) and the hardware runs them one
+   * after another, in list order. Returns one result per rule, in order: ok with the slot, or
+   * the error insert() would have thrown for it (FlowExistsError, TableFullError,
+   * UnknownQueueError, DriverError). A bus failure fails every rule of the call.
+   */
+  async insertMany(rules: readonly FlowRule[]): Promise<FlowBatchResult<InsertResult>[]> {
+    return (await this.many(rules.map((rule) => ({ op: 'insert' as const, rule })))) as FlowBatchResult<InsertResult>[];
+  }
+
+  /** Removes several entries in one bus round trip (one command each); per rule the entry, or NotFoundError / DriverError. */
+  async deleteMany(rules: readonly FlowRule[]): Promise<FlowBatchResult<FlowEntry>[]> {
+    return (await this.many(rules.map((rule) => ({ op: 'delete' as const, rule })))) as FlowBatchResult<FlowEntry>[];
+  }
+
+  /**
+   * Inserts and deletes in one bus round trip, one table command each, in list order; one
+   * result per change. (Address slots are acquired before and released after the batch, as
+   * insert() and delete() do: a new cluster address costs its own round trip.)
+   */
+  async many(changes: readonly FlowChange[]): Promise<FlowBatchResult<InsertResult | FlowEntry>[]> {
+    const a = this.adapter;
+    const out: (FlowBatchResult<InsertResult | FlowEntry> | undefined)[] = new Array(changes.length);
+    const slots: number[] = new Array(changes.length).fill(-1);
+    const ops = new Ops();
+    const at: { i: number; status: number; action: number }[] = [];
+    const fail = (i: number, err: unknown) => {
+      out[i] = { ok: false, error: err instanceof DriverError ? err : new DriverError('EHW', err instanceof Error ? err.message : String(err), { cause: err }) };
+    };
+    for (let i = 0; i < changes.length; i++) {
+      const { op, rule } = changes[i];
+      try {
+        if (op === 'insert') {
+          a.checkAction(rule.action);
+          slots[i] = (await a.addresses.acquire(rule.family, rule.dstIp)).slot;
+        } else {
+          slots[i] = a.addresses.find(rule.family, rule.dstIp);
+          if (slots[i] < 0) throw new NotFoundError(rule);
+        }
+      } catch (err) {
+        slots[i] = -1;
+        fail(i, err);
+        continue;
+      }
+      ops.poll(a.reg('flow', 'STATUS'), STATUS_BUSY);
+      ops.write(a.reg('flow', 'KEY_FLAGS'), (rule.family === 6 ? 1 : 0) | (rule.proto === 'udp' ? 2 : 0) | (slots[i] << 8));
+      ops.write(a.reg('flow', 'KEY_PORTS'), ((rule.srcPort << 16) | rule.dstPort) >>> 0);
+      addressWords(rule.srcIp).forEach((w, k) => ops.write(a.reg('flow', `KEY_SRC${k}`), w));
+      if (op === 'insert') ops.write(a.reg('flow', 'ACTION'), encodeAction(rule.action));
+      ops.write(a.reg('flow', 'COMMAND'), op === 'insert' ? FLOW_OP.insert : FLOW_OP.delete);
+      const status = ops.poll(a.reg('flow', 'STATUS'), STATUS_BUSY);
+      const action = ops.read(a.reg('flow', 'RES_ACTION'));
+      ops.read(a.reg('flow', 'RES_SLOT'));
+      ops.read(a.reg('flow', 'RES_HITS'));
+      ops.read(a.reg('flow', 'LAST_MOVES'));
+      at.push({ i, status, action });
+    }
+    let r: Uint32Array | undefined;
+    if (at.length) {
+      try {
+        r = await ops.run(a.bus);
+      } catch (err) {
+        const e = err instanceof BusError && err.code === 'ETIMEDOUT' ? new DriverError('EHW', 'flow table stayed busy', { cause: err }) : err;
+        for (const { i } of at) fail(i, e);
+        await this.releaseSlots(at.filter(({ i }) => changes[i].op === 'insert').map(({ i }) => slots[i])).catch(() => undefined);
+        return out as FlowBatchResult<InsertResult | FlowEntry>[];
+      }
+    }
+    const release: number[] = [];
+    for (const { i, status: si, action: ai } of at) {
+      const { op, rule } = changes[i];
+      const status = (r![si] >>> 4) & 0xf;
+      const action = decodeAction(r![ai]);
+      const slot = r![ai + 1];
+      const hits = r![ai + 2];
+      const moves = r![ai + 3];
+      try {
+        if (op === 'insert') {
+          if (status === FLOW_STATUS.ok) {
+            out[i] = { ok: true, value: { slot, moves } };
+            continue;
+          }
+          release.push(slots[i]);
+          if (status === FLOW_STATUS.exists) throw new FlowExistsError(rule, slot, action);
+          if (status === FLOW_STATUS.full) throw new TableFullError('flow', a.info.flowEntries, a.info.flowStash, rule);
+          throw new DriverError('EHW', `flow insert answered status ${status}`);
+        }
+        if (status === FLOW_STATUS.notFound) throw new NotFoundError(rule);
+        if (status !== FLOW_STATUS.ok) throw new DriverError('EHW', `flow delete answered status ${status}`);
+        release.push(slots[i]);
+        out[i] = { ok: true, value: { slot, rule: { ...rule, action }, action, hits, addressSlot: slots[i] } };
+      } catch (err) {
+        fail(i, err);
+      }
+    }
+    // the table changes are done; a slot left without users is cleared (a failure here leaves
+    // an unused address slot behind, which prune() clears, and changes no rule's result)
+    await this.releaseSlots(release).catch(() => undefined);
+    return out as FlowBatchResult<InsertResult | FlowEntry>[];
+  }
+
+  /**
+   * The address-slot releases of a batch, after all its commands ran: one per use when the
+   * slots' uses are counted, else one per slot (an uncounted release looks at the tables as
+   * they are now, which already hold every change of the batch).
+   */
+  private async releaseSlots(slots: readonly number[]): Promise<void> {
+    const a = this.adapter.addresses;
+    const counted = a.list().every((s) => s.refs !== undefined);
+    const perSlot = new Map<number, number>();
+    for (const s of slots) perSlot.set(s, (perSlot.get(s) ?? 0) + 1);
+    for (const [slot, n] of perSlot) for (let k = 0; k < (counted ? n : 1); k++) await a.release(slot);
+  }
+
   /** Stages the key, writes COMMAND, waits for not-busy and reads the result: one batch. */
   private async command(op: number, rule: FlowRule, addressSlot: number): Promise<FlowResult> {
     const a = this.adapter;
@@ -837,20 +1037,46 @@ export class FlowTable {
 
 export interface ListenEntry {
   entry: number;
+  /** rule.action is the entry's action; for a shared port, its group's members */
   rule: ListenRule;
   addressSlot: number;
+  /** the queue group of a shared port */
+  group?: number;
 }
 
-/** The listen table: a few entries written whole by one command each. */
+/** A queue group in use: its 8 slots, the members they were filled from, and its listen entries. */
+export interface QueueGroup {
+  group: number;
+  table: number[];
+  /** the shortest member list whose fill gives the table */
+  members: number[];
+  refs: number;
+}
+
+/** Listen ACTION register: 0x100 + g names queue group g. */
+const LISTEN_GROUP_FLAG = 0x100;
+
+/**
+ * The listen table: a few entries written whole by one command each. A rule whose action is a
+ * list of queues (a shared port) points its entry at a queue group holding the list's table;
+ * rules with the same table share a group, counted by use and free again when none uses it.
+ * Group use is read back from the hardware (load, and every list), never only remembered.
+ */
 export class ListenTable {
+  private groupState: { table: number[]; refs: number }[] = [];
+
   constructor(private readonly adapter: Adapter) {}
 
   get capacity(): number {
     return this.adapter.info.listenEntries;
   }
 
-  /** Every valid entry, in entry order (the lowest entry wins in the data path). */
-  async list(): Promise<ListenEntry[]> {
+  get groupCapacity(): number {
+    return this.adapter.info.listenGroups;
+  }
+
+  /** Reads every entry and every group back and counts each group's uses. */
+  async load(): Promise<ListenEntry[]> {
     const a = this.adapter;
     const ops = new Ops();
     const at: number[] = [];
@@ -861,33 +1087,65 @@ export class ListenTable {
       ops.read(a.reg('listen', 'PORT'));
       ops.read(a.reg('listen', 'ACTION'));
     }
+    const groupAt: number[] = [];
+    for (let g = 0; g < this.groupCapacity; g++) {
+      ops.write(a.reg('listen', 'GROUP'), g);
+      ops.write(a.reg('listen', 'GROUP_COMMAND'), TABLE_CMD.read);
+      groupAt.push(ops.read(a.reg('listen', 'GROUP_QUEUE', 0)));
+      for (let i = 1; i < GROUP_SLOTS; i++) ops.read(a.reg('listen', 'GROUP_QUEUE', i));
+    }
     const r = await ops.run(a.bus);
+    this.groupState = groupAt.map((i) => ({ table: Array.from(r.subarray(i, i + GROUP_SLOTS), decodeAction), refs: 0 }));
     const out: ListenEntry[] = [];
     at.forEach((i, entry) => {
       const flags = r[i];
       if (!(flags >>> 31)) return;
       const addressSlot = (flags >>> 8) & 0xf;
       const family: Family = flags & 1 ? 6 : 4;
+      const word = r[i + 2];
+      const group = word >>> 8 === LISTEN_GROUP_FLAG >>> 8 ? word & 0xff : undefined;
+      const state = group === undefined ? undefined : this.groupState[group];
+      if (state) state.refs++;
       out.push({
         entry,
         addressSlot,
+        ...(group === undefined ? {} : { group }),
         rule: {
           kind: 'listen',
           family,
           proto: flags & 2 ? 'udp' : 'tcp',
           dstIp: a.addresses.get(addressSlot)?.address ?? new Uint8Array(16),
           dstPort: r[i + 1] & 0xffff,
-          action: decodeAction(r[i + 2]),
+          // a group the adapter does not have reads back as queue 127 (never written so)
+          action: state ? groupMembers(state.table) : decodeAction(word),
         },
       });
     });
     return out;
   }
 
-  /** Writes the rule into the lowest free entry; refuses a second rule with the same key. */
-  async add(rule: ListenRule): Promise<{ entry: number }> {
+  /** Every valid entry, in entry order (the lowest entry wins in the data path); reads the groups too. */
+  async list(): Promise<ListenEntry[]> {
+    return this.load();
+  }
+
+  /** The queue groups in use, as of the last load or list (Adapter.open loads). */
+  groups(): QueueGroup[] {
+    const out: QueueGroup[] = [];
+    this.groupState.forEach((s, group) => {
+      if (s.refs > 0) out.push({ group, table: [...s.table], members: groupMembers(s.table), refs: s.refs });
+    });
+    return out;
+  }
+
+  /**
+   * Writes the rule into the lowest free entry; refuses a second rule with the same key. A
+   * queue list takes the group that holds its table, or a free group (TableFullError 'group'
+   * when none is free).
+   */
+  async add(rule: ListenRule): Promise<{ entry: number; group?: number }> {
     const a = this.adapter;
-    a.checkAction(rule.action);
+    a.checkListenAction(rule.action);
     const entries = await this.list();
     const dup = entries.find((e) => sameListen(e.rule, rule));
     if (dup) throw new ListenExistsError(rule, dup.entry, dup.rule.action);
@@ -895,15 +1153,42 @@ export class ListenTable {
     let entry = 0;
     while (entry < this.capacity && used.has(entry)) entry++;
     if (entry >= this.capacity) throw new TableFullError('listen', this.capacity, 0, rule);
-    const { slot } = await a.addresses.acquire(rule.family, rule.dstIp);
+    const group = Array.isArray(rule.action) ? await this.acquireGroup(rule.action, rule) : undefined;
+    let slot: number;
     try {
-      const flags = (0x80000000 | (rule.family === 6 ? 1 : 0) | (rule.proto === 'udp' ? 2 : 0) | (slot << 8)) >>> 0;
-      await this.write(entry, flags, rule.dstPort, encodeAction(rule.action));
+      ({ slot } = await a.addresses.acquire(rule.family, rule.dstIp));
     } catch (err) {
-      await a.addresses.release(slot);
+      if (group !== undefined) this.releaseGroup(group);
       throw err;
     }
-    return { entry };
+    try {
+      await this.write(entry, entryFlags(rule, slot), rule.dstPort, actionWord(rule.action, group));
+    } catch (err) {
+      await a.addresses.release(slot);
+      if (group !== undefined) this.releaseGroup(group);
+      throw err;
+    }
+    return group === undefined ? { entry } : { entry, group };
+  }
+
+  /**
+   * Changes the action of the entry with the rule's key in place: the new group (if any) is
+   * written first, then the entry in one command, so the entry never stops matching and each
+   * connection request goes by the old action or the new one. Throws NotFoundError.
+   */
+  async update(rule: ListenRule): Promise<{ entry: number; previous: ListenAction; group?: number }> {
+    this.adapter.checkListenAction(rule.action);
+    const found = (await this.list()).find((e) => sameListen(e.rule, rule));
+    if (!found) throw new NotFoundError(rule);
+    const group = Array.isArray(rule.action) ? await this.acquireGroup(rule.action, rule) : undefined;
+    try {
+      await this.write(found.entry, entryFlags(rule, found.addressSlot), rule.dstPort, actionWord(rule.action, group));
+    } catch (err) {
+      if (group !== undefined) this.releaseGroup(group);
+      throw err;
+    }
+    if (found.group !== undefined) this.releaseGroup(found.group);
+    return { entry: found.entry, previous: found.rule.action, ...(group === undefined ? {} : { group }) };
   }
 
   /** Invalidates the entry with the rule's key (its action is ignored); throws NotFoundError. */
@@ -911,6 +1196,7 @@ export class ListenTable {
     const found = (await this.list()).find((e) => sameListen(e.rule, rule));
     if (!found) throw new NotFoundError(rule);
     await this.write(found.entry, 0, 0, 0);
+    if (found.group !== undefined) this.releaseGroup(found.group);
     await this.adapter.addresses.release(found.addressSlot);
     return found;
   }
@@ -918,7 +1204,38 @@ export class ListenTable {
   /** Invalidates every entry and frees the address slots no flow entry uses. */
   async clear(): Promise<void> {
     for (const e of await this.list()) await this.write(e.entry, 0, 0, 0);
+    for (const s of this.groupState) s.refs = 0;
     await this.adapter.addresses.prune();
+  }
+
+  /** The group holding this list's table (one more use), else a free group written with it. */
+  private async acquireGroup(members: readonly number[], rule: ListenRule): Promise<number> {
+    const table = groupTable(members);
+    const same = (t: number[]) => t.every((q, i) => q === table[i]);
+    let group = this.groupState.findIndex((s) => s.refs > 0 && same(s.table));
+    if (group < 0) {
+      group = this.groupState.findIndex((s) => s.refs === 0);
+      if (group < 0) throw new TableFullError('group', this.groupCapacity, 0, rule);
+      await this.writeGroup(group, table);
+    }
+    this.groupState[group].refs++;
+    return group;
+  }
+
+  /** One use of the group fewer; at none it is free (its slots stay until it is reused). */
+  private releaseGroup(group: number): void {
+    const s = this.groupState[group];
+    if (s) s.refs = Math.max(0, s.refs - 1);
+  }
+
+  private async writeGroup(group: number, table: readonly number[]): Promise<void> {
+    const a = this.adapter;
+    const ops = new Ops();
+    ops.write(a.reg('listen', 'GROUP'), group);
+    table.forEach((q, i) => ops.write(a.reg('listen', 'GROUP_QUEUE', i), encodeAction(q)));
+    ops.write(a.reg('listen', 'GROUP_COMMAND'), TABLE_CMD.write);
+    await ops.run(a.bus);
+    this.groupState[group].table = [...table];
   }
 
   private async write(entry: number, flags: number, port: number, action: number): Promise<void> {
@@ -931,4 +1248,12 @@ export class ListenTable {
     ops.write(a.reg('listen', 'COMMAND'), TABLE_CMD.write);
     await ops.run(a.bus);
   }
+}
+
+function entryFlags(rule: ListenRule, addressSlot: number): number {
+  return (0x80000000 | (rule.family === 6 ? 1 : 0) | (rule.proto === 'udp' ? 2 : 0) | (addressSlot << 8)) >>> 0;
+}
+
+function actionWord(action: ListenAction, group: number | undefined): number {
+  return group !== undefined ? LISTEN_GROUP_FLAG | group : encodeAction(action as number);
 }

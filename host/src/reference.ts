@@ -101,7 +101,8 @@ export function parseFrame(frame: Uint8Array): ParsedFrame {
 
 export type DropReason = 'runt' | 'oversize' | 'rule' | 'queue_full' | 'bad_queue';
 export type DecidedBy = 'flow' | 'listen' | 'default';
-export type Decision = { queue: number; by: DecidedBy } | { drop: DropReason; by: DecidedBy | null };
+/** `slot`: for a listen rule with a queue list (a shared port), the slot the frame's hash chose. */
+export type Decision = { queue: number; by: DecidedBy; slot?: number } | { drop: DropReason; by: DecidedBy | null; slot?: number };
 
 /** A table change the reference refuses: a rule already present, or one that is not there. */
 export class ReferenceTableError extends Error {
@@ -164,7 +165,12 @@ export class ReferenceAdapter {
       const connectionRequest = parsed.proto === 'udp' || (parsed.syn && !parsed.ack);
       if (connectionRequest) {
         const listen = this.listens.get(ruleKey(listenRuleOf(parsed)));
-        if (listen) return this.act(listen.action, 'listen');
+        if (listen) {
+          const action = listen.action;
+          if (!Array.isArray(action)) return this.act(action, 'listen');
+          const slot = sharedPortSlot(parsed);
+          return { ...this.act(slotQueue(action, slot), 'listen'), slot };
+        }
       }
     }
     return this.act(this.defaultAction, 'default');
@@ -175,6 +181,31 @@ export class ReferenceAdapter {
     if (action >= this.queues) return { drop: 'bad_queue', by };
     return { queue: action, by };
   }
+}
+
+/**
+ * Shared ports (docs/semantics.md): the slot 0..7 of a connection request. The 16-bit word
+ * h is the XOR of the source address read as eight big-endian 16-bit words, the source port
+ * and the destination port; slot bit j is the XOR of h's bits j, j+3, j+6, j+9, j+12, j+15.
+ */
+export function sharedPortSlot(p: { src: Uint8Array; srcPort: number; dstPort: number }): number {
+  let hi = (p.srcPort >> 8) ^ (p.dstPort >> 8);
+  let lo = (p.srcPort ^ p.dstPort) & 0xff;
+  for (let i = 0; i < 16; i++) {
+    if (i % 2 === 0) hi ^= p.src[i];
+    else lo ^= p.src[i];
+  }
+  const h = (hi << 8) | lo;
+  let slot = 0;
+  for (let bit = 0; bit < 16; bit++) {
+    if ((h >> bit) & 1) slot ^= 1 << (bit % 3);
+  }
+  return slot;
+}
+
+/** The queue in a slot of the group filled from a member list: slot i holds members[i mod n]. */
+function slotQueue(members: readonly number[], slot: number): number {
+  return members[slot % members.length];
 }
 
 function flowRuleOf(p: SteerableFrame): FlowRule {

@@ -75,8 +75,8 @@ export const BLOCKS = {
     },
   },
   listen: {
-    name: 'listen', type: 0x53500004, version: 0x00010000, size: 0x0100,
-    desc: "Listen table: (family, protocol, destination slot, destination port) -> action; TCP matches SYN without ACK only",
+    name: 'listen', type: 0x53500004, version: 0x00020000, size: 0x0100,
+    desc: "Listen table: (family, protocol, destination slot, destination port) -> action; TCP matches SYN without ACK only. An action may name a queue group: the frame goes to the queue in the group's slot [listen hash] (docs/semantics.md, shared ports)",
     registers: {
       TYPE: { offset: 0x000, access: 'ro', width: 32, desc: "block type" },
       VERSION: { offset: 0x004, access: 'ro', width: 32, desc: "block version" },
@@ -85,8 +85,12 @@ export const BLOCKS = {
       SLOT: { offset: 0x010, access: 'rw', width: 32, desc: "entry the next COMMAND acts on" },
       FLAGS: { offset: 0x014, access: 'rw', width: 32, desc: "staged: bit 31 valid; bit 0 family; bit 1 protocol; bits 11:8 destination address slot" },
       PORT: { offset: 0x018, access: 'rw', width: 32, desc: "staged: bits 15:0 destination port" },
-      ACTION: { offset: 0x01C, access: 'rw', width: 32, desc: "staged action" },
+      ACTION: { offset: 0x01C, access: 'rw', width: 32, desc: "staged action: -1 drops, 0..127 a queue, 0x100 + g queue group g (g < GROUPS; a larger g is stored as queue 127)" },
       COMMAND: { offset: 0x020, access: 'wo', width: 32, desc: "1: write staged into SLOT (in one clock); 2: read SLOT into staged" },
+      GROUPS: { offset: 0x024, access: 'ro', width: 32, desc: "queue groups (shared ports)" },
+      GROUP: { offset: 0x028, access: 'rw', width: 32, desc: "group the next GROUP_COMMAND acts on" },
+      GROUP_COMMAND: { offset: 0x02C, access: 'wo', width: 32, desc: "1: write the staged GROUP_QUEUE[0..7] into GROUP (all 8 slots in one clock); 2: read GROUP into the staged slots" },
+      GROUP_QUEUE: { offset: 0x030, access: 'rw', width: 32, desc: "staged group slot: a queue (0..127, a larger number reads back as 127) or -1 to drop", array: { count: 8, stride: 0x04 } },
     },
   },
   counters: {
@@ -105,6 +109,23 @@ export const BLOCKS = {
       Q_FRAMES: { offset: 0x100, access: 'ro', width: 64, desc: "frames put into the queue", array: { count: 16, stride: 0x20 } },
       Q_BYTES: { offset: 0x108, access: 'ro', width: 64, desc: "bytes put into the queue", array: { count: 16, stride: 0x20 } },
       Q_DROPS: { offset: 0x110, access: 'ro', width: 64, desc: "frames tail-dropped at the queue", array: { count: 16, stride: 0x20 } },
+    },
+  },
+  egress: {
+    name: 'egress', type: 0x53500006, version: 0x00010000, size: 0x0100,
+    desc: "Two-port NIC (sipnic_nic, the board): queue frames leave on port 1 with the destination MAC of their queue's processor; port 1 frames pass to port 0. Absent from a bare sipnic_core.",
+    registers: {
+      TYPE: { offset: 0x000, access: 'ro', width: 32, desc: "block type" },
+      VERSION: { offset: 0x004, access: 'ro', width: 32, desc: "block version" },
+      NEXT: { offset: 0x008, access: 'ro', width: 32, desc: "byte address of the next block, 0 = last" },
+      QUEUES: { offset: 0x00C, access: 'ro', width: 32, desc: "queues, each with a MAC entry" },
+      CONTROL: { offset: 0x010, access: 'rw', width: 32, desc: "bit 0: replace the destination MAC of queue n's frames with MAC[n] on port 1 (reset 0: frames leave unchanged)" },
+      P0_RX_BAD: { offset: 0x014, access: 'ro', width: 32, desc: "port 0 (clients) frames dropped as bad: FCS error, rx error, longer than the MAC's limit, lost to a full receive FIFO, or larger than the NIC's receive buffer (wraps)" },
+      P1_RX_BAD: { offset: 0x018, access: 'ro', width: 32, desc: "port 1 (cluster) frames dropped as bad, as P0_RX_BAD (wraps)" },
+      P1_TX_FRAMES: { offset: 0x01C, access: 'ro', width: 32, desc: "queue frames sent to port 1 (wraps)" },
+      P0_TX_FRAMES: { offset: 0x020, access: 'ro', width: 32, desc: "port 1 frames passed to port 0 (wraps)" },
+      MAC_HI: { offset: 0x040, access: 'rw', width: 32, desc: "bits 15:0: destination MAC bytes 0..1 (first on the wire in bits 15:8) for queue n", array: { count: 16, stride: 0x08 } },
+      MAC_LO: { offset: 0x044, access: 'rw', width: 32, desc: "destination MAC bytes 2..5 (byte 2 in bits 31:24) for queue n", array: { count: 16, stride: 0x08 } },
     },
   },
 } as const satisfies Record<string, BlockDef>;

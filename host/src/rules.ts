@@ -2,6 +2,7 @@
 //
 //   flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 40001 dst-port 80 action 2
 //   listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 1
+//   listen tcp4 dst-ip 10.0.0.1 dst-port 8080 action 1,2,3   (a shared port: one of the queues)
 //   default action 0
 //
 // After the flow type, words come as name/value pairs in any order. The CLI passes the same
@@ -22,13 +23,17 @@ export interface FlowRule {
   action: number; // -1 drops, otherwise a queue ≥ 0
 }
 
+/** A listen rule's action: one queue (or -1, drop), or the queues that share the port. */
+export type ListenAction = number | number[];
+
 export interface ListenRule {
   kind: 'listen';
   family: Family;
   proto: Proto;
   dstIp: Uint8Array;
   dstPort: number;
-  action: number;
+  /** -1, a queue, or a list of queues sharing the port (docs/semantics.md, shared ports) */
+  action: ListenAction;
 }
 
 export interface DefaultRule {
@@ -65,6 +70,9 @@ const LEADING_WORDS = ['flow-type', 'listen', 'default'];
 
 /** Largest action the text accepts; whether the adapter has that queue is decided later. */
 export const MAX_ACTION = 0x7fffffff;
+
+/** Most queues one listen rule may share a port among (the slots of a queue group). */
+export const MAX_LISTEN_MEMBERS = 8;
 
 export const flowTypeOf = (family: Family, proto: Proto): FlowType => `${proto}${family}` as FlowType;
 
@@ -112,6 +120,10 @@ export function parseRules(text: string): Rule[] {
  * flow: `flow-type tcp4 src-ip … action 2` (the leading `flow-type` may be left out);
  * listen: `tcp4 dst-ip … dst-port 80 action 1`; default: `action 0`.
  */
+export function parseRuleWords(words: readonly string[], kind: 'flow'): FlowRule;
+export function parseRuleWords(words: readonly string[], kind: 'listen'): ListenRule;
+export function parseRuleWords(words: readonly string[], kind: 'default'): DefaultRule;
+export function parseRuleWords(words: readonly string[], kind: RuleKind): Rule;
 export function parseRuleWords(words: readonly string[], kind: RuleKind): Rule {
   return parseBody(words.filter((w) => w !== ''), kind);
 }
@@ -155,8 +167,10 @@ function parseBody(input: readonly string[], kind: RuleKind): Rule {
   // values are checked in the order they were written, so the first bad word is reported
   const ips = new Map<string, Uint8Array>();
   const numbers = new Map<string, number>();
+  let members: number[] | undefined;
   for (const [name, value] of values) {
-    if (name === 'action') numbers.set(name, parseAction(value));
+    if (name === 'action' && value.includes(',')) members = parseActionList(value, kind);
+    else if (name === 'action') numbers.set(name, parseAction(value));
     else if (name.endsWith('-port')) numbers.set(name, parsePort(name, value));
     else ips.set(name, parseAddress(name, value, family, flowType!));
   }
@@ -164,7 +178,7 @@ function parseBody(input: readonly string[], kind: RuleKind): Rule {
   if (kind === 'default') return { kind, action };
   const dstIp = ips.get('dst-ip')!;
   const dstPort = numbers.get('dst-port')!;
-  if (kind === 'listen') return { kind, family, proto, dstIp, dstPort, action };
+  if (kind === 'listen') return { kind, family, proto, dstIp, dstPort, action: members ?? action };
   return { kind, family, proto, srcIp: ips.get('src-ip')!, dstIp, srcPort: numbers.get('src-port')!, dstPort, action };
 }
 
@@ -196,6 +210,26 @@ function parseAction(text: string): number {
   return v;
 }
 
+/** `1,2,3`: the queues that share a listen rule's port; only listen rules take a list. */
+function parseActionList(text: string, kind: RuleKind): number[] {
+  if (kind !== 'listen') {
+    throw new RuleSyntaxError(`an action list ("${text}") is only for listen rules; a ${kind} rule takes one queue, or -1 to drop`, { word: text });
+  }
+  const parts = text.split(',');
+  if (!parts.every((p) => /^[0-9]{1,10}$/.test(p) && Number(p) <= MAX_ACTION)) {
+    throw new RuleSyntaxError(`bad action list "${text}" (expected queue numbers separated by commas, like 1,2,3)`, { word: text });
+  }
+  if (parts.length > MAX_LISTEN_MEMBERS) {
+    throw new RuleSyntaxError(`action list "${text}" names ${parts.length} queues; a port is shared among at most ${MAX_LISTEN_MEMBERS}`, { word: text });
+  }
+  return parts.map(Number);
+}
+
+/** An action as the rules text writes it: `2`, `-1`, or `1,2,3`. */
+export function formatAction(action: ListenAction): string {
+  return Array.isArray(action) ? action.join(',') : String(action);
+}
+
 function withLine<T>(line: number | undefined, body: () => T): T {
   try {
     return body();
@@ -209,7 +243,7 @@ function withLine<T>(line: number | undefined, body: () => T): T {
 
 /** The rule as one line of rules text; parseRuleLine(formatRule(r)) gives r back. */
 export function formatRule(rule: Rule): string {
-  return rule.kind === 'default' ? `default action ${rule.action}` : `${ruleKey(rule)} action ${rule.action}`;
+  return rule.kind === 'default' ? `default action ${rule.action}` : `${ruleKey(rule)} action ${formatAction(rule.action)}`;
 }
 
 /**

@@ -107,7 +107,8 @@ export function randomFlow(rng: Rng, family?: 4 | 6, proto?: 'tcp' | 'udp'): Flo
 
 export interface RuleSet {
   flows: { flow: FlowSpec; action: number }[];
-  listens: { family: 4 | 6; proto: 'tcp' | 'udp'; dst: string; dstPort: number; action: number }[];
+  /** action: a queue, -1, or the queues sharing the port (an action list) */
+  listens: { family: 4 | 6; proto: 'tcp' | 'udp'; dst: string; dstPort: number; action: number | number[] }[];
   defaultAction: number;
 }
 
@@ -117,12 +118,33 @@ export function rulesText(rules: RuleSet): string {
   for (const { flow: f, action } of rules.flows) {
     lines.push(`flow-type ${f.proto}${f.family} src-ip ${f.src} dst-ip ${f.dst} src-port ${f.srcPort} dst-port ${f.dstPort} action ${action}`);
   }
-  for (const l of rules.listens) lines.push(`listen ${l.proto}${l.family} dst-ip ${l.dst} dst-port ${l.dstPort} action ${l.action}`);
+  for (const l of rules.listens) {
+    const action = Array.isArray(l.action) ? l.action.join(',') : String(l.action);
+    lines.push(`listen ${l.proto}${l.family} dst-ip ${l.dst} dst-port ${l.dstPort} action ${action}`);
+  }
   lines.push(`default action ${rules.defaultAction}`);
   return lines.join('\n') + '\n';
 }
 
-export function randomRuleSet(rng: Rng, flows: number, listens: number, queues: number): RuleSet {
+/**
+ * Queue lists for shared ports: `count` distinct lists of 2..8 members (repeats allowed), the
+ * last one naming a queue the adapter does not have (queues..queues+7).
+ */
+export function randomQueueLists(rng: Rng, count: number, queues: number): number[][] {
+  const lists: number[][] = [];
+  while (lists.length < count) {
+    const list = Array.from({ length: int(rng, 2, 8) }, () => int(rng, 0, queues - 1));
+    if (lists.length === count - 1) list[int(rng, 0, list.length - 1)] = queues + int(rng, 0, 7);
+    if (!lists.some((l) => l.join() === list.join())) lists.push(list);
+  }
+  return lists;
+}
+
+/**
+ * Random rules; with `sharedPorts`, that many listen rules take an action list drawn from a
+ * pool of `lists` queue lists (so some share a list), one list with a queue ≥ queues.
+ */
+export function randomRuleSet(rng: Rng, flows: number, listens: number, queues: number, opts: { sharedPorts?: number; lists?: number } = {}): RuleSet {
   const action = () => (rng() < 0.05 ? -1 : int(rng, 0, queues - 1));
   const seen = new Set<string>();
   const set: RuleSet = { flows: [], listens: [], defaultAction: int(rng, 0, queues - 1) };
@@ -140,6 +162,13 @@ export function randomRuleSet(rng: Rng, flows: number, listens: number, queues: 
     if (seen.has(key)) continue;
     seen.add(key);
     set.listens.push(l);
+  }
+  if (opts.sharedPorts) {
+    const pool = randomQueueLists(rng, opts.lists ?? 5, queues);
+    // the bad list always in use; the others drawn at random
+    for (let i = 0; i < Math.min(opts.sharedPorts, set.listens.length); i++) {
+      set.listens[i] = { ...set.listens[i], action: i === 0 ? pool[pool.length - 1] : pick(rng, pool) };
+    }
   }
   return set;
 }

@@ -35,7 +35,7 @@ export function demoCommand(cli: Cli): Command {
       const why = new Map<number, string[]>();
       for (const r of rules) {
         const what = r.kind === 'flow' ? `flow ${r.srcPort}→${r.dstPort}` : r.kind === 'listen' ? `listen :${r.dstPort}` : 'default';
-        why.set(r.action, [...(why.get(r.action) ?? []), what]);
+        for (const q of [r.action].flat()) why.set(q, [...(why.get(q) ?? []), what]);
       }
       const queues = [...new Set([...Object.keys(summary.queues).map(Number), ...why.keys()].filter((q) => q >= 0))].sort((a, b) => a - b);
       const rows = queues.map((q) => [`queue ${q}`, summary.queues[q]?.frames ?? 0, summary.queues[q]?.bytes ?? 0, (why.get(q) ?? []).join(', ')]);

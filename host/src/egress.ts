@@ -1,0 +1,96 @@
+// The egress block of the two-port NIC (rtl/sipnic_nic.v, the board): per-queue destination
+// MACs for frames sent to the cluster port, the rewrite switch and the ports' counters. A bare
+// sipnic_core (the in-process simulator) has no such block: EgressTable.open says so.
+import type { RegisterBus } from './bus.js';
+import { DriverError, type Adapter } from './driver.js';
+import { BLOCKS, type RegisterDef } from './regs.generated.js';
+
+export interface EgressCounters {
+  /** Port 0 (clients) frames dropped as bad (FCS, rx error, too long, receive overflow). */
+  p0RxBad: number;
+  /** Port 1 (cluster) frames dropped as bad. */
+  p1RxBad: number;
+  /** Queue frames sent to port 1. */
+  p1TxFrames: number;
+  /** Port 1 frames passed to port 0. */
+  p0TxFrames: number;
+}
+
+const REGS = BLOCKS.egress.registers as Record<keyof typeof BLOCKS.egress.registers, RegisterDef>;
+
+/** "02:00:5e:10:00:01" (or with '-') → 6 bytes. */
+export function parseMac(text: string): Uint8Array {
+  const m = /^([0-9a-f]{2})([:-])([0-9a-f]{2})\2([0-9a-f]{2})\2([0-9a-f]{2})\2([0-9a-f]{2})\2([0-9a-f]{2})$/i.exec(text.trim());
+  if (!m) throw new DriverError('ENOREG', `"${text}" is not a MAC address (like 02:00:5e:10:00:01)`);
+  return Uint8Array.from([m[1], m[3], m[4], m[5], m[6], m[7]].map((h) => Number.parseInt(h, 16)));
+}
+
+export const formatMac = (mac: Uint8Array): string => [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
+
+export class EgressTable {
+  constructor(
+    readonly bus: RegisterBus,
+    /** Byte address of the egress block. */
+    readonly base: number,
+    /** Queues, one MAC each. */
+    readonly queues: number,
+  ) {}
+
+  /** The egress block of an opened adapter; ENOBLOCK when the adapter has none (a bare core). */
+  static async open(adapter: Adapter): Promise<EgressTable> {
+    if (!adapter.has('egress')) {
+      throw new DriverError('ENOBLOCK', 'this adapter has no egress block (per-queue MACs exist on the two-port NIC, sipnic_nic / the board, not on a bare core)');
+    }
+    const base = adapter.reg('egress', 'TYPE');
+    const queues = await adapter.bus.read(adapter.reg('egress', 'QUEUES'));
+    return new EgressTable(adapter.bus, base, queues);
+  }
+
+  private addr(name: keyof typeof REGS, index = 0): number {
+    const def = REGS[name];
+    return this.base + def.offset + (def.array ? index * def.array.stride : 0);
+  }
+
+  private checkQueue(queue: number): void {
+    if (!Number.isInteger(queue) || queue < 0 || queue >= this.queues) {
+      throw new DriverError('EQUEUE', `queue ${queue} does not exist: the adapter has ${this.queues} queues (0..${this.queues - 1})`);
+    }
+  }
+
+  /** The destination MAC frames of `queue` get on port 1. */
+  async getMac(queue: number): Promise<Uint8Array> {
+    this.checkQueue(queue);
+    const hi = await this.bus.read(this.addr('MAC_HI', queue));
+    const lo = await this.bus.read(this.addr('MAC_LO', queue));
+    return Uint8Array.from([(hi >>> 8) & 0xff, hi & 0xff, lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff]);
+  }
+
+  async setMac(queue: number, mac: Uint8Array | string): Promise<void> {
+    this.checkQueue(queue);
+    const b = typeof mac === 'string' ? parseMac(mac) : mac;
+    if (b.length !== 6) throw new DriverError('ENOREG', `a MAC address has 6 bytes, not ${b.length}`);
+    await this.bus.write(this.addr('MAC_HI', queue), (b[0] << 8) | b[1]);
+    await this.bus.write(this.addr('MAC_LO', queue), ((b[2] << 24) | (b[3] << 16) | (b[4] << 8) | b[5]) >>> 0);
+  }
+
+  /** Every queue's MAC. */
+  async list(): Promise<{ queue: number; mac: string }[]> {
+    const out: { queue: number; mac: string }[] = [];
+    for (let q = 0; q < this.queues; q++) out.push({ queue: q, mac: formatMac(await this.getMac(q)) });
+    return out;
+  }
+
+  /** Whether queue frames leave port 1 with their queue's MAC as destination. */
+  async rewriteEnabled(): Promise<boolean> {
+    return ((await this.bus.read(this.addr('CONTROL'))) & 1) === 1;
+  }
+
+  async setRewrite(on: boolean): Promise<void> {
+    await this.bus.write(this.addr('CONTROL'), on ? 1 : 0);
+  }
+
+  async counters(): Promise<EgressCounters> {
+    const r = (n: keyof typeof REGS) => this.bus.read(this.addr(n));
+    return { p0RxBad: await r('P0_RX_BAD'), p1RxBad: await r('P1_RX_BAD'), p1TxFrames: await r('P1_TX_FRAMES'), p0TxFrames: await r('P0_TX_FRAMES') };
+  }
+}

@@ -1,0 +1,84 @@
+// host/src/egress.ts against a register-level stand-in of sipnic_nic's egress block (the RTL
+// of the block is tested through the UART by test/rtl/nic_tb.cpp): MAC words in the order the
+// RTL keeps them, queue range, the rewrite bit, counters; and a bare core has no such block.
+import { describe, expect, it } from 'vitest';
+import type { RegisterBus } from '../host/src/bus.js';
+import { EgressTable, formatMac, parseMac } from '../host/src/egress.js';
+import { Adapter } from '../host/src/driver.js';
+import { createSim } from '../sim/addon.js';
+import { SimBus } from '../host/src/bus.js';
+import { BLOCKS } from '../host/src/regs.generated.js';
+
+const BASE = 0x700;
+const R = BLOCKS.egress.registers;
+
+/** The egress block as sipnic_nic.v implements it: MAC_HI keeps 16 bits, CONTROL 1 bit. */
+function egressBus(queues: number): RegisterBus & { words: Map<number, number> } {
+  const words = new Map<number, number>([
+    [BASE + R.TYPE.offset, BLOCKS.egress.type],
+    [BASE + R.QUEUES.offset, queues],
+    [BASE + R.P0_RX_BAD.offset, 3],
+    [BASE + R.P1_RX_BAD.offset, 4],
+    [BASE + R.P1_TX_FRAMES.offset, 5],
+    [BASE + R.P0_TX_FRAMES.offset, 6],
+  ]);
+  return {
+    words,
+    async read(addr) {
+      return words.get(addr) ?? 0;
+    },
+    async write(addr, value) {
+      const off = addr - BASE;
+      if (off === R.CONTROL.offset) words.set(addr, value & 1);
+      else if (off >= R.MAC_HI.offset && off < R.MAC_HI.offset + queues * R.MAC_HI.array.stride) {
+        words.set(addr, (off - R.MAC_HI.offset) % 8 === 0 ? value & 0xffff : value >>> 0);
+      }
+    },
+    async close() {},
+  };
+}
+
+describe('egress MAC table', () => {
+  it('parses and prints MAC addresses, and refuses what is not one', () => {
+    expect(formatMac(parseMac('02:00:5E:10:00:01'))).toBe('02:00:5e:10:00:01');
+    expect(formatMac(parseMac('02-00-5e-10-00-ff'))).toBe('02:00:5e:10:00:ff');
+    expect(() => parseMac('02:00:5e:10:00')).toThrow(/not a MAC address/);
+    expect(() => parseMac('02:00-5e:10:00:01')).toThrow(/not a MAC address/);
+  });
+
+  it('writes MAC_HI (bytes 0..1) and MAC_LO (bytes 2..5) of a queue and reads them back', async () => {
+    const bus = egressBus(4);
+    const t = new EgressTable(bus, BASE, 4);
+    await t.setMac(2, '02:5e:10:a2:22:0d');
+    expect(bus.words.get(BASE + R.MAC_HI.offset + 2 * 8)).toBe(0x025e);
+    expect(bus.words.get(BASE + R.MAC_LO.offset + 2 * 8)).toBe(0x10a2220d);
+    expect(formatMac(await t.getMac(2))).toBe('02:5e:10:a2:22:0d');
+    await t.setMac(3, Uint8Array.from([0xff, 0xee, 0xdd, 0xcc, 0xbb, 0xaa]));
+    expect((await t.list()).map((e) => e.mac)).toEqual(['00:00:00:00:00:00', '00:00:00:00:00:00', '02:5e:10:a2:22:0d', 'ff:ee:dd:cc:bb:aa']);
+    await expect(t.setMac(4, '02:00:00:00:00:01')).rejects.toThrow(/queue 4 does not exist: the adapter has 4 queues/);
+    await expect(t.getMac(-1)).rejects.toThrow(/queue -1 does not exist/);
+  });
+
+  it('switches the rewrite and reads the port counters', async () => {
+    const t = new EgressTable(egressBus(2), BASE, 2);
+    expect(await t.rewriteEnabled()).toBe(false);
+    await t.setRewrite(true);
+    expect(await t.rewriteEnabled()).toBe(true);
+    expect(await t.counters()).toEqual({ p0RxBad: 3, p1RxBad: 4, p1TxFrames: 5, p0TxFrames: 6 });
+  });
+
+  it('says a bare core (the in-process simulator) has no egress block', async () => {
+    const sim = createSim({ width: 8 });
+    const bus = new SimBus(sim, { closeSim: true });
+    try {
+      const adapter = await Adapter.open(bus);
+      expect(adapter.has('egress')).toBe(false);
+      expect(adapter.has('counters')).toBe(true);
+      await expect(EgressTable.open(adapter)).rejects.toThrow(/no egress block/);
+      expect(() => adapter.resolve('egress.CONTROL')).toThrow(/lacks block egress/);
+      expect(adapter.registers().some((r) => r.block === 'egress')).toBe(false);
+    } finally {
+      await bus.close();
+    }
+  });
+});
