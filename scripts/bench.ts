@@ -5,11 +5,13 @@
 //   loadFactorAtFirstFailure  live entries / hashed entries at the first failed insert, random keys
 //   apiVsNativeRatio     frames/s through the TypeScript batched API / frames/s of a C++ loop, same model and frames
 //   insertsPerSecond     flow inserts per second from TypeScript into the simulator (one command each)
+//   serial               the serial link: measured through the PTY simulator, computed for real lines (scripts/bench-serial.ts)
 import { performance } from 'node:perf_hooks';
 import { createSim, packFrames, type Sim } from '../sim/addon.js';
 import { SimBus } from '../host/src/bus.js';
 import { Adapter, TableFullError } from '../host/src/driver.js';
 import { parseRules } from '../host/src/rules.js';
+import { serialBench } from './bench-serial.js';
 import { buildFrame, makeRng, randomFlow, randomRuleSet, rulesText, type FlowSpec, type Rng } from '../test/support/framegen.js';
 
 const FRAME_BYTES = 64;
@@ -127,6 +129,7 @@ const w8 = await cyclesPerFrame(8);
 const w64 = await cyclesPerFrame(64);
 const lf = await loadFactor();
 const api = await apiVsNative();
+const serial = await serialBench();
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 console.log(JSON.stringify({
   cyclesPerFrame: {
@@ -142,4 +145,5 @@ console.log(JSON.stringify({
   apiFramesPerSecond: Math.round(api.apiFramesPerSecond),
   nativeFramesPerSecond: Math.round(api.nativeFramesPerSecond),
   insertsPerSecond: Math.round(lf.insertsPerSecond),
+  serial,
 }, null, 2));

@@ -248,12 +248,17 @@ export function encodeAnswer(answer: { seq: number; status: number; replayed?: b
 /**
  * Incremental decoder of answer frames from the byte stream. Bytes before a marker are skipped
  * (counted in `skipped`); a candidate whose count is impossible or whose CRC fails gives up only
- * its marker byte, so a real answer starting inside it is still found.
+ * its marker byte, so a real answer starting inside it is still found. Set `expectWords` to the
+ * word count of the answer awaited: a candidate with another count (other than 0, a NAK's) is
+ * given up at once instead of holding back the bytes after it until its claimed length is in
+ * (a damaged count byte, or a stray 0xA5, would otherwise hide the real answer behind it).
  */
 export class AnswerDecoder {
   private buf = new Uint8Array(0);
   /** Bytes thrown away since construction or the last reset(). */
   skipped = 0;
+  /** Word count of the awaited answer (undefined: any count up to 16). */
+  expectWords?: number;
 
   /** Feeds received bytes; returns the answers completed by them, in order. */
   push(chunk: Uint8Array): Answer[] {
@@ -269,7 +274,7 @@ export class AnswerDecoder {
       }
       if (merged.length - pos < ANSWER_HEADER_BYTES) break;
       const n = merged[pos + 3];
-      if (n > MAX_RELIABLE_WORDS) {
+      if (n > MAX_RELIABLE_WORDS || (this.expectWords !== undefined && n !== 0 && n !== this.expectWords)) {
         pos++;
         this.skipped++;
         continue;
@@ -311,4 +316,44 @@ export function frameSizes(op: ReliableOp, len: number): { command: number; answ
     command: COMMAND_HEADER_BYTES + (op === 'write' ? 4 * len : 0) + CRC_BYTES,
     answer: ANSWER_HEADER_BYTES + (op === 'read' ? 4 * len : 0) + CRC_BYTES,
   };
+}
+
+/**
+ * Whether `bytes`, all that came back for a reliable write (whose answer carries no data), are
+ * its ok answer (or replayed ok answer) to `seq` with exactly one byte damaged or lost, and not
+ * also a NAK to `seq` with one byte damaged or lost. Then the bridge executed the command (or
+ * had already) and is ready for the next frame, and a resend can go at once. Bytes in front
+ * (a late answer to an earlier command) are ignored.
+ */
+export function isDamagedOk(bytes: Uint8Array, seq: number): boolean {
+  if (!isSeq(seq)) return false;
+  const near = (template: Uint8Array): boolean => {
+    const n = template.length;
+    if (bytes.length >= n) {
+      const tail = bytes.subarray(bytes.length - n);
+      let diff = 0;
+      for (let i = 0; i < n; i++) if (tail[i] !== template[i]) diff++;
+      if (diff === 0) return false; // there whole: not damaged
+      if (diff === 1) return true;
+    }
+    if (bytes.length >= n - 1) {
+      // one byte lost: the tail is the template without byte `skip`
+      const tail = bytes.subarray(bytes.length - (n - 1));
+      for (let skip = 0; skip < n; skip++) {
+        let same = true;
+        for (let i = 0, j = 0; i < n - 1; i++, j++) {
+          if (j === skip) j++;
+          if (tail[i] !== template[j]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return true;
+      }
+    }
+    return false;
+  };
+  const ok = [encodeAnswer({ seq, status: STATUS.ok }), encodeAnswer({ seq, status: STATUS.ok, replayed: true })];
+  const nak = [encodeAnswer({ seq, status: STATUS.badCrc }), encodeAnswer({ seq, status: STATUS.badLength })];
+  return ok.some(near) && !nak.some(near);
 }

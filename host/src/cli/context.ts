@@ -1,8 +1,10 @@
-// What every subcommand shares: where output goes, the root options (--socket, --json), how
-// to reach the adapter, and how errors become messages and exit codes.
-import type { Command } from 'commander';
+// What every subcommand shares: where output goes, the root options (--socket, --device,
+// --json), how to reach the adapter, and how errors become messages and exit codes.
+import { InvalidArgumentError, type Command } from 'commander';
 import type { Sim, SimOptions } from '../../../sim/addon.js';
+import type { RegisterBus } from '../bus.js';
 import { Adapter } from '../driver.js';
+import { SerialBus, type SerialProtocol } from '../serial-bus.js';
 import { defaultSocketPath, SocketBus } from '../socket-bus.js';
 
 export interface CliIO {
@@ -21,8 +23,17 @@ export interface CliIO {
 
 export interface RootOptions {
   socket?: string;
+  /** Serial device of the board or of `sim serve --pty` (env SIPNIC_DEVICE). */
+  device?: string;
+  /** Its line rate (env SIPNIC_BAUD; default 115200). */
+  baud?: number;
+  /** Plain LiteX UARTBone instead of sipnic's reliable commands. */
+  uartbone?: boolean;
   json?: boolean;
 }
+
+/** Where the adapter is: a serial device, else the socket of `sim serve`. */
+export type Target = { kind: 'serial'; device: string; baud: number; protocol: SerialProtocol } | { kind: 'socket'; path: string };
 
 export class Cli {
   constructor(readonly io: CliIO) {}
@@ -40,9 +51,27 @@ export class Cli {
     return this.options(cmd).socket ?? defaultSocketPath(this.io.env);
   }
 
-  /** Opens the adapter behind `sim serve`, runs fn, always closes the connection. */
+  /** --device, else --socket, else $SIPNIC_DEVICE, else the socket of `sim serve`. */
+  target(cmd: Command): Target {
+    const o = this.options(cmd);
+    const device = o.device ?? (o.socket === undefined ? this.io.env.SIPNIC_DEVICE || undefined : undefined);
+    if (device === undefined) return { kind: 'socket', path: this.socketPath(cmd) };
+    const envBaud = this.io.env.SIPNIC_BAUD;
+    let baud = o.baud ?? 115200;
+    if (o.baud === undefined && envBaud) {
+      try {
+        baud = parseBaud(envBaud, 'SIPNIC_BAUD');
+      } catch (err) {
+        throw new Error((err as Error).message); // not a commander error: run() prints it
+      }
+    }
+    return { kind: 'serial', device, baud, protocol: o.uartbone ? 'uartbone' : 'reliable' };
+  }
+
+  /** Opens the adapter on the serial device or behind `sim serve`, runs fn, always closes the bus. */
   async withAdapter<T>(cmd: Command, fn: (adapter: Adapter) => Promise<T>): Promise<T> {
-    const bus = await SocketBus.connect(this.socketPath(cmd));
+    const t = this.target(cmd);
+    const bus: RegisterBus = t.kind === 'serial' ? await SerialBus.open(t.device, { baud: t.baud, protocol: t.protocol }) : await SocketBus.connect(t.path);
     try {
       const adapter = await Adapter.open(bus);
       return await fn(adapter);
@@ -62,6 +91,15 @@ export class Cli {
     if (this.json(cmd)) this.io.stdout(JSON.stringify(obj, jsonReplacer) + '\n');
     else this.io.stdout((typeof text === 'function' ? text() : text) + '\n');
   }
+}
+
+/** A line rate: a whole number of bits per second. */
+export function parseBaud(text: string, field = '--baud'): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 50 || n > 100_000_000) {
+    throw new InvalidArgumentError(`${field} ${text} is not a line rate in bits per second (like 115200)`);
+  }
+  return n;
 }
 
 /** bigint → number (exact below 2^53), Uint8Array → never reaches JSON here. */

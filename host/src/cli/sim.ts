@@ -5,6 +5,7 @@ import { SimBus } from '../bus.js';
 import { replayCapture, type ReplaySummary } from '../replay.js';
 import { serveBus } from '../socket-bus.js';
 import { table, type Cli } from './context.js';
+import { parseFaultRate, parseFaultSeed, servePty } from './sim-pty.js';
 
 export const widthOption = () =>
   new Option('--width <bits>', 'data path width of the simulated adapter').choices(['8', '64']).default('64').argParser((v: string) => {
@@ -42,8 +43,13 @@ export function simCommand(cli: Cli): Command {
     .description('keep one simulated adapter running and serve its registers on a Unix socket')
     .addOption(widthOption())
     .option('--trace <file.fst>', 'write an FST waveform of everything the simulator does (large; for debugging)')
-    .addHelpText('after', '\nExample:\n  sipnic sim serve --width 64 &\n  sipnic flow list\n\nThe socket is --socket, else $SIPNIC_SOCKET, else $XDG_RUNTIME_DIR/sipnic.sock, else /tmp/sipnic-<uid>.sock.')
-    .action(async (opts: { width: string; trace?: string }, cmd: Command) => {
+    .option('--pty', 'serve the simulated NIC through its UART register bridge behind a pseudo-terminal; prints the PTY path as the first line')
+    .option('--fault-rate <r>', 'with --pty: drop or damage this fraction of the bytes in each direction (seeded)', parseFaultRate)
+    .option('--fault-seed <n>', 'with --pty: seed of the fault injection (default 1)', parseFaultSeed)
+    .addHelpText('after', '\nExample:\n  sipnic sim serve --width 64 &\n  sipnic flow list\n\nThe socket is --socket, else $SIPNIC_SOCKET, else $XDG_RUNTIME_DIR/sipnic.sock, else /tmp/sipnic-<uid>.sock.\n\nA simulated board on a serial line (the same UART bridge as the board; fault counts on stderr at exit):\n  sipnic sim serve --pty --fault-rate 0.01 > sim.out &   # first line: the PTY path\n  sleep 1; PTY=$(head -1 sim.out)\n  sipnic flow add flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 40001 dst-port 80 action 2 --device "$PTY"\n  sipnic flow list --device "$PTY" --json')
+    .action(async (opts: { width: string; trace?: string; pty?: boolean; faultRate?: number; faultSeed?: number }, cmd: Command) => {
+      if (opts.pty) return servePty(cli, cmd, opts);
+      if (opts.faultRate !== undefined || opts.faultSeed !== undefined) throw new Error('--fault-rate and --fault-seed need --pty');
       const width = Number(opts.width) as 8 | 64;
       const path = cli.socketPath(cmd);
       const createSim = await cli.simFactory();

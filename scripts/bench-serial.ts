@@ -1,0 +1,120 @@
+// Serial-link part of `npm run bench`: table commands through the PTY simulator (the Verilated
+// NIC behind its UART bridge, sim/build/sipnic-pty-sim) with SerialBus on the real serialport
+// package, and what the same bytes give on a real line (computed: bytes × 10 bits / baud, no
+// turnaround latency).
+//   measured.*   through the PTY simulator on this machine (no faults)
+//   computed.*   wire-limited, at 115200 baud, 3 Mbaud (fast USB-UARTs) and the bridge's highest
+//                rate (8 clocks per bit at the board's core clock)
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { Adapter } from '../host/src/driver.js';
+import { PTY_SIM_BINARY, startPtySim } from '../host/src/pty-sim.js';
+import { parseRuleWords, type FlowRule } from '../host/src/rules.js';
+import { SerialBus, type SerialStats } from '../host/src/serial-bus.js';
+import { makeRng } from '../test/support/framegen.js';
+
+const INSERTS = 300;
+const READS = 500;
+
+/** The board's core clock: 500 MHz / CORE_DIV from the board top, else 50 MHz. */
+function boardCoreHz(): number {
+  const top = new URL('../rtl/board/sipnic_colorlight_5a_75b.v', import.meta.url);
+  if (!existsSync(top)) return 50_000_000;
+  const m = /parameter\s+CORE_DIV\s*=\s*(\d+)/.exec(readFileSync(top, 'utf8'));
+  return m ? 500_000_000 / Number(m[1]) : 50_000_000;
+}
+
+function delta(after: SerialStats, before: SerialStats) {
+  return { commands: after.commands - before.commands, bytes: after.bytesSent + after.bytesReceived - before.bytesSent - before.bytesReceived };
+}
+
+export async function serialBench() {
+  const clock = JSON.parse(execFileSync(PTY_SIM_BINARY, ['--clock-rate', '2000000'], { encoding: 'utf8' })) as { clocksPerSecond: number; clocksPerBit: number };
+  const sim = await startPtySim();
+  const bus = await SerialBus.open(sim.path);
+  try {
+    const adapter = await Adapter.open(bus);
+    await adapter.addresses.deriveRefs();
+    const rng = makeRng(7);
+    const rules: FlowRule[] = [];
+    const seen = new Set<string>();
+    while (rules.length < INSERTS) {
+      const words = ['flow-type', 'tcp4', 'src-ip', `192.0.2.${1 + Math.floor(rng() * 254)}`, 'dst-ip', '10.0.0.1', 'src-port', String(1024 + Math.floor(rng() * 60000)), 'dst-port', '80', 'action', '1'];
+      if (seen.has(words.join(' '))) continue;
+      seen.add(words.join(' '));
+      rules.push(parseRuleWords(words, 'flow'));
+    }
+    await adapter.flows.insert(rules[0]); // the address slot is written once, here
+    await adapter.flows.delete(rules[0]);
+
+    let s0 = { ...bus.stats };
+    let t0 = performance.now();
+    for (let i = 0; i < READS; i++) await bus.read(0);
+    const readSeconds = (performance.now() - t0) / 1000;
+    const reads = delta(bus.stats, s0);
+
+    s0 = { ...bus.stats };
+    t0 = performance.now();
+    for (const r of rules) await adapter.flows.insert(r);
+    const insertSeconds = (performance.now() - t0) / 1000;
+    const inserts = delta(bus.stats, s0);
+
+    s0 = { ...bus.stats };
+    t0 = performance.now();
+    const listed = await adapter.flows.list();
+    const listSeconds = (performance.now() - t0) / 1000;
+    const list = delta(bus.stats, s0);
+    if (listed.length !== INSERTS) throw new Error(`flow list found ${listed.length} of ${INSERTS} entries`);
+
+    s0 = { ...bus.stats };
+    t0 = performance.now();
+    for (const r of rules) await adapter.flows.delete(r);
+    const deleteSeconds = (performance.now() - t0) / 1000;
+    const deletes = delta(bus.stats, s0);
+
+    const bytesPerInsert = inserts.bytes / INSERTS;
+    const bytesPerDelete = deletes.bytes / INSERTS;
+    const bytesPerRead = reads.bytes / READS;
+    const coreHz = boardCoreHz();
+    const bridgeMax = Math.floor(coreHz / 8);
+    const atBaud = (baud: number) => ({
+      baud,
+      registerReadsPerSecond: Math.round(baud / 10 / bytesPerRead),
+      flowInsertsPerSecond: Math.round(baud / 10 / bytesPerInsert),
+      flowDeletesPerSecond: Math.round(baud / 10 / bytesPerDelete),
+      flowListSeconds: Number(((list.bytes * 10) / baud).toFixed(2)),
+    });
+    const totalBytes = reads.bytes + inserts.bytes + list.bytes + deletes.bytes;
+    const totalSeconds = readSeconds + insertSeconds + listSeconds + deleteSeconds;
+    return {
+      measured: {
+        ptySimClocksPerSecond: Math.round(clock.clocksPerSecond),
+        clocksPerBit: clock.clocksPerBit,
+        lineBytesPerSecond: Math.round(totalBytes / totalSeconds),
+        serialCommandsPerSecond: Math.round((reads.commands + inserts.commands + list.commands + deletes.commands) / totalSeconds),
+        registerReadsPerSecond: Math.round(READS / readSeconds),
+        flowInsertsPerSecond: Number((INSERTS / insertSeconds).toFixed(1)),
+        flowDeletesPerSecond: Number((INSERTS / deleteSeconds).toFixed(1)),
+        flowListSeconds: Number(listSeconds.toFixed(2)),
+        flowListEntries: INSERTS,
+        flowSlots: adapter.info.flowEntries + adapter.info.flowStash,
+        commandsPerInsert: inserts.commands / INSERTS,
+        commandsPerDelete: deletes.commands / INSERTS,
+        bytesPerRead,
+        bytesPerInsert,
+        bytesPerDelete,
+        flowListBytes: list.bytes,
+      },
+      computed: {
+        note: 'wire time only (bytes × 10 bits / baud); a USB-UART adds its turnaround per command',
+        baud115200: atBaud(115200),
+        baud3M: atBaud(3_000_000),
+        bridgeMax: { ...atBaud(bridgeMax), coreHz },
+      },
+    };
+  } finally {
+    await bus.close();
+    await sim.stop();
+  }
+}

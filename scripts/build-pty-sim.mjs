@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// Builds sim/build/sipnic-pty-sim (sim/pty/pty_sim.cpp): the Verilated NIC (rtl/sipnic_nic.v,
+// through sim/pty/sipnic_pty_top.v) behind a pseudo-terminal, run by `sipnic sim serve --pty`.
+// Called by scripts/install.mjs; skipped when the RTL, the sources and the flags are unchanged
+// (a hash is stamped beside the binary).
+//
+// Sizing: the board top's parameter defaults (rtl/board/sipnic_colorlight_5a_75b.v) for every
+// sizing parameter the wrapper has, so tables, queues and address slots are those of the board.
+// Clock: the bridge runs at 8 clocks per bit (its minimum), so the model clocks 80 cycles per
+// byte. A PTY has no line rate: the nominal BAUD only fixes CLK_HZ = 8 × BAUD, and with it how
+// many clocks the bridge's 100 ms silence timeout (CLK_HZ / 10) takes; a low nominal rate keeps
+// the silences that recovery needs cheap to simulate (1,920 clocks, 24 byte times, at 2400; the
+// bridge needs at least 4 byte times). pty_sim.cpp maps that timeout to wall time (--silence-ms).
+// SIPNIC_RTL_DIR points at another RTL folder (default rtl/); SIPNIC_FORCE=1 rebuilds.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ptyDir = join(root, 'sim', 'pty');
+const buildDir = join(root, 'sim', 'build');
+const mdir = join(buildDir, 'pty');
+const binary = join(buildDir, 'sipnic-pty-sim');
+const stampFile = join(buildDir, '.pty-sim-stamp');
+const rtlDir = resolve(root, process.env.SIPNIC_RTL_DIR ?? 'rtl');
+const boardTop = join(rtlDir, 'board', 'sipnic_colorlight_5a_75b.v');
+const wrapper = join(ptyDir, 'sipnic_pty_top.v');
+const force = process.env.SIPNIC_FORCE === '1';
+const jobs = String(process.env.SIPNIC_JOBS ?? 2);
+
+const PTY_BAUD = 2400;
+const PTY_CLK_HZ = 8 * PTY_BAUD;
+
+const step = (msg) => process.stderr.write(`sipnic install: ${msg}\n`);
+const fail = (msg) => {
+  process.stderr.write(`sipnic install: FAILED: ${msg}\n`);
+  process.exit(1);
+};
+const sha = (...parts) => {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p).update('\0');
+  return h.digest('hex');
+};
+
+/** `parameter NAME = <integer>` defaults of a Verilog module header. */
+function parameterDefaults(file) {
+  const out = {};
+  for (const m of readFileSync(file, 'utf8').matchAll(/parameter\s+([A-Z_][A-Z0-9_]*)\s*=\s*([0-9_]+)\s*[,)\n]/g)) out[m[1]] = Number(m[2].replaceAll('_', ''));
+  return out;
+}
+
+if (!existsSync(join(rtlDir, 'sipnic_nic.v'))) fail(`${relative(root, join(rtlDir, 'sipnic_nic.v'))} not found`);
+const sizing = Object.keys(parameterDefaults(wrapper)).filter((p) => p !== 'CLK_HZ' && p !== 'BAUD');
+const board = existsSync(boardTop) ? parameterDefaults(boardTop) : {};
+const params = { CLK_HZ: PTY_CLK_HZ, BAUD: PTY_BAUD };
+for (const p of sizing) if (board[p] !== undefined) params[p] = board[p];
+const dataWidth = params.DATA_WIDTH ?? parameterDefaults(wrapper).DATA_WIDTH;
+
+const rtlFiles = readdirSync(rtlDir).filter((f) => /\.(v|vh|sv|svh)$/.test(f)).sort();
+const ptyFiles = readdirSync(ptyDir).sort();
+const verilatorVersion = spawnSync('verilator', ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+if (!verilatorVersion) fail('verilator is not installed (scripts/install.mjs installs it)');
+
+const args = [
+  '--cc', '--exe', '--build', '-j', jobs, '-O3', '--x-assign', 'fast', '--x-initial', 'fast', '--noassert',
+  '-Wno-fatal', '--top-module', 'sipnic_pty_top', ...Object.entries(params).map(([k, v]) => `-G${k}=${v}`),
+  '-CFLAGS', `-DPTY_CLK_HZ=${PTY_CLK_HZ} -DPTY_BAUD=${PTY_BAUD} -DPTY_DATA_WIDTH=${dataWidth}`,
+  '-MAKEFLAGS', 'OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2',
+  '--Mdir', mdir, `-I${rtlDir}`, '-y', rtlDir, wrapper, join(ptyDir, 'pty_sim.cpp'),
+];
+const stamp = sha(
+  verilatorVersion,
+  args.join(' '),
+  ...rtlFiles.flatMap((f) => [f, readFileSync(join(rtlDir, f))]),
+  ...ptyFiles.flatMap((f) => [f, readFileSync(join(ptyDir, f))]),
+);
+if (!force && existsSync(binary) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp) {
+  step('sipnic-pty-sim: up to date');
+} else {
+  const shown = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
+  step(`building ${relative(root, binary)} (PTY simulator: sipnic_nic with ${shown})`);
+  rmSync(mdir, { recursive: true, force: true });
+  mkdirSync(buildDir, { recursive: true });
+  const r = spawnSync('verilator', args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (r.status !== 0) {
+    process.stderr.write(r.stderr ?? '');
+    fail(`verilator ${args.join(' ')} exited with ${r.status ?? r.signal}`);
+  }
+  // a new file renamed over the old one: a simulator still running keeps its own copy
+  copyFileSync(join(mdir, 'Vsipnic_pty_top'), `${binary}.new`);
+  renameSync(`${binary}.new`, binary);
+  writeFileSync(stampFile, `${stamp}\n`);
+}

@@ -1,0 +1,456 @@
+// sipnic-pty-sim: the Verilated adapter (UART register bridge + core, sim/pty/sipnic_pty_top_*.v)
+// behind a pseudo-terminal, so the host reaches it through a serial port exactly as the board.
+//
+//   sipnic-pty-sim [--fault-rate R] [--fault-seed S] [--silence-ms MS]
+//   sipnic-pty-sim --clock-rate N        (clocks N cycles, prints clocks per second, exits)
+//
+// Prints the PTY's slave path as the first line of stdout and a JSON line about the model as the
+// second, then serves until SIGINT/SIGTERM (or until its parent dies). A bit-level UART model drives uart_rxd and decodes uart_txd at
+// CPB = CLK_HZ / BAUD clocks per bit (both set by scripts/build-pty-sim.mjs).
+//
+// Time: while bytes move, the model runs as fast as it can. When the line falls silent, it
+// keeps clocking for a short tail (the bridge answers). A PTY has no line rate, so the bridge's
+// silence timeout (TIMEOUT_CLOCKS = CLK_HZ / 10 clocks, "100 ms" at the nominal rate) is mapped
+// to wall time by one rule: a silence on the PTY shorter than --silence-ms (default 2 ms) costs
+// no clocks (for the bridge the next byte follows at once); once the PTY has been silent for
+// --silence-ms, the model clocks at full speed until the bridge's timeout has surely passed
+// (it forgets a half frame, ends a discard) and a byte that arrives meanwhile waits until then.
+// Then the model blocks in poll() without using the CPU. So a host that waits more than
+// --silence-ms after the last byte on the line finds the bridge ready, as one that waits
+// more than 100 ms does on the board. The JSON line on stdout says silenceMs.
+//
+// Faults: with --fault-rate R each byte in each direction is, with probability R, dropped or
+// damaged (xor of a random non-zero mask), half and half, from a generator seeded with
+// --fault-seed. SIGUSR2 pauses or resumes the injection. The counts go to stderr as one line on
+// exit, on SIGUSR1 and on SIGUSR2:
+//   sipnic-pty-sim: faults {"rate":R,"seed":S,"toAdapter":{...},"toHost":{...},"cycles":N,"paused":false}
+#include <verilated.h>
+
+#include "Vsipnic_pty_top.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#ifndef PTY_CLK_HZ
+#define PTY_CLK_HZ 19200
+#endif
+#ifndef PTY_BAUD
+#define PTY_BAUD 2400
+#endif
+#ifndef PTY_DATA_WIDTH
+#define PTY_DATA_WIDTH 32
+#endif
+
+namespace {
+
+constexpr uint64_t kClkHz = PTY_CLK_HZ;
+constexpr int kCpb = (PTY_CLK_HZ + PTY_BAUD / 2) / PTY_BAUD;
+static_assert(kCpb >= 8, "the bridge needs at least 8 clocks per bit");
+constexpr uint64_t kTimeoutClocks = kClkHz / 10;
+// after the last bit on either wire, clock this long at full speed: the bridge executes and answers
+constexpr uint64_t kActiveTail = 4ull * 10 * kCpb;
+// silence after which the bridge is idle whatever it was doing (timeout + a few byte times: its
+// timer may start up to one byte time before the line goes quiet)
+constexpr uint64_t kSilenceLimit = kTimeoutClocks + 4ull * 10 * kCpb;
+// default wall-clock silence that counts as the bridge's timeout (--silence-ms)
+constexpr double kDefaultSilenceMs = 2;
+// clocks run between two looks at the PTY while the line is busy (4 byte times)
+constexpr int kRoundClocks = 4 * 10 * kCpb;
+// receive no more host bytes while this many wait to be clocked in (back-pressure stays in the PTY)
+constexpr size_t kInputHigh = 512;
+// bytes for a host that is not reading: kept up to this, then the oldest are thrown away
+constexpr size_t kOutputMax = 1 << 20;
+
+volatile sig_atomic_t g_stop = 0;
+volatile sig_atomic_t g_report = 0;
+volatile sig_atomic_t g_toggle = 0;
+int g_wake[2] = {-1, -1};
+
+void onSignal(int sig) {
+    if (sig == SIGUSR1)
+        g_report = 1;
+    else if (sig == SIGUSR2)
+        g_toggle = 1;
+    else
+        g_stop = 1;
+    const char b = 0;
+    ssize_t ignored = write(g_wake[1], &b, 1);
+    (void)ignored;
+}
+
+double wallSeconds() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+[[noreturn]] void die(const char *what) {
+    fprintf(stderr, "sipnic-pty-sim: %s: %s\n", what, strerror(errno));
+    exit(1);
+}
+
+struct Direction {
+    uint64_t bytes = 0, dropped = 0, corrupted = 0;
+};
+
+// Drops or damages bytes at a fixed rate from a seeded generator.
+class Faults {
+ public:
+    Faults(double rate, uint64_t seed) : rate_(rate), seed_(seed), rng_(seed) {}
+    // false: the byte is lost; otherwise b may have been damaged
+    bool pass(Direction &d, uint8_t &b) {
+        d.bytes++;
+        if (rate_ <= 0 || paused) return true;
+        if (uniform() >= rate_) return true;
+        if (rng_() & 1) {
+            d.dropped++;
+            return false;
+        }
+        uint8_t mask = 0;
+        while (mask == 0) mask = static_cast<uint8_t>(rng_());
+        b ^= mask;
+        d.corrupted++;
+        return true;
+    }
+    void report(FILE *f, uint64_t cycles) const {
+        fprintf(f,
+                "sipnic-pty-sim: faults {\"rate\":%g,\"seed\":%" PRIu64
+                ",\"toAdapter\":{\"bytes\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"corrupted\":%" PRIu64
+                "},\"toHost\":{\"bytes\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"corrupted\":%" PRIu64
+                "},\"cycles\":%" PRIu64 ",\"paused\":%s}\n",
+                rate_, seed_, toAdapter.bytes, toAdapter.dropped, toAdapter.corrupted, toHost.bytes, toHost.dropped,
+                toHost.corrupted, cycles, paused ? "true" : "false");
+        fflush(f);
+    }
+    Direction toAdapter, toHost;
+    // SIGUSR2 pauses and resumes the injection (bytes still counted)
+    bool paused = false;
+
+ private:
+    double uniform() { return static_cast<double>(rng_() >> 11) * (1.0 / 9007199254740992.0); }
+    double rate_;
+    uint64_t seed_;
+    std::mt19937_64 rng_;
+};
+
+// Host side of the line: shifts bytes onto rxd, decodes txd (mid-bit sampling, 8N1).
+class UartModel {
+ public:
+    std::deque<uint8_t> tx;   // bytes for the design
+    std::vector<uint8_t> rx;  // bytes from the design
+    uint64_t rxFramingErrors = 0;
+
+    bool active() const { return bit_ >= 0 || !tx.empty() || state_ != 0; }
+
+    // rxd for this clock
+    uint8_t drive() {
+        if (bit_ < 0) {
+            if (tx.empty()) return 1;
+            frame_ = static_cast<uint16_t>((tx.front() << 1) | 0x200);  // start 0, 8 data LSB first, stop 1
+            tx.pop_front();
+            bit_ = 0;
+            clk_ = 0;
+        }
+        const uint8_t level = (frame_ >> bit_) & 1;
+        if (++clk_ == kCpb) {
+            clk_ = 0;
+            if (++bit_ == 10) bit_ = -1;
+        }
+        return level;
+    }
+
+    // txd after this clock's edge
+    void sample(uint8_t txd) {
+        switch (state_) {
+            case 0:
+                if (prev_ && !txd) {
+                    state_ = 1;
+                    cnt_ = 0;
+                }
+                break;
+            case 1:
+                if (++cnt_ == kCpb / 2) {
+                    if (txd) {
+                        state_ = 0;
+                    } else {
+                        state_ = 2;
+                        cnt_ = 0;
+                        nbit_ = 0;
+                    }
+                }
+                break;
+            case 2:
+                if (++cnt_ == kCpb) {
+                    cnt_ = 0;
+                    shift_ = static_cast<uint8_t>((shift_ >> 1) | (txd << 7));
+                    if (++nbit_ == 8) state_ = 3;
+                }
+                break;
+            default:
+                if (++cnt_ == kCpb) {
+                    if (txd)
+                        rx.push_back(shift_);
+                    else
+                        rxFramingErrors++;
+                    state_ = 0;
+                }
+                break;
+        }
+        prev_ = txd;
+    }
+
+ private:
+    uint16_t frame_ = 0x3ff;
+    int bit_ = -1, clk_ = 0;
+    int state_ = 0, cnt_ = 0, nbit_ = 0;
+    uint8_t prev_ = 1, shift_ = 0;
+};
+
+class PtySim {
+ public:
+    PtySim(double rate, uint64_t seed, double silenceMs = kDefaultSilenceMs)
+        : ctx_(std::make_unique<VerilatedContext>()), faults_(rate, seed), silence_(silenceMs / 1000) {
+        ctx_->debug(0);
+        ctx_->randReset(0);
+        top_ = std::make_unique<Vsipnic_pty_top>(ctx_.get(), "TOP");
+        top_->clk = 0;
+        top_->rst = 1;
+        top_->uart_rxd = 1;
+        top_->eval();
+        for (int i = 0; i < 16; i++) tick();
+        top_->rst = 0;
+        for (int i = 0; i < 16; i++) tick();
+    }
+    ~PtySim() { top_->final(); }
+
+    void openPty() {
+        master_ = posix_openpt(O_RDWR | O_NOCTTY);
+        if (master_ < 0) die("posix_openpt");
+        if (grantpt(master_) != 0) die("grantpt");
+        if (unlockpt(master_) != 0) die("unlockpt");
+        const char *name = ptsname(master_);
+        if (!name) die("ptsname");
+        path_ = name;
+        // Hold the slave open: the line settings stay raw between hosts, and the master does not
+        // see a hang-up (EIO) while no host has the port open.
+        slave_ = open(path_.c_str(), O_RDWR | O_NOCTTY);
+        if (slave_ < 0) die(("open " + path_).c_str());
+        termios t;
+        if (tcgetattr(slave_, &t) != 0) die("tcgetattr");
+        cfmakeraw(&t);
+        t.c_cflag |= CLOCAL | CREAD;
+        cfsetspeed(&t, B115200);
+        if (tcsetattr(slave_, TCSANOW, &t) != 0) die("tcsetattr");
+        if (fcntl(master_, F_SETFL, fcntl(master_, F_GETFL) | O_NONBLOCK) != 0) die("fcntl");
+    }
+
+    const std::string &path() const { return path_; }
+
+    // clocks per second of the model with an idle line (for `npm run bench`)
+    double clockRate(uint64_t clocks) {
+        const double t0 = wallSeconds();
+        for (uint64_t i = 0; i < clocks; i++) tick();
+        return static_cast<double>(clocks) / (wallSeconds() - t0);
+    }
+
+    int serve() {
+        double silentSince = wallSeconds();
+        std::vector<uint8_t> buf(4096);
+        while (!g_stop) {
+            if (g_toggle) {
+                g_toggle = 0;
+                faults_.paused = !faults_.paused;
+                g_report = 1;
+            }
+            if (g_report) {
+                g_report = 0;
+                faults_.report(stderr, cycles_);
+            }
+            const bool busy = uart_.active() || cycles_ - lastActive_ < kActiveTail;
+            int timeout;
+            if (busy) {
+                timeout = 0;
+            } else if (cycles_ - lastActive_ < kSilenceLimit) {
+                // silence, perhaps mid-frame: wake when it reaches silence_
+                const double left = silence_ - (wallSeconds() - silentSince);
+                timeout = left > 0 ? 1 + static_cast<int>(left * 1000) : 0;
+            } else {
+                timeout = -1;  // the bridge is idle whatever it was doing
+            }
+            pollfd fds[2] = {{master_, 0, 0}, {g_wake[0], POLLIN, 0}};
+            if (uart_.tx.size() < kInputHigh) fds[0].events |= POLLIN;
+            if (!out_.empty()) fds[0].events |= POLLOUT;
+            if (fds[0].events == 0 && timeout < 0) timeout = 2;
+            int n = poll(fds, 2, timeout);
+            if (n < 0 && errno != EINTR) die("poll");
+            if (n > 0 && (fds[1].revents & POLLIN)) {
+                char drain[16];
+                while (read(g_wake[0], drain, sizeof drain) > 0) {
+                }
+            }
+            if (!busy && cycles_ - lastActive_ < kSilenceLimit && wallSeconds() - silentSince >= silence_) {
+                // silent for silence_: for the bridge that is its whole timeout (before any new byte)
+                const uint64_t target = lastActive_ + kSilenceLimit;
+                while (cycles_ < target && !g_stop) tick();
+            }
+            if (n > 0 && (fds[0].revents & POLLIN)) {
+                ssize_t got = read(master_, buf.data(), buf.size());
+                if (got > 0) {
+                    for (ssize_t i = 0; i < got; i++) {
+                        uint8_t b = buf[i];
+                        if (faults_.pass(faults_.toAdapter, b)) uart_.tx.push_back(b);
+                    }
+                } else if (got < 0 && errno != EAGAIN && errno != EINTR && errno != EIO) {
+                    die("read");
+                }
+            }
+            if (uart_.active() || cycles_ - lastActive_ < kActiveTail) {
+                // a few byte times per round, then look at the PTY again
+                for (int i = 0; i < kRoundClocks; i++) tick();
+                silentSince = wallSeconds();
+            }
+            flushOut();
+        }
+        faults_.report(stderr, cycles_);
+        return 0;
+    }
+
+ private:
+    void tick() {
+        const uint8_t rxd = uart_.drive();
+        top_->uart_rxd = rxd;
+        top_->clk = 1;
+        top_->eval();
+        ctx_->timeInc(1);
+        const uint8_t txd = top_->uart_txd;
+        uart_.sample(txd);
+        top_->clk = 0;
+        top_->eval();
+        ctx_->timeInc(1);
+        cycles_++;
+        if (!rxd || !txd || uart_.active()) lastActive_ = cycles_;
+    }
+
+    void flushOut() {
+        for (uint8_t b : uart_.rx) {
+            if (faults_.pass(faults_.toHost, b)) out_.push_back(b);
+        }
+        uart_.rx.clear();
+        while (!out_.empty()) {
+            uint8_t chunk[4096];
+            size_t k = 0;
+            for (; k < sizeof chunk && k < out_.size(); k++) chunk[k] = out_[k];
+            ssize_t put = write(master_, chunk, k);
+            if (put <= 0) break;
+            out_.erase(out_.begin(), out_.begin() + put);
+        }
+        if (out_.size() > kOutputMax) out_.erase(out_.begin(), out_.begin() + (out_.size() - kOutputMax));
+    }
+
+    std::unique_ptr<VerilatedContext> ctx_;
+    std::unique_ptr<Vsipnic_pty_top> top_;
+    UartModel uart_;
+    Faults faults_;
+    double silence_;  // seconds
+    std::deque<uint8_t> out_;
+    uint64_t cycles_ = 0;
+    uint64_t lastActive_ = 0;
+    int master_ = -1, slave_ = -1;
+    std::string path_;
+};
+
+void usage() {
+    fprintf(stderr, "usage: sipnic-pty-sim [--fault-rate R (0..1)] [--fault-seed S] [--silence-ms MS (1..1000)] | --clock-rate CLOCKS\n");
+    exit(2);
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    double rate = 0;
+    uint64_t seed = 1;
+    double silenceMs = kDefaultSilenceMs;
+    for (int i = 1; i < argc; i++) {
+        const std::string a = argv[i];
+        if (a == "--clock-rate" && i + 1 < argc) {
+            PtySim sim(0, 1);
+            const uint64_t clocks = strtoull(argv[++i], nullptr, 0);
+            printf("{\"clocksPerSecond\":%.0f,\"clocksPerBit\":%d}\n", sim.clockRate(clocks), kCpb);
+            return 0;
+        }
+        if (a == "--silence-ms" && i + 1 < argc) {
+            char *end = nullptr;
+            const char *v = argv[++i];
+            errno = 0;
+            silenceMs = strtod(v, &end);
+            if (*end || errno || !(silenceMs >= 1 && silenceMs <= 1000)) {
+                fprintf(stderr, "sipnic-pty-sim: --silence-ms %s is not a number of milliseconds in 1..1000\n", v);
+                return 2;
+            }
+        } else if ((a == "--fault-rate" || a == "--fault-seed") && i + 1 < argc) {
+            char *end = nullptr;
+            const char *v = argv[++i];
+            errno = 0;
+            if (a == "--fault-rate") {
+                rate = strtod(v, &end);
+                if (*end || errno || !(rate >= 0 && rate <= 1)) {
+                    fprintf(stderr, "sipnic-pty-sim: --fault-rate %s is not a number in 0..1\n", v);
+                    return 2;
+                }
+            } else {
+                seed = strtoull(v, &end, 0);
+                if (*end || errno || *v == '-') {
+                    fprintf(stderr, "sipnic-pty-sim: --fault-seed %s is not an unsigned integer\n", v);
+                    return 2;
+                }
+            }
+        } else {
+            usage();
+        }
+    }
+    // end with the process that started us
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (pipe(g_wake) != 0) die("pipe");
+    fcntl(g_wake[0], F_SETFL, O_NONBLOCK);
+    fcntl(g_wake[1], F_SETFL, O_NONBLOCK);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGHUP, &sa, nullptr);
+    sigaction(SIGUSR1, &sa, nullptr);
+    sigaction(SIGUSR2, &sa, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    PtySim sim(rate, seed, silenceMs);
+    sim.openPty();
+    // line 1: the path alone; line 2: what it is, as JSON
+    printf("%s\n{\"pty\":\"%s\",\"width\":%d,\"clkHz\":%" PRIu64 ",\"clocksPerBit\":%d,\"timeoutClocks\":%" PRIu64
+           ",\"silenceMs\":%g,\"faultRate\":%g,\"faultSeed\":%" PRIu64 ",\"pid\":%d}\n",
+           sim.path().c_str(), sim.path().c_str(), PTY_DATA_WIDTH, kClkHz, kCpb, kTimeoutClocks, silenceMs, rate, seed,
+           static_cast<int>(getpid()));
+    fflush(stdout);
+    fprintf(stderr, "sipnic-pty-sim: %s: UART bridge at %d clocks per bit, silence timeout %" PRIu64
+                    " clocks (after %g ms of silence on the PTY), fault rate %g, seed %" PRIu64 "\n",
+            sim.path().c_str(), kCpb, kTimeoutClocks, silenceMs, rate, seed);
+    return sim.serve();
+}

@@ -1,0 +1,96 @@
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+// Top of the PTY simulator (sim/pty/pty_sim.cpp): rtl/sipnic_nic.v reached only through its
+// UART; the four streams are tied off (no frames in, always ready). scripts/build-pty-sim.mjs
+// sets the sizing to the board top's (rtl/board/sipnic_colorlight_5a_75b.v) with -G, so the
+// tables fill up and the registers read as on the board.
+module sipnic_pty_top #(
+    // clock frequency in Hz (8 clocks per bit; sets the clocks of the 100 ms silence timeout)
+    parameter CLK_HZ = 19_200,
+    // nominal line rate (a PTY has none)
+    parameter BAUD = 2400,
+    // stream width
+    parameter DATA_WIDTH = 32,
+    // queues
+    parameter QUEUES = 8,
+    // hashed flow entries
+    parameter FLOW_ENTRIES = 4096,
+    // cuckoo ways
+    parameter FLOW_WAYS = 4,
+    // flow stash entries
+    parameter FLOW_STASH = 8,
+    // listen entries
+    parameter LISTEN_ENTRIES = 32,
+    // listen queue groups
+    parameter LISTEN_GROUPS = 8,
+    // cluster address slots
+    parameter ADDR_SLOTS = 16,
+    // longest frame in bytes
+    parameter MAX_FRAME = 9022,
+    // core ingress buffer in bytes
+    parameter INGRESS_FIFO_BYTES = 16384,
+    // core per-queue buffer in bytes
+    parameter QUEUE_FIFO_BYTES = 16384,
+    // bad-frame filter buffer per rx port in bytes
+    parameter RX_FIFO_BYTES = 16384
+) (
+    input  wire clk,
+    input  wire rst,
+
+    input  wire uart_rxd,
+    output wire uart_txd
+);
+
+/* verilator lint_off PINCONNECTEMPTY */
+sipnic_nic #(
+    .CLK_HZ(CLK_HZ),
+    .BAUD(BAUD),
+    .DATA_WIDTH(DATA_WIDTH),
+    .QUEUES(QUEUES),
+    .FLOW_ENTRIES(FLOW_ENTRIES),
+    .FLOW_WAYS(FLOW_WAYS),
+    .FLOW_STASH(FLOW_STASH),
+    .LISTEN_ENTRIES(LISTEN_ENTRIES),
+    .LISTEN_GROUPS(LISTEN_GROUPS),
+    .ADDR_SLOTS(ADDR_SLOTS),
+    .MAX_FRAME(MAX_FRAME),
+    .INGRESS_FIFO_BYTES(INGRESS_FIFO_BYTES),
+    .QUEUE_FIFO_BYTES(QUEUE_FIFO_BYTES),
+    .RX_FIFO_BYTES(RX_FIFO_BYTES)
+) sipnic_nic_inst (
+    .clk(clk),
+    .rst(rst),
+    .uart_rxd(uart_rxd),
+    .uart_txd(uart_txd),
+    .s_axis_p0_tdata('0),
+    .s_axis_p0_tkeep('0),
+    .s_axis_p0_tvalid(1'b0),
+    .s_axis_p0_tready(),
+    .s_axis_p0_tlast(1'b0),
+    .s_axis_p0_tuser(1'b0),
+    .m_axis_p1_tdata(),
+    .m_axis_p1_tkeep(),
+    .m_axis_p1_tvalid(),
+    .m_axis_p1_tready(1'b1),
+    .m_axis_p1_tlast(),
+    .m_axis_p1_tuser(),
+    .s_axis_p1_tdata('0),
+    .s_axis_p1_tkeep('0),
+    .s_axis_p1_tvalid(1'b0),
+    .s_axis_p1_tready(),
+    .s_axis_p1_tlast(1'b0),
+    .s_axis_p1_tuser(1'b0),
+    .m_axis_p0_tdata(),
+    .m_axis_p0_tkeep(),
+    .m_axis_p0_tvalid(),
+    .m_axis_p0_tready(1'b1),
+    .m_axis_p0_tlast(),
+    .m_axis_p0_tuser()
+);
+/* verilator lint_on PINCONNECTEMPTY */
+
+endmodule
+
+`resetall
