@@ -1,0 +1,322 @@
+// `sipnic cluster demo`: a cluster up, an HTTP server in every processor namespace (its own
+// port 8000+p, and the shared port 8080 all processors listen on), M real connections from the
+// client namespace (Node's http, one connection per request, every body checked), the
+// adapter's frame counts, the monitors' rule-install latencies, and the cluster down again
+// with what was left over measured.
+import { spawn } from 'node:child_process';
+import { createServer, request, type IncomingMessage } from 'node:http';
+import { readFileSync } from 'node:fs';
+import type { AdapterStats } from './adapter.js';
+import { FramePortClient } from './frame-port-socket.js';
+import { loadavg } from 'node:os';
+import { analyzeTrace, traceNow, type TraceSummary } from './trace.js';
+import { clusterDown, clusterUp, isAlive, makePlan, SIPNIC_BIN, startBackground, waitFor, ClusterError, type ClusterState } from './netns.js';
+
+export const SHARED_PORT = 8080;
+export const ownPort = (processor: number): number => 8000 + processor;
+
+/** The body the servers answer for connection `i` with `bytes` bytes: the client recomputes it. */
+export function demoBody(i: number, bytes: number): Buffer {
+  const b = Buffer.allocUnsafe(bytes);
+  for (let k = 0; k < bytes; k++) b[k] = (k * 131 + i * 7) % 251;
+  return b;
+}
+
+// ───────────────────────────── server (inside a processor namespace) ─────────────────────────────
+
+/** Serves /c/<i>/<bytes> on the given ports; answers carry x-sipnic-processor. Resolves when listening. */
+export async function serveDemo(o: { processor: number; host: string; ports: number[] }): Promise<() => Promise<void>> {
+  const servers = o.ports.map((port) => {
+    const s = createServer((req, res) => {
+      // /c/<i>/<bytes>[/<ms>]: the body for connection i, spread over ms in ten pieces when given
+      const m = /^\/c\/(\d+)\/(\d+)(?:\/(\d+))?$/.exec(req.url ?? '');
+      if (!m) {
+        res.writeHead(404).end();
+        return;
+      }
+      const body = demoBody(Number(m[1]), Number(m[2]));
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length, 'x-sipnic-processor': String(o.processor), 'x-sipnic-port': String(port), connection: 'close' });
+      const spread = Number(m[3] ?? 0);
+      if (!spread) {
+        res.end(body);
+        return;
+      }
+      let piece = 0;
+      const step = Math.ceil(body.length / 10);
+      const timer = setInterval(() => {
+        res.write(body.subarray(piece * step, (piece + 1) * step));
+        if (++piece === 10) {
+          clearInterval(timer);
+          res.end();
+        }
+      }, spread / 10);
+      res.on('close', () => clearInterval(timer));
+    });
+    s.keepAliveTimeout = 1;
+    return { s, port };
+  });
+  await Promise.all(servers.map(({ s, port }) => new Promise<void>((resolve, reject) => s.once('error', reject).listen(port, o.host, () => resolve()))));
+  return () => Promise.all(servers.map(({ s }) => new Promise<void>((r) => s.close(() => r())))).then(() => undefined);
+}
+
+// ───────────────────────────── client (inside the client namespace) ─────────────────────────────
+
+export interface ConnectionResult {
+  i: number;
+  port: number;
+  ok: boolean;
+  processor?: number;
+  ms: number;
+  error?: string;
+}
+
+/** Makes `connections` requests, each on a new connection, `concurrency` at a time. */
+export async function driveClient(o: { host: string; ports: number[]; connections: number; bytes: number; concurrency: number; spreadMs?: number; timeoutMs?: number; onDone?: (n: number) => void }): Promise<ConnectionResult[]> {
+  const results: ConnectionResult[] = [];
+  let next = 0;
+  const one = (i: number): Promise<ConnectionResult> => {
+    const port = o.ports[i % o.ports.length];
+    const t0 = performance.now();
+    return new Promise((resolve) => {
+      const done = (r: Omit<ConnectionResult, 'i' | 'port' | 'ms'>) => resolve({ i, port, ms: Math.round((performance.now() - t0) * 10) / 10, ...r });
+      const req = request({ host: o.host, port, path: `/c/${i}/${o.bytes}${o.spreadMs ? `/${o.spreadMs}` : ''}`, agent: false, headers: { connection: 'close' }, timeout: o.timeoutMs ?? 10_000 }, (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => done({ ok: false, error: err.message }));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          const processor = Number(res.headers['x-sipnic-processor']);
+          if (res.statusCode !== 200) done({ ok: false, processor, error: `HTTP ${res.statusCode}` });
+          else if (!body.equals(demoBody(i, o.bytes))) done({ ok: false, processor, error: `body of ${body.length} bytes differs from the expected ${o.bytes}` });
+          else done({ ok: true, processor });
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${o.timeoutMs ?? 10_000} ms`)));
+      req.on('error', (err) => done({ ok: false, error: err.message }));
+      req.end();
+    });
+  };
+  const worker = async () => {
+    while (next < o.connections) {
+      const i = next++;
+      results.push(await one(i));
+      o.onDone?.(results.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(o.concurrency, o.connections) }, worker));
+  return results.sort((a, b) => a.i - b.i);
+}
+
+// ───────────────────────────── the demo ─────────────────────────────
+
+export interface DemoOptions {
+  processors: number;
+  connections: number;
+  bytes: number;
+  concurrency: number;
+  name?: string;
+  stateDir?: string;
+  withRoles: boolean;
+  env?: NodeJS.ProcessEnv;
+  progress(line: string): void;
+  signal?: AbortSignal;
+  startRoles(state: ClusterState): Promise<void>;
+  /** Folder for the cluster processes' timestamps (SIPNIC_TRACE_DIR); the result then has `timing`. */
+  traceDir?: string;
+}
+
+export interface Percentiles {
+  p50: number | null;
+  p99: number | null;
+  samples: number;
+}
+
+export interface DemoResult {
+  processors: number;
+  connections: { attempted: number; ok: number; failed: number; errors: string[] };
+  byProcessor: Record<string, { ownPort: number; sharedPort: number }>;
+  frames: { fastPath: number; viaPrimary: number; fastPathFraction: number | null; perProcessor: AdapterStats['processors'] };
+  ruleInstallMs: Percentiles & { source: string; perProcessor: { processor: number; count: number; p50: number | null; p99: number | null; max: number | null }[] };
+  connectionMs: Percentiles;
+  /** The adapter loop during the connections: poll wake-ups, ms spent working per wake-up, largest batch. */
+  adapterLoop: { iterations: number; busyMsPerIteration: number | null; maxBatch: number };
+  elapsedMs: number;
+  leftover: { namespaces: number; links: number; names: string[] };
+  /** With traceDir: where the rule installs' time went (trace.ts analyzeTrace), and the machine's load average. */
+  timing?: TraceSummary & { loadAverage: number[] };
+}
+
+export function percentiles(values: number[]): Percentiles {
+  if (!values.length) return { p50: null, p99: null, samples: 0 };
+  const s = [...values].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
+  return { p50: at(0.5), p99: at(0.99), samples: s.length };
+}
+
+async function statsOf(framePort: string): Promise<AdapterStats> {
+  const c = await FramePortClient.connect(framePort, 'demo');
+  try {
+    return await c.stats<AdapterStats>();
+  } finally {
+    await c.close();
+  }
+}
+
+/** The monitors' connection-request → exact-rule-active latencies, as the primary's `stats` reports them. */
+export async function ruleInstallFromPrimary(control: string): Promise<DemoResult['ruleInstallMs']> {
+  const { queryPrimary } = await import('./control-protocol.js');
+  let stats: Record<string, unknown>;
+  try {
+    stats = await queryPrimary(control, { op: 'stats' }, 3000);
+  } catch (err) {
+    return { p50: null, p99: null, samples: 0, source: `missing: the primary did not answer stats (${(err as Error).message})`, perProcessor: [] };
+  }
+  const per = ((stats.processors ?? []) as { processor: number; monitor?: { ruleInstallMs?: { count: number; p50: number | null; p99: number | null; max: number | null } } | null }[])
+    .map((p) => ({ processor: p.processor, ...(p.monitor?.ruleInstallMs ?? { count: 0, p50: null, p99: null, max: null }) }));
+  const withData = per.filter((p) => p.count > 0 && p.p50 !== null);
+  if (!withData.length) return { p50: null, p99: null, samples: 0, source: 'missing: no monitor reported ruleInstallMs', perProcessor: per };
+  const p50s = withData.map((p) => p.p50 as number).sort((a, b) => a - b);
+  return {
+    p50: p50s[Math.floor((p50s.length - 1) / 2)],
+    p99: Math.max(...withData.map((p) => p.p99 as number)),
+    samples: withData.reduce((n, p) => n + p.count, 0),
+    source: "the monitors' reports in the primary's stats: p50 = median of the monitors' p50s, p99 = the largest monitor p99",
+    perProcessor: per,
+  };
+}
+
+export async function runDemo(o: DemoOptions): Promise<DemoResult> {
+  if (!o.withRoles) throw new ClusterError('EINVAL', 'the demo needs the primary and the monitors (`sipnic primary`, `sipnic monitor`) to install the rules; they are not in this build');
+  const t0 = performance.now();
+  const plan = makePlan({ processors: o.processors, name: o.name, stateDir: o.stateDir, env: o.env });
+  // the cluster's processes inherit it (startBackground passes the environment on)
+  if (o.traceDir) process.env.SIPNIC_TRACE_DIR = o.traceDir;
+  let state: ClusterState | undefined;
+  let result: Omit<DemoResult, 'leftover' | 'elapsedMs'> | undefined;
+  try {
+    state = await clusterUp(plan, { progress: o.progress, signal: o.signal, startRoles: o.startRoles });
+    // servers: own port and the shared port in every processor
+    const servers = plan.namespaces.processors.map((ns, i) =>
+      startBackground(state!, `http-${i + 1}`, ['cluster', 'demo-server', '--processor', String(i + 1), '--host', plan.clusterIp, '--ports', `${ownPort(i + 1)},${SHARED_PORT}`], ns),
+    );
+    o.progress(`HTTP servers: port ${ownPort(1)}…${ownPort(plan.processors)} (one per processor) and ${SHARED_PORT} (all) at ${plan.clusterIp}`);
+    await waitFor('the HTTP servers', () => servers.every((s) => /listening/.test(safeRead(s.log))), { timeoutMs: 30_000, processes: servers, signal: o.signal });
+    // the monitors see the listens and have them installed; wait until every port has its rule
+    await waitFor('listen rules for every server', () => listensReady(plan.paths.bus, plan.processors), { timeoutMs: 30_000, signal: o.signal });
+    const before = await statsOf(plan.paths.framePort);
+    const ports = [SHARED_PORT, ...plan.namespaces.processors.map((_, i) => ownPort(i + 1))];
+    o.progress(`${o.connections} connections from ${plan.namespaces.client} (${o.concurrency} at a time, ${o.bytes}-byte bodies)`);
+    const clientStart = traceNow();
+    const client = await runInNamespace(plan.namespaces.client, ['cluster', 'demo-client', '--host', plan.clusterIp, '--ports', ports.join(','), '--connections', String(o.connections), '--bytes', String(o.bytes), '--concurrency', String(o.concurrency)], o.signal, o.progress);
+    const results = JSON.parse(client) as ConnectionResult[];
+    const clientEnd = traceNow();
+    const after = await statsOf(plan.paths.framePort);
+    const byProcessor: DemoResult['byProcessor'] = {};
+    for (let p = 1; p <= plan.processors; p++) byProcessor[String(p)] = { ownPort: 0, sharedPort: 0 };
+    for (const r of results) {
+      if (!r.ok || !r.processor || !byProcessor[String(r.processor)]) continue;
+      byProcessor[String(r.processor)][r.port === SHARED_PORT ? 'sharedPort' : 'ownPort']++;
+    }
+    const fastPath = after.fastPath - before.fastPath;
+    const viaPrimary = after.viaPrimary - before.viaPrimary;
+    const failed = results.filter((r) => !r.ok);
+    // the monitors report their latencies with each heartbeat: give them one
+    await new Promise((r) => setTimeout(r, 1500));
+    const ruleInstallMs = await ruleInstallFromPrimary(`unix:${plan.paths.control}`);
+    const timing = o.traceDir ? { ...analyzeTrace(o.traceDir, clientStart, clientEnd + 200), loadAverage: loadavg().map((v) => Math.round(v * 100) / 100) } : undefined;
+    result = {
+      processors: plan.processors,
+      connections: { attempted: results.length, ok: results.length - failed.length, failed: failed.length, errors: [...new Set(failed.map((r) => `port ${r.port}: ${r.error}`))].slice(0, 10) },
+      byProcessor,
+      frames: {
+        fastPath,
+        viaPrimary,
+        fastPathFraction: fastPath + viaPrimary ? Math.round((fastPath / (fastPath + viaPrimary)) * 10000) / 10000 : null,
+        perProcessor: after.processors.map((p, i) => ({
+          processor: p.processor,
+          fastPath: p.fastPath - before.processors[i].fastPath,
+          viaPrimary: p.viaPrimary - before.processors[i].viaPrimary,
+          transmitted: p.transmitted - before.processors[i].transmitted,
+          writeErrors: p.writeErrors - before.processors[i].writeErrors,
+        })),
+      },
+      ruleInstallMs,
+      adapterLoop: {
+        iterations: after.loop.iterations - before.loop.iterations,
+        busyMsPerIteration: after.loop.iterations > before.loop.iterations ? Math.round(((after.loop.busyMs - before.loop.busyMs) / (after.loop.iterations - before.loop.iterations)) * 1000) / 1000 : null,
+        maxBatch: after.loop.maxBatch,
+      },
+      connectionMs: percentiles(results.filter((r) => r.ok).map((r) => r.ms)),
+      ...(timing ? { timing } : {}),
+    };
+  } finally {
+    o.progress('down');
+    const down = await clusterDown(plan.stateDir, { name: plan.name, progress: o.progress });
+    if (result) {
+      return { ...result, elapsedMs: Math.round(performance.now() - t0), leftover: { namespaces: down.leftover.namespaces.length, links: down.leftover.links.length, names: [...down.leftover.namespaces, ...down.leftover.links] } };
+    }
+  }
+  throw new ClusterError('ESTEP', 'the demo did not finish');
+}
+
+const safeRead = (path: string): string => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+/** Every processor's own port and the shared port have a listen entry. */
+async function listensReady(busPath: string, processors: number): Promise<boolean> {
+  const { SocketBus } = await import('../socket-bus.js');
+  const { Adapter } = await import('../driver.js');
+  let bus;
+  try {
+    bus = await SocketBus.connect(busPath);
+    const adapter = await Adapter.open(bus);
+    const ports = new Set((await adapter.listens.list()).map((e) => e.rule.dstPort));
+    for (let p = 1; p <= processors; p++) if (!ports.has(ownPort(p))) return false;
+    return ports.has(SHARED_PORT);
+  } catch {
+    return false;
+  } finally {
+    await bus?.close();
+  }
+}
+
+/** Runs `sipnic ARGS` inside a namespace in the foreground; resolves its stdout, stderr lines go to progress. */
+export function runInNamespace(ns: string, args: string[], signal?: AbortSignal, progress?: (line: string) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, SIPNIC_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      err += s;
+      for (const line of s.split('\n')) if (line.trim()) progress?.(line.trim());
+    });
+    const abort = () => child.pid && isAlive(child.pid) && child.kill('SIGTERM');
+    signal?.addEventListener('abort', abort);
+    child.on('close', (code) => {
+      signal?.removeEventListener('abort', abort);
+      if (code === 0) resolve(out);
+      else reject(new ClusterError('ESTEP', `sipnic ${args.slice(0, 2).join(' ')} in ${ns} exited with ${code}: ${err.trim().split('\n').slice(-5).join('\n')}`));
+    });
+  });
+}
+
+export function formatDemo(r: DemoResult): string {
+  const lines = [
+    `connections: ${r.connections.ok}/${r.connections.attempted} ok, ${r.connections.failed} failed${r.connections.errors.length ? ` (${r.connections.errors.join('; ')})` : ''}`,
+    'served by processor:',
+    ...Object.entries(r.byProcessor).map(([p, v]) => `  p${p}: own port ${v.ownPort}, shared port ${v.sharedPort}`),
+    `frames to processors: fast path ${r.frames.fastPath}, via primary ${r.frames.viaPrimary}${r.frames.fastPathFraction === null ? '' : ` (${(r.frames.fastPathFraction * 100).toFixed(2)}% fast path)`}`,
+    `rule install: ${r.ruleInstallMs.p50 === null ? r.ruleInstallMs.source : `p50 ${r.ruleInstallMs.p50} ms, p99 ${r.ruleInstallMs.p99} ms (${r.ruleInstallMs.samples} rules)`}`,
+    `connection time: p50 ${r.connectionMs.p50} ms, p99 ${r.connectionMs.p99} ms`,
+    `adapter loop: ${r.adapterLoop.iterations} wake-ups, ${r.adapterLoop.busyMsPerIteration} ms of work each on average, largest batch ${r.adapterLoop.maxBatch} frames`,
+    `left over after down: ${r.leftover.namespaces} namespaces, ${r.leftover.links} links`,
+    `took ${(r.elapsedMs / 1000).toFixed(1)} s`,
+  ];
+  return lines.join('\n');
+}

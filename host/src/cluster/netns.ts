@@ -1,0 +1,434 @@
+// The one-machine cluster's plumbing: network namespaces, TAP devices moved into them,
+// addresses, per-processor port ranges, and the background processes (adapter, primary,
+// monitors) — brought up step by step with every step recorded in the state folder, so
+// `down` (or a failure, or Ctrl-C, half-way up) removes exactly what was made.
+//
+//   sipnic-client ns: sn-wire 10.77.0.100/24 (02:53:4e:00:00:fe)
+//        │ TAP fd
+//   adapter process (root ns): Verilated model · bus.sock · frames.sock
+//        │ TAP fd per processor
+//   sipnic-p<i> ns: sn-p<i> 10.77.0.1/24 (02:53:4e:00:00:01), ip_local_port_range of its own
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { AdapterReady } from './adapter.js';
+
+const execFileP = promisify(execFile);
+
+export const SIPNIC_BIN = fileURLToPath(new URL('../../../bin/sipnic.mjs', import.meta.url));
+
+export class ClusterError extends Error {
+  override readonly name = 'ClusterError';
+  constructor(
+    readonly code: 'ENOTROOT' | 'EEXIST' | 'ESTEP' | 'ENOTUP' | 'ETIMEDOUT' | 'EABORT' | 'EINVAL',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface PortRange {
+  processor: number;
+  low: number;
+  high: number;
+}
+
+export interface ClusterPlan {
+  name: string;
+  processors: number;
+  stateDir: string;
+  clusterIp: string;
+  prefixLength: number;
+  clusterMac: string;
+  clientIp: string;
+  clientMac: string;
+  namespaces: { client: string; processors: string[] };
+  /** Interface names inside the namespaces. */
+  links: { wire: string; processors: string[] };
+  portRanges: PortRange[];
+  paths: { bus: string; framePort: string; control: string; secrets: string; portRanges: string; adapterReady: string; state: string };
+  /** Permanent neighbour entries instead of ARP (set when no primary answers ARP). */
+  staticArp: boolean;
+}
+
+export interface ProcessRecord {
+  role: string;
+  pid: number;
+  namespace?: string;
+  log: string;
+  command: string[];
+}
+
+export interface ClusterState {
+  plan: ClusterPlan;
+  startedAt: string;
+  namespaces: string[];
+  /** TAP names in the root namespace as the kernel gave them (before the move). */
+  taps: string[];
+  processes: ProcessRecord[];
+  up: boolean;
+}
+
+export const CLUSTER_DEFAULTS = {
+  name: 'sipnic',
+  clusterIp: '10.77.0.1',
+  prefixLength: 24,
+  clusterMac: '02:53:4e:00:00:01',
+  clientIp: '10.77.0.100',
+  clientMac: '02:53:4e:00:00:fe',
+  portLow: 32768,
+  portHigh: 60999,
+} as const;
+
+export function defaultStateDir(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_RUNTIME_DIR || '/tmp', `${name}-cluster`);
+}
+
+/** Disjoint ip_local_port_range per processor, splitting 32768..60999 (low even, high odd). */
+export function portRanges(processors: number, low: number = CLUSTER_DEFAULTS.portLow, high: number = CLUSTER_DEFAULTS.portHigh): PortRange[] {
+  const size = Math.floor((high - low + 1) / processors) & ~1;
+  return Array.from({ length: processors }, (_, i) => ({ processor: i + 1, low: low + i * size, high: low + (i + 1) * size - 1 }));
+}
+
+export function makePlan(o: { processors: number; name?: string; stateDir?: string; staticArp?: boolean; env?: NodeJS.ProcessEnv }): ClusterPlan {
+  const name = o.name ?? CLUSTER_DEFAULTS.name;
+  if (!/^[a-z][a-z0-9-]{0,15}$/.test(name) || !name.startsWith('sipnic')) throw new ClusterError('EINVAL', `cluster name "${name}" must start with "sipnic" (lower case, digits, '-', at most 16 characters)`);
+  if (!Number.isInteger(o.processors) || o.processors < 1 || o.processors > 15) throw new ClusterError('EINVAL', `--processors must be 1..15, got ${o.processors}`);
+  const stateDir = o.stateDir ?? defaultStateDir(name, o.env);
+  const p = Array.from({ length: o.processors }, (_, i) => i + 1);
+  return {
+    name,
+    processors: o.processors,
+    stateDir,
+    clusterIp: CLUSTER_DEFAULTS.clusterIp,
+    prefixLength: CLUSTER_DEFAULTS.prefixLength,
+    clusterMac: CLUSTER_DEFAULTS.clusterMac,
+    clientIp: CLUSTER_DEFAULTS.clientIp,
+    clientMac: CLUSTER_DEFAULTS.clientMac,
+    namespaces: { client: `${name}-client`, processors: p.map((i) => `${name}-p${i}`) },
+    links: { wire: 'sn-wire', processors: p.map((i) => `sn-p${i}`) },
+    portRanges: portRanges(o.processors),
+    paths: {
+      bus: join(stateDir, 'bus.sock'),
+      framePort: join(stateDir, 'frames.sock'),
+      control: join(stateDir, 'control.sock'),
+      secrets: join(stateDir, 'secrets'),
+      portRanges: join(stateDir, 'port-ranges.json'),
+      adapterReady: join(stateDir, 'adapter.json'),
+      state: join(stateDir, 'state.json'),
+    },
+    staticArp: o.staticArp ?? false,
+  };
+}
+
+// ───────────────────────────── commands ─────────────────────────────
+
+/** Runs a command; a failure is a ClusterError naming the command and its stderr. */
+export async function sh(cmd: string, args: string[], what?: string): Promise<string> {
+  try {
+    const r = await execFileP(cmd, args, { encoding: 'utf8', timeout: 20_000 });
+    return r.stdout;
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new ClusterError('ESTEP', `${what ?? 'step'} failed: ${cmd} ${args.join(' ')}: ${(e.stderr || e.message).trim()}`, { cause: err });
+  }
+}
+
+export const ip = (...args: string[]) => sh('ip', args, 'ip');
+
+/** Network namespaces by name (`ip netns list`). */
+export async function listNamespaces(): Promise<string[]> {
+  const out = await sh('ip', ['netns', 'list']);
+  return out
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter(Boolean);
+}
+
+/** Link names in the root namespace (`ip -o link`). */
+export async function listRootLinks(): Promise<string[]> {
+  const out = await sh('ip', ['-o', 'link', 'show']);
+  return out
+    .split('\n')
+    .map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1])
+    .filter((x): x is string => Boolean(x));
+}
+
+/** Whether pid runs (a zombie waiting for its parent, here often an init that reaps slowly, does not). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** SIGTERM to the process group, SIGKILL after graceMs. Returns once it is gone. */
+export async function stopProcess(pid: number, graceMs = 3000): Promise<void> {
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig); // each background process leads its own group (detached)
+    } catch {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // gone
+      }
+    }
+  };
+  if (!isAlive(pid)) return;
+  signal('SIGTERM');
+  const until = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < until) await sleep(25);
+  if (isAlive(pid)) {
+    signal('SIGKILL');
+    while (isAlive(pid)) await sleep(10);
+  }
+}
+
+// ───────────────────────────── state ─────────────────────────────
+
+export function saveState(state: ClusterState): void {
+  const file = state.plan.paths.state;
+  writeFileSync(file + '.tmp', JSON.stringify(state, null, 2) + '\n');
+  renameSync(file + '.tmp', file);
+}
+
+export function loadState(stateDir: string): ClusterState | null {
+  const file = join(stateDir, 'state.json');
+  if (!existsSync(file)) return null;
+  return JSON.parse(readFileSync(file, 'utf8')) as ClusterState;
+}
+
+// ───────────────────────────── processes ─────────────────────────────
+
+/** Starts `sipnic ARGS` in the background (own process group, log file), optionally in a namespace. */
+export function startBackground(state: ClusterState, role: string, args: string[], namespace?: string, command?: string[]): ProcessRecord {
+  const log = join(state.plan.stateDir, `${role}.log`);
+  const fd = openSync(log, 'a');
+  const argv = command ?? [process.execPath, SIPNIC_BIN, ...args];
+  const [cmd, ...rest] = namespace ? ['ip', 'netns', 'exec', namespace, ...argv] : argv;
+  // the roles reach the adapter by the paths on their command lines, never by a device or socket from the environment
+  const { SIPNIC_DEVICE: _device, SIPNIC_SOCKET: _socket, ...env } = process.env;
+  const child = spawn(cmd, rest, { detached: true, stdio: ['ignore', fd, fd], env: { ...env, SIPNIC_CLUSTER: state.plan.name } });
+  closeSync(fd);
+  child.unref();
+  if (child.pid === undefined) throw new ClusterError('ESTEP', `could not start ${role}: ${cmd}`);
+  const rec: ProcessRecord = { role, pid: child.pid, namespace, log, command: [cmd, ...rest] };
+  state.processes.push(rec);
+  saveState(state);
+  return rec;
+}
+
+export function logTail(path: string, lines = 15): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Waits until check() is true; fails early when one of the watched processes dies. */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, o: { timeoutMs: number; processes?: ProcessRecord[]; signal?: AbortSignal }): Promise<void> {
+  const until = Date.now() + o.timeoutMs;
+  for (;;) {
+    if (o.signal?.aborted) throw new ClusterError('EABORT', `interrupted while waiting for ${what}`);
+    if (await check()) return;
+    for (const p of o.processes ?? []) {
+      if (!isAlive(p.pid)) throw new ClusterError('ESTEP', `${p.role} (pid ${p.pid}) exited while waiting for ${what}; its log ${p.log} ends:\n${logTail(p.log)}`);
+    }
+    if (Date.now() > until) throw new ClusterError('ETIMEDOUT', `timed out after ${o.timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+// ───────────────────────────── up / down ─────────────────────────────
+
+export interface UpHooks {
+  progress(line: string): void;
+  signal?: AbortSignal;
+  /** Starts the primary and the monitors once the data plane is up (none: rules by hand). */
+  startRoles?(state: ClusterState): Promise<void>;
+  /** Test hook: throw at this step to check that a failure removes everything. */
+  failAt?: string;
+}
+
+/** Everything `down` must remove that is ours even without a state file. */
+export async function clusterNamespaces(name: string): Promise<string[]> {
+  const re = new RegExp(`^${name}-(client|p\\d+)$`);
+  return (await listNamespaces()).filter((n) => re.test(n));
+}
+
+/** Brings the cluster up; on any failure (or abort) everything made so far is removed and the error rethrown. */
+export async function clusterUp(plan: ClusterPlan, hooks: UpHooks): Promise<ClusterState> {
+  if (process.getuid?.() !== 0) throw new ClusterError('ENOTROOT', 'the one-machine cluster needs root (network namespaces, /dev/net/tun)');
+  const old = loadState(plan.stateDir);
+  if (old) {
+    const alive = old.processes.filter((p) => isAlive(p.pid));
+    if (alive.length || (await clusterNamespaces(plan.name)).length) throw new ClusterError('EEXIST', `cluster "${plan.name}" is already up (state in ${plan.stateDir}); run \`sipnic cluster down\` first`);
+  }
+  const leftovers = await clusterNamespaces(plan.name);
+  if (leftovers.length) throw new ClusterError('EEXIST', `namespaces ${leftovers.join(', ')} exist already; run \`sipnic cluster down --name ${plan.name}\` first`);
+  mkdirSync(plan.stateDir, { recursive: true, mode: 0o700 });
+  const state: ClusterState = { plan, startedAt: new Date().toISOString(), namespaces: [], taps: [], processes: [], up: false };
+  saveState(state);
+  const step = (name: string) => {
+    if (hooks.signal?.aborted) throw new ClusterError('EABORT', `interrupted before ${name}`);
+    if (hooks.failAt === name) throw new ClusterError('ESTEP', `forced failure at ${name} (test)`);
+  };
+  try {
+    // 1. namespaces
+    hooks.progress(`namespaces: ${[plan.namespaces.client, ...plan.namespaces.processors].join(', ')}`);
+    for (const ns of [plan.namespaces.client, ...plan.namespaces.processors]) {
+      step('namespaces');
+      await ip('netns', 'add', ns);
+      state.namespaces.push(ns);
+      saveState(state);
+      await ip('-n', ns, 'link', 'set', 'lo', 'up');
+      for (const k of ['all', 'default']) await sh('ip', ['netns', 'exec', ns, 'sysctl', '-qw', `net.ipv6.conf.${k}.disable_ipv6=1`]);
+    }
+    for (const r of plan.portRanges) {
+      await sh('ip', ['netns', 'exec', plan.namespaces.processors[r.processor - 1], 'sysctl', '-qw', `net.ipv4.ip_local_port_range=${r.low} ${r.high}`]);
+    }
+    writeFileSync(plan.paths.portRanges, JSON.stringify(plan.portRanges, null, 2) + '\n');
+
+    // 2. the adapter opens the TAPs in the root namespace
+    step('adapter');
+    hooks.progress(`adapter: Verilated model, ${plan.processors + 1} TAPs, bus ${plan.paths.bus}, frame port ${plan.paths.framePort}`);
+    rmSync(plan.paths.adapterReady, { force: true });
+    const adapter = startBackground(state, 'adapter', [
+      'cluster', 'adapter',
+      '--processors', String(plan.processors),
+      '--bus', plan.paths.bus,
+      '--frame-port', plan.paths.framePort,
+      '--ready-file', plan.paths.adapterReady,
+    ]);
+    await waitFor('the adapter', () => existsSync(plan.paths.adapterReady), { timeoutMs: 60_000, processes: [adapter], signal: hooks.signal });
+    const ready = JSON.parse(readFileSync(plan.paths.adapterReady, 'utf8')) as AdapterReady;
+    state.taps = [ready.taps.wire, ...ready.taps.processors];
+    saveState(state);
+
+    // 3. TAPs into their namespaces, addresses
+    step('links');
+    hooks.progress(`links: ${plan.links.wire} ${plan.clientIp}/${plan.prefixLength} in ${plan.namespaces.client}; ${plan.links.processors[0]}… ${plan.clusterIp}/${plan.prefixLength} ${plan.clusterMac} in each processor`);
+    await moveTap(ready.taps.wire, plan.namespaces.client, plan.links.wire, plan.clientMac, `${plan.clientIp}/${plan.prefixLength}`);
+    if (plan.staticArp) await ip('-n', plan.namespaces.client, 'neigh', 'replace', plan.clusterIp, 'lladdr', plan.clusterMac, 'dev', plan.links.wire, 'nud', 'permanent');
+    for (let i = 0; i < plan.processors; i++) {
+      const ns = plan.namespaces.processors[i];
+      await moveTap(ready.taps.processors[i], ns, plan.links.processors[i], plan.clusterMac, `${plan.clusterIp}/${plan.prefixLength}`);
+      // processors know the client's MAC: their own ARP requests would reach the client, but
+      // its replies (to the shared MAC) go to queue 0, and which processor asked is not the
+      // primary's to guess
+      await ip('-n', ns, 'neigh', 'replace', plan.clientIp, 'lladdr', plan.clientMac, 'dev', plan.links.processors[i], 'nud', 'permanent');
+    }
+
+    // 4. primary and monitors
+    step('roles');
+    if (hooks.startRoles) await hooks.startRoles(state);
+    step('ready');
+    state.up = true;
+    saveState(state);
+    return state;
+  } catch (err) {
+    hooks.progress(`failed: ${(err as Error).message.split('\n')[0]} — removing what was made`);
+    await clusterDown(plan.stateDir, { name: plan.name, progress: hooks.progress, keepLogs: false }).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function moveTap(kernelName: string, ns: string, name: string, mac: string, cidr: string): Promise<void> {
+  await ip('link', 'set', kernelName, 'netns', ns);
+  await ip('-n', ns, 'link', 'set', kernelName, 'name', name);
+  await ip('-n', ns, 'link', 'set', name, 'address', mac);
+  await ip('-n', ns, 'addr', 'add', cidr, 'dev', name);
+  await ip('-n', ns, 'link', 'set', name, 'up');
+}
+
+export interface DownReport {
+  stopped: { role: string; pid: number }[];
+  namespacesRemoved: string[];
+  leftover: { namespaces: string[]; links: string[] };
+}
+
+/** Stops every process, removes namespaces, TAPs and the state folder. Safe to run twice. */
+export async function clusterDown(stateDir: string, o: { name?: string; progress?: (line: string) => void; keepLogs?: boolean }): Promise<DownReport> {
+  const state = loadState(stateDir);
+  const name = state?.plan.name ?? o.name ?? CLUSTER_DEFAULTS.name;
+  const progress = o.progress ?? (() => undefined);
+  const report: DownReport = { stopped: [], namespacesRemoved: [], leftover: { namespaces: [], links: [] } };
+  // roles first (monitors, primary), the adapter last: it holds the TAPs
+  const procs = [...(state?.processes ?? [])].reverse().sort((a, b) => Number(a.role === 'adapter') - Number(b.role === 'adapter'));
+  for (const p of procs) {
+    if (!isAlive(p.pid)) continue;
+    progress(`stopping ${p.role} (pid ${p.pid})`);
+    await stopProcess(p.pid);
+    report.stopped.push({ role: p.role, pid: p.pid });
+  }
+  const namespaces = new Set([...(state?.namespaces ?? []), ...(await clusterNamespaces(name))]);
+  for (const ns of namespaces) {
+    // anything still running inside (servers a demo or a user started there)
+    const pids = (await sh('ip', ['netns', 'pids', ns]).catch(() => ''))
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+    for (const pid of pids) {
+      progress(`stopping pid ${pid} in ${ns}`);
+      await stopProcess(pid, 1000);
+      report.stopped.push({ role: `in ${ns}`, pid });
+    }
+    const had = (await listNamespaces()).includes(ns);
+    if (had) {
+      await sh('ip', ['netns', 'del', ns]).catch(() => '');
+      report.namespacesRemoved.push(ns);
+    }
+  }
+  if (namespaces.size) progress(`removed namespaces ${[...namespaces].join(', ')}`);
+  // TAPs left in the root namespace (the adapter died between opening and moving them)
+  const links = await listRootLinks();
+  for (const t of state?.taps ?? []) if (links.includes(t)) await ip('link', 'del', t).catch(() => '');
+  // the kernel removes a namespace's devices asynchronously; give it a moment
+  for (let i = 0; i < 40; i++) {
+    report.leftover.namespaces = await clusterNamespaces(name);
+    const root = await listRootLinks();
+    report.leftover.links = (state?.taps ?? []).filter((t) => root.includes(t));
+    if (!report.leftover.namespaces.length && !report.leftover.links.length) break;
+    await sleep(50);
+  }
+  if (existsSync(stateDir) && existsSync(join(stateDir, 'state.json'))) {
+    if (o.keepLogs) {
+      for (const f of ['state.json', 'bus.sock', 'frames.sock', 'control.sock', 'adapter.json', 'secrets']) rmSync(join(stateDir, f), { force: true });
+    } else rmSync(stateDir, { recursive: true, force: true });
+  }
+  return report;
+}
+
+/** Restarts a recorded background process (stopping it first when alive) with the same command; returns the new record and the log offset it starts at. */
+export async function restartRole(stateDir: string, role: string): Promise<{ record: ProcessRecord; logOffset: number }> {
+  const state = loadState(stateDir);
+  if (!state) throw new ClusterError('ENOTUP', `no cluster state in ${stateDir}`);
+  const i = state.processes.findIndex((p) => p.role === role);
+  if (i < 0) throw new ClusterError('EINVAL', `no process "${role}" in this cluster (roles: ${state.processes.map((p) => p.role).join(', ')})`);
+  const old = state.processes[i];
+  await stopProcess(old.pid);
+  state.processes.splice(i, 1);
+  let logOffset = 0;
+  try {
+    logOffset = readFileSync(old.log).length;
+  } catch {
+    // no log yet
+  }
+  const rest = old.namespace ? old.command.slice(4) : old.command;
+  const record = startBackground(state, role, [], old.namespace, rest);
+  return { record, logOffset };
+}
