@@ -14,6 +14,7 @@ import {
   encodeUartBoneRead,
   encodeUartBoneWrite,
   frameSizes,
+  isDamagedOk,
   nextSeq,
 } from '../host/src/serial-protocol.js';
 
@@ -141,6 +142,20 @@ describe('AnswerDecoder', () => {
     expect(got[0].seq).toBe(0x91);
     expect(d.skipped).toBe(garbage.length);
   });
+  it('with expectWords, a candidate claiming another word count does not hide the answer behind it', () => {
+    // a damaged answer whose count byte grew (2 -> 15 words: 66 bytes claimed), then the good one
+    const bad = ok.slice();
+    bad[3] = 15;
+    const stream = new Uint8Array([...bad, ...ok]);
+    const loose = new AnswerDecoder();
+    expect(loose.push(stream)).toEqual([]); // waits for the 66 bytes the false candidate claims
+    const strict = new AnswerDecoder();
+    strict.expectWords = 2;
+    const got = strict.push(stream);
+    expect(got.map((a) => [a.seq, a.data.length])).toEqual([[0x91, 2]]);
+    // NAKs (0 words) still get through
+    expect(strict.push(nak).map((a) => a.status)).toEqual([STATUS.badCrc]);
+  });
   it('drops a corrupted answer and finds the next one', () => {
     const bad = ok.slice();
     bad[5] ^= 0x10;
@@ -156,5 +171,43 @@ describe('AnswerDecoder', () => {
     expect(d.push(ok.subarray(0, 7))).toEqual([]);
     expect(d.pending).toBe(7);
     expect(d.push(ok.subarray(7))).toHaveLength(1);
+  });
+});
+
+describe('isDamagedOk (a write answer worth resending at once)', () => {
+  const seq = 0x9c;
+  const ok = encodeAnswer({ seq, status: STATUS.ok });
+  const replayed = encodeAnswer({ seq, status: STATUS.ok, replayed: true });
+  const nak = encodeAnswer({ seq, status: STATUS.badCrc });
+  const flip = (b: Uint8Array, i: number, mask = 0x10) => {
+    const c = Uint8Array.from(b);
+    c[i] ^= mask;
+    return c;
+  };
+  const without = (b: Uint8Array, i: number) => Uint8Array.from([...b.subarray(0, i), ...b.subarray(i + 1)]);
+
+  it('is true for an ok or replayed answer to seq with any one byte damaged or lost', () => {
+    for (const a of [ok, replayed]) {
+      for (let i = 0; i < a.length; i++) {
+        expect(isDamagedOk(flip(a, i), seq), `byte ${i} damaged`).toBe(true);
+        expect(isDamagedOk(without(a, i), seq), `byte ${i} lost`).toBe(true);
+      }
+    }
+    // with a late answer to the previous command in front
+    expect(isDamagedOk(Uint8Array.from([...encodeAnswer({ seq: seq - 1, status: 0 }), ...flip(ok, 4)]), seq)).toBe(true);
+  });
+
+  it('is false for a NAK with one byte damaged or lost, for the intact answer, for other seqs and for noise', () => {
+    for (let i = 0; i < nak.length; i++) {
+      expect(isDamagedOk(flip(nak, i), seq), `NAK byte ${i} damaged`).toBe(false);
+      expect(isDamagedOk(without(nak, i), seq), `NAK byte ${i} lost`).toBe(false);
+    }
+    // the NAK's status damaged into ok: one byte from ok in the header, but its CRC is the NAK's
+    expect(isDamagedOk(flip(nak, 2, 0x01), seq)).toBe(false);
+    expect(isDamagedOk(ok, seq)).toBe(false);
+    expect(isDamagedOk(flip(ok, 4), seq + 1)).toBe(false);
+    expect(isDamagedOk(flip(flip(ok, 4), 5), seq)).toBe(false);
+    expect(isDamagedOk(new Uint8Array([1, 2, 3]), seq)).toBe(false);
+    expect(isDamagedOk(new Uint8Array(0), seq)).toBe(false);
   });
 });
