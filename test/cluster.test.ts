@@ -326,7 +326,7 @@ withRoles('the cluster with its primary and monitors', () => {
 
   it('long connections (≥ 100 frames each from the client): ≥ 99% of their frames take the fast path', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sipnic-t-'));
-    const r = await sipnicJson<DemoResult>(['cluster', 'demo', '--processors', '3', '--connections', '24', '--bytes', '1000000', '--concurrency', '4', '--name', 'sipnic-tl', '--state-dir', join(dir, 'l')]);
+    const r = await sipnicJson<DemoResult>(['cluster', 'demo', '--processors', '3', '--connections', '24', '--bytes', '2000000', '--concurrency', '4', '--name', 'sipnic-tl', '--state-dir', join(dir, 'l')]);
     rmSync(dir, { recursive: true, force: true });
     const frames = r.frames.fastPath + r.frames.viaPrimary;
     console.log(`long connections: ${r.frames.fastPath} of ${frames} frames on the fast path (${((r.frames.fastPathFraction ?? 0) * 100).toFixed(2)}%), ${(frames / 24).toFixed(0)} frames per connection`);
