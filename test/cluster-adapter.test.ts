@@ -2,7 +2,7 @@
 // bus, frame port), with the TAPs replaced by in-memory stand-ins behind the same interface
 // (openTap/pollTaps are injected), so the steering, claims, watchers and counters run as
 // non-root. The end-to-end run with real TAPs and TCP stacks is test/cluster.test.ts.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,9 @@ import { encodeMessage, FramePortClient, FramePortError, MessageReader } from '.
 import type { FrameEvent } from '../host/src/cluster/frame-port.js';
 import { SocketBus } from '../host/src/socket-bus.js';
 import { Adapter } from '../host/src/driver.js';
+import { BusError } from '../host/src/bus.js';
+import { run } from '../host/src/cli/program.js';
+import type { CliIO } from '../host/src/cli/context.js';
 import { parseRuleWords, type FlowRule, type ListenRule } from '../host/src/rules.js';
 import type { Tap, TapPollResult } from '../host/native/tap.js';
 import { buildFrame } from './support/framegen.js';
@@ -85,6 +88,14 @@ const until = async (what: string, check: () => boolean, ms = 5000) => {
     await new Promise((r) => setTimeout(r, 5));
   }
 };
+
+/** The sipnic CLI in this process against the adapter's bus socket, output captured. */
+async function sipnic(busPath: string, ...args: string[]) {
+  const out = { out: '', err: '' };
+  const io: CliIO = { stdout: (t) => void (out.out += t), stderr: (t) => void (out.err += t), stderrIsTTY: false, env: {} };
+  const code = await run(['--socket', busPath, ...args], io);
+  return { code, ...out, json: () => JSON.parse(out.out) };
+}
 
 const SYN = 0x02;
 const ACK = 0x10;
@@ -223,6 +234,119 @@ describe('cluster adapter (in-memory TAPs, real model and sockets)', () => {
     expect((await a.listens.list()).map((e) => e.rule.dstPort)).toEqual([80]);
     await second.close();
     await held.close();
+  });
+
+  it("the table's register bus has one owner: others read, their changes are refused; ownership ends with the connection", async () => {
+    const owner = await SocketBus.connect(bus);
+    await owner.own('primary (pid 4242)');
+    const mine = await Adapter.open(owner);
+    const ownerRule = parseRuleWords('flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 5001 dst-port 80 action 1'.split(' '), 'flow') as FlowRule;
+    await mine.flows.insert(ownerRule);
+    expect(await mine.flows.count()).toBe(2);
+    const defaultBefore = await mine.getDefault();
+
+    // one owner at a time
+    const other = await SocketBus.connect(bus);
+    const second = other.own('primary (pid 4343)');
+    await expect(second).rejects.toBeInstanceOf(BusError);
+    await expect(second).rejects.toMatchObject({ code: 'EBUSY', message: expect.stringMatching(/already owned by primary \(pid 4242\)/) });
+
+    // a non-owner's change is refused whole, the table unchanged
+    const add = await sipnic(bus, '--json', 'flow', 'add', 'flow-type', 'tcp4', 'src-ip', '192.0.2.7', 'dst-ip', '10.0.0.1', 'src-port', '5002', 'dst-port', '80', 'action', '2');
+    expect(add.code).toBe(1);
+    expect(add.json().error.code).toBe('EBUSY');
+    expect(add.err).toMatch(/the adapter's table belongs to the primary \(primary \(pid 4242\)\); change it through the primary/);
+    expect(add.err).toMatch(/flow\.COMMAND/);
+    expect(await mine.flows.count()).toBe(2);
+    expect((await mine.flows.list()).map((e) => e.rule.srcPort).sort()).toEqual([5000, 5001]);
+    for (const words of ['listen add tcp4 dst-ip 10.0.0.1 dst-port 81 action 1', 'flow clear', 'flow del tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 5000 dst-port 80', 'default set action 1', 'stats --clear']) {
+      const r = await sipnic(bus, '--json', ...words.split(' '));
+      expect(r.code, words).toBe(1);
+      expect(r.json().error.code, words).toBe('EBUSY');
+    }
+    expect(await mine.flows.count()).toBe(2);
+    expect((await mine.listens.list()).map((e) => e.rule.dstPort)).toEqual([80]);
+    expect(await mine.getDefault()).toBe(defaultBefore);
+    // raw: a register write outside the staging registers, and a batch that would write one after reads
+    const scratch = mine.reg('core', 'SCRATCH');
+    await expect(other.write(scratch, 7)).rejects.toMatchObject({ code: 'EBUSY', message: expect.stringMatching(/core\.SCRATCH/) });
+    const listenCmd = mine.reg('listen', 'COMMAND');
+    await expect(other.batch(Uint32Array.of(0, scratch, 0, 1, mine.reg('listen', 'SLOT'), 0, 1, listenCmd, 1))).rejects.toMatchObject({ code: 'EBUSY' });
+    expect(await other.read(scratch)).not.toBe(7);
+
+    // reads and read-only table commands work beside the owner and see its entries
+    const list = await sipnic(bus, '--json', 'flow', 'list');
+    expect(list.code, list.err).toBe(0);
+    expect(list.json().flows.map((f: { srcPort: number }) => f.srcPort).sort()).toEqual([5000, 5001]);
+    const lookup = await sipnic(bus, '--json', 'flow', 'lookup', 'tcp4', 'src-ip', '192.0.2.7', 'dst-ip', '10.0.0.1', 'src-port', '5001', 'dst-port', '80');
+    expect(lookup.code, lookup.err).toBe(0);
+    expect(lookup.json()).toMatchObject({ found: true, action: 1 });
+    const listens = await sipnic(bus, '--json', 'listen', 'list');
+    expect(listens.code, listens.err).toBe(0);
+    expect(listens.out).toContain('80');
+    const stats = await sipnic(bus, 'stats');
+    expect(stats.code, stats.err).toBe(0);
+    expect((await (await Adapter.open(other)).flows.lookup(ownerRule))?.action).toBe(1);
+
+    // the owner's connection closes: ownership ends, another may take it and change the table
+    await owner.close();
+    const end = Date.now() + 5000;
+    for (;;) {
+      try {
+        await other.own('primary (pid 4343)');
+        break;
+      } catch (err) {
+        if ((err as BusError).code !== 'EBUSY' || Date.now() > end) throw err;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    const theirs = await Adapter.open(other);
+    await theirs.flows.delete(ownerRule);
+    expect(await theirs.flows.count()).toBe(1);
+    // and now the first primary's successor is the one refused
+    const third = await SocketBus.connect(bus);
+    await expect(third.own('primary (pid 4444)')).rejects.toMatchObject({ code: 'EBUSY', message: expect.stringMatching(/pid 4343/) });
+    await third.close();
+    await other.close();
+  });
+
+  it('`sipnic primary` takes the bus on start: a second primary is refused, others read but cannot change the table', async () => {
+    const secrets = join(dir, 'secrets');
+    writeFileSync(secrets, '1 s1\n2 s2\n3 s3\n', { mode: 0o600 });
+    const args = (control: string) => ['--socket', bus, 'primary', '--frames', port, '--ip', '10.0.0.1', '--mac', '02:00:00:00:00:01', '--processors', '3', '--secrets', secrets, '--control', `unix:${join(dir, control)}`];
+    const stop = new AbortController();
+    const out = { out: '', err: '' };
+    const io: CliIO = { stdout: (t) => void (out.out += t), stderr: (t) => void (out.err += t), stderrIsTTY: false, env: {}, signal: stop.signal };
+    let exited: number | undefined;
+    const done = run(args('primary.sock'), io).then((c) => (exited = c));
+    await until('the primary serving', () => /serving/.test(out.out) || exited !== undefined, 10_000);
+    expect(exited, out.err).toBeUndefined();
+    try {
+      const second = await sipnic(bus, ...args('primary2.sock').slice(2));
+      expect(second.code).toBe(1);
+      expect(second.err).toMatch(/already owned by primary \(pid \d+\)/);
+      const add = await sipnic(bus, 'listen', 'add', 'tcp4', 'dst-ip', '10.0.0.1', 'dst-port', '82', 'action', '1');
+      expect(add.code).toBe(1);
+      expect(add.err).toMatch(/belongs to the primary \(primary \(pid \d+\)\); change it through the primary/);
+      const list = await sipnic(bus, '--json', 'flow', 'list');
+      expect(list.code, list.err).toBe(0);
+      expect(list.json().count).toBe(1);
+    } finally {
+      stop.abort();
+      await done;
+    }
+    // its connection closed with it: the bus is free again
+    const next = await SocketBus.connect(bus);
+    for (const end = Date.now() + 5000; ; ) {
+      try {
+        await next.own('test');
+        break;
+      } catch (err) {
+        if ((err as BusError).code !== 'EBUSY' || Date.now() > end) throw err;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    await next.close();
   });
 
   it('frame port framing: split messages reassemble, bad lengths are refused', () => {

@@ -127,9 +127,11 @@ export interface ResolvedRegister {
 
 const BLOCK_NAMES = Object.keys(BLOCKS) as BlockName[];
 const STATUS_BUSY = 1;
-const FLOW_OP = { insert: 1, delete: 2, lookup: 3, readSlot: 4, clear: 5 } as const;
+/** flow.COMMAND op codes. */
+export const FLOW_OP = { insert: 1, delete: 2, lookup: 3, readSlot: 4, clear: 5 } as const;
 const FLOW_STATUS = { ok: 0, exists: 1, full: 2, notFound: 3 } as const;
-const TABLE_CMD = { write: 1, read: 2 } as const;
+/** addr.COMMAND, listen.COMMAND and listen.GROUP_COMMAND op codes. */
+export const TABLE_CMD = { write: 1, read: 2 } as const;
 const MAX_BLOCKS = 64;
 /** Blocks a bare sipnic_core lacks: only the two-port NIC (sipnic_nic, the board) has them. */
 export const OPTIONAL_BLOCKS: readonly BlockName[] = ['egress'];

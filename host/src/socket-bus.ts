@@ -8,6 +8,7 @@
 //   {"id":2,"op":"read","addr":28}                    {"id":2,"value":305419896}
 //   {"id":3,"op":"write","addr":28,"value":1}         {"id":3}
 //   {"id":4,"op":"batch","ops":[0,28,0, 1,28,5, ...]} {"id":4,"values":[...one word per triple]}
+//   {"id":5,"op":"own","holder":"primary (pid 42)"}   {"id":5}
 //   any request that fails                            {"id":n,"error":{"code":"EADDR","message":"..."}}
 //
 // - `id` is the client's; the answer carries it back. Requests are answered in order.
@@ -17,6 +18,11 @@
 // - One connection owns the bus at a time: the server reads nothing from the next
 //   connection until the current one closes, so its requests simply wait (a CLI command's
 //   table change is never interleaved with another's).
+// - `own` asks to own the bus for the rest of the connection (`holder`, optional, names the
+//   asker in other clients' errors). Here the connection already does, so it always succeeds.
+//   The cluster adapter's bus (cluster/adapter-bus.ts) serves every connection at once: there
+//   the first `own` wins, a second while that connection is open is refused with EBUSY naming
+//   the holder, and while an owner exists only it may change the table (others read).
 // - A line that is not JSON, or an unknown op, is answered with an error (id null when the
 //   id could not be read); the connection stays open.
 import { existsSync, lstatSync, unlinkSync } from 'node:fs';
@@ -105,6 +111,15 @@ export class SocketBus implements RegisterBus {
     const values = r.values as number[];
     if (!Array.isArray(values) || values.length !== ops.length / 3) throw new BusError('EPROTO', `batch of ${ops.length / 3} ops answered ${Array.isArray(values) ? values.length : 'no'} values`);
     return Uint32Array.from(values);
+  }
+
+  /**
+   * Asks to own the bus for the rest of this connection (the primary does, on start). On a
+   * cluster adapter's bus, another connection's table changes are then refused; another owner
+   * already connected → BusError EBUSY naming it.
+   */
+  async own(holder: string): Promise<void> {
+    await this.request({ op: 'own', holder });
   }
 
   async close(): Promise<void> {
@@ -224,8 +239,11 @@ export async function serveBus(bus: RegisterBus, path: string, info: { width: nu
           const values = await runBatch(bus, ops);
           return { id, values: Array.from(values) };
         }
+        case 'own':
+          // this connection owns the bus until it closes: nothing more to take
+          return { id };
         default:
-          throw new BusError('EPROTO', `unknown op ${JSON.stringify(req.op)} (expected hello, read, write, batch)`);
+          throw new BusError('EPROTO', `unknown op ${JSON.stringify(req.op)} (expected hello, read, write, batch, own)`);
       }
     } catch (err) {
       const code = err instanceof BusError ? err.code : err instanceof SyntaxError ? 'EPROTO' : 'EREMOTE';

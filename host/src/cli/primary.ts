@@ -20,6 +20,7 @@ import { FramePortClient } from '../cluster/frame-port-socket.js';
 import { parseMac } from '../cluster/packet.js';
 import { Primary } from '../cluster/primary.js';
 import { traceAs } from '../cluster/trace.js';
+import { SocketBus } from '../socket-bus.js';
 import { CliExit, type Cli } from './context.js';
 
 export const positiveInt = (what: string) => (v: string) => {
@@ -107,7 +108,8 @@ export function primaryCommand(cli: Cli): Command {
       'after',
       `
 The register bus is the root --socket (a running \`sipnic sim serve\` or cluster adapter). While the
-primary runs it owns that bus: every table change goes through it (other table commands wait).
+primary runs it owns that bus: every table change goes through it (\`sim serve\`: other table
+commands wait; a cluster adapter: others may read, their changes are refused with EBUSY).
 On start it rebuilds its registry from the adapter's table and never clears it, so it can be
 restarted under live connections. Logs go to stderr; SIGTERM or SIGINT end it cleanly.
 
@@ -125,6 +127,9 @@ Example:
       if (secrets.single !== undefined) throw new ControlError('EPROTO', `--secrets ${opts.secrets}: the primary needs "PROCESSOR SECRET" lines, not a single secret`);
       for (let p = 1; p <= opts.processors; p++) if (!secrets.has(p)) log(`warning: ${opts.secrets} has no secret for processor ${p}; it cannot connect`);
       await cli.withAdapter(cmd, async (adapter) => {
+        // the table's register bus has one owner at a time: a cluster adapter refuses other
+        // connections' table changes while we hold it, and a second primary
+        if (adapter.bus instanceof SocketBus) await adapter.bus.own(`primary (pid ${process.pid})`);
         const framePort = await FramePortClient.connect(opts.frames, 'primary');
         let primary: Primary | undefined;
         let failure: Error | undefined;

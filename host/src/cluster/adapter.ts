@@ -65,7 +65,7 @@ export interface AdapterStats {
 
 export interface ClusterAdapterOptions {
   processors: number;
-  /** Register bus socket (socket-bus.ts protocol; every connection served, requests one at a time: adapter-bus.ts). */
+  /** Register bus socket (socket-bus.ts protocol; every connection served, requests one at a time, one owner changes the table: adapter-bus.ts). */
   busPath: string;
   framePortPath: string;
   width?: 8 | 64;
@@ -167,7 +167,7 @@ export class ClusterAdapter {
       const driver = await Adapter.open(a.bus);
       a.flowCountAddr = driver.reg('flow', 'COUNT');
       a.flowCapacity = driver.info.flowEntries + driver.info.flowStash;
-      a.busServer = await serveSharedBus(a.bus, options.busPath, { width: a.sim.width });
+      a.busServer = await serveSharedBus(a.bus, options.busPath, { width: a.sim.width, bases: driver.bases });
       a.portServer = await serveFramePort(options.framePortPath, a.handler());
     } catch (err) {
       await a.close();
