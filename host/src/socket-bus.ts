@@ -25,11 +25,12 @@
 //   the holder, and while an owner exists only it may change the table (others read).
 // - A line that is not JSON, or an unknown op, is answered with an error (id null when the
 //   id could not be read); the connection stays open.
-import { existsSync, lstatSync, unlinkSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BusError, checkAddress, checkBatch, runBatch, type BusErrorCode, type RegisterBus } from './bus.js';
+import { takeSocketPath, listenOn, closerOf } from './unix-socket.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -187,7 +188,7 @@ export interface SimServer {
  * a live server at the path is an EBUSY error.
  */
 export async function serveBus(bus: RegisterBus, path: string, info: { width: number }): Promise<SimServer> {
-  await clearStaleSocket(path);
+  await takeSocketPath(path, 'a simulated adapter', (m) => new BusError('EBUSY', m));
   const waiting: Socket[] = [];
   const all = new Set<Socket>();
   let owner: Socket | null = null;
@@ -263,50 +264,12 @@ export async function serveBus(bus: RegisterBus, path: string, info: { width: nu
     waiting.push(socket);
     next();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => {
-      server.removeListener('error', reject);
-      resolve();
-    });
-  });
+  await listenOn(server, path);
 
-  let closing: Promise<void> | undefined;
   return {
     path,
     width: info.width,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of all) s.destroy();
-      }).then(() => {
-        try {
-          unlinkSync(path);
-        } catch {
-          // already gone
-        }
-      });
-      return closing;
-    },
+    close: closerOf(server, all, path),
   };
 }
 
-async function clearStaleSocket(path: string): Promise<void> {
-  let stat;
-  try {
-    stat = lstatSync(path);
-  } catch {
-    return;
-  }
-  if (!stat.isSocket()) throw new BusError('EBUSY', `${path} exists and is not a socket; not replacing it`);
-  const alive = await new Promise<boolean>((resolve) => {
-    const s = createConnection(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-  if (alive) throw new BusError('EBUSY', `a simulated adapter already serves ${path}`);
-  unlinkSync(path);
-}

@@ -23,13 +23,13 @@
 //   Staging writes are harmless to the owner: each of its table commands is one batch that
 //   stages everything it needs.
 // - Without an owner (`cluster up --no-roles`) every connection may do everything.
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { lstatSync, unlinkSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { BUS_OP, BusError, runBatch, type RegisterBus } from '../bus.js';
 import { FLOW_OP, TABLE_CMD } from '../driver.js';
 import { BLOCKS, type BlockName, type RegisterDef } from '../regs.generated.js';
 import { PROTOCOL_VERSION, type SimServer } from '../socket-bus.js';
 import { trace, tracing, traceNow } from './trace.js';
+import { takeSocketPath, listenOn, closerOf } from '../unix-socket.js';
 
 /** Registers another connection may write while the bus has an owner: a table command's inputs. */
 const STAGING: Partial<Record<BlockName, readonly string[]>> = {
@@ -87,7 +87,7 @@ export async function serveSharedBus(
   path: string,
   info: { width: number; /** block bases (the driver's walk), for the owner's write policy */ bases: Readonly<Partial<Record<BlockName, number>>> },
 ): Promise<SimServer> {
-  await clearStale(path);
+  await takeSocketPath(path, 'a register bus', (m) => new BusError('EBUSY', m));
   const sockets = new Set<Socket>();
   let chain: Promise<void> = Promise.resolve();
   const mayWrite = writePolicy(info.bases);
@@ -169,30 +169,11 @@ export async function serveSharedBus(
       if (owner?.socket === socket) owner = null;
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => {
-      server.removeListener('error', reject);
-      resolve();
-    });
-  });
-  let closing: Promise<void> | undefined;
+  await listenOn(server, path);
   return {
     path,
     width: info.width,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      }).then(() => {
-        try {
-          unlinkSync(path);
-        } catch {
-          // already gone
-        }
-      });
-      return closing;
-    },
+    close: closerOf(server, sockets, path),
   };
 }
 
@@ -201,22 +182,3 @@ function* writesOf(ops: Uint32Array): Generator<[number, number]> {
   for (let i = 0; i + 2 < ops.length; i += 3) if (ops[i] === BUS_OP.write) yield [ops[i + 1], ops[i + 2]];
 }
 
-async function clearStale(path: string): Promise<void> {
-  let stat;
-  try {
-    stat = lstatSync(path);
-  } catch {
-    return;
-  }
-  if (!stat.isSocket()) throw new BusError('EBUSY', `${path} exists and is not a socket; not replacing it`);
-  const alive = await new Promise<boolean>((resolve) => {
-    const s = createConnection(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-  if (alive) throw new BusError('EBUSY', `a register bus is already served at ${path}`);
-  unlinkSync(path);
-}

@@ -29,8 +29,8 @@
 // - Frames are Ethernet frames without FCS. A claimant that does not read falls behind: past
 //   4 MiB waiting in its socket the adapter drops its frames and counts them (slowConsumerDrops).
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { lstatSync, unlinkSync } from 'node:fs';
 import type { FrameEvent, FramePort } from './frame-port.js';
+import { takeSocketPath, listenOn, closerOf } from '../unix-socket.js';
 
 export const FRAME_PORT_VERSION = 1;
 
@@ -320,7 +320,7 @@ const SLOW_CONSUMER_BYTES = 4 << 20;
 
 /** Serves the frame port on a Unix socket; a stale socket file is replaced, a live one refused. */
 export async function serveFramePort(path: string, handler: FramePortHandler): Promise<FramePortServer> {
-  await clearStale(path);
+  await takeSocketPath(path, 'a frame port', (m) => new FramePortError('EBUSY', m));
   const sockets = new Set<Socket>();
   let nextPeer = 1;
   const server: Server = createServer((socket) => {
@@ -366,29 +366,10 @@ export async function serveFramePort(path: string, handler: FramePortHandler): P
       handler.disconnected(peer);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => {
-      server.removeListener('error', reject);
-      resolve();
-    });
-  });
-  let closing: Promise<void> | undefined;
+  await listenOn(server, path);
   return {
     path,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      }).then(() => {
-        try {
-          unlinkSync(path);
-        } catch {
-          // already gone
-        }
-      });
-      return closing;
-    },
+    close: closerOf(server, sockets, path),
   };
 }
 
@@ -427,22 +408,3 @@ function dispatch(h: FramePortHandler, peer: FramePortPeer, m: Message): unknown
   }
 }
 
-async function clearStale(path: string): Promise<void> {
-  let stat;
-  try {
-    stat = lstatSync(path);
-  } catch {
-    return;
-  }
-  if (!stat.isSocket()) throw new FramePortError('EBUSY', `${path} exists and is not a socket; not replacing it`);
-  const alive = await new Promise<boolean>((resolve) => {
-    const s = createConnection(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-  if (alive) throw new FramePortError('EBUSY', `a frame port is already served at ${path}`);
-  unlinkSync(path);
-}

@@ -14,8 +14,8 @@
 //   survivors. On start the registry is rebuilt from the adapter's table, so the primary can
 //   be restarted under live connections.
 import { timingSafeEqual } from 'node:crypto';
-import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { chmodSync, unlinkSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
 import { DriverError, FlowExistsError, ListenExistsError, NotFoundError, type Adapter, type FlowChange } from '../driver.js';
 import { formatIp, parseIp } from '../ip.js';
 import type { FlowRule, ListenRule, Proto } from '../rules.js';
@@ -38,6 +38,7 @@ import { arpReply, echoReply, formatMac, icmpErrorQuote, IPPROTO_ICMPV6, isBroad
 import { listenGroups, type ListenGroups } from './primary-groups.js';
 import { listenKey, members, Registry, type Via } from './registry.js';
 import { trace, tracing, traceNow } from './trace.js';
+import { takeSocketPath } from '../unix-socket.js';
 
 export interface PrimaryOptions {
   adapter: Adapter;
@@ -177,7 +178,7 @@ export class Primary {
 
   /** Serves the control protocol at an address (TCP or Unix socket). */
   async listen(address: ControlAddress): Promise<ControlAddress> {
-    if (address.kind === 'unix') await clearStaleSocket(address.path);
+    if (address.kind === 'unix') await takeSocketPath(address.path, 'a primary', (m) => new ControlError('EPROTO', m));
     const server = createServer((socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -727,22 +728,3 @@ function sameSecret(expected: string, given: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-async function clearStaleSocket(path: string): Promise<void> {
-  let stat;
-  try {
-    stat = lstatSync(path);
-  } catch {
-    return;
-  }
-  if (!stat.isSocket()) throw new ControlError('EPROTO', `${path} exists and is not a socket; not replacing it`);
-  const alive = await new Promise<boolean>((resolve) => {
-    const s = createConnection(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-  if (alive) throw new ControlError('EPROTO', `a primary already serves ${path}`);
-  unlinkSync(path);
-}

@@ -1,0 +1,59 @@
+// What every Unix-socket server of the host shares (the register bus of `sim serve` and of the
+// cluster's adapter, the frame port, the primary's control socket): taking over the socket's
+// path from a dead server, listening, and closing with the file removed.
+import { lstatSync, unlinkSync } from 'node:fs';
+import { createConnection, type Server, type Socket } from 'node:net';
+
+/**
+ * Frees path for a new server: nothing there is fine; a socket nobody answers on is removed
+ * (its server died); anything else — a live server, or a file that is not a socket — is left
+ * alone and reported through refuse(message), whose error is thrown.
+ */
+export async function takeSocketPath(path: string, serverName: string, refuse: (message: string) => Error): Promise<void> {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return;
+  }
+  if (!stat.isSocket()) throw refuse(`${path} exists and is not a socket; not replacing it`);
+  const alive = await new Promise<boolean>((resolve) => {
+    const s = createConnection(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+  if (alive) throw refuse(`${serverName} already serves ${path}`);
+  unlinkSync(path);
+}
+
+/** server.listen(path), as a promise that rejects with the listen error. */
+export function listenOn(server: Server, path: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.removeListener('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** A close() for a Unix-socket server: stops listening, drops its connections, removes the file; once. */
+export function closerOf(server: Server, sockets: Iterable<Socket>, path: string): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    }).then(() => {
+      try {
+        unlinkSync(path);
+      } catch {
+        // already gone
+      }
+    });
+    return closing;
+  };
+}
