@@ -75,6 +75,7 @@ const stamp = sha(
   args.join(' '),
   ...rtlFiles.flatMap((f) => [f, readFileSync(join(rtlDir, f))]),
   ...ptyFiles.flatMap((f) => [f, readFileSync(join(ptyDir, f))]),
+  readFileSync(join(root, 'sim', 'src', 'uart_model.h')), // included by pty_sim.cpp
 );
 if (!force && existsSync(binary) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp) {
   step('sipnic-pty-sim: up to date');

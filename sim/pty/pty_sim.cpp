@@ -48,6 +48,8 @@
 #include <string>
 #include <vector>
 
+#include "../src/uart_model.h"
+
 #ifndef PTY_CLK_HZ
 #define PTY_CLK_HZ 19200
 #endif
@@ -150,79 +152,6 @@ class Faults {
     std::mt19937_64 rng_;
 };
 
-// Host side of the line: shifts bytes onto rxd, decodes txd (mid-bit sampling, 8N1).
-class UartModel {
- public:
-    std::deque<uint8_t> tx;   // bytes for the design
-    std::vector<uint8_t> rx;  // bytes from the design
-    uint64_t rxFramingErrors = 0;
-
-    bool active() const { return bit_ >= 0 || !tx.empty() || state_ != 0; }
-
-    // rxd for this clock
-    uint8_t drive() {
-        if (bit_ < 0) {
-            if (tx.empty()) return 1;
-            frame_ = static_cast<uint16_t>((tx.front() << 1) | 0x200);  // start 0, 8 data LSB first, stop 1
-            tx.pop_front();
-            bit_ = 0;
-            clk_ = 0;
-        }
-        const uint8_t level = (frame_ >> bit_) & 1;
-        if (++clk_ == kCpb) {
-            clk_ = 0;
-            if (++bit_ == 10) bit_ = -1;
-        }
-        return level;
-    }
-
-    // txd after this clock's edge
-    void sample(uint8_t txd) {
-        switch (state_) {
-            case 0:
-                if (prev_ && !txd) {
-                    state_ = 1;
-                    cnt_ = 0;
-                }
-                break;
-            case 1:
-                if (++cnt_ == kCpb / 2) {
-                    if (txd) {
-                        state_ = 0;
-                    } else {
-                        state_ = 2;
-                        cnt_ = 0;
-                        nbit_ = 0;
-                    }
-                }
-                break;
-            case 2:
-                if (++cnt_ == kCpb) {
-                    cnt_ = 0;
-                    shift_ = static_cast<uint8_t>((shift_ >> 1) | (txd << 7));
-                    if (++nbit_ == 8) state_ = 3;
-                }
-                break;
-            default:
-                if (++cnt_ == kCpb) {
-                    if (txd)
-                        rx.push_back(shift_);
-                    else
-                        rxFramingErrors++;
-                    state_ = 0;
-                }
-                break;
-        }
-        prev_ = txd;
-    }
-
- private:
-    uint16_t frame_ = 0x3ff;
-    int bit_ = -1, clk_ = 0;
-    int state_ = 0, cnt_ = 0, nbit_ = 0;
-    uint8_t prev_ = 1, shift_ = 0;
-};
-
 class PtySim {
  public:
     PtySim(double rate, uint64_t seed, double silenceMs = kDefaultSilenceMs)
@@ -283,7 +212,7 @@ class PtySim {
                 g_report = 0;
                 faults_.report(stderr, cycles_);
             }
-            const bool busy = uart_.active() || cycles_ - lastActive_ < kActiveTail;
+            const bool busy = !uart_.quiet() || cycles_ - lastActive_ < kActiveTail;
             int timeout;
             if (busy) {
                 timeout = 0;
@@ -295,7 +224,7 @@ class PtySim {
                 timeout = -1;  // the bridge is idle whatever it was doing
             }
             pollfd fds[2] = {{master_, 0, 0}, {g_wake[0], POLLIN, 0}};
-            if (uart_.tx.size() < kInputHigh) fds[0].events |= POLLIN;
+            if (uart_.pending() < kInputHigh) fds[0].events |= POLLIN;
             if (!out_.empty()) fds[0].events |= POLLOUT;
             if (fds[0].events == 0 && timeout < 0) timeout = 2;
             int n = poll(fds, 2, timeout);
@@ -315,13 +244,13 @@ class PtySim {
                 if (got > 0) {
                     for (ssize_t i = 0; i < got; i++) {
                         uint8_t b = buf[i];
-                        if (faults_.pass(faults_.toAdapter, b)) uart_.tx.push_back(b);
+                        if (faults_.pass(faults_.toAdapter, b)) uart_.send(b);
                     }
                 } else if (got < 0 && errno != EAGAIN && errno != EINTR && errno != EIO) {
                     die("read");
                 }
             }
-            if (uart_.active() || cycles_ - lastActive_ < kActiveTail) {
+            if (!uart_.quiet() || cycles_ - lastActive_ < kActiveTail) {
                 // a few byte times per round, then look at the PTY again
                 for (int i = 0; i < kRoundClocks; i++) tick();
                 silentSince = wallSeconds();
@@ -345,7 +274,7 @@ class PtySim {
         top_->eval();
         ctx_->timeInc(1);
         cycles_++;
-        if (!rxd || !txd || uart_.active()) lastActive_ = cycles_;
+        if (!rxd || !txd || !uart_.quiet()) lastActive_ = cycles_;
     }
 
     void flushOut() {
@@ -366,7 +295,7 @@ class PtySim {
 
     std::unique_ptr<VerilatedContext> ctx_;
     std::unique_ptr<Vsipnic_pty_top> top_;
-    UartModel uart_;
+    UartModel uart_{kCpb};
     Faults faults_;
     double silence_;  // seconds
     std::deque<uint8_t> out_;

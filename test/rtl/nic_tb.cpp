@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "sipnic_regs.h"
+#include "../../sim/src/uart_model.h"
 
 #ifndef DW
 #define DW 32
@@ -34,72 +35,7 @@ static const int KW = DW / 8;
 
 typedef std::vector<uint8_t> Bytes;
 
-static int g_pass = 0, g_fail = 0;
-#define CHECK(cond, ...)                                    \
-    do {                                                    \
-        if (cond) {                                         \
-            g_pass++;                                       \
-        } else {                                            \
-            if (g_fail < 30) {                              \
-                printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-                printf(__VA_ARGS__);                        \
-                printf("\n");                               \
-            }                                               \
-            g_fail++;                                       \
-        }                                                   \
-    } while (0)
-
-// ---------------------------------------------------------------- bit-level UART model
-struct UartModel {
-    std::deque<uint8_t> bits;
-    int bit_clk = 0;
-    uint8_t rxd = 1;
-    int state = 0, cnt = 0, nbit = 0;
-    uint8_t prev = 1, shift = 0;
-    std::deque<uint8_t> rx;
-
-    void send(uint8_t b) {
-        bits.push_back(0);
-        for (int i = 0; i < 8; i++) bits.push_back((b >> i) & 1);
-        bits.push_back(1);
-    }
-    uint8_t drive() {
-        if (bit_clk == 0) {
-            if (bits.empty()) return rxd = 1;
-            rxd = bits.front();
-            bits.pop_front();
-        }
-        if (++bit_clk == CPB) bit_clk = 0;
-        return rxd;
-    }
-    void sample(uint8_t txd) {
-        switch (state) {
-            case 0:
-                if (prev && !txd) { state = 1; cnt = 0; }
-                break;
-            case 1:
-                if (++cnt == CPB / 2) {
-                    if (txd) state = 0;
-                    else { state = 2; cnt = 0; nbit = 0; }
-                }
-                break;
-            case 2:
-                if (++cnt == CPB) {
-                    cnt = 0;
-                    shift = (uint8_t)((shift >> 1) | (txd << 7));
-                    if (++nbit == 8) state = 3;
-                }
-                break;
-            case 3:
-                if (++cnt == CPB) {
-                    if (txd) rx.push_back(shift);
-                    state = 0;
-                }
-                break;
-        }
-        prev = txd;
-    }
-};
+#include "tb_check.h"
 
 // ---------------------------------------------------------------- streams
 struct Frame {
@@ -136,7 +72,7 @@ static uint64_t beat_data(const Frame &f, size_t pos, uint32_t &keep, bool &last
 struct TB {
     std::unique_ptr<VerilatedContext> ctx{new VerilatedContext};
     std::unique_ptr<Vsipnic_nic> top{new Vsipnic_nic(ctx.get())};
-    UartModel uart;
+    UartModel uart{CPB};
     std::mt19937_64 rng{7};
     Source p0_in, p1_in;
     Sink p1_out, p0_out;

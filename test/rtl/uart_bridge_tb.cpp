@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "../../sim/src/uart_model.h"
+
 #ifndef CPB
 #define CPB 10  // clocks per bit (CLK_HZ / BAUD)
 #endif
@@ -25,18 +27,7 @@
 
 typedef std::vector<uint8_t> Bytes;
 
-static int g_pass = 0, g_fail = 0;
-#define CHECK(cond, ...)                                \
-    do {                                                \
-        if (cond) {                                     \
-            g_pass++;                                   \
-        } else {                                        \
-            g_fail++;                                   \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-            printf(__VA_ARGS__);                        \
-            printf("\n");                               \
-        }                                               \
-    } while (0)
+#include "tb_check.h"
 
 static const uint32_t CORE_TYPE = 0x53500001;
 static const uint32_t W_TYPE = 0x00;     // word addresses
@@ -50,84 +41,6 @@ static uint16_t crc16(const uint8_t *p, size_t n, uint16_t crc = 0xFFFF) {
     }
     return crc;
 }
-
-// ---------------------------------------------------------------- bit-level UART model
-struct UartModel {
-    int cpb;
-    // host -> design: bit stream, one entry per bit time
-    std::deque<uint8_t> bits;
-    int bit_clk = 0;
-    uint8_t rxd = 1;
-    // design -> host decoder
-    int state = 0, cnt = 0, nbit = 0;
-    uint8_t prev = 1, shift = 0;
-    std::deque<uint8_t> rx;  // decoded bytes
-    int rx_ferr = 0;
-
-    explicit UartModel(int c) : cpb(c) {}
-    void send(uint8_t b, bool bad_stop = false) {
-        bits.push_back(0);
-        for (int i = 0; i < 8; i++) bits.push_back((b >> i) & 1);
-        bits.push_back(bad_stop ? 0 : 1);
-        if (bad_stop) bits.push_back(1);
-    }
-    void send(const Bytes &v) {
-        for (uint8_t b : v) send(b);
-    }
-    bool idle() const { return bits.empty() && bit_clk == 0; }
-    // called once per clock, before the rising edge: returns rxd for this clock
-    uint8_t drive() {
-        if (bit_clk == 0) {
-            if (bits.empty()) {
-                rxd = 1;
-                return rxd;
-            }
-            rxd = bits.front();
-            bits.pop_front();
-        }
-        if (++bit_clk == cpb) bit_clk = 0;
-        return rxd;
-    }
-    // called once per clock with the design's txd
-    void sample(uint8_t txd) {
-        switch (state) {
-            case 0:
-                if (prev && !txd) {
-                    state = 1;
-                    cnt = 0;
-                }
-                break;
-            case 1:
-                if (++cnt == cpb / 2) {
-                    if (txd) {
-                        state = 0;
-                    } else {
-                        state = 2;
-                        cnt = 0;
-                        nbit = 0;
-                    }
-                }
-                break;
-            case 2:
-                if (++cnt == cpb) {
-                    cnt = 0;
-                    shift = (uint8_t)((shift >> 1) | (txd << 7));
-                    if (++nbit == 8) state = 3;
-                }
-                break;
-            case 3:
-                if (++cnt == cpb) {
-                    if (txd)
-                        rx.push_back(shift);
-                    else
-                        rx_ferr++;
-                    state = 0;
-                }
-                break;
-        }
-        prev = txd;
-    }
-};
 
 // ---------------------------------------------------------------- harness
 struct Bus {
