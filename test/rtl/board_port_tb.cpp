@@ -27,20 +27,7 @@
 static const int KW = DW / 8;
 typedef std::vector<uint8_t> Bytes;
 
-static int g_pass = 0, g_fail = 0;
-#define CHECK(cond, ...)                                    \
-    do {                                                    \
-        if (cond) {                                         \
-            g_pass++;                                       \
-        } else {                                            \
-            if (g_fail < 30) {                              \
-                printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-                printf(__VA_ARGS__);                        \
-                printf("\n");                               \
-            }                                               \
-            g_fail++;                                       \
-        }                                                   \
-    } while (0)
+#include "tb_check.h"
 
 struct Got {
     Bytes data;

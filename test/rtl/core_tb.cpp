@@ -21,18 +21,7 @@ static const int QUEUES = 8;
 
 typedef std::vector<uint8_t> Bytes;
 
-static int g_pass = 0, g_fail = 0;
-#define CHECK(cond, ...)                                          \
-    do {                                                          \
-        if (cond) {                                               \
-            g_pass++;                                             \
-        } else {                                                  \
-            g_fail++;                                             \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);           \
-            printf(__VA_ARGS__);                                  \
-            printf("\n");                                         \
-        }                                                         \
-    } while (0)
+#include "tb_check.h"
 
 struct Out {
     uint32_t id;

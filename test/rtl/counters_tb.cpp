@@ -18,20 +18,7 @@
 #define QUEUES 4
 #endif
 
-static int g_pass = 0, g_fail = 0;
-#define CHECK(cond, ...)                                \
-    do {                                                \
-        if (cond) {                                     \
-            g_pass++;                                   \
-        } else {                                        \
-            if (g_fail < 20) {                          \
-                printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-                printf(__VA_ARGS__);                    \
-                printf("\n");                           \
-            }                                           \
-            g_fail++;                                   \
-        }                                               \
-    } while (0)
+#include "tb_check.h"
 
 int main(int argc, char **argv) {
     uint64_t cycles = 400000;
