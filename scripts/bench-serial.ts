@@ -8,10 +8,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { Adapter } from '../host/src/driver.js';
-import { PTY_SIM_BINARY, startPtySim } from '../host/src/pty-sim.js';
-import { parseRuleWords, type FlowRule } from '../host/src/rules.js';
-import { SerialBus, type SerialStats } from '../host/src/serial-bus.js';
+import { Adapter } from '../host/src/driver/adapter.js';
+import { PTY_SIM_BINARY, startPtySim } from '../host/src/sim/pty-sim.js';
+import { parseRuleWords, type FlowRule } from '../host/src/codec/rules.js';
+import { SerialBus, type SerialStats } from '../host/src/bus/serial-bus.js';
 import { makeRng } from '../test/support/framegen.js';
 
 const INSERTS = 300;

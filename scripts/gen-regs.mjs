@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Generates the register map's three views from its one source, rtl/regs.json:
 //   rtl/sipnic_regs.vh          Verilog localparams
-//   host/src/regs.generated.ts  typed TypeScript map
+//   host/src/driver/regs.generated.ts  typed TypeScript map
 //   docs/registers.md           human-readable table
 // `--check` writes nothing and exits 1 when a generated file is stale (CI runs this).
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -139,7 +139,7 @@ function markdown() {
 validate();
 const outputs = {
   'rtl/sipnic_regs.vh': verilog(),
-  'host/src/regs.generated.ts': typescript(),
+  'host/src/driver/regs.generated.ts': typescript(),
   'docs/registers.md': markdown(),
 };
 const check = process.argv.includes('--check');

@@ -4,9 +4,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatIp } from '../host/src/ip.js';
-import { readCapture, CaptureError } from '../host/src/pcap.js';
-import { parseFrame } from '../host/src/reference.js';
+import { formatIp } from '../host/src/codec/ip.js';
+import { readCapture, CaptureError } from '../host/src/codec/pcap.js';
+import { parseFrame } from '../host/src/semantics/reference.js';
 import { counterMismatches, makeRig, runDifferential } from './support/compare.js';
 
 const DIR = join(import.meta.dirname, 'pcaps');

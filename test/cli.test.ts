@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSim as realCreateSim, type Sim, type SimOptions } from '../sim/addon.js';
 import { run } from '../host/src/cli/program.js';
 import type { CliIO } from '../host/src/cli/context.js';
-import { readCapture } from '../host/src/pcap.js';
+import { readCapture } from '../host/src/codec/pcap.js';
 import { createFakeSim } from './support/fake-sim.js';
 
 // SIPNIC_FAKE_SIM=1 runs the host against a register-level stand-in instead of the RTL

@@ -10,12 +10,12 @@ import { createSim } from '../sim/addon.js';
 import { ClusterAdapter } from '../host/src/cluster/adapter.js';
 import { encodeMessage, FramePortClient, FramePortError, MessageReader } from '../host/src/cluster/frame-port-socket.js';
 import type { FrameEvent } from '../host/src/cluster/frame-port.js';
-import { SocketBus } from '../host/src/socket-bus.js';
-import { Adapter } from '../host/src/driver.js';
-import { BusError } from '../host/src/bus.js';
+import { SocketBus } from '../host/src/bus/socket-bus.js';
+import { Adapter } from '../host/src/driver/adapter.js';
+import { BusError } from '../host/src/bus/bus.js';
 import { run } from '../host/src/cli/program.js';
 import type { CliIO } from '../host/src/cli/context.js';
-import { parseRuleWords, type FlowRule, type ListenRule } from '../host/src/rules.js';
+import { parseRuleWords, type FlowRule, type ListenRule } from '../host/src/codec/rules.js';
 import type { Tap, TapPollResult } from '../host/native/tap.js';
 import { buildFrame } from './support/framegen.js';
 

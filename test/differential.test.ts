@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildFrame, makeRng, randomFrame, randomRuleSet, rulesText, type RuleSet } from './support/framegen.js';
 import { counterMismatches, makeRig, makeRigFrom, runDifferential, type Rig } from './support/compare.js';
-import { ReferenceAdapter } from '../host/src/reference.js';
-import { parseRules } from '../host/src/rules.js';
-import { ipEquals, parseIp } from '../host/src/ip.js';
+import { ReferenceAdapter } from '../host/src/semantics/reference.js';
+import { parseRules } from '../host/src/codec/rules.js';
+import { ipEquals, parseIp } from '../host/src/codec/ip.js';
 
 const FRAMES_PER_WIDTH = 200_000;
 const RULE_SETS = 4;

@@ -2,7 +2,7 @@
 // address slots (read back by a new Adapter), counters and all-or-nothing rule sets.
 import { describe, expect, it } from 'vitest';
 import { createSim as realCreateSim, type Sim, type SimOptions } from '../sim/addon.js';
-import { SimBus, type RegisterBus } from '../host/src/bus.js';
+import { SimBus, type RegisterBus } from '../host/src/bus/bus.js';
 import {
   Adapter,
   FlowExistsError,
@@ -11,9 +11,9 @@ import {
   RuleApplyError,
   TableFullError,
   UnknownQueueError,
-} from '../host/src/driver.js';
-import { formatRule, parseRuleLine, parseRules, type FlowRule, type ListenRule } from '../host/src/rules.js';
-import { ReferenceAdapter } from '../host/src/reference.js';
+} from '../host/src/driver/adapter.js';
+import { formatRule, parseRuleLine, parseRules, type FlowRule, type ListenRule } from '../host/src/codec/rules.js';
+import { ReferenceAdapter } from '../host/src/semantics/reference.js';
 import { packFrames } from '../sim/addon.js';
 import { createFakeSim } from './support/fake-sim.js';
 

@@ -1,13 +1,13 @@
-// host/src/egress.ts against a register-level stand-in of sipnic_nic's egress block (the RTL
+// host/src/driver/egress-table.ts against a register-level stand-in of sipnic_nic's egress block (the RTL
 // of the block is tested through the UART by test/rtl/nic_tb.cpp): MAC words in the order the
 // RTL keeps them, queue range, the rewrite bit, counters; and a bare core has no such block.
 import { describe, expect, it } from 'vitest';
-import type { RegisterBus } from '../host/src/bus.js';
-import { EgressTable, formatMac, parseMac } from '../host/src/egress.js';
-import { Adapter } from '../host/src/driver.js';
+import type { RegisterBus } from '../host/src/bus/bus.js';
+import { EgressTable, formatMac, parseMac } from '../host/src/driver/egress-table.js';
+import { Adapter } from '../host/src/driver/adapter.js';
 import { createSim } from '../sim/addon.js';
-import { SimBus } from '../host/src/bus.js';
-import { BLOCKS } from '../host/src/regs.generated.js';
+import { SimBus } from '../host/src/bus/bus.js';
+import { BLOCKS } from '../host/src/driver/regs.generated.js';
 
 const BASE = 0x700;
 const R = BLOCKS.egress.registers;

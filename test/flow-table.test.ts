@@ -2,12 +2,12 @@
 // random inserts and deletes; after each phase every live entry is found (with its action,
 // by a lookup command and by the data path) and every deleted entry is not.
 import { describe, expect, it } from 'vitest';
-import { formatIp, parseIp } from '../host/src/ip.js';
+import { formatIp, parseIp } from '../host/src/codec/ip.js';
 import { createSim } from '../sim/addon.js';
-import { SimBus } from '../host/src/bus.js';
-import { Adapter } from '../host/src/driver.js';
-import type { FlowRule } from '../host/src/rules.js';
-import { ReferenceAdapter } from '../host/src/reference.js';
+import { SimBus } from '../host/src/bus/bus.js';
+import { Adapter } from '../host/src/driver/adapter.js';
+import type { FlowRule } from '../host/src/codec/rules.js';
+import { ReferenceAdapter } from '../host/src/semantics/reference.js';
 import { buildFrame, CLUSTER_V4, CLUSTER_V6, int, makeRng, pick, type Rng } from './support/framegen.js';
 import { makeRigFrom, runDifferential } from './support/compare.js';
 

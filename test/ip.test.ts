@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatIp, formatIPv6, IpParseError, ipEquals, parseIp } from '../host/src/ip.js';
+import { formatIp, formatIPv6, IpParseError, ipEquals, parseIp } from '../host/src/codec/ip.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 

@@ -1,8 +1,8 @@
-// host/src/listen-group.ts against the worked examples of docs/semantics.md ("Shared ports"),
+// host/src/semantics/listen-group.ts against the worked examples of docs/semantics.md ("Shared ports"),
 // whose values were worked out by hand from the text, not with this code.
 import { describe, expect, it } from 'vitest';
-import { groupMembers, groupQueue, groupTable, listenHash, listenHash16 } from '../host/src/listen-group.js';
-import { parseIp } from '../host/src/ip.js';
+import { groupMembers, groupQueue, groupTable, listenHash, listenHash16 } from '../host/src/semantics/listen-group.js';
+import { parseIp } from '../host/src/codec/ip.js';
 
 const v4 = (text: string) => parseIp(text).bytes;
 
@@ -52,8 +52,8 @@ describe('group tables', () => {
 
 describe('the reference model on the same examples', () => {
   it('decides connection requests to a shared port by the slot of the example', async () => {
-    const { ReferenceAdapter } = await import('../host/src/reference.js');
-    const { parseRules } = await import('../host/src/rules.js');
+    const { ReferenceAdapter } = await import('../host/src/semantics/reference.js');
+    const { parseRules } = await import('../host/src/codec/rules.js');
     const { buildFrame } = await import('./support/framegen.js');
     const ref = new ReferenceAdapter({ queues: 8 });
     for (const r of parseRules('listen tcp4 dst-ip 10.0.0.1 dst-port 8080 action 1,2,3\nlisten udp6 dst-ip 2001:db8::1 dst-port 53 action 4,5\n')) ref.add(r);

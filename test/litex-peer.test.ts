@@ -9,8 +9,8 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../host/src/cli/program.js';
 import type { CliIO } from '../host/src/cli/context.js';
-import { startPtySim, type PtySim } from '../host/src/pty-sim.js';
-import { BLOCKS } from '../host/src/regs.generated.js';
+import { startPtySim, type PtySim } from '../host/src/sim/pty-sim.js';
+import { BLOCKS } from '../host/src/driver/regs.generated.js';
 
 const PYTHON = process.env.SIPNIC_PYTHON ?? 'python3';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CaptureError, readCapture, writePcap, type Frame } from '../host/src/pcap.js';
+import { CaptureError, readCapture, writePcap, type Frame } from '../host/src/codec/pcap.js';
 
 const DIR = join(import.meta.dirname, 'pcaps');
 const read = (name: string) => readCapture(readFileSync(join(DIR, name)));

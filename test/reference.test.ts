@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readCapture } from '../host/src/pcap.js';
-import { parseFrame, ReferenceAdapter, summarize, type Decision } from '../host/src/reference.js';
-import { parseRules } from '../host/src/rules.js';
+import { readCapture } from '../host/src/codec/pcap.js';
+import { parseFrame, ReferenceAdapter, summarize, type Decision } from '../host/src/semantics/reference.js';
+import { parseRules } from '../host/src/codec/rules.js';
 
 // ---- frame builder ----
 

@@ -7,7 +7,7 @@ import {
   ruleKey,
   RuleSyntaxError,
   type Rule,
-} from '../host/src/rules.js';
+} from '../host/src/codec/rules.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 

@@ -2,9 +2,9 @@
 // commands, what a lost or damaged byte costs, and what a failure says. The real bridge, the
 // real serialport package and a real PTY are in serial.test.ts and serial-faults.test.ts.
 import { describe, expect, it } from 'vitest';
-import { BUS_OP, BusError } from '../host/src/bus.js';
-import { SerialBus } from '../host/src/serial-bus.js';
-import { decodeCommand } from '../host/src/serial-protocol.js';
+import { BUS_OP, BusError } from '../host/src/bus/bus.js';
+import { SerialBus } from '../host/src/bus/serial-bus.js';
+import { decodeCommand } from '../host/src/bus/serial-protocol.js';
 import { FakeSerialBoard } from './support/fake-serial-board.js';
 
 const { read: R, write: W, poll: P } = BUS_OP;

@@ -10,12 +10,12 @@
 //   SIPNIC_SERIAL_FAULT_RATE      fraction of bytes dropped or damaged per direction (default 0.005)
 //   SIPNIC_SERIAL_FAULT_SEED      seed of both the fault injection and the command mix (default 1)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BusError } from '../host/src/bus.js';
-import { Adapter, FlowExistsError, NotFoundError } from '../host/src/driver.js';
-import { formatIp } from '../host/src/ip.js';
-import { ptySimBusOptions, startPtySim, type PtySim } from '../host/src/pty-sim.js';
-import { parseRuleWords, type FlowRule } from '../host/src/rules.js';
-import { SerialBus } from '../host/src/serial-bus.js';
+import { BusError } from '../host/src/bus/bus.js';
+import { Adapter, FlowExistsError, NotFoundError } from '../host/src/driver/adapter.js';
+import { formatIp } from '../host/src/codec/ip.js';
+import { ptySimBusOptions, startPtySim, type PtySim } from '../host/src/sim/pty-sim.js';
+import { parseRuleWords, type FlowRule } from '../host/src/codec/rules.js';
+import { SerialBus } from '../host/src/bus/serial-bus.js';
 import { makeRng, type Rng } from './support/framegen.js';
 
 const COMMANDS = Number(process.env.SIPNIC_SERIAL_FAULT_COMMANDS ?? 10000);

@@ -16,7 +16,7 @@ import {
   frameSizes,
   isDamagedOk,
   nextSeq,
-} from '../host/src/serial-protocol.js';
+} from '../host/src/bus/serial-protocol.js';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

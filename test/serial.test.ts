@@ -7,9 +7,9 @@ import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../host/src/cli/program.js';
 import type { CliIO } from '../host/src/cli/context.js';
-import { BLOCKS } from '../host/src/regs.generated.js';
-import { SerialBus } from '../host/src/serial-bus.js';
-import { decodeUartBoneRead, encodeUartBoneRead, encodeUartBoneWrite } from '../host/src/serial-protocol.js';
+import { BLOCKS } from '../host/src/driver/regs.generated.js';
+import { SerialBus } from '../host/src/bus/serial-bus.js';
+import { decodeUartBoneRead, encodeUartBoneRead, encodeUartBoneWrite } from '../host/src/bus/serial-protocol.js';
 
 interface Result {
   code: number;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSim, packFrames, type Sim, type SimResults } from '../sim/addon.js';
-import { BLOCKS } from '../host/src/regs.generated.js';
+import { BLOCKS } from '../host/src/driver/regs.generated.js';
 
 const CORE = BLOCKS.core.registers;
 const QUEUE_FULL = 4;

@@ -1,7 +1,7 @@
 // A register-level stand-in for the Verilated model (sim/addon.ts), for host tests that must
 // run without the addon: the register map of docs/registers.md with simple tables and a
 // minimal parser (no VLAN tags). Not a model of the data path: the differential tests are.
-import { BLOCKS } from '../../host/src/regs.generated.js';
+import { BLOCKS } from '../../host/src/driver/regs.generated.js';
 import type { Sim, SimResults } from '../../sim/addon.js';
 
 // egress: the block of sipnic_nic (the board), which a bare core and this stand-in lack

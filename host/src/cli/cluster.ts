@@ -22,9 +22,9 @@ import {
   type ClusterState,
 } from '../cluster/netns.js';
 import { driveClient, formatDemo, runDemo, serveDemo } from '../cluster/demo.js';
-import { Adapter } from '../driver.js';
+import { Adapter } from '../driver/adapter.js';
 import { traceAs } from '../cluster/trace.js';
-import { SocketBus } from '../socket-bus.js';
+import { SocketBus } from '../bus/socket-bus.js';
 import { table, type Cli } from './context.js';
 
 const intArg = (name: string, min: number, max: number) => (v: string) => {

@@ -2,10 +2,10 @@
 // --json), how to reach the adapter, and how errors become messages and exit codes.
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Sim, SimOptions } from '../../../sim/addon.js';
-import type { RegisterBus } from '../bus.js';
-import { Adapter } from '../driver.js';
-import { SerialBus, type SerialProtocol } from '../serial-bus.js';
-import { defaultSocketPath, SocketBus } from '../socket-bus.js';
+import type { RegisterBus } from '../bus/bus.js';
+import { Adapter } from '../driver/adapter.js';
+import { SerialBus, type SerialProtocol } from '../bus/serial-bus.js';
+import { defaultSocketPath, SocketBus } from '../bus/socket-bus.js';
 
 export interface CliIO {
   stdout(text: string): void;

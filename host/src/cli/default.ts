@@ -1,6 +1,6 @@
 // sipnic default set|show — the action for frames no rule matches.
 import { Command } from 'commander';
-import { parseRuleWords } from '../rules.js';
+import { parseRuleWords } from '../codec/rules.js';
 import type { Cli } from './context.js';
 
 export function defaultCommand(cli: Cli): Command {

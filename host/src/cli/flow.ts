@@ -1,8 +1,8 @@
 // sipnic flow add|del|lookup|list|clear — exact 5-tuple entries.
 import { Command } from 'commander';
-import type { FlowEntry } from '../driver.js';
-import { formatIp } from '../ip.js';
-import { flowTypeOf, formatRule, parseRuleWords, ruleKey, type FlowRule } from '../rules.js';
+import type { FlowEntry } from '../driver/adapter.js';
+import { formatIp } from '../codec/ip.js';
+import { flowTypeOf, formatRule, parseRuleWords, ruleKey, type FlowRule } from '../codec/rules.js';
 import { CliExit, table, withAction, type Cli } from './context.js';
 
 const EXAMPLE = 'flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 40001 dst-port 80 action 2';

@@ -14,13 +14,13 @@
 // It prints one line on stdout when it serves (`sipnic primary: serving …`), logs to stderr,
 // and exits 0 on SIGTERM/SIGINT (removing its Unix socket), non-zero with a message on error.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseIp } from '../ip.js';
+import { parseIp } from '../codec/ip.js';
 import { ControlError, formatControlAddress, parseControlAddress, readSecrets, type ControlAddress } from '../cluster/control-protocol.js';
 import { FramePortClient } from '../cluster/frame-port-socket.js';
-import { parseMac } from '../cluster/packet.js';
+import { parseMac } from '../codec/packet.js';
 import { Primary } from '../cluster/primary.js';
 import { traceAs } from '../cluster/trace.js';
-import { SocketBus } from '../socket-bus.js';
+import { SocketBus } from '../bus/socket-bus.js';
 import { CliExit, type Cli } from './context.js';
 
 export const positiveInt = (what: string) => (v: string) => {

@@ -1,10 +1,10 @@
 // The sipnic command line: a commander program built per run, so tests drive it in-process
 // with raw arguments and see errors (exitOverride) instead of exits.
 import { Command, CommanderError } from 'commander';
-import { BusError } from '../bus.js';
-import { DriverError } from '../driver.js';
-import { CaptureError } from '../pcap.js';
-import { RuleSyntaxError } from '../rules.js';
+import { BusError } from '../bus/bus.js';
+import { DriverError } from '../driver/adapter.js';
+import { CaptureError } from '../codec/pcap.js';
+import { RuleSyntaxError } from '../codec/rules.js';
 import { Cli, CliExit, type CliIO } from './context.js';
 import { addDeviceOptions } from './device.js';
 import { boardCommand } from './board.js';

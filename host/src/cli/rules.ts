@@ -1,8 +1,8 @@
 // sipnic rules load|dump — a whole rules file, applied all or nothing.
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { RuleApplyError } from '../driver.js';
-import { formatRule, parseRuleLine, parseRules, RuleSyntaxError } from '../rules.js';
+import { RuleApplyError } from '../driver/adapter.js';
+import { formatRule, parseRuleLine, parseRules, RuleSyntaxError } from '../codec/rules.js';
 import type { Cli } from './context.js';
 
 const EXAMPLE_FILE = `  flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 40001 dst-port 80 action 2

@@ -1,7 +1,7 @@
 // `sipnic sim serve --pty`: the simulated NIC behind a pseudo-terminal (sim/pty/pty_sim.cpp),
 // reached with --device like the board. The PTY's path is the first line of stdout.
 import { InvalidArgumentError, type Command } from 'commander';
-import { formatFaults, startPtySim } from '../pty-sim.js';
+import { formatFaults, startPtySim } from '../sim/pty-sim.js';
 import type { Cli } from './context.js';
 
 export function parseFaultRate(v: string): number {

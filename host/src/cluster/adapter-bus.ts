@@ -24,12 +24,12 @@
 //   stages everything it needs.
 // - Without an owner (`cluster up --no-roles`) every connection may do everything.
 import { createServer, type Server, type Socket } from 'node:net';
-import { BUS_OP, BusError, runBatch, type RegisterBus } from '../bus.js';
-import { FLOW_OP, TABLE_CMD } from '../driver.js';
-import { BLOCKS, type BlockName, type RegisterDef } from '../regs.generated.js';
-import { PROTOCOL_VERSION, type SimServer } from '../socket-bus.js';
+import { BUS_OP, BusError, runBatch, type RegisterBus } from '../bus/bus.js';
+import { FLOW_OP, TABLE_CMD } from '../driver/adapter.js';
+import { BLOCKS, type BlockName, type RegisterDef } from '../driver/regs.generated.js';
+import { PROTOCOL_VERSION, type SimServer } from '../bus/socket-bus.js';
 import { trace, tracing, traceNow } from './trace.js';
-import { takeSocketPath, listenOn, closerOf } from '../unix-socket.js';
+import { takeSocketPath, listenOn, closerOf } from '../bus/unix-socket.js';
 
 /** Registers another connection may write while the bus has an owner: a table command's inputs. */
 const STAGING: Partial<Record<BlockName, readonly string[]>> = {

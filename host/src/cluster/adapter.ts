@@ -11,14 +11,14 @@
 import { writeFileSync, renameSync, rmSync } from 'node:fs';
 import type { Sim, SimOptions } from '../../../sim/addon.js';
 import { packFrames } from '../../../sim/addon.js';
-import { SimBus } from '../bus.js';
-import { Adapter } from '../driver.js';
-import type { SimServer } from '../socket-bus.js';
+import { SimBus } from '../bus/bus.js';
+import { Adapter } from '../driver/adapter.js';
+import type { SimServer } from '../bus/socket-bus.js';
 import { serveSharedBus } from './adapter-bus.js';
 import type { Tap, TapPollResult } from '../../native/tap.js';
 import { FramePortError, serveFramePort, type FramePortHandler, type FramePortPeer, type FramePortServer } from './frame-port-socket.js';
 import { toWireFlow, wireFlowKey } from './control-protocol.js';
-import { parsePacket } from './packet.js';
+import { parsePacket } from '../codec/packet.js';
 import { trace, tracing, traceNow } from './trace.js';
 
 /** The flow key of a TCP/UDP frame from the wire (tracing only), or undefined. */

@@ -10,8 +10,8 @@
 // the secrets file.
 import { readFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
-import { formatIp, parseIp } from '../ip.js';
-import type { Family, Proto } from '../rules.js';
+import { formatIp, parseIp } from '../codec/ip.js';
+import type { Family, Proto } from '../codec/rules.js';
 
 export const CONTROL_VERSION = 1;
 export const PRIMARY_NAME = 'sipnic-primary';

@@ -269,8 +269,8 @@ const safeRead = (path: string): string => {
 
 /** Every processor's own port and the shared port have a listen entry. */
 async function listensReady(busPath: string, processors: number): Promise<boolean> {
-  const { SocketBus } = await import('../socket-bus.js');
-  const { Adapter } = await import('../driver.js');
+  const { SocketBus } = await import('../bus/socket-bus.js');
+  const { Adapter } = await import('../driver/adapter.js');
   let bus;
   try {
     bus = await SocketBus.connect(busPath);

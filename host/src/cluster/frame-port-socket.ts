@@ -30,7 +30,7 @@
 //   4 MiB waiting in its socket the adapter drops its frames and counts them (slowConsumerDrops).
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { FrameEvent, FramePort } from './frame-port.js';
-import { takeSocketPath, listenOn, closerOf } from '../unix-socket.js';
+import { takeSocketPath, listenOn, closerOf } from '../bus/unix-socket.js';
 
 export const FRAME_PORT_VERSION = 1;
 

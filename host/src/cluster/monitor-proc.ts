@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
-import type { Family, Proto } from '../rules.js';
+import type { Family, Proto } from '../codec/rules.js';
 
 export type ProcNetFile = 'tcp' | 'tcp6' | 'udp' | 'udp6';
 

@@ -11,7 +11,7 @@
 // - Heartbeats carry the monitor's stats; a lost control connection is re-established with
 //   backoff and everything is announced again (the primary keeps the rules meanwhile, until
 //   the heartbeat timeout).
-import { formatIp, parseIp } from '../ip.js';
+import { formatIp, parseIp } from '../codec/ip.js';
 import {
   ControlClient,
   ControlError,
@@ -26,7 +26,7 @@ import {
 } from './control-protocol.js';
 import type { FrameEvent, FramePort } from './frame-port.js';
 import { LIVE_TCP_STATES, parseProcNet, TCP_STATE, type ProcNetFile, type ProcSource } from './monitor-proc.js';
-import { parsePacket, TCP_ACK, TCP_SYN } from './packet.js';
+import { parsePacket, TCP_ACK, TCP_SYN } from '../codec/packet.js';
 import { trace, tracing, traceNow } from './trace.js';
 
 export interface MonitorOptions {

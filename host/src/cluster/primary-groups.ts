@@ -1,10 +1,10 @@
 // The primary's seam to listen groups: a listen rule whose action is a list of queues, spread
-// by the adapter's hash of the address/port pair (host/src/listen-group.ts), changed in place
+// by the adapter's hash of the address/port pair (host/src/semantics/listen-group.ts), changed in place
 // by ListenTable.update. Everything the primary needs of groups goes through here.
-import type { Adapter } from '../driver.js';
-import { parseIp } from '../ip.js';
-import { groupQueue } from '../listen-group.js';
-import type { ListenRule } from '../rules.js';
+import type { Adapter } from '../driver/adapter.js';
+import { parseIp } from '../codec/ip.js';
+import { groupQueue } from '../semantics/listen-group.js';
+import type { ListenRule } from '../codec/rules.js';
 import type { WireFlow } from './control-protocol.js';
 
 export interface ListenGroups {

@@ -16,9 +16,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { DriverError, FlowExistsError, ListenExistsError, NotFoundError, type Adapter, type FlowChange } from '../driver.js';
-import { formatIp, parseIp } from '../ip.js';
-import type { FlowRule, ListenRule, Proto } from '../rules.js';
+import { DriverError, FlowExistsError, ListenExistsError, NotFoundError, type Adapter, type FlowChange } from '../driver/adapter.js';
+import { formatIp, parseIp } from '../codec/ip.js';
+import type { FlowRule, ListenRule, Proto } from '../codec/rules.js';
 import type { FrameEvent, FramePort } from './frame-port.js';
 import {
   checkRequest,
@@ -34,11 +34,11 @@ import {
   type Request,
   type WireFlow,
 } from './control-protocol.js';
-import { arpReply, echoReply, formatMac, icmpErrorQuote, IPPROTO_ICMPV6, isBroadcastOrFor, neighbourAdvert, ownsIp, parsePacket, portUnreachable, tcpReset, type Identity } from './packet.js';
+import { arpReply, echoReply, formatMac, icmpErrorQuote, IPPROTO_ICMPV6, isBroadcastOrFor, neighbourAdvert, ownsIp, parsePacket, portUnreachable, tcpReset, type Identity } from '../codec/packet.js';
 import { listenGroups, type ListenGroups } from './primary-groups.js';
 import { listenKey, members, Registry, type Via } from './registry.js';
 import { trace, tracing, traceNow } from './trace.js';
-import { takeSocketPath } from '../unix-socket.js';
+import { takeSocketPath } from '../bus/unix-socket.js';
 
 export interface PrimaryOptions {
   adapter: Adapter;

@@ -9,7 +9,7 @@
 // - Each processor announces its local port range (where its stack picks ports for outgoing
 //   connections); ranges may not overlap.
 import { ControlError, wireFlowKey, type MonitorStats, type WireFlow } from './control-protocol.js';
-import type { Proto } from '../rules.js';
+import type { Proto } from '../codec/rules.js';
 
 export interface ProcessorInfo {
   id: number;

@@ -1,6 +1,6 @@
 // The register bus: the one seam between the driver and whatever holds the registers (the
 // in-process Verilated model, `sipnic sim serve` over a socket, later a serial link).
-import type { Sim } from '../../sim/addon.js';
+import type { Sim } from '../../../sim/addon.js';
 
 /** Batch op codes: a batch is a Uint32Array of triples [op, addr, value]. */
 export const BUS_OP = { read: 0, write: 1, poll: 2 } as const;

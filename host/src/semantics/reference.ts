@@ -1,7 +1,7 @@
 // The reference model of the steering semantics (docs/semantics.md), written from that text
 // alone. The RTL is checked against it frame by frame, so it favours plainness over speed.
-import { formatIp } from './ip.js';
-import { ruleKey, type Family, type FlowRule, type ListenRule, type Proto, type Rule } from './rules.js';
+import { formatIp } from '../codec/ip.js';
+import { ruleKey, type Family, type FlowRule, type ListenRule, type Proto, type Rule } from '../codec/rules.js';
 
 export const MIN_FRAME = 14;
 export const MAX_FRAME = 9022;

@@ -4,12 +4,12 @@
 // input order) and summary.json. Output captures keep the input's timestamps.
 import { mkdir, readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { packFrames, type Sim, type SimOptions } from '../../sim/addon.js';
-import { SimBus } from './bus.js';
-import { Adapter } from './driver.js';
-import { readCapture, writePcap, type Frame } from './pcap.js';
-import { DROP_REASONS, type DropReasonName } from './regs.generated.js';
-import { parseRules } from './rules.js';
+import { packFrames, type Sim, type SimOptions } from '../../../sim/addon.js';
+import { SimBus } from '../bus/bus.js';
+import { Adapter } from '../driver/adapter.js';
+import { readCapture, writePcap, type Frame } from '../codec/pcap.js';
+import { DROP_REASONS, type DropReasonName } from '../driver/regs.generated.js';
+import { parseRules } from '../codec/rules.js';
 
 export interface ReplayOptions {
   input: string;

@@ -4,11 +4,11 @@
 //
 // State lives in the hardware: a new Adapter over the same bus reads back the address slots
 // and the tables, so one process sees what an earlier one wrote.
-import { BUS_OP, BusError, runBatch, type RegisterBus } from './bus.js';
-import { formatIp, ipEquals } from './ip.js';
+import { BUS_OP, BusError, runBatch, type RegisterBus } from '../bus/bus.js';
+import { formatIp, ipEquals } from '../codec/ip.js';
 import { BLOCKS, DROP_REASONS, type BlockName, type DropReasonName, type RegisterDef } from './regs.generated.js';
-import { groupMembers, groupTable, GROUP_SLOTS } from './listen-group.js';
-import { formatAction, formatRule, MAX_LISTEN_MEMBERS, ruleKey, type Family, type FlowRule, type ListenAction, type ListenRule, type Proto, type Rule } from './rules.js';
+import { groupMembers, groupTable, GROUP_SLOTS } from '../semantics/listen-group.js';
+import { formatAction, formatRule, MAX_LISTEN_MEMBERS, ruleKey, type Family, type FlowRule, type ListenAction, type ListenRule, type Proto, type Rule } from '../codec/rules.js';
 
 // ───────────────────────────── errors ─────────────────────────────
 

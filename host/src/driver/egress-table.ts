@@ -1,8 +1,8 @@
 // The egress block of the two-port NIC (rtl/sipnic_nic.v, the board): per-queue destination
 // MACs for frames sent to the cluster port, the rewrite switch and the ports' counters. A bare
 // sipnic_core (the in-process simulator) has no such block: EgressTable.open says so.
-import type { RegisterBus } from './bus.js';
-import { DriverError, type Adapter } from './driver.js';
+import type { RegisterBus } from '../bus/bus.js';
+import { DriverError, type Adapter } from './adapter.js';
 import { BLOCKS, type RegisterDef } from './regs.generated.js';
 
 export interface EgressCounters {

@@ -12,7 +12,7 @@
 // Addresses are 16 bytes in network order, IPv4 in bytes 12..15 (the layout of ip.ts and the
 // adapter's flow keys). Frames carry no FCS. VLAN-tagged frames are not the cluster's and
 // parse as `other`.
-import type { Family, Proto } from '../rules.js';
+import type { Family, Proto } from './rules.js';
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_ARP = 0x0806;

@@ -4,9 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { SerialBusOptions } from './serial-bus.js';
+import type { SerialBusOptions } from '../bus/serial-bus.js';
 
-export const PTY_SIM_BINARY = fileURLToPath(new URL('../../sim/build/sipnic-pty-sim', import.meta.url));
+export const PTY_SIM_BINARY = fileURLToPath(new URL('../../../sim/build/sipnic-pty-sim', import.meta.url));
 
 /** Bytes one direction carried and the faults injected into them. */
 export interface FaultDirection {
