@@ -11,7 +11,7 @@ import {
   RuleApplyError,
   TableFullError,
   UnknownQueueError,
-} from '../host/src/driver/adapter.js';
+} from '../host/src/driver/index.js';
 import { formatRule, parseRuleLine, parseRules, type FlowRule, type ListenRule } from '../host/src/codec/rules.js';
 import { ReferenceAdapter } from '../host/src/semantics/reference.js';
 import { packFrames } from '../sim/addon.js';

@@ -3,8 +3,8 @@
 // RTL keeps them, queue range, the rewrite bit, counters; and a bare core has no such block.
 import { describe, expect, it } from 'vitest';
 import type { RegisterBus } from '../host/src/bus/bus.js';
-import { EgressTable, formatMac, parseMac } from '../host/src/driver/egress-table.js';
-import { Adapter } from '../host/src/driver/adapter.js';
+import { formatMac, parseMac } from '../host/src/codec/mac.js';
+import { Adapter, EgressTable } from '../host/src/driver/index.js';
 import { createSim } from '../sim/addon.js';
 import { SimBus } from '../host/src/bus/bus.js';
 import { BLOCKS } from '../host/src/driver/regs.generated.js';

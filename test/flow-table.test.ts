@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { formatIp, parseIp } from '../host/src/codec/ip.js';
 import { createSim } from '../sim/addon.js';
 import { SimBus } from '../host/src/bus/bus.js';
-import { Adapter } from '../host/src/driver/adapter.js';
+import { Adapter } from '../host/src/driver/index.js';
 import type { FlowRule } from '../host/src/codec/rules.js';
 import { ReferenceAdapter } from '../host/src/semantics/reference.js';
 import { buildFrame, CLUSTER_V4, CLUSTER_V6, int, makeRng, pick, type Rng } from './support/framegen.js';

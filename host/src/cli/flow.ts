@@ -1,6 +1,6 @@
 // sipnic flow add|del|lookup|list|clear — exact 5-tuple entries.
 import { Command } from 'commander';
-import type { FlowEntry } from '../driver/adapter.js';
+import type { FlowEntry } from '../driver/index.js';
 import { formatIp } from '../codec/ip.js';
 import { flowTypeOf, formatRule, parseRuleWords, ruleKey, type FlowRule } from '../codec/rules.js';
 import { CliExit, table, withAction, type Cli } from './context.js';

@@ -1,7 +1,7 @@
 // sipnic listen add|update|del|list|clear — (protocol, dst-ip, dst-port) entries for new
 // connections; `action 1,2,3` shares the port among queues (a queue group, docs/semantics.md).
 import { Command } from 'commander';
-import type { ListenEntry } from '../driver/adapter.js';
+import type { ListenEntry } from '../driver/index.js';
 import { formatIp } from '../codec/ip.js';
 import { flowTypeOf, formatAction, formatRule, parseRuleWords, type ListenRule } from '../codec/rules.js';
 import { table, withAction, type Cli } from './context.js';

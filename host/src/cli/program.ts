@@ -2,7 +2,7 @@
 // with raw arguments and see errors (exitOverride) instead of exits.
 import { Command, CommanderError } from 'commander';
 import { BusError } from '../bus/bus.js';
-import { DriverError } from '../driver/adapter.js';
+import { DriverError } from '../driver/index.js';
 import { CaptureError } from '../codec/pcap.js';
 import { RuleSyntaxError } from '../codec/rules.js';
 import { Cli, CliExit, type CliIO } from './context.js';

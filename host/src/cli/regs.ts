@@ -1,6 +1,6 @@
 // sipnic regs read|write|dump — raw register access by generated name (core.SCRATCH) or address.
 import { Command } from 'commander';
-import { DriverError } from '../driver/adapter.js';
+import { DriverError } from '../driver/index.js';
 import { table, type Cli } from './context.js';
 
 const hex = (v: number | bigint, digits: number) => `0x${v.toString(16).padStart(digits, '0')}`;

@@ -1,7 +1,7 @@
 // sipnic rules load|dump — a whole rules file, applied all or nothing.
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { RuleApplyError } from '../driver/adapter.js';
+import { RuleApplyError } from '../driver/index.js';
 import { formatRule, parseRuleLine, parseRules, RuleSyntaxError } from '../codec/rules.js';
 import type { Cli } from './context.js';
 

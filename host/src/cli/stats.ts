@@ -1,6 +1,6 @@
 // sipnic stats — every counter of the adapter.
 import { Command } from 'commander';
-import { countersToJson, type Counters } from '../driver/adapter.js';
+import { countersToJson, type Counters } from '../driver/index.js';
 import { table, type Cli } from './context.js';
 
 export function formatCounters(c: Counters): string {

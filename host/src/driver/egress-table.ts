@@ -2,8 +2,10 @@
 // MACs for frames sent to the cluster port, the rewrite switch and the ports' counters. A bare
 // sipnic_core (the in-process simulator) has no such block: EgressTable.open says so.
 import type { RegisterBus } from '../bus/bus.js';
-import { DriverError, type Adapter } from './adapter.js';
-import { BLOCKS, type RegisterDef } from './regs.generated.js';
+import { formatMac, parseMac } from '../codec/mac.js';
+import { DriverError } from './errors.js';
+import { BLOCKS, type BlockName, type RegisterDef } from './regs.generated.js';
+import type { TableContext } from './table-context.js';
 
 export interface EgressCounters {
   /** Port 0 (clients) frames dropped as bad (FCS, rx error, too long, receive overflow). */
@@ -18,15 +20,6 @@ export interface EgressCounters {
 
 const REGS = BLOCKS.egress.registers as Record<keyof typeof BLOCKS.egress.registers, RegisterDef>;
 
-/** "02:00:5e:10:00:01" (or with '-') → 6 bytes. */
-export function parseMac(text: string): Uint8Array {
-  const m = /^([0-9a-f]{2})([:-])([0-9a-f]{2})\2([0-9a-f]{2})\2([0-9a-f]{2})\2([0-9a-f]{2})\2([0-9a-f]{2})$/i.exec(text.trim());
-  if (!m) throw new DriverError('ENOREG', `"${text}" is not a MAC address (like 02:00:5e:10:00:01)`);
-  return Uint8Array.from([m[1], m[3], m[4], m[5], m[6], m[7]].map((h) => Number.parseInt(h, 16)));
-}
-
-export const formatMac = (mac: Uint8Array): string => [...mac].map((b) => b.toString(16).padStart(2, '0')).join(':');
-
 export class EgressTable {
   constructor(
     readonly bus: RegisterBus,
@@ -37,7 +30,7 @@ export class EgressTable {
   ) {}
 
   /** The egress block of an opened adapter; ENOBLOCK when the adapter has none (a bare core). */
-  static async open(adapter: Adapter): Promise<EgressTable> {
+  static async open(adapter: Pick<TableContext, 'bus' | 'reg'> & { has(block: BlockName): boolean }): Promise<EgressTable> {
     if (!adapter.has('egress')) {
       throw new DriverError('ENOBLOCK', 'this adapter has no egress block (per-queue MACs exist on the two-port NIC, sipnic_nic / the board, not on a bare core)');
     }

@@ -1,0 +1,90 @@
+// The driver's errors: one base class with a `code`, and a named subclass for each failure a
+// caller may want to tell apart, carrying the data that explains it (table, capacity, rule).
+import { formatAction, formatRule, ruleKey, type FlowRule, type ListenAction, type ListenRule, type Rule } from '../codec/rules.js';
+
+export type DriverErrorCode = 'ENODEV' | 'ENOBLOCK' | 'EVERSION' | 'EFULL' | 'EEXIST' | 'ENOENT' | 'EQUEUE' | 'EHW' | 'ENOREG' | 'EACCESS';
+
+/** Base of the driver's errors; `code` tells them apart without instanceof. */
+export class DriverError extends Error {
+  constructor(
+    readonly code: DriverErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export type TableName = 'flow' | 'listen' | 'address' | 'group';
+
+/** A table has no room: flow (hashed entries + stash), listen entries or address slots. */
+export class TableFullError extends DriverError {
+  constructor(
+    readonly table: TableName,
+    readonly capacity: number,
+    readonly stash = 0,
+    readonly rule?: Rule,
+  ) {
+    super('EFULL', TableFullError.describe(table, capacity, stash));
+  }
+  static describe(table: TableName, capacity: number, stash: number): string {
+    if (table === 'flow') return `flow table full (${capacity} entries + ${stash} stash)`;
+    if (table === 'listen') return `listen table full (${capacity} entries)`;
+    if (table === 'group') {
+      if (capacity === 0) return 'this adapter has no queue groups: a listen rule takes one queue';
+      return `no free queue group (${capacity} groups, each in use by listen rules with another queue list; rules with the same list share one)`;
+    }
+    return `address table full (${capacity} cluster addresses in use; a rule's dst-ip must be one of them or a free slot)`;
+  }
+}
+
+/** The same flow key is already in the table. */
+export class FlowExistsError extends DriverError {
+  constructor(
+    readonly rule: FlowRule,
+    readonly slot: number,
+    readonly action: number,
+  ) {
+    super('EEXIST', `flow already exists (slot ${slot}, action ${action}): ${ruleKey(rule)}`);
+  }
+}
+
+/** A listen entry with the same (family, protocol, dst-ip, dst-port) is already in the table. */
+export class ListenExistsError extends DriverError {
+  constructor(
+    readonly rule: ListenRule,
+    readonly entry: number,
+    readonly action: ListenAction,
+  ) {
+    super('EEXIST', `listen rule already exists (entry ${entry}, action ${formatAction(action)}): ${ruleKey(rule)}`);
+  }
+}
+
+/** Delete/remove of a rule that is not in the table. */
+export class NotFoundError extends DriverError {
+  constructor(readonly rule: FlowRule | ListenRule) {
+    super('ENOENT', `no such ${rule.kind} rule: ${ruleKey(rule)}`);
+  }
+}
+
+/** An action that names a queue the adapter does not have. */
+export class UnknownQueueError extends DriverError {
+  constructor(
+    readonly action: number,
+    readonly queues: number,
+  ) {
+    super('EQUEUE', `queue ${action} does not exist: the adapter has ${queues} queues (0..${queues - 1}; action -1 drops)`);
+  }
+}
+
+/** A rule of applyRules failed; nothing of the set stayed applied. */
+export class RuleApplyError extends DriverError {
+  constructor(
+    readonly index: number,
+    readonly rule: Rule,
+    override readonly cause: DriverError,
+  ) {
+    super(cause.code, `rule ${index + 1} (${formatRule(rule)}): ${cause.message}; nothing was applied`, { cause });
+  }
+}

@@ -1,0 +1,306 @@
+// The exact-match flow table: one hardware command per insert, delete or lookup, each staged
+// and answered in one bus round trip; many() puts several commands into one round trip.
+import { BusError } from '../bus/bus.js';
+import type { FlowRule } from '../codec/rules.js';
+import { checkAction, decodeAction } from './actions.js';
+import type { AddressTable } from './address-table.js';
+import { FLOW_OP, FLOW_STATUS, flowResult, STATUS_BUSY } from './commands.js';
+import { DriverError, FlowExistsError, NotFoundError, TableFullError } from './errors.js';
+import { scanFlowSlots, stageFlowCommand } from './flow-command.js';
+import { addressBytes, decodeKeyFlags, decodePorts } from './key.js';
+import { Ops } from './ops.js';
+import type { TableContext } from './table-context.js';
+
+export interface FlowEntry {
+  slot: number;
+  rule: FlowRule; // rule.action is the entry's action
+  action: number;
+  hits: number;
+  addressSlot: number;
+}
+
+export interface InsertResult {
+  slot: number;
+  moves: number;
+}
+
+interface FlowResult {
+  status: number;
+  valid: boolean;
+  flags: number;
+  ports: number;
+  src: Uint8Array;
+  action: number;
+  slot: number;
+  hits: number;
+  moves: number;
+}
+
+/** One change of FlowTable.many(). */
+export type FlowChange = { op: 'insert' | 'delete'; rule: FlowRule };
+
+/** The outcome of one rule of a batched insert or delete: its value, or the error the single call would have thrown. */
+export type FlowBatchResult<T> = { ok: true; value: T } | { ok: false; error: DriverError };
+
+/** A batch whose STATUS poll timed out: the table is stuck busy. */
+function stayedBusy(err: unknown): unknown {
+  return err instanceof BusError && err.code === 'ETIMEDOUT' ? new DriverError('EHW', 'flow table stayed busy', { cause: err }) : err;
+}
+
+/** The exact-match flow table: one hardware command per insert, delete or lookup. */
+export class FlowTable {
+  constructor(
+    private readonly ctx: TableContext,
+    private readonly addresses: AddressTable,
+  ) {}
+
+  get capacity(): { entries: number; stash: number } {
+    return { entries: this.ctx.info.flowEntries, stash: this.ctx.info.flowStash };
+  }
+
+  async count(): Promise<number> {
+    return this.ctx.bus.read(this.ctx.reg('flow', 'COUNT'));
+  }
+
+  /** Cycles from a key entering the table to its result (LOOKUP_LATENCY). */
+  async lookupLatency(): Promise<number> {
+    return this.ctx.bus.read(this.ctx.reg('flow', 'LOOKUP_LATENCY'));
+  }
+
+  async stashUsed(): Promise<number> {
+    return this.ctx.bus.read(this.ctx.reg('flow', 'STASH_USED'));
+  }
+
+  /** Adds an exact flow entry; throws FlowExistsError, TableFullError, UnknownQueueError. */
+  async insert(rule: FlowRule): Promise<InsertResult> {
+    checkAction(rule.action, this.ctx.info.queues);
+    const { slot: addressSlot } = await this.addresses.acquire(rule.family, rule.dstIp);
+    let r: FlowResult;
+    try {
+      r = await this.command(FLOW_OP.insert, rule, addressSlot);
+    } catch (err) {
+      await this.addresses.release(addressSlot);
+      throw err;
+    }
+    if (r.status === FLOW_STATUS.ok) return { slot: r.slot, moves: r.moves };
+    await this.addresses.release(addressSlot);
+    throw this.insertFailure(r.status, rule, r.slot, r.action);
+  }
+
+  /** Removes the entry with the rule's key (its action is ignored); throws NotFoundError. */
+  async delete(rule: FlowRule): Promise<FlowEntry> {
+    const addressSlot = this.addresses.find(rule.family, rule.dstIp);
+    if (addressSlot < 0) throw new NotFoundError(rule);
+    const r = await this.command(FLOW_OP.delete, rule, addressSlot);
+    if (r.status !== FLOW_STATUS.ok) throw deleteFailure(r.status, rule);
+    await this.addresses.release(addressSlot);
+    return { slot: r.slot, rule: { ...rule, action: r.action }, action: r.action, hits: r.hits, addressSlot };
+  }
+
+  /** The entry with the rule's key (its action is ignored), or null. */
+  async lookup(rule: FlowRule): Promise<FlowEntry | null> {
+    const addressSlot = this.addresses.find(rule.family, rule.dstIp);
+    if (addressSlot < 0) return null;
+    const r = await this.command(FLOW_OP.lookup, rule, addressSlot);
+    if (r.status !== FLOW_STATUS.ok) return null;
+    return { slot: r.slot, rule: { ...rule, action: r.action }, action: r.action, hits: r.hits, addressSlot };
+  }
+
+  /** Every live entry with its slot, action and hits, in slot order. */
+  async list(): Promise<FlowEntry[]> {
+    return this.scan(true);
+  }
+
+  /** Reads slots in order until COUNT live entries have been seen (without full: slots and address slots only). */
+  async scan(full: boolean, chunk = 256): Promise<FlowEntry[]> {
+    const out: FlowEntry[] = [];
+    for await (const { slot, key, entry } of scanFlowSlots(this.ctx, full, () => chunk)) {
+      const { addressSlot } = key;
+      if (!entry) {
+        out.push({ slot, addressSlot, action: 0, hits: 0, rule: undefined as unknown as FlowRule });
+        continue;
+      }
+      const { srcPort, dstPort } = decodePorts(entry.ports);
+      out.push({
+        slot,
+        addressSlot,
+        action: entry.action,
+        hits: entry.hits,
+        rule: {
+          kind: 'flow',
+          family: key.family,
+          proto: key.proto,
+          srcIp: entry.src,
+          // an entry whose slot was cleared behind our back shows the unspecified address
+          dstIp: this.addresses.get(addressSlot)?.address ?? new Uint8Array(16),
+          srcPort,
+          dstPort,
+          action: entry.action,
+        },
+      });
+    }
+    return out;
+  }
+
+  /** Empties the table (one command) and frees the address slots no listen entry uses. */
+  async clear(): Promise<void> {
+    const c = this.ctx;
+    const ops = new Ops();
+    ops.poll(c.reg('flow', 'STATUS'), STATUS_BUSY);
+    ops.write(c.reg('flow', 'COMMAND'), FLOW_OP.clear);
+    ops.poll(c.reg('flow', 'STATUS'), STATUS_BUSY);
+    await ops.run(c.bus);
+    await this.addresses.prune();
+  }
+
+  /**
+   * Inserts several flow entries in one bus round trip: each is still its own table command
+   * (stage the key, COMMAND, wait for not-busy, read its status) and the hardware runs them one
+   * after another, in list order. Returns one result per rule, in order: ok with the slot, or
+   * the error insert() would have thrown for it (FlowExistsError, TableFullError,
+   * UnknownQueueError, DriverError). A bus failure fails every rule of the call.
+   */
+  async insertMany(rules: readonly FlowRule[]): Promise<FlowBatchResult<InsertResult>[]> {
+    return (await this.many(rules.map((rule) => ({ op: 'insert' as const, rule })))) as FlowBatchResult<InsertResult>[];
+  }
+
+  /** Removes several entries in one bus round trip (one command each); per rule the entry, or NotFoundError / DriverError. */
+  async deleteMany(rules: readonly FlowRule[]): Promise<FlowBatchResult<FlowEntry>[]> {
+    return (await this.many(rules.map((rule) => ({ op: 'delete' as const, rule })))) as FlowBatchResult<FlowEntry>[];
+  }
+
+  /**
+   * Inserts and deletes in one bus round trip, one table command each, in list order; one
+   * result per change. (Address slots are acquired before and released after the batch, as
+   * insert() and delete() do: a new cluster address costs its own round trip.)
+   */
+  async many(changes: readonly FlowChange[]): Promise<FlowBatchResult<InsertResult | FlowEntry>[]> {
+    const c = this.ctx;
+    const out: (FlowBatchResult<InsertResult | FlowEntry> | undefined)[] = new Array(changes.length);
+    const slots: number[] = new Array(changes.length).fill(-1);
+    const ops = new Ops();
+    const at: { i: number; status: number; action: number }[] = [];
+    const fail = (i: number, err: unknown) => {
+      out[i] = { ok: false, error: err instanceof DriverError ? err : new DriverError('EHW', err instanceof Error ? err.message : String(err), { cause: err }) };
+    };
+    for (let i = 0; i < changes.length; i++) {
+      const { op, rule } = changes[i];
+      try {
+        if (op === 'insert') {
+          checkAction(rule.action, c.info.queues);
+          slots[i] = (await this.addresses.acquire(rule.family, rule.dstIp)).slot;
+        } else {
+          slots[i] = this.addresses.find(rule.family, rule.dstIp);
+          if (slots[i] < 0) throw new NotFoundError(rule);
+        }
+      } catch (err) {
+        slots[i] = -1;
+        fail(i, err);
+        continue;
+      }
+      const status = stageFlowCommand(ops, c, op === 'insert' ? FLOW_OP.insert : FLOW_OP.delete, rule, slots[i]);
+      const action = ops.read(c.reg('flow', 'RES_ACTION'));
+      ops.read(c.reg('flow', 'RES_SLOT'));
+      ops.read(c.reg('flow', 'RES_HITS'));
+      ops.read(c.reg('flow', 'LAST_MOVES'));
+      at.push({ i, status, action });
+    }
+    let r: Uint32Array | undefined;
+    if (at.length) {
+      try {
+        r = await ops.run(c.bus);
+      } catch (err) {
+        const e = stayedBusy(err);
+        for (const { i } of at) fail(i, e);
+        await this.releaseSlots(at.filter(({ i }) => changes[i].op === 'insert').map(({ i }) => slots[i])).catch(() => undefined);
+        return out as FlowBatchResult<InsertResult | FlowEntry>[];
+      }
+    }
+    const release: number[] = [];
+    for (const { i, status: si, action: ai } of at) {
+      const { op, rule } = changes[i];
+      const status = flowResult(r![si]);
+      const action = decodeAction(r![ai]);
+      const slot = r![ai + 1];
+      const hits = r![ai + 2];
+      const moves = r![ai + 3];
+      try {
+        if (op === 'insert') {
+          if (status === FLOW_STATUS.ok) {
+            out[i] = { ok: true, value: { slot, moves } };
+            continue;
+          }
+          release.push(slots[i]);
+          throw this.insertFailure(status, rule, slot, action);
+        }
+        if (status !== FLOW_STATUS.ok) throw deleteFailure(status, rule);
+        release.push(slots[i]);
+        out[i] = { ok: true, value: { slot, rule: { ...rule, action }, action, hits, addressSlot: slots[i] } };
+      } catch (err) {
+        fail(i, err);
+      }
+    }
+    // the table changes are done; a slot left without users is cleared (a failure here leaves
+    // an unused address slot behind, which prune() clears, and changes no rule's result)
+    await this.releaseSlots(release).catch(() => undefined);
+    return out as FlowBatchResult<InsertResult | FlowEntry>[];
+  }
+
+  /**
+   * The address-slot releases of a batch, after all its commands ran: one per use when the
+   * slots' uses are counted, else one per slot (an uncounted release looks at the tables as
+   * they are now, which already hold every change of the batch).
+   */
+  private async releaseSlots(slots: readonly number[]): Promise<void> {
+    const a = this.addresses;
+    const counted = a.list().every((s) => s.refs !== undefined);
+    const perSlot = new Map<number, number>();
+    for (const s of slots) perSlot.set(s, (perSlot.get(s) ?? 0) + 1);
+    for (const [slot, n] of perSlot) for (let k = 0; k < (counted ? n : 1); k++) await a.release(slot);
+  }
+
+  /** The error of an insert that answered `status` (not ok). */
+  private insertFailure(status: number, rule: FlowRule, slot: number, action: number): DriverError {
+    if (status === FLOW_STATUS.exists) return new FlowExistsError(rule, slot, action);
+    if (status === FLOW_STATUS.full) return new TableFullError('flow', this.ctx.info.flowEntries, this.ctx.info.flowStash, rule);
+    return new DriverError('EHW', `flow insert answered status ${status}`);
+  }
+
+  /** Stages the key, writes COMMAND, waits for not-busy and reads the result: one batch. */
+  private async command(op: number, rule: FlowRule, addressSlot: number): Promise<FlowResult> {
+    const c = this.ctx;
+    const ops = new Ops();
+    const status = stageFlowCommand(ops, c, op, rule, addressSlot);
+    const flags = ops.read(c.reg('flow', 'RES_FLAGS'));
+    const ports = ops.read(c.reg('flow', 'RES_PORTS'));
+    const src = ops.read(c.reg('flow', 'RES_SRC0'));
+    for (const name of ['RES_SRC1', 'RES_SRC2', 'RES_SRC3']) ops.read(c.reg('flow', name));
+    const action = ops.read(c.reg('flow', 'RES_ACTION'));
+    const slot = ops.read(c.reg('flow', 'RES_SLOT'));
+    const hits = ops.read(c.reg('flow', 'RES_HITS'));
+    const moves = ops.read(c.reg('flow', 'LAST_MOVES'));
+    let r: Uint32Array;
+    try {
+      r = await ops.run(c.bus);
+    } catch (err) {
+      throw stayedBusy(err);
+    }
+    return {
+      status: flowResult(r[status]),
+      valid: decodeKeyFlags(r[flags]).valid,
+      flags: r[flags],
+      ports: r[ports],
+      src: addressBytes(r.subarray(src, src + 4)),
+      action: decodeAction(r[action]),
+      slot: r[slot],
+      hits: r[hits],
+      moves: r[moves],
+    };
+  }
+}
+
+/** The error of a delete that answered `status` (not ok). */
+function deleteFailure(status: number, rule: FlowRule): DriverError {
+  if (status === FLOW_STATUS.notFound) return new NotFoundError(rule);
+  return new DriverError('EHW', `flow delete answered status ${status}`);
+}

@@ -1,0 +1,242 @@
+// The listen table: (family, protocol, destination address slot, destination port) → an
+// action, a few entries each written whole by one command; a shared port's entry names a
+// queue group that spreads connection requests over its queues (docs/semantics.md).
+import { ipEquals } from '../codec/ip.js';
+import type { ListenAction, ListenRule } from '../codec/rules.js';
+import { groupMembers, groupTable, GROUP_SLOTS } from '../semantics/listen-group.js';
+import { checkListenAction, decodeAction, encodeAction } from './actions.js';
+import type { AddressTable } from './address-table.js';
+import { TABLE_CMD } from './commands.js';
+import { ListenExistsError, NotFoundError, TableFullError } from './errors.js';
+import { decodeKeyFlags, encodeKeyFlags } from './key.js';
+import { Ops } from './ops.js';
+import type { TableContext } from './table-context.js';
+
+export interface ListenEntry {
+  entry: number;
+  /** rule.action is the entry's action; for a shared port, its group's members */
+  rule: ListenRule;
+  addressSlot: number;
+  /** the queue group of a shared port */
+  group?: number;
+}
+
+/** A queue group in use: its 8 slots, the members they were filled from, and its listen entries. */
+export interface QueueGroup {
+  group: number;
+  table: number[];
+  /** the shortest member list whose fill gives the table */
+  members: number[];
+  refs: number;
+}
+
+/** Listen ACTION register: 0x100 + g names queue group g. */
+const LISTEN_GROUP_FLAG = 0x100;
+
+/** Whether two listen rules have the same key (family, protocol, dst-ip, dst-port). */
+export function sameListen(a: ListenRule, b: ListenRule): boolean {
+  return a.family === b.family && a.proto === b.proto && a.dstPort === b.dstPort && ipEquals(a.dstIp, b.dstIp);
+}
+
+/**
+ * The listen table: a few entries written whole by one command each. A rule whose action is a
+ * list of queues (a shared port) points its entry at a queue group holding the list's table;
+ * rules with the same table share a group, counted by use and free again when none uses it.
+ * Group use is read back from the hardware (load, and every list), never only remembered.
+ */
+export class ListenTable {
+  private groupState: { table: number[]; refs: number }[] = [];
+
+  constructor(
+    private readonly ctx: TableContext,
+    private readonly addresses: AddressTable,
+  ) {}
+
+  get capacity(): number {
+    return this.ctx.info.listenEntries;
+  }
+
+  get groupCapacity(): number {
+    return this.ctx.info.listenGroups;
+  }
+
+  /** Reads every entry and every group back and counts each group's uses. */
+  async load(): Promise<ListenEntry[]> {
+    const c = this.ctx;
+    const ops = new Ops();
+    const at: number[] = [];
+    for (let e = 0; e < this.capacity; e++) {
+      ops.write(c.reg('listen', 'SLOT'), e);
+      ops.write(c.reg('listen', 'COMMAND'), TABLE_CMD.read);
+      at.push(ops.read(c.reg('listen', 'FLAGS')));
+      ops.read(c.reg('listen', 'PORT'));
+      ops.read(c.reg('listen', 'ACTION'));
+    }
+    const groupAt: number[] = [];
+    for (let g = 0; g < this.groupCapacity; g++) {
+      ops.write(c.reg('listen', 'GROUP'), g);
+      ops.write(c.reg('listen', 'GROUP_COMMAND'), TABLE_CMD.read);
+      groupAt.push(ops.read(c.reg('listen', 'GROUP_QUEUE', 0)));
+      for (let i = 1; i < GROUP_SLOTS; i++) ops.read(c.reg('listen', 'GROUP_QUEUE', i));
+    }
+    const r = await ops.run(c.bus);
+    this.groupState = groupAt.map((i) => ({ table: Array.from(r.subarray(i, i + GROUP_SLOTS), decodeAction), refs: 0 }));
+    const out: ListenEntry[] = [];
+    at.forEach((i, entry) => {
+      const { valid, family, proto, addressSlot } = decodeKeyFlags(r[i]);
+      if (!valid) return;
+      const word = r[i + 2];
+      const group = word >>> 8 === LISTEN_GROUP_FLAG >>> 8 ? word & 0xff : undefined;
+      const state = group === undefined ? undefined : this.groupState[group];
+      if (state) state.refs++;
+      out.push({
+        entry,
+        addressSlot,
+        ...(group === undefined ? {} : { group }),
+        rule: {
+          kind: 'listen',
+          family,
+          proto,
+          dstIp: this.addresses.get(addressSlot)?.address ?? new Uint8Array(16),
+          dstPort: r[i + 1] & 0xffff,
+          // a group the adapter does not have reads back as queue 127 (never written so)
+          action: state ? groupMembers(state.table) : decodeAction(word),
+        },
+      });
+    });
+    return out;
+  }
+
+  /** Every valid entry, in entry order (the lowest entry wins in the data path); reads the groups too. */
+  async list(): Promise<ListenEntry[]> {
+    return this.load();
+  }
+
+  /** The queue groups in use, as of the last load or list (Adapter.open loads). */
+  groups(): QueueGroup[] {
+    const out: QueueGroup[] = [];
+    this.groupState.forEach((s, group) => {
+      if (s.refs > 0) out.push({ group, table: [...s.table], members: groupMembers(s.table), refs: s.refs });
+    });
+    return out;
+  }
+
+  /**
+   * Writes the rule into the lowest free entry; refuses a second rule with the same key. A
+   * queue list takes the group that holds its table, or a free group (TableFullError 'group'
+   * when none is free).
+   */
+  async add(rule: ListenRule): Promise<{ entry: number; group?: number }> {
+    checkListenAction(rule.action, this.ctx.info.queues);
+    const entries = await this.list();
+    const dup = entries.find((e) => sameListen(e.rule, rule));
+    if (dup) throw new ListenExistsError(rule, dup.entry, dup.rule.action);
+    const used = new Set(entries.map((e) => e.entry));
+    let entry = 0;
+    while (entry < this.capacity && used.has(entry)) entry++;
+    if (entry >= this.capacity) throw new TableFullError('listen', this.capacity, 0, rule);
+    const group = Array.isArray(rule.action) ? await this.acquireGroup(rule.action, rule) : undefined;
+    let slot: number;
+    try {
+      ({ slot } = await this.addresses.acquire(rule.family, rule.dstIp));
+    } catch (err) {
+      if (group !== undefined) this.releaseGroup(group);
+      throw err;
+    }
+    try {
+      await this.write(entry, entryFlags(rule, slot), rule.dstPort, actionWord(rule.action, group));
+    } catch (err) {
+      await this.addresses.release(slot);
+      if (group !== undefined) this.releaseGroup(group);
+      throw err;
+    }
+    return group === undefined ? { entry } : { entry, group };
+  }
+
+  /**
+   * Changes the action of the entry with the rule's key in place: the new group (if any) is
+   * written first, then the entry in one command, so the entry never stops matching and each
+   * connection request goes by the old action or the new one. Throws NotFoundError.
+   */
+  async update(rule: ListenRule): Promise<{ entry: number; previous: ListenAction; group?: number }> {
+    checkListenAction(rule.action, this.ctx.info.queues);
+    const found = (await this.list()).find((e) => sameListen(e.rule, rule));
+    if (!found) throw new NotFoundError(rule);
+    const group = Array.isArray(rule.action) ? await this.acquireGroup(rule.action, rule) : undefined;
+    try {
+      await this.write(found.entry, entryFlags(rule, found.addressSlot), rule.dstPort, actionWord(rule.action, group));
+    } catch (err) {
+      if (group !== undefined) this.releaseGroup(group);
+      throw err;
+    }
+    if (found.group !== undefined) this.releaseGroup(found.group);
+    return { entry: found.entry, previous: found.rule.action, ...(group === undefined ? {} : { group }) };
+  }
+
+  /** Invalidates the entry with the rule's key (its action is ignored); throws NotFoundError. */
+  async remove(rule: ListenRule): Promise<ListenEntry> {
+    const found = (await this.list()).find((e) => sameListen(e.rule, rule));
+    if (!found) throw new NotFoundError(rule);
+    await this.write(found.entry, 0, 0, 0);
+    if (found.group !== undefined) this.releaseGroup(found.group);
+    await this.addresses.release(found.addressSlot);
+    return found;
+  }
+
+  /** Invalidates every entry and frees the address slots no flow entry uses. */
+  async clear(): Promise<void> {
+    for (const e of await this.list()) await this.write(e.entry, 0, 0, 0);
+    for (const s of this.groupState) s.refs = 0;
+    await this.addresses.prune();
+  }
+
+  /** The group holding this list's table (one more use), else a free group written with it. */
+  private async acquireGroup(members: readonly number[], rule: ListenRule): Promise<number> {
+    const table = groupTable(members);
+    const same = (t: number[]) => t.every((q, i) => q === table[i]);
+    let group = this.groupState.findIndex((s) => s.refs > 0 && same(s.table));
+    if (group < 0) {
+      group = this.groupState.findIndex((s) => s.refs === 0);
+      if (group < 0) throw new TableFullError('group', this.groupCapacity, 0, rule);
+      await this.writeGroup(group, table);
+    }
+    this.groupState[group].refs++;
+    return group;
+  }
+
+  /** One use of the group fewer; at none it is free (its slots stay until it is reused). */
+  private releaseGroup(group: number): void {
+    const s = this.groupState[group];
+    if (s) s.refs = Math.max(0, s.refs - 1);
+  }
+
+  private async writeGroup(group: number, table: readonly number[]): Promise<void> {
+    const c = this.ctx;
+    const ops = new Ops();
+    ops.write(c.reg('listen', 'GROUP'), group);
+    table.forEach((q, i) => ops.write(c.reg('listen', 'GROUP_QUEUE', i), encodeAction(q)));
+    ops.write(c.reg('listen', 'GROUP_COMMAND'), TABLE_CMD.write);
+    await ops.run(c.bus);
+    this.groupState[group].table = [...table];
+  }
+
+  private async write(entry: number, flags: number, port: number, action: number): Promise<void> {
+    const c = this.ctx;
+    const ops = new Ops();
+    ops.write(c.reg('listen', 'SLOT'), entry);
+    ops.write(c.reg('listen', 'FLAGS'), flags);
+    ops.write(c.reg('listen', 'PORT'), port);
+    ops.write(c.reg('listen', 'ACTION'), action);
+    ops.write(c.reg('listen', 'COMMAND'), TABLE_CMD.write);
+    await ops.run(c.bus);
+  }
+}
+
+/** A valid entry's FLAGS word. */
+function entryFlags(rule: ListenRule, addressSlot: number): number {
+  return encodeKeyFlags({ family: rule.family, proto: rule.proto, addressSlot }, true);
+}
+
+function actionWord(action: ListenAction, group: number | undefined): number {
+  return group !== undefined ? LISTEN_GROUP_FLAG | group : encodeAction(action as number);
+}

@@ -1,0 +1,27 @@
+// What a table needs of the adapter: the bus, where each register is, and the sizes read at
+// open. The tables depend on this interface, never on Adapter (adapter.ts builds them).
+import type { RegisterBus } from '../bus/bus.js';
+import type { BlockName } from './regs.generated.js';
+
+/** The adapter's parameters, read from the core, flow, listen and addr blocks at open. */
+export interface AdapterInfo {
+  dataWidth: number;
+  queues: number;
+  maxFrame: number;
+  queueFifoBytes: number;
+  flowEntries: number;
+  flowWays: number;
+  flowStash: number;
+  flowLookupLatency: number;
+  listenEntries: number;
+  /** queue groups for listen rules whose action is a list of queues */
+  listenGroups: number;
+  addressSlots: number;
+}
+
+export interface TableContext {
+  readonly bus: RegisterBus;
+  readonly info: AdapterInfo;
+  /** Byte address of a register by block and generated name (array registers take an index). */
+  reg(block: BlockName, name: string, index?: number): number;
+}
