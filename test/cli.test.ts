@@ -340,6 +340,33 @@ describe('regs and stats', () => {
   });
 });
 
+describe('egress', () => {
+  it('says a bare core (sim serve without --pty) has no egress block, for every subcommand', async () => {
+    for (const args of [['list'], ['set', '1', '02:00:5e:10:00:01'], ['enable'], ['disable']]) {
+      const r = await cli('egress', ...args, '--json');
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/this adapter has no egress block \(per-queue MACs exist on the two-port NIC/);
+      expect(JSON.parse(r.out).error.code).toBe('ENOBLOCK');
+    }
+  });
+
+  it('checks the MAC before reaching the adapter', async () => {
+    const r = await cli('egress', 'set', '1', '02:00:5e:10:00:zz');
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('sipnic: "02:00:5e:10:00:zz" is not a MAC address (like 02:00:5e:10:00:01)\n');
+  });
+
+  it('help teaches with an example and the serial line', async () => {
+    const r = await cli('egress', '--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/set <queue> <mac>/);
+    expect(r.out).toMatch(/Examples:\n {2}sipnic egress set 1 02:00:5e:10:00:01 --device \/dev\/ttyUSB0\n/);
+    const set = await cli('egress', 'set', '--help');
+    expect(set.out).toMatch(/Example:\n {2}sipnic egress set 1 02:00:5e:10:00:01/);
+    expect(set.out).toMatch(/sipnic egress set … --device \/dev\/ttyUSB0/);
+  });
+});
+
 describe('replay and demo', () => {
   it('sim replay writes the queue captures, drop.pcap and summary.json', async () => {
     const out = join(DIR, 'replay');

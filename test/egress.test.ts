@@ -1,7 +1,10 @@
 // host/src/driver/egress-table.ts against a register-level stand-in of sipnic_nic's egress block (the RTL
 // of the block is tested through the UART by test/rtl/nic_tb.cpp): MAC words in the order the
 // RTL keeps them, queue range, the rewrite bit, counters; and a bare core has no such block.
-import { describe, expect, it } from 'vitest';
+// Then `sipnic egress` end to end against `sim serve --pty` (the Verilated sipnic_nic).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../host/src/cli/program.js';
+import type { CliIO } from '../host/src/cli/context.js';
 import type { RegisterBus } from '../host/src/bus/bus.js';
 import { formatMac, parseMac } from '../host/src/codec/mac.js';
 import { Adapter, EgressTable } from '../host/src/driver/index.js';
@@ -80,5 +83,94 @@ describe('egress MAC table', () => {
     } finally {
       await bus.close();
     }
+  });
+});
+
+describe('sipnic egress on the simulated NIC (sim serve --pty)', () => {
+  const output = (extra: Partial<CliIO> = {}) => {
+    const o = { out: '', err: '' };
+    const io: CliIO = { stdout: (t) => void (o.out += t), stderr: (t) => void (o.err += t), stderrIsTTY: false, env: {}, ...extra };
+    return { io, o };
+  };
+  let pty = '';
+  let stop: AbortController;
+  let serving: Promise<number>;
+
+  beforeAll(async () => {
+    stop = new AbortController();
+    let ready!: (path: string) => void;
+    const started = new Promise<string>((resolve) => (ready = resolve));
+    const { io, o } = output({ signal: stop.signal, onServing: ({ path }) => ready(path) });
+    serving = run(['sim', 'serve', '--pty'], io);
+    pty = await Promise.race([started, serving.then((code) => Promise.reject(new Error(`sim serve --pty exited ${code}: ${o.err}`)))]);
+  });
+
+  afterAll(async () => {
+    stop.abort();
+    expect(await serving).toBe(0);
+  });
+
+  async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+    const { io, o } = output();
+    const code = await run([...args, '--device', pty], io);
+    return { code, ...o };
+  }
+
+  async function json(...args: string[]): Promise<any> {
+    const r = await cli(...args, '--json');
+    expect(r.err, r.err).toBe('');
+    expect(r.code).toBe(0);
+    return JSON.parse(r.out);
+  }
+
+  it("sets a queue's MAC, lists them, and switches the rewrite on and off", async () => {
+    const before = await json('egress', 'list');
+    expect(before.rewrite).toBe(false);
+    expect(before.queues).toBeGreaterThanOrEqual(2);
+    expect(before.macs).toHaveLength(before.queues);
+
+    expect(await json('egress', 'set', '1', '02:5E:10:A2:22:0D')).toEqual({ queue: 1, mac: '02:5e:10:a2:22:0d' });
+    const listed = await json('egress', 'list');
+    expect(listed.macs[1]).toEqual({ queue: 1, mac: '02:5e:10:a2:22:0d' });
+    // the words the RTL keeps, by register name
+    expect((await json('regs', 'read', 'egress.MAC_HI[1]')).value).toBe(0x025e);
+    expect((await json('regs', 'read', 'egress.MAC_LO[1]')).value).toBe(0x10a2220d);
+
+    expect(await json('egress', 'enable')).toEqual({ rewrite: true });
+    expect((await json('egress', 'list')).rewrite).toBe(true);
+    expect((await json('regs', 'read', 'egress.CONTROL')).value).toBe(1);
+    const text = await cli('egress', 'list');
+    expect(text.out).toMatch(/^queue {2}mac\n/);
+    expect(text.out).toMatch(/^ *1 +02:5e:10:a2:22:0d$/m);
+    expect(text.out).toMatch(/rewrite on\n$/);
+
+    expect(await json('egress', 'disable')).toEqual({ rewrite: false });
+    expect((await json('regs', 'read', 'egress.CONTROL')).value).toBe(0);
+  });
+
+  it('refuses a queue the NIC does not have, a bad MAC and a queue that is not a number', async () => {
+    const { queues } = await json('egress', 'list');
+    const far = await cli('egress', 'set', String(queues), '02:00:00:00:00:01', '--json');
+    expect(far.code).toBe(1);
+    expect(far.err).toMatch(new RegExp(`queue ${queues} does not exist: the adapter has ${queues} queues`));
+    expect(JSON.parse(far.out).error.code).toBe('EQUEUE');
+
+    const bad = await cli('egress', 'set', '1', '02:00:5e:10:00', '--json');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/"02:00:5e:10:00" is not a MAC address/);
+    expect(JSON.parse(bad.out).error.code).toBe('EMAC');
+
+    const word = await cli('egress', 'set', 'one', '02:00:00:00:00:01');
+    expect(word.code).toBe(2);
+    expect(word.err).toMatch(/queue "one" is not a queue number/);
+
+    // nothing of that changed queue 1
+    expect((await json('egress', 'list')).macs[1].mac).toBe('02:5e:10:a2:22:0d');
+  });
+
+  it('--help shows an example', async () => {
+    const { io, o } = output();
+    expect(await run(['egress', 'set', '--help'], io)).toBe(0);
+    expect(o.out).toMatch(/Example:\n {2}sipnic egress set 1 02:00:5e:10:00:01/);
   });
 });

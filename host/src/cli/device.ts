@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { parseBaud } from './context.js';
 
 /** The commands that talk to an adapter's tables and registers. */
-export const TABLE_COMMANDS = ['flow', 'listen', 'default', 'rules', 'stats', 'regs'];
+export const TABLE_COMMANDS = ['flow', 'listen', 'default', 'rules', 'stats', 'regs', 'egress'];
 
 const EXAMPLE_DEVICE = '/dev/ttyUSB0';
 

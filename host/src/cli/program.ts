@@ -11,6 +11,7 @@ import { boardCommand } from './board.js';
 import { clusterCommand } from './cluster.js';
 import { defaultCommand } from './default.js';
 import { demoCommand } from './demo.js';
+import { egressCommand } from './egress.js';
 import { flowCommand } from './flow.js';
 import { listenCommand } from './listen.js';
 import { monitorCommand } from './monitor.js';
@@ -28,7 +29,7 @@ export function buildProgram(io: CliIO): Command {
     .option('--socket <path>', 'socket of `sipnic sim serve` (env SIPNIC_SOCKET; default $XDG_RUNTIME_DIR/sipnic.sock or /tmp/sipnic-<uid>.sock)')
     .option('--json', 'print exactly one JSON object')
     .addHelpText('after', '\nExamples:\n  sipnic sim serve &\n  sipnic flow add flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 40001 dst-port 80 action 2\n  sipnic flow list --json\n  sipnic demo');
-  for (const make of [flowCommand, listenCommand, defaultCommand, rulesCommand, statsCommand, regsCommand, simCommand, demoCommand, clusterCommand, primaryCommand, monitorCommand, boardCommand]) {
+  for (const make of [flowCommand, listenCommand, defaultCommand, rulesCommand, statsCommand, regsCommand, egressCommand, simCommand, demoCommand, clusterCommand, primaryCommand, monitorCommand, boardCommand]) {
     program.addCommand(make(cli));
   }
   addDeviceOptions(program);
