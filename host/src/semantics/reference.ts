@@ -1,6 +1,5 @@
 // The reference model of the steering semantics (docs/semantics.md), written from that text
 // alone. The RTL is checked against it frame by frame, so it favours plainness over speed.
-import { formatIp } from '../codec/ip.js';
 import { ruleKey, type Family, type FlowRule, type ListenRule, type Proto, type Rule } from '../codec/rules.js';
 
 export const MIN_FRAME = 14;
@@ -214,12 +213,6 @@ function flowRuleOf(p: SteerableFrame): FlowRule {
 
 function listenRuleOf(p: SteerableFrame): ListenRule {
   return { kind: 'listen', family: p.family, proto: p.proto, dstIp: p.dst, dstPort: p.dstPort, action: 0 };
-}
-
-/** The frame's key as text, for messages: `tcp4 192.0.2.7:40001 > 10.0.0.1:80`. */
-export function describeKey(p: SteerableFrame): string {
-  const addr = (a: Uint8Array) => (p.family === 6 ? `[${formatIp(a, 6)}]` : formatIp(a, 4));
-  return `${p.proto}${p.family} ${addr(p.src)}:${p.srcPort} > ${addr(p.dst)}:${p.dstPort}`;
 }
 
 export interface DecisionSummary {
