@@ -2,10 +2,10 @@
 // Include inside a module: localparams only.
 
 // core: Adapter identity, parameters, default action
-localparam [15:0] BLK_CORE_BASE    = 16'h0000;
-localparam [15:0] BLK_CORE_SIZE    = 16'h0100;
-localparam [15:0] BLK_CORE_NEXT    = 16'h0100;
-localparam [31:0] BLK_CORE_TYPE    = 32'h53500001;
+localparam [15:0] BLK_CORE_BASE = 16'h0000;
+localparam [15:0] BLK_CORE_SIZE = 16'h0100;
+localparam [15:0] BLK_CORE_NEXT = 16'h0100;
+localparam [31:0] BLK_CORE_TYPE = 32'h53500001;
 localparam [31:0] BLK_CORE_VERSION = 32'h00010000;
 localparam [15:0] REG_CORE_TYPE = 16'h0000; // ro: block type
 localparam [15:0] REG_CORE_VERSION = 16'h0004; // ro: block version
@@ -16,14 +16,14 @@ localparam [15:0] REG_CORE_MAX_FRAME = 16'h0014; // ro: longest accepted frame i
 localparam [15:0] REG_CORE_QUEUE_FIFO_BYTES = 16'h0018; // ro: bytes of buffer per queue
 localparam [15:0] REG_CORE_SCRATCH = 16'h001C; // rw: free for bus tests
 localparam [15:0] REG_CORE_DEFAULT_ACTION = 16'h0020; // rw: action for frames no rule matches; reset 0
-localparam [15:0] REG_CORE_CONTROL = 16'h0024; // wo: bit 0: clear every counter
+localparam [15:0] REG_CORE_CONTROL = 16'h0024; // wo: one-shot actions, one bit each
 localparam [15:0] REG_CORE_FRAME_ID = 16'h0028; // ro: id the next ingress frame will get
 
 // addr: Cluster addresses: flow and listen entries name a destination by slot index here
-localparam [15:0] BLK_ADDR_BASE    = 16'h0100;
-localparam [15:0] BLK_ADDR_SIZE    = 16'h0100;
-localparam [15:0] BLK_ADDR_NEXT    = 16'h0200;
-localparam [31:0] BLK_ADDR_TYPE    = 32'h53500002;
+localparam [15:0] BLK_ADDR_BASE = 16'h0100;
+localparam [15:0] BLK_ADDR_SIZE = 16'h0100;
+localparam [15:0] BLK_ADDR_NEXT = 16'h0200;
+localparam [31:0] BLK_ADDR_TYPE = 32'h53500002;
 localparam [31:0] BLK_ADDR_VERSION = 32'h00010000;
 localparam [15:0] REG_ADDR_TYPE = 16'h0000; // ro: block type
 localparam [15:0] REG_ADDR_VERSION = 16'h0004; // ro: block version
@@ -35,13 +35,13 @@ localparam [15:0] REG_ADDR_ADDR0 = 16'h0018; // rw: staged address bits 127:96 (
 localparam [15:0] REG_ADDR_ADDR1 = 16'h001C; // rw: staged address bits 95:64 (IPv4: 0)
 localparam [15:0] REG_ADDR_ADDR2 = 16'h0020; // rw: staged address bits 63:32 (IPv4: 0)
 localparam [15:0] REG_ADDR_ADDR3 = 16'h0024; // rw: staged address bits 31:0 (IPv4: the address)
-localparam [15:0] REG_ADDR_COMMAND = 16'h0028; // wo: 1: write staged into SLOT (in one clock); 2: read SLOT into staged
+localparam [15:0] REG_ADDR_COMMAND = 16'h0028; // wo: acts on SLOT; ignored when SLOT >= SLOTS
 
 // flow: Exact-match flow table (multi-way cuckoo hash with a stash)
-localparam [15:0] BLK_FLOW_BASE    = 16'h0200;
-localparam [15:0] BLK_FLOW_SIZE    = 16'h0100;
-localparam [15:0] BLK_FLOW_NEXT    = 16'h0300;
-localparam [31:0] BLK_FLOW_TYPE    = 32'h53500003;
+localparam [15:0] BLK_FLOW_BASE = 16'h0200;
+localparam [15:0] BLK_FLOW_SIZE = 16'h0100;
+localparam [15:0] BLK_FLOW_NEXT = 16'h0300;
+localparam [31:0] BLK_FLOW_TYPE = 32'h53500003;
 localparam [31:0] BLK_FLOW_VERSION = 32'h00010000;
 localparam [15:0] REG_FLOW_TYPE = 16'h0000; // ro: block type
 localparam [15:0] REG_FLOW_VERSION = 16'h0004; // ro: block version
@@ -51,18 +51,18 @@ localparam [15:0] REG_FLOW_WAYS = 16'h0010; // ro: hash ways
 localparam [15:0] REG_FLOW_STASH = 16'h0014; // ro: stash entries; stash slots follow the table's slots
 localparam [15:0] REG_FLOW_COUNT = 16'h0018; // ro: live entries, stash included
 localparam [15:0] REG_FLOW_STASH_USED = 16'h001C; // ro: live stash entries
-localparam [15:0] REG_FLOW_KEY_FLAGS = 16'h0020; // rw: bit 0 family (0 IPv4, 1 IPv6); bit 1 protocol (0 TCP, 1 UDP); bits 11:8 destination address slot
-localparam [15:0] REG_FLOW_KEY_PORTS = 16'h0024; // rw: bits 31:16 source port, 15:0 destination port
+localparam [15:0] REG_FLOW_KEY_FLAGS = 16'h0020; // rw: key: family, protocol, destination address slot
+localparam [15:0] REG_FLOW_KEY_PORTS = 16'h0024; // rw: key: ports
 localparam [15:0] REG_FLOW_KEY_SRC0 = 16'h0028; // rw: source address bits 127:96
 localparam [15:0] REG_FLOW_KEY_SRC1 = 16'h002C; // rw: source address bits 95:64
 localparam [15:0] REG_FLOW_KEY_SRC2 = 16'h0030; // rw: source address bits 63:32
 localparam [15:0] REG_FLOW_KEY_SRC3 = 16'h0034; // rw: source address bits 31:0
 localparam [15:0] REG_FLOW_ACTION = 16'h0038; // rw: action for INSERT
 localparam [15:0] REG_FLOW_SLOT = 16'h003C; // rw: slot for READ_SLOT
-localparam [15:0] REG_FLOW_COMMAND = 16'h0040; // wo: 1 insert, 2 delete, 3 lookup, 4 read slot, 5 clear all; ignored while busy
-localparam [15:0] REG_FLOW_STATUS = 16'h0044; // ro: bit 0 busy; bits 7:4 result of the last command (0 ok, 1 exists, 2 full, 3 not found); bits 31:16 count of completed commands
-localparam [15:0] REG_FLOW_RES_FLAGS = 16'h0048; // ro: bit 31 valid; low bits as KEY_FLAGS
-localparam [15:0] REG_FLOW_RES_PORTS = 16'h004C; // ro: as KEY_PORTS
+localparam [15:0] REG_FLOW_COMMAND = 16'h0040; // wo: starts a command; ignored while STATUS.BUSY
+localparam [15:0] REG_FLOW_STATUS = 16'h0044; // ro: command state
+localparam [15:0] REG_FLOW_RES_FLAGS = 16'h0048; // ro: result: valid, and the entry's key as KEY_FLAGS
+localparam [15:0] REG_FLOW_RES_PORTS = 16'h004C; // ro: result: ports, as KEY_PORTS
 localparam [15:0] REG_FLOW_RES_SRC0 = 16'h0050; // ro: as KEY_SRC0
 localparam [15:0] REG_FLOW_RES_SRC1 = 16'h0054; // ro: as KEY_SRC1
 localparam [15:0] REG_FLOW_RES_SRC2 = 16'h0058; // ro: as KEY_SRC2
@@ -74,32 +74,32 @@ localparam [15:0] REG_FLOW_LAST_MOVES = 16'h006C; // ro: entries the last insert
 localparam [15:0] REG_FLOW_LOOKUP_LATENCY = 16'h0070; // ro: cycles from key in to result out
 
 // listen: Listen table: (family, protocol, destination slot, destination port) -> action; TCP matches SYN without ACK only. An action may name a queue group: the frame goes to the queue in the group's slot [listen hash] (docs/semantics.md, shared ports)
-localparam [15:0] BLK_LISTEN_BASE    = 16'h0300;
-localparam [15:0] BLK_LISTEN_SIZE    = 16'h0100;
-localparam [15:0] BLK_LISTEN_NEXT    = 16'h0400;
-localparam [31:0] BLK_LISTEN_TYPE    = 32'h53500004;
+localparam [15:0] BLK_LISTEN_BASE = 16'h0300;
+localparam [15:0] BLK_LISTEN_SIZE = 16'h0100;
+localparam [15:0] BLK_LISTEN_NEXT = 16'h0400;
+localparam [31:0] BLK_LISTEN_TYPE = 32'h53500004;
 localparam [31:0] BLK_LISTEN_VERSION = 32'h00020000;
 localparam [15:0] REG_LISTEN_TYPE = 16'h0000; // ro: block type
 localparam [15:0] REG_LISTEN_VERSION = 16'h0004; // ro: block version
 localparam [15:0] REG_LISTEN_NEXT = 16'h0008; // ro: byte address of the next block
 localparam [15:0] REG_LISTEN_ENTRIES = 16'h000C; // ro: listen entries
 localparam [15:0] REG_LISTEN_SLOT = 16'h0010; // rw: entry the next COMMAND acts on
-localparam [15:0] REG_LISTEN_FLAGS = 16'h0014; // rw: staged: bit 31 valid; bit 0 family; bit 1 protocol; bits 11:8 destination address slot
-localparam [15:0] REG_LISTEN_PORT = 16'h0018; // rw: staged: bits 15:0 destination port
-localparam [15:0] REG_LISTEN_ACTION = 16'h001C; // rw: staged action: -1 drops, 0..127 a queue, 0x100 + g queue group g (g < GROUPS; a larger g is stored as queue 127)
-localparam [15:0] REG_LISTEN_COMMAND = 16'h0020; // wo: 1: write staged into SLOT (in one clock); 2: read SLOT into staged
+localparam [15:0] REG_LISTEN_FLAGS = 16'h0014; // rw: staged: valid, family, protocol, destination address slot
+localparam [15:0] REG_LISTEN_PORT = 16'h0018; // rw: staged: destination port
+localparam [15:0] REG_LISTEN_ACTION = 16'h001C; // rw: staged action: -1 drops, 0..127 a queue (a larger number is stored as queue 127), or queue group g: GROUP set, INDEX g, no other bit set (g < GROUPS; a larger g is stored as queue 127)
+localparam [15:0] REG_LISTEN_COMMAND = 16'h0020; // wo: acts on SLOT; ignored when SLOT >= ENTRIES
 localparam [15:0] REG_LISTEN_GROUPS = 16'h0024; // ro: queue groups (shared ports)
 localparam [15:0] REG_LISTEN_GROUP = 16'h0028; // rw: group the next GROUP_COMMAND acts on
-localparam [15:0] REG_LISTEN_GROUP_COMMAND = 16'h002C; // wo: 1: write the staged GROUP_QUEUE[0..7] into GROUP (all 8 slots in one clock); 2: read GROUP into the staged slots
+localparam [15:0] REG_LISTEN_GROUP_COMMAND = 16'h002C; // wo: acts on GROUP with the staged GROUP_QUEUE[0..7] (all 8 slots at once); ignored when GROUP >= GROUPS
 localparam [15:0] REG_LISTEN_GROUP_QUEUE = 16'h0030; // rw: staged group slot: a queue (0..127, a larger number reads back as 127) or -1 to drop
 localparam [15:0] REG_LISTEN_GROUP_QUEUE_STRIDE = 16'h0004;
 localparam integer REG_LISTEN_GROUP_QUEUE_COUNT = 8;
 
 // counters: 64-bit counters: read LO (offset) then HI (offset+4); reading LO latches HI
-localparam [15:0] BLK_COUNTERS_BASE    = 16'h0400;
-localparam [15:0] BLK_COUNTERS_SIZE    = 16'h0300;
-localparam [15:0] BLK_COUNTERS_NEXT    = 16'h0700;
-localparam [31:0] BLK_COUNTERS_TYPE    = 32'h53500005;
+localparam [15:0] BLK_COUNTERS_BASE = 16'h0400;
+localparam [15:0] BLK_COUNTERS_SIZE = 16'h0300;
+localparam [15:0] BLK_COUNTERS_NEXT = 16'h0700;
+localparam [31:0] BLK_COUNTERS_TYPE = 32'h53500005;
 localparam [31:0] BLK_COUNTERS_VERSION = 32'h00010000;
 localparam [15:0] REG_COUNTERS_TYPE = 16'h0000; // ro: block type
 localparam [15:0] REG_COUNTERS_VERSION = 16'h0004; // ro: block version
@@ -123,36 +123,201 @@ localparam [15:0] REG_COUNTERS_Q_DROPS_STRIDE = 16'h0020;
 localparam integer REG_COUNTERS_Q_DROPS_COUNT = 16;
 
 // egress: Two-port NIC (sipnic_nic, the board): queue frames leave on port 1 with the destination MAC of their queue's processor; port 1 frames pass to port 0. Absent from a bare sipnic_core.
-localparam [15:0] BLK_EGRESS_BASE    = 16'h0700;
-localparam [15:0] BLK_EGRESS_SIZE    = 16'h0100;
-localparam [15:0] BLK_EGRESS_NEXT    = 16'h0000;
-localparam [31:0] BLK_EGRESS_TYPE    = 32'h53500006;
+localparam [15:0] BLK_EGRESS_BASE = 16'h0700;
+localparam [15:0] BLK_EGRESS_SIZE = 16'h0100;
+localparam [15:0] BLK_EGRESS_NEXT = 16'h0000;
+localparam [31:0] BLK_EGRESS_TYPE = 32'h53500006;
 localparam [31:0] BLK_EGRESS_VERSION = 32'h00010000;
 localparam [15:0] REG_EGRESS_TYPE = 16'h0000; // ro: block type
 localparam [15:0] REG_EGRESS_VERSION = 16'h0004; // ro: block version
 localparam [15:0] REG_EGRESS_NEXT = 16'h0008; // ro: byte address of the next block, 0 = last
 localparam [15:0] REG_EGRESS_QUEUES = 16'h000C; // ro: queues, each with a MAC entry
-localparam [15:0] REG_EGRESS_CONTROL = 16'h0010; // rw: bit 0: replace the destination MAC of queue n's frames with MAC[n] on port 1 (reset 0: frames leave unchanged)
+localparam [15:0] REG_EGRESS_CONTROL = 16'h0010; // rw: egress switches (reset 0)
 localparam [15:0] REG_EGRESS_P0_RX_BAD = 16'h0014; // ro: port 0 (clients) frames dropped as bad: FCS error, rx error, longer than the MAC's limit, lost to a full receive FIFO, or larger than the NIC's receive buffer (wraps)
 localparam [15:0] REG_EGRESS_P1_RX_BAD = 16'h0018; // ro: port 1 (cluster) frames dropped as bad, as P0_RX_BAD (wraps)
 localparam [15:0] REG_EGRESS_P1_TX_FRAMES = 16'h001C; // ro: queue frames sent to port 1 (wraps)
 localparam [15:0] REG_EGRESS_P0_TX_FRAMES = 16'h0020; // ro: port 1 frames passed to port 0 (wraps)
-localparam [15:0] REG_EGRESS_MAC_HI = 16'h0040; // rw: bits 15:0: destination MAC bytes 0..1 (first on the wire in bits 15:8) for queue n
+localparam [15:0] REG_EGRESS_MAC_HI = 16'h0040; // rw: destination MAC of queue n, bytes 0..1
 localparam [15:0] REG_EGRESS_MAC_HI_STRIDE = 16'h0008;
 localparam integer REG_EGRESS_MAC_HI_COUNT = 16;
-localparam [15:0] REG_EGRESS_MAC_LO = 16'h0044; // rw: destination MAC bytes 2..5 (byte 2 in bits 31:24) for queue n
+localparam [15:0] REG_EGRESS_MAC_LO = 16'h0044; // rw: destination MAC of queue n, bytes 2..5
 localparam [15:0] REG_EGRESS_MAC_LO_STRIDE = 16'h0008;
 localparam integer REG_EGRESS_MAC_LO_COUNT = 16;
 
 // drop reasons
-localparam [3:0] DROP_RUNT = 4'd1; // frame shorter than 14 bytes
-localparam [3:0] DROP_OVERSIZE = 4'd2; // frame longer than MAX_FRAME (9022) bytes
-localparam [3:0] DROP_RULE = 4'd3; // the deciding rule's action is -1
-localparam [3:0] DROP_QUEUE_FULL = 4'd4; // tail drop: the queue FIFO had no room for the whole frame
-localparam [3:0] DROP_BAD_QUEUE = 4'd5; // the action names a queue the adapter does not have
+localparam [3:0] DROP_RUNT = 4'h1; // frame shorter than 14 bytes
+localparam [3:0] DROP_OVERSIZE = 4'h2; // frame longer than MAX_FRAME (9022) bytes
+localparam [3:0] DROP_RULE = 4'h3; // the deciding rule's action is -1
+localparam [3:0] DROP_QUEUE_FULL = 4'h4; // tail drop: the queue FIFO had no room for the whole frame
+localparam [3:0] DROP_BAD_QUEUE = 4'h5; // the action names a queue the adapter does not have
 
 // table command status
 localparam [1:0] STATUS_OK = 2'd0;
 localparam [1:0] STATUS_EXISTS = 2'd1;
 localparam [1:0] STATUS_FULL = 2'd2;
 localparam [1:0] STATUS_NOT_FOUND = 2'd3;
+
+// bit fields: <name>_SHIFT (lowest bit), _WIDTH, _MASK (in place), and one constant per named value
+
+// core.CONTROL
+localparam integer FLD_CORE_CONTROL_CLEAR_COUNTERS_SHIFT = 0; // bit 0: 1: clear every counter (0 does nothing)
+localparam integer FLD_CORE_CONTROL_CLEAR_COUNTERS_WIDTH = 1;
+localparam [31:0] FLD_CORE_CONTROL_CLEAR_COUNTERS_MASK = 32'h00000001;
+
+// addr.COMMAND
+localparam integer FLD_ADDR_COMMAND_OP_SHIFT = 0; // bits 31:0: write: the staged registers into the entry (in one clock); read: the entry into the staged registers. The whole word is the command: any other value does nothing
+localparam integer FLD_ADDR_COMMAND_OP_WIDTH = 32;
+localparam [31:0] FLD_ADDR_COMMAND_OP_MASK = 32'hFFFFFFFF;
+localparam [31:0] FLD_ADDR_COMMAND_OP_WRITE = 32'd1;
+localparam [31:0] FLD_ADDR_COMMAND_OP_READ = 32'd2;
+
+// flow.KEY_FLAGS
+localparam integer FLD_FLOW_KEY_FLAGS_FAMILY_SHIFT = 0; // bit 0: address family
+localparam integer FLD_FLOW_KEY_FLAGS_FAMILY_WIDTH = 1;
+localparam [31:0] FLD_FLOW_KEY_FLAGS_FAMILY_MASK = 32'h00000001;
+localparam [0:0] FLD_FLOW_KEY_FLAGS_FAMILY_IPV4 = 1'd0;
+localparam [0:0] FLD_FLOW_KEY_FLAGS_FAMILY_IPV6 = 1'd1;
+localparam integer FLD_FLOW_KEY_FLAGS_PROTO_SHIFT = 1; // bit 1: protocol
+localparam integer FLD_FLOW_KEY_FLAGS_PROTO_WIDTH = 1;
+localparam [31:0] FLD_FLOW_KEY_FLAGS_PROTO_MASK = 32'h00000002;
+localparam [0:0] FLD_FLOW_KEY_FLAGS_PROTO_TCP = 1'd0;
+localparam [0:0] FLD_FLOW_KEY_FLAGS_PROTO_UDP = 1'd1;
+localparam integer FLD_FLOW_KEY_FLAGS_ADDR_SLOT_SHIFT = 8; // bits 11:8: destination address: a slot of the addr block
+localparam integer FLD_FLOW_KEY_FLAGS_ADDR_SLOT_WIDTH = 4;
+localparam [31:0] FLD_FLOW_KEY_FLAGS_ADDR_SLOT_MASK = 32'h00000F00;
+
+// flow.KEY_PORTS
+localparam integer FLD_FLOW_KEY_PORTS_SRC_PORT_SHIFT = 16; // bits 31:16: source port
+localparam integer FLD_FLOW_KEY_PORTS_SRC_PORT_WIDTH = 16;
+localparam [31:0] FLD_FLOW_KEY_PORTS_SRC_PORT_MASK = 32'hFFFF0000;
+localparam integer FLD_FLOW_KEY_PORTS_DST_PORT_SHIFT = 0; // bits 15:0: destination port
+localparam integer FLD_FLOW_KEY_PORTS_DST_PORT_WIDTH = 16;
+localparam [31:0] FLD_FLOW_KEY_PORTS_DST_PORT_MASK = 32'h0000FFFF;
+
+// flow.COMMAND
+localparam integer FLD_FLOW_COMMAND_OP_SHIFT = 0; // bits 31:0: insert KEY with ACTION; delete KEY; lookup KEY; read_slot SLOT; clear every entry. The whole word is the command: any other value does nothing
+localparam integer FLD_FLOW_COMMAND_OP_WIDTH = 32;
+localparam [31:0] FLD_FLOW_COMMAND_OP_MASK = 32'hFFFFFFFF;
+localparam [31:0] FLD_FLOW_COMMAND_OP_INSERT = 32'd1;
+localparam [31:0] FLD_FLOW_COMMAND_OP_DELETE = 32'd2;
+localparam [31:0] FLD_FLOW_COMMAND_OP_LOOKUP = 32'd3;
+localparam [31:0] FLD_FLOW_COMMAND_OP_READ_SLOT = 32'd4;
+localparam [31:0] FLD_FLOW_COMMAND_OP_CLEAR = 32'd5;
+
+// flow.STATUS
+localparam integer FLD_FLOW_STATUS_BUSY_SHIFT = 0; // bit 0: a command is running
+localparam integer FLD_FLOW_STATUS_BUSY_WIDTH = 1;
+localparam [31:0] FLD_FLOW_STATUS_BUSY_MASK = 32'h00000001;
+localparam integer FLD_FLOW_STATUS_RESULT_SHIFT = 4; // bits 7:4: result of the last command
+localparam integer FLD_FLOW_STATUS_RESULT_WIDTH = 4;
+localparam [31:0] FLD_FLOW_STATUS_RESULT_MASK = 32'h000000F0;
+localparam [3:0] FLD_FLOW_STATUS_RESULT_OK = 4'd0;
+localparam [3:0] FLD_FLOW_STATUS_RESULT_EXISTS = 4'd1;
+localparam [3:0] FLD_FLOW_STATUS_RESULT_FULL = 4'd2;
+localparam [3:0] FLD_FLOW_STATUS_RESULT_NOT_FOUND = 4'd3;
+localparam integer FLD_FLOW_STATUS_COMPLETED_SHIFT = 16; // bits 31:16: commands completed (wraps)
+localparam integer FLD_FLOW_STATUS_COMPLETED_WIDTH = 16;
+localparam [31:0] FLD_FLOW_STATUS_COMPLETED_MASK = 32'hFFFF0000;
+
+// flow.RES_FLAGS
+localparam integer FLD_FLOW_RES_FLAGS_VALID_SHIFT = 31; // bit 31: the last command found, inserted or read an entry
+localparam integer FLD_FLOW_RES_FLAGS_VALID_WIDTH = 1;
+localparam [31:0] FLD_FLOW_RES_FLAGS_VALID_MASK = 32'h80000000;
+localparam integer FLD_FLOW_RES_FLAGS_FAMILY_SHIFT = 0; // bit 0: address family
+localparam integer FLD_FLOW_RES_FLAGS_FAMILY_WIDTH = 1;
+localparam [31:0] FLD_FLOW_RES_FLAGS_FAMILY_MASK = 32'h00000001;
+localparam [0:0] FLD_FLOW_RES_FLAGS_FAMILY_IPV4 = 1'd0;
+localparam [0:0] FLD_FLOW_RES_FLAGS_FAMILY_IPV6 = 1'd1;
+localparam integer FLD_FLOW_RES_FLAGS_PROTO_SHIFT = 1; // bit 1: protocol
+localparam integer FLD_FLOW_RES_FLAGS_PROTO_WIDTH = 1;
+localparam [31:0] FLD_FLOW_RES_FLAGS_PROTO_MASK = 32'h00000002;
+localparam [0:0] FLD_FLOW_RES_FLAGS_PROTO_TCP = 1'd0;
+localparam [0:0] FLD_FLOW_RES_FLAGS_PROTO_UDP = 1'd1;
+localparam integer FLD_FLOW_RES_FLAGS_ADDR_SLOT_SHIFT = 8; // bits 11:8: destination address: a slot of the addr block
+localparam integer FLD_FLOW_RES_FLAGS_ADDR_SLOT_WIDTH = 4;
+localparam [31:0] FLD_FLOW_RES_FLAGS_ADDR_SLOT_MASK = 32'h00000F00;
+
+// flow.RES_PORTS
+localparam integer FLD_FLOW_RES_PORTS_SRC_PORT_SHIFT = 16; // bits 31:16: source port
+localparam integer FLD_FLOW_RES_PORTS_SRC_PORT_WIDTH = 16;
+localparam [31:0] FLD_FLOW_RES_PORTS_SRC_PORT_MASK = 32'hFFFF0000;
+localparam integer FLD_FLOW_RES_PORTS_DST_PORT_SHIFT = 0; // bits 15:0: destination port
+localparam integer FLD_FLOW_RES_PORTS_DST_PORT_WIDTH = 16;
+localparam [31:0] FLD_FLOW_RES_PORTS_DST_PORT_MASK = 32'h0000FFFF;
+
+// listen.FLAGS
+localparam integer FLD_LISTEN_FLAGS_VALID_SHIFT = 31; // bit 31: the entry is live (0: the entry matches nothing and reads back as all zero)
+localparam integer FLD_LISTEN_FLAGS_VALID_WIDTH = 1;
+localparam [31:0] FLD_LISTEN_FLAGS_VALID_MASK = 32'h80000000;
+localparam integer FLD_LISTEN_FLAGS_FAMILY_SHIFT = 0; // bit 0: address family
+localparam integer FLD_LISTEN_FLAGS_FAMILY_WIDTH = 1;
+localparam [31:0] FLD_LISTEN_FLAGS_FAMILY_MASK = 32'h00000001;
+localparam [0:0] FLD_LISTEN_FLAGS_FAMILY_IPV4 = 1'd0;
+localparam [0:0] FLD_LISTEN_FLAGS_FAMILY_IPV6 = 1'd1;
+localparam integer FLD_LISTEN_FLAGS_PROTO_SHIFT = 1; // bit 1: protocol
+localparam integer FLD_LISTEN_FLAGS_PROTO_WIDTH = 1;
+localparam [31:0] FLD_LISTEN_FLAGS_PROTO_MASK = 32'h00000002;
+localparam [0:0] FLD_LISTEN_FLAGS_PROTO_TCP = 1'd0;
+localparam [0:0] FLD_LISTEN_FLAGS_PROTO_UDP = 1'd1;
+localparam integer FLD_LISTEN_FLAGS_ADDR_SLOT_SHIFT = 8; // bits 11:8: destination address: a slot of the addr block
+localparam integer FLD_LISTEN_FLAGS_ADDR_SLOT_WIDTH = 4;
+localparam [31:0] FLD_LISTEN_FLAGS_ADDR_SLOT_MASK = 32'h00000F00;
+
+// listen.PORT
+localparam integer FLD_LISTEN_PORT_DST_PORT_SHIFT = 0; // bits 15:0: destination port
+localparam integer FLD_LISTEN_PORT_DST_PORT_WIDTH = 16;
+localparam [31:0] FLD_LISTEN_PORT_DST_PORT_MASK = 32'h0000FFFF;
+
+// listen.ACTION
+localparam integer FLD_LISTEN_ACTION_INDEX_SHIFT = 0; // bits 7:0: the queue, or with GROUP the group
+localparam integer FLD_LISTEN_ACTION_INDEX_WIDTH = 8;
+localparam [31:0] FLD_LISTEN_ACTION_INDEX_MASK = 32'h000000FF;
+localparam integer FLD_LISTEN_ACTION_GROUP_SHIFT = 8; // bit 8: INDEX names a queue group (only with bits 31:9 clear)
+localparam integer FLD_LISTEN_ACTION_GROUP_WIDTH = 1;
+localparam [31:0] FLD_LISTEN_ACTION_GROUP_MASK = 32'h00000100;
+
+// listen.COMMAND
+localparam integer FLD_LISTEN_COMMAND_OP_SHIFT = 0; // bits 31:0: write: the staged registers into the entry (in one clock); read: the entry into the staged registers. The whole word is the command: any other value does nothing
+localparam integer FLD_LISTEN_COMMAND_OP_WIDTH = 32;
+localparam [31:0] FLD_LISTEN_COMMAND_OP_MASK = 32'hFFFFFFFF;
+localparam [31:0] FLD_LISTEN_COMMAND_OP_WRITE = 32'd1;
+localparam [31:0] FLD_LISTEN_COMMAND_OP_READ = 32'd2;
+
+// listen.GROUP_COMMAND
+localparam integer FLD_LISTEN_GROUP_COMMAND_OP_SHIFT = 0; // bits 31:0: write: the staged registers into the entry (in one clock); read: the entry into the staged registers. The whole word is the command: any other value does nothing
+localparam integer FLD_LISTEN_GROUP_COMMAND_OP_WIDTH = 32;
+localparam [31:0] FLD_LISTEN_GROUP_COMMAND_OP_MASK = 32'hFFFFFFFF;
+localparam [31:0] FLD_LISTEN_GROUP_COMMAND_OP_WRITE = 32'd1;
+localparam [31:0] FLD_LISTEN_GROUP_COMMAND_OP_READ = 32'd2;
+
+// egress.CONTROL
+localparam integer FLD_EGRESS_CONTROL_REWRITE_MAC_SHIFT = 0; // bit 0: replace the destination MAC of queue n's frames with MAC_HI/MAC_LO[n] on port 1 (0: frames leave unchanged)
+localparam integer FLD_EGRESS_CONTROL_REWRITE_MAC_WIDTH = 1;
+localparam [31:0] FLD_EGRESS_CONTROL_REWRITE_MAC_MASK = 32'h00000001;
+
+// egress.MAC_HI
+localparam integer FLD_EGRESS_MAC_HI_ADDR_SHIFT = 0; // bits 15:0: MAC bytes 0..1, byte 0 (first on the wire) in bits 15:8
+localparam integer FLD_EGRESS_MAC_HI_ADDR_WIDTH = 16;
+localparam [31:0] FLD_EGRESS_MAC_HI_ADDR_MASK = 32'h0000FFFF;
+
+// egress.MAC_LO
+localparam integer FLD_EGRESS_MAC_LO_ADDR_SHIFT = 0; // bits 31:0: MAC bytes 2..5, byte 2 in bits 31:24
+localparam integer FLD_EGRESS_MAC_LO_ADDR_WIDTH = 32;
+localparam [31:0] FLD_EGRESS_MAC_LO_ADDR_MASK = 32'hFFFFFFFF;
+
+// encoding ACTION
+localparam integer ENC_ACTION_DROP_SHIFT = 7; // bit 7: drop the frame
+localparam integer ENC_ACTION_DROP_WIDTH = 1;
+localparam [7:0] ENC_ACTION_DROP_MASK = 8'h80;
+localparam integer ENC_ACTION_QUEUE_SHIFT = 0; // bits 6:0: queue (a queue the adapter does not have drops the frame as bad_queue)
+localparam integer ENC_ACTION_QUEUE_WIDTH = 7;
+localparam [7:0] ENC_ACTION_QUEUE_MASK = 8'h7F;
+
+// encoding GROUP_ACTION
+localparam integer ENC_GROUP_ACTION_TAG_SHIFT = 6; // bits 7:6: the value group marks a group action; any other value: the byte is an ACTION
+localparam integer ENC_GROUP_ACTION_TAG_WIDTH = 2;
+localparam [7:0] ENC_GROUP_ACTION_TAG_MASK = 8'hC0;
+localparam [1:0] ENC_GROUP_ACTION_TAG_GROUP = 2'd2;
+localparam integer ENC_GROUP_ACTION_GROUP_SHIFT = 0; // bits 5:0: queue group (a group the adapter does not have steers to queue 127)
+localparam integer ENC_GROUP_ACTION_GROUP_WIDTH = 6;
+localparam [7:0] ENC_GROUP_ACTION_GROUP_MASK = 8'h3F;

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Generates the register map's three views from its one source, rtl/regs.json:
-//   rtl/sipnic_regs.vh          Verilog localparams
-//   host/src/driver/regs.generated.ts  typed TypeScript map
-//   docs/registers.md           human-readable table
+// Generates the register map's four views from its one source, rtl/regs.json:
+//   rtl/sipnic_regs.vh                  Verilog localparams (blocks, registers, fields, codes)
+//   sim/src/sipnic_regs.generated.h     the same as C++ constants, for the testbenches and simulators
+//   host/src/driver/regs.generated.ts   typed TypeScript map, bit fields with getField/putField
+//   docs/registers.md                   human-readable tables
 // `--check` writes nothing and exits 1 when a generated file is stale (CI runs this).
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,14 +17,62 @@ const banner = `generated from ${sourcePath} by scripts/gen-regs.mjs — do not 
 const num = (s) => (typeof s === 'number' ? s : Number.parseInt(s, 16));
 const hex = (n, digits) => n.toString(16).toUpperCase().padStart(digits, '0');
 const upper = (s) => s.toUpperCase();
+const bits = (f) => (f.width === 1 ? `${f.offset}` : `${f.offset + f.width - 1}:${f.offset}`);
+const maskOf = (f) => (f.width === 32 ? 0xffffffff : ((2 ** f.width - 1) * 2 ** f.offset));
+
+/**
+ * A register's (or encoding's) fields with every fieldSet reference expanded and every
+ * `values: "commandStatus"` replaced by the command status codes.
+ */
+function fieldsOf(owner) {
+  const out = [];
+  for (const f of owner.fields ?? []) {
+    if (f.fieldSet !== undefined) {
+      const set = map.fieldSets?.[f.fieldSet];
+      if (!set) throw new Error(`${owner.name}: unknown fieldSet ${f.fieldSet}`);
+      out.push(...set);
+    } else {
+      out.push(f);
+    }
+  }
+  return out.map((f) => {
+    if (f.values !== 'commandStatus') return f;
+    return { ...f, values: Object.fromEntries(map.commandStatus.map((s) => [s.name, s.code])) };
+  });
+}
+
+/** Fields inside `width` bits, not overlapping, uniquely named; values fit their field. */
+function validateFields(where, fields, width) {
+  const names = new Set();
+  let used = 0n;
+  for (const f of fields) {
+    const at = `${where}.${f.name}`;
+    if (!/^[A-Z][A-Z0-9_]*$/.test(f.name ?? '')) throw new Error(`${at}: field name must be UPPER_CASE`);
+    if (names.has(f.name)) throw new Error(`${at}: field named twice`);
+    names.add(f.name);
+    if (!Number.isInteger(f.offset) || !Number.isInteger(f.width) || f.offset < 0 || f.width < 1 || f.offset + f.width > width) {
+      throw new Error(`${at}: bits ${f.offset}+${f.width} not inside ${width} bits`);
+    }
+    const mask = ((1n << BigInt(f.width)) - 1n) << BigInt(f.offset);
+    if (used & mask) throw new Error(`${at}: overlaps another field`);
+    used |= mask;
+    if (typeof f.desc !== 'string' || !f.desc) throw new Error(`${at}: desc missing`);
+    for (const [name, v] of Object.entries(f.values ?? {})) {
+      if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`${at}: value name ${name} must be lower_case`);
+      if (!Number.isInteger(v) || v < 0 || v >= 2 ** f.width) throw new Error(`${at}: value ${name} = ${v} does not fit ${f.width} bits`);
+    }
+  }
+}
 
 function validate() {
   const types = new Set();
+  const names = new Set();
   for (const block of map.blocks) {
     const base = num(block.base);
     const size = num(block.size);
     if (types.has(block.type)) throw new Error(`block ${block.name}: type ${block.type} used twice`);
     types.add(block.type);
+    names.add(upper(block.name));
     const used = new Map();
     for (const reg of block.registers) {
       const words = (reg.width ?? 32) / 32;
@@ -38,6 +87,8 @@ function validate() {
           used.set(off, reg.name);
         }
       }
+      if (reg.fields && reg.width === 64) throw new Error(`${block.name}.${reg.name}: a 64-bit counter has no fields`);
+      validateFields(`${block.name}.${reg.name}`, fieldsOf(reg), 32);
     }
     for (const required of ['TYPE', 'VERSION', 'NEXT']) {
       if (!block.registers.some((r) => r.name === required && num(r.offset) === [0, 4, 8][['TYPE', 'VERSION', 'NEXT'].indexOf(required)])) {
@@ -46,36 +97,105 @@ function validate() {
     }
     if (base % 4 !== 0) throw new Error(`block ${block.name}: base not aligned`);
   }
+  for (const enc of map.encodings ?? []) {
+    // ENC_<NAME>_* must not read like a block's FLD_/REG_ names, and stay distinct
+    if (names.has(enc.name)) throw new Error(`encoding ${enc.name}: named like a block`);
+    names.add(enc.name);
+    validateFields(enc.name, fieldsOf(enc), enc.width);
+  }
 }
 
-function verilog() {
-  const out = [`// ${banner}`, '// Include inside a module: localparams only.', ''];
+/** Every field of the map once: { prefix (FLD_<BLOCK>_<REG> or ENC_<NAME>), where, owner width, fields }. */
+function fieldOwners() {
+  const out = [];
+  for (const block of map.blocks) {
+    for (const reg of block.registers) {
+      const fields = fieldsOf(reg);
+      if (fields.length) out.push({ prefix: `FLD_${upper(block.name)}_${reg.name}`, where: `${block.name}.${reg.name}`, width: 32, fields });
+    }
+  }
+  for (const enc of map.encodings ?? []) out.push({ prefix: `ENC_${enc.name}`, where: `encoding ${enc.name}`, width: enc.width, fields: fieldsOf(enc) });
+  return out;
+}
+
+/** name, value, Verilog width, comment: the constants every C-like view holds. */
+function constants() {
+  const out = [];
+  const c = (name, value, width, comment, decimal = false) => out.push({ name, value, width, comment, decimal });
   map.blocks.forEach((block, i) => {
     const B = upper(block.name);
     const next = map.blocks[i + 1] ? num(map.blocks[i + 1].base) : 0;
-    out.push(`// ${block.name}: ${block.desc}`);
-    out.push(`localparam [15:0] BLK_${B}_BASE    = 16'h${hex(num(block.base), 4)};`);
-    out.push(`localparam [15:0] BLK_${B}_SIZE    = 16'h${hex(num(block.size), 4)};`);
-    out.push(`localparam [15:0] BLK_${B}_NEXT    = 16'h${hex(next, 4)};`);
-    out.push(`localparam [31:0] BLK_${B}_TYPE    = 32'h${hex(num(block.type), 8)};`);
-    out.push(`localparam [31:0] BLK_${B}_VERSION = 32'h${hex(num(block.version), 8)};`);
+    out.push({ section: `${block.name}: ${block.desc}` });
+    c(`BLK_${B}_BASE`, num(block.base), 16);
+    c(`BLK_${B}_SIZE`, num(block.size), 16);
+    c(`BLK_${B}_NEXT`, next, 16);
+    c(`BLK_${B}_TYPE`, num(block.type), 32);
+    c(`BLK_${B}_VERSION`, num(block.version), 32);
     for (const reg of block.registers) {
       const name = `REG_${B}_${reg.name}`;
-      out.push(`localparam [15:0] ${name} = 16'h${hex(num(reg.offset), 4)}; // ${reg.access}${reg.width === 64 ? ' 64-bit' : ''}: ${reg.desc}`);
+      c(name, num(reg.offset), 16, `${reg.access}${reg.width === 64 ? ' 64-bit' : ''}: ${reg.desc}`);
       if (reg.array) {
-        out.push(`localparam [15:0] ${name}_STRIDE = 16'h${hex(num(reg.array.stride), 4)};`);
-        out.push(`localparam integer ${name}_COUNT = ${reg.array.count};`);
+        c(`${name}_STRIDE`, num(reg.array.stride), 16);
+        c(`${name}_COUNT`, reg.array.count, 'integer');
       }
     }
-    out.push('');
   });
-  out.push('// drop reasons');
-  for (const r of map.dropReasons) out.push(`localparam [3:0] DROP_${upper(r.name)} = 4'd${r.code}; // ${r.desc}`);
-  out.push('', '// table command status');
-  for (const s of map.commandStatus) out.push(`localparam [1:0] STATUS_${upper(s.name)} = 2'd${s.code};`);
+  out.push({ section: 'drop reasons' });
+  for (const r of map.dropReasons) c(`DROP_${upper(r.name)}`, r.code, 4, r.desc);
+  out.push({ section: 'table command status' });
+  for (const s of map.commandStatus) c(`STATUS_${upper(s.name)}`, s.code, 2);
+  out.push({ section: 'bit fields: <name>_SHIFT (lowest bit), _WIDTH, _MASK (in place), and one constant per named value' });
+  for (const o of fieldOwners()) {
+    out.push({ section: o.where });
+    for (const f of o.fields) {
+      const F = `${o.prefix}_${f.name}`;
+      c(`${F}_SHIFT`, f.offset, 'integer', `bit${f.width === 1 ? '' : 's'} ${bits(f)}: ${f.desc}`);
+      c(`${F}_WIDTH`, f.width, 'integer');
+      c(`${F}_MASK`, maskOf(f), o.width);
+      for (const [name, v] of Object.entries(f.values ?? {})) c(`${F}_${upper(name)}`, v, f.width, undefined, true);
+    }
+  }
+  return out;
+}
+
+function verilog() {
+  const out = [`// ${banner}`, '// Include inside a module: localparams only.'];
+  for (const k of constants()) {
+    if (k.section) {
+      out.push('', `// ${k.section}`);
+      continue;
+    }
+    const comment = k.comment ? ` // ${k.comment}` : '';
+    if (k.width === 'integer') {
+      out.push(`localparam integer ${k.name} = ${k.value};${comment}`);
+    } else {
+      const literal = k.decimal || k.width % 4 ? `${k.width}'d${k.value}` : `${k.width}'h${hex(k.value, k.width / 4)}`;
+      out.push(`localparam [${k.width - 1}:0] ${k.name} = ${literal};${comment}`);
+    }
+  }
   out.push('');
   return out.join('\n');
 }
+
+function cpp() {
+  const out = [`// ${banner}`, '// Register map constants for the C++ testbenches and simulators (the same names as rtl/sipnic_regs.vh).'];
+  out.push('#ifndef SIPNIC_REGS_GENERATED_H', '#define SIPNIC_REGS_GENERATED_H', '', '#include <cstdint>');
+  for (const k of constants()) {
+    if (k.section) {
+      out.push('', `// ${k.section}`);
+      continue;
+    }
+    const value = k.width === 'integer' || k.decimal || k.width % 4 ? `${k.value}` : `0x${hex(k.value, k.width / 4)}u`;
+    out.push(`static constexpr uint32_t ${k.name} = ${value};${k.comment ? ` // ${k.comment}` : ''}`);
+  }
+  out.push('', '#endif', '');
+  return out.join('\n');
+}
+
+const tsField = (f) => {
+  const values = f.values ? `, values: { ${Object.entries(f.values).map(([n, v]) => `${n}: ${v}`).join(', ')} }` : '';
+  return `{ shift: ${f.offset}, width: ${f.width}, mask: 0x${hex(maskOf(f), 8)}${values} }`;
+};
 
 function typescript() {
   const out = [`// ${banner}`, ''];
@@ -112,7 +232,56 @@ function typescript() {
   out.push('} as const;');
   out.push(`export type CommandStatusName = (typeof COMMAND_STATUS)[keyof typeof COMMAND_STATUS];`);
   out.push('');
+  out.push('/** A bit field of a register: lowest bit, width, mask in place (e.g. 0xF00), named values. */');
+  out.push('export interface FieldDef { readonly shift: number; readonly width: number; readonly mask: number; readonly values?: Readonly<Record<string, number>> }');
+  out.push('');
+  out.push('/** Bit fields by block and register (docs/registers.md describes each). */');
+  out.push('export const FIELDS = {');
+  for (const block of map.blocks) {
+    const regs = block.registers.filter((r) => fieldsOf(r).length);
+    if (!regs.length) continue;
+    out.push(`  ${block.name}: {`);
+    for (const reg of regs) {
+      out.push(`    ${reg.name}: {`);
+      for (const f of fieldsOf(reg)) out.push(`      ${f.name}: ${tsField(f)},`);
+      out.push('    },');
+    }
+    out.push('  },');
+  }
+  out.push('} as const satisfies Record<string, Record<string, Record<string, FieldDef>>>;');
+  out.push('');
+  out.push('/** Bit fields of the hardware action bytes (what the tables hold; the registers hold numbers). */');
+  out.push('export const ENCODINGS = {');
+  for (const enc of map.encodings ?? []) {
+    out.push(`  ${enc.name}: {`);
+    for (const f of fieldsOf(enc)) out.push(`    ${f.name}: ${tsField(f)},`);
+    out.push('  },');
+  }
+  out.push('} as const satisfies Record<string, Record<string, FieldDef>>;');
+  out.push('');
+  out.push('/** (word & f.mask) >>> f.shift */');
+  out.push('export function getField(f: FieldDef, word: number): number {');
+  out.push('  return (word & f.mask) >>> f.shift;');
+  out.push('}');
+  out.push('');
+  out.push('/** value placed into the field, as an unsigned 32-bit word (throws RangeError if it does not fit) */');
+  out.push('export function putField(f: FieldDef, value: number): number {');
+  out.push('  if (!Number.isInteger(value) || value < 0 || value > 2 ** f.width - 1) {');
+  out.push('    throw new RangeError(`field value ${value} does not fit ${f.width} bit${f.width === 1 ? \'\' : \'s\'} (0..${2 ** f.width - 1})`);');
+  out.push('  }');
+  out.push('  return (value * 2 ** f.shift) >>> 0;');
+  out.push('}');
+  out.push('');
   return out.join('\n');
+}
+
+function fieldTable(fields) {
+  const out = ['', '| bits | field | description | values |', '|---|---|---|---|'];
+  for (const f of [...fields].sort((a, b) => b.offset - a.offset)) {
+    const values = Object.entries(f.values ?? {}).map(([n, v]) => `${v} ${n}`).join(', ');
+    out.push(`| ${bits(f)} | ${f.name} | ${f.desc} | ${values} |`);
+  }
+  return out;
 }
 
 function markdown() {
@@ -125,8 +294,16 @@ function markdown() {
     out.push('', `## ${b.name} (0x${hex(num(b.base), 4)})`, '', b.desc, '', '| offset | register | access | bits | description |', '|---|---|---|---|---|');
     for (const r of b.registers) {
       const arr = r.array ? ` ×${r.array.count}, stride 0x${hex(num(r.array.stride), 2)} (index: ${r.array.index})` : '';
-      out.push(`| 0x${hex(num(r.offset), 3)} | ${r.name} | ${r.access} | ${r.width ?? 32}${arr} | ${r.desc} |`);
+      const fields = fieldsOf(r).length ? ` (fields below)` : '';
+      out.push(`| 0x${hex(num(r.offset), 3)} | ${r.name} | ${r.access} | ${r.width ?? 32}${arr} | ${r.desc}${fields} |`);
     }
+    for (const r of b.registers) {
+      if (fieldsOf(r).length) out.push('', `### ${b.name}.${r.name}`, ...fieldTable(fieldsOf(r)));
+    }
+  }
+  if (map.encodings?.length) {
+    out.push('', '## Hardware action bytes');
+    for (const e of map.encodings) out.push('', `### ${e.name} (${e.width} bits)`, '', e.desc, ...fieldTable(fieldsOf(e)));
   }
   out.push('', '## Drop reasons', '', '| code | name | meaning |', '|---|---|---|');
   for (const r of map.dropReasons) out.push(`| ${r.code} | ${r.name} | ${r.desc} |`);
@@ -139,6 +316,7 @@ function markdown() {
 validate();
 const outputs = {
   'rtl/sipnic_regs.vh': verilog(),
+  'sim/src/sipnic_regs.generated.h': cpp(),
   'host/src/driver/regs.generated.ts': typescript(),
   'docs/registers.md': markdown(),
 };

@@ -19,7 +19,7 @@
 #include <random>
 #include <vector>
 
-#include "sipnic_regs.h"
+#include "sipnic_regs.generated.h"  // scripts/gen-regs.mjs, from rtl/regs.json
 #include "../../sim/src/uart_model.h"
 
 #ifndef DW

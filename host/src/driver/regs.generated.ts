@@ -18,7 +18,7 @@ export const BLOCKS = {
       QUEUE_FIFO_BYTES: { offset: 0x018, access: 'ro', width: 32, desc: "bytes of buffer per queue" },
       SCRATCH: { offset: 0x01C, access: 'rw', width: 32, desc: "free for bus tests" },
       DEFAULT_ACTION: { offset: 0x020, access: 'rw', width: 32, desc: "action for frames no rule matches; reset 0" },
-      CONTROL: { offset: 0x024, access: 'wo', width: 32, desc: "bit 0: clear every counter" },
+      CONTROL: { offset: 0x024, access: 'wo', width: 32, desc: "one-shot actions, one bit each" },
       FRAME_ID: { offset: 0x028, access: 'ro', width: 32, desc: "id the next ingress frame will get" },
     },
   },
@@ -36,7 +36,7 @@ export const BLOCKS = {
       ADDR1: { offset: 0x01C, access: 'rw', width: 32, desc: "staged address bits 95:64 (IPv4: 0)" },
       ADDR2: { offset: 0x020, access: 'rw', width: 32, desc: "staged address bits 63:32 (IPv4: 0)" },
       ADDR3: { offset: 0x024, access: 'rw', width: 32, desc: "staged address bits 31:0 (IPv4: the address)" },
-      COMMAND: { offset: 0x028, access: 'wo', width: 32, desc: "1: write staged into SLOT (in one clock); 2: read SLOT into staged" },
+      COMMAND: { offset: 0x028, access: 'wo', width: 32, desc: "acts on SLOT; ignored when SLOT >= SLOTS" },
     },
   },
   flow: {
@@ -51,18 +51,18 @@ export const BLOCKS = {
       STASH: { offset: 0x014, access: 'ro', width: 32, desc: "stash entries; stash slots follow the table's slots" },
       COUNT: { offset: 0x018, access: 'ro', width: 32, desc: "live entries, stash included" },
       STASH_USED: { offset: 0x01C, access: 'ro', width: 32, desc: "live stash entries" },
-      KEY_FLAGS: { offset: 0x020, access: 'rw', width: 32, desc: "bit 0 family (0 IPv4, 1 IPv6); bit 1 protocol (0 TCP, 1 UDP); bits 11:8 destination address slot" },
-      KEY_PORTS: { offset: 0x024, access: 'rw', width: 32, desc: "bits 31:16 source port, 15:0 destination port" },
+      KEY_FLAGS: { offset: 0x020, access: 'rw', width: 32, desc: "key: family, protocol, destination address slot" },
+      KEY_PORTS: { offset: 0x024, access: 'rw', width: 32, desc: "key: ports" },
       KEY_SRC0: { offset: 0x028, access: 'rw', width: 32, desc: "source address bits 127:96" },
       KEY_SRC1: { offset: 0x02C, access: 'rw', width: 32, desc: "source address bits 95:64" },
       KEY_SRC2: { offset: 0x030, access: 'rw', width: 32, desc: "source address bits 63:32" },
       KEY_SRC3: { offset: 0x034, access: 'rw', width: 32, desc: "source address bits 31:0" },
       ACTION: { offset: 0x038, access: 'rw', width: 32, desc: "action for INSERT" },
       SLOT: { offset: 0x03C, access: 'rw', width: 32, desc: "slot for READ_SLOT" },
-      COMMAND: { offset: 0x040, access: 'wo', width: 32, desc: "1 insert, 2 delete, 3 lookup, 4 read slot, 5 clear all; ignored while busy" },
-      STATUS: { offset: 0x044, access: 'ro', width: 32, desc: "bit 0 busy; bits 7:4 result of the last command (0 ok, 1 exists, 2 full, 3 not found); bits 31:16 count of completed commands" },
-      RES_FLAGS: { offset: 0x048, access: 'ro', width: 32, desc: "bit 31 valid; low bits as KEY_FLAGS" },
-      RES_PORTS: { offset: 0x04C, access: 'ro', width: 32, desc: "as KEY_PORTS" },
+      COMMAND: { offset: 0x040, access: 'wo', width: 32, desc: "starts a command; ignored while STATUS.BUSY" },
+      STATUS: { offset: 0x044, access: 'ro', width: 32, desc: "command state" },
+      RES_FLAGS: { offset: 0x048, access: 'ro', width: 32, desc: "result: valid, and the entry's key as KEY_FLAGS" },
+      RES_PORTS: { offset: 0x04C, access: 'ro', width: 32, desc: "result: ports, as KEY_PORTS" },
       RES_SRC0: { offset: 0x050, access: 'ro', width: 32, desc: "as KEY_SRC0" },
       RES_SRC1: { offset: 0x054, access: 'ro', width: 32, desc: "as KEY_SRC1" },
       RES_SRC2: { offset: 0x058, access: 'ro', width: 32, desc: "as KEY_SRC2" },
@@ -83,13 +83,13 @@ export const BLOCKS = {
       NEXT: { offset: 0x008, access: 'ro', width: 32, desc: "byte address of the next block" },
       ENTRIES: { offset: 0x00C, access: 'ro', width: 32, desc: "listen entries" },
       SLOT: { offset: 0x010, access: 'rw', width: 32, desc: "entry the next COMMAND acts on" },
-      FLAGS: { offset: 0x014, access: 'rw', width: 32, desc: "staged: bit 31 valid; bit 0 family; bit 1 protocol; bits 11:8 destination address slot" },
-      PORT: { offset: 0x018, access: 'rw', width: 32, desc: "staged: bits 15:0 destination port" },
-      ACTION: { offset: 0x01C, access: 'rw', width: 32, desc: "staged action: -1 drops, 0..127 a queue, 0x100 + g queue group g (g < GROUPS; a larger g is stored as queue 127)" },
-      COMMAND: { offset: 0x020, access: 'wo', width: 32, desc: "1: write staged into SLOT (in one clock); 2: read SLOT into staged" },
+      FLAGS: { offset: 0x014, access: 'rw', width: 32, desc: "staged: valid, family, protocol, destination address slot" },
+      PORT: { offset: 0x018, access: 'rw', width: 32, desc: "staged: destination port" },
+      ACTION: { offset: 0x01C, access: 'rw', width: 32, desc: "staged action: -1 drops, 0..127 a queue (a larger number is stored as queue 127), or queue group g: GROUP set, INDEX g, no other bit set (g < GROUPS; a larger g is stored as queue 127)" },
+      COMMAND: { offset: 0x020, access: 'wo', width: 32, desc: "acts on SLOT; ignored when SLOT >= ENTRIES" },
       GROUPS: { offset: 0x024, access: 'ro', width: 32, desc: "queue groups (shared ports)" },
       GROUP: { offset: 0x028, access: 'rw', width: 32, desc: "group the next GROUP_COMMAND acts on" },
-      GROUP_COMMAND: { offset: 0x02C, access: 'wo', width: 32, desc: "1: write the staged GROUP_QUEUE[0..7] into GROUP (all 8 slots in one clock); 2: read GROUP into the staged slots" },
+      GROUP_COMMAND: { offset: 0x02C, access: 'wo', width: 32, desc: "acts on GROUP with the staged GROUP_QUEUE[0..7] (all 8 slots at once); ignored when GROUP >= GROUPS" },
       GROUP_QUEUE: { offset: 0x030, access: 'rw', width: 32, desc: "staged group slot: a queue (0..127, a larger number reads back as 127) or -1 to drop", array: { count: 8, stride: 0x04 } },
     },
   },
@@ -119,13 +119,13 @@ export const BLOCKS = {
       VERSION: { offset: 0x004, access: 'ro', width: 32, desc: "block version" },
       NEXT: { offset: 0x008, access: 'ro', width: 32, desc: "byte address of the next block, 0 = last" },
       QUEUES: { offset: 0x00C, access: 'ro', width: 32, desc: "queues, each with a MAC entry" },
-      CONTROL: { offset: 0x010, access: 'rw', width: 32, desc: "bit 0: replace the destination MAC of queue n's frames with MAC[n] on port 1 (reset 0: frames leave unchanged)" },
+      CONTROL: { offset: 0x010, access: 'rw', width: 32, desc: "egress switches (reset 0)" },
       P0_RX_BAD: { offset: 0x014, access: 'ro', width: 32, desc: "port 0 (clients) frames dropped as bad: FCS error, rx error, longer than the MAC's limit, lost to a full receive FIFO, or larger than the NIC's receive buffer (wraps)" },
       P1_RX_BAD: { offset: 0x018, access: 'ro', width: 32, desc: "port 1 (cluster) frames dropped as bad, as P0_RX_BAD (wraps)" },
       P1_TX_FRAMES: { offset: 0x01C, access: 'ro', width: 32, desc: "queue frames sent to port 1 (wraps)" },
       P0_TX_FRAMES: { offset: 0x020, access: 'ro', width: 32, desc: "port 1 frames passed to port 0 (wraps)" },
-      MAC_HI: { offset: 0x040, access: 'rw', width: 32, desc: "bits 15:0: destination MAC bytes 0..1 (first on the wire in bits 15:8) for queue n", array: { count: 16, stride: 0x08 } },
-      MAC_LO: { offset: 0x044, access: 'rw', width: 32, desc: "destination MAC bytes 2..5 (byte 2 in bits 31:24) for queue n", array: { count: 16, stride: 0x08 } },
+      MAC_HI: { offset: 0x040, access: 'rw', width: 32, desc: "destination MAC of queue n, bytes 0..1", array: { count: 16, stride: 0x08 } },
+      MAC_LO: { offset: 0x044, access: 'rw', width: 32, desc: "destination MAC of queue n, bytes 2..5", array: { count: 16, stride: 0x08 } },
     },
   },
 } as const satisfies Record<string, BlockDef>;
@@ -150,3 +150,106 @@ export const COMMAND_STATUS = {
   3: 'not_found',
 } as const;
 export type CommandStatusName = (typeof COMMAND_STATUS)[keyof typeof COMMAND_STATUS];
+
+/** A bit field of a register: lowest bit, width, mask in place (e.g. 0xF00), named values. */
+export interface FieldDef { readonly shift: number; readonly width: number; readonly mask: number; readonly values?: Readonly<Record<string, number>> }
+
+/** Bit fields by block and register (docs/registers.md describes each). */
+export const FIELDS = {
+  core: {
+    CONTROL: {
+      CLEAR_COUNTERS: { shift: 0, width: 1, mask: 0x00000001 },
+    },
+  },
+  addr: {
+    COMMAND: {
+      OP: { shift: 0, width: 32, mask: 0xFFFFFFFF, values: { write: 1, read: 2 } },
+    },
+  },
+  flow: {
+    KEY_FLAGS: {
+      FAMILY: { shift: 0, width: 1, mask: 0x00000001, values: { ipv4: 0, ipv6: 1 } },
+      PROTO: { shift: 1, width: 1, mask: 0x00000002, values: { tcp: 0, udp: 1 } },
+      ADDR_SLOT: { shift: 8, width: 4, mask: 0x00000F00 },
+    },
+    KEY_PORTS: {
+      SRC_PORT: { shift: 16, width: 16, mask: 0xFFFF0000 },
+      DST_PORT: { shift: 0, width: 16, mask: 0x0000FFFF },
+    },
+    COMMAND: {
+      OP: { shift: 0, width: 32, mask: 0xFFFFFFFF, values: { insert: 1, delete: 2, lookup: 3, read_slot: 4, clear: 5 } },
+    },
+    STATUS: {
+      BUSY: { shift: 0, width: 1, mask: 0x00000001 },
+      RESULT: { shift: 4, width: 4, mask: 0x000000F0, values: { ok: 0, exists: 1, full: 2, not_found: 3 } },
+      COMPLETED: { shift: 16, width: 16, mask: 0xFFFF0000 },
+    },
+    RES_FLAGS: {
+      VALID: { shift: 31, width: 1, mask: 0x80000000 },
+      FAMILY: { shift: 0, width: 1, mask: 0x00000001, values: { ipv4: 0, ipv6: 1 } },
+      PROTO: { shift: 1, width: 1, mask: 0x00000002, values: { tcp: 0, udp: 1 } },
+      ADDR_SLOT: { shift: 8, width: 4, mask: 0x00000F00 },
+    },
+    RES_PORTS: {
+      SRC_PORT: { shift: 16, width: 16, mask: 0xFFFF0000 },
+      DST_PORT: { shift: 0, width: 16, mask: 0x0000FFFF },
+    },
+  },
+  listen: {
+    FLAGS: {
+      VALID: { shift: 31, width: 1, mask: 0x80000000 },
+      FAMILY: { shift: 0, width: 1, mask: 0x00000001, values: { ipv4: 0, ipv6: 1 } },
+      PROTO: { shift: 1, width: 1, mask: 0x00000002, values: { tcp: 0, udp: 1 } },
+      ADDR_SLOT: { shift: 8, width: 4, mask: 0x00000F00 },
+    },
+    PORT: {
+      DST_PORT: { shift: 0, width: 16, mask: 0x0000FFFF },
+    },
+    ACTION: {
+      INDEX: { shift: 0, width: 8, mask: 0x000000FF },
+      GROUP: { shift: 8, width: 1, mask: 0x00000100 },
+    },
+    COMMAND: {
+      OP: { shift: 0, width: 32, mask: 0xFFFFFFFF, values: { write: 1, read: 2 } },
+    },
+    GROUP_COMMAND: {
+      OP: { shift: 0, width: 32, mask: 0xFFFFFFFF, values: { write: 1, read: 2 } },
+    },
+  },
+  egress: {
+    CONTROL: {
+      REWRITE_MAC: { shift: 0, width: 1, mask: 0x00000001 },
+    },
+    MAC_HI: {
+      ADDR: { shift: 0, width: 16, mask: 0x0000FFFF },
+    },
+    MAC_LO: {
+      ADDR: { shift: 0, width: 32, mask: 0xFFFFFFFF },
+    },
+  },
+} as const satisfies Record<string, Record<string, Record<string, FieldDef>>>;
+
+/** Bit fields of the hardware action bytes (what the tables hold; the registers hold numbers). */
+export const ENCODINGS = {
+  ACTION: {
+    DROP: { shift: 7, width: 1, mask: 0x00000080 },
+    QUEUE: { shift: 0, width: 7, mask: 0x0000007F },
+  },
+  GROUP_ACTION: {
+    TAG: { shift: 6, width: 2, mask: 0x000000C0, values: { group: 2 } },
+    GROUP: { shift: 0, width: 6, mask: 0x0000003F },
+  },
+} as const satisfies Record<string, Record<string, FieldDef>>;
+
+/** (word & f.mask) >>> f.shift */
+export function getField(f: FieldDef, word: number): number {
+  return (word & f.mask) >>> f.shift;
+}
+
+/** value placed into the field, as an unsigned 32-bit word (throws RangeError if it does not fit) */
+export function putField(f: FieldDef, value: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > 2 ** f.width - 1) {
+    throw new RangeError(`field value ${value} does not fit ${f.width} bit${f.width === 1 ? '' : 's'} (0..${2 ** f.width - 1})`);
+  }
+  return (value * 2 ** f.shift) >>> 0;
+}

@@ -1,0 +1,329 @@
+// generated from rtl/regs.json by scripts/gen-regs.mjs — do not edit
+// Register map constants for the C++ testbenches and simulators (the same names as rtl/sipnic_regs.vh).
+#ifndef SIPNIC_REGS_GENERATED_H
+#define SIPNIC_REGS_GENERATED_H
+
+#include <cstdint>
+
+// core: Adapter identity, parameters, default action
+static constexpr uint32_t BLK_CORE_BASE = 0x0000u;
+static constexpr uint32_t BLK_CORE_SIZE = 0x0100u;
+static constexpr uint32_t BLK_CORE_NEXT = 0x0100u;
+static constexpr uint32_t BLK_CORE_TYPE = 0x53500001u;
+static constexpr uint32_t BLK_CORE_VERSION = 0x00010000u;
+static constexpr uint32_t REG_CORE_TYPE = 0x0000u; // ro: block type
+static constexpr uint32_t REG_CORE_VERSION = 0x0004u; // ro: block version
+static constexpr uint32_t REG_CORE_NEXT = 0x0008u; // ro: byte address of the next block, 0 = last
+static constexpr uint32_t REG_CORE_DATA_WIDTH = 0x000Cu; // ro: ingress/queue stream width in bits
+static constexpr uint32_t REG_CORE_QUEUES = 0x0010u; // ro: number of queues
+static constexpr uint32_t REG_CORE_MAX_FRAME = 0x0014u; // ro: longest accepted frame in bytes
+static constexpr uint32_t REG_CORE_QUEUE_FIFO_BYTES = 0x0018u; // ro: bytes of buffer per queue
+static constexpr uint32_t REG_CORE_SCRATCH = 0x001Cu; // rw: free for bus tests
+static constexpr uint32_t REG_CORE_DEFAULT_ACTION = 0x0020u; // rw: action for frames no rule matches; reset 0
+static constexpr uint32_t REG_CORE_CONTROL = 0x0024u; // wo: one-shot actions, one bit each
+static constexpr uint32_t REG_CORE_FRAME_ID = 0x0028u; // ro: id the next ingress frame will get
+
+// addr: Cluster addresses: flow and listen entries name a destination by slot index here
+static constexpr uint32_t BLK_ADDR_BASE = 0x0100u;
+static constexpr uint32_t BLK_ADDR_SIZE = 0x0100u;
+static constexpr uint32_t BLK_ADDR_NEXT = 0x0200u;
+static constexpr uint32_t BLK_ADDR_TYPE = 0x53500002u;
+static constexpr uint32_t BLK_ADDR_VERSION = 0x00010000u;
+static constexpr uint32_t REG_ADDR_TYPE = 0x0000u; // ro: block type
+static constexpr uint32_t REG_ADDR_VERSION = 0x0004u; // ro: block version
+static constexpr uint32_t REG_ADDR_NEXT = 0x0008u; // ro: byte address of the next block
+static constexpr uint32_t REG_ADDR_SLOTS = 0x000Cu; // ro: number of address slots
+static constexpr uint32_t REG_ADDR_SLOT = 0x0010u; // rw: slot the next COMMAND acts on
+static constexpr uint32_t REG_ADDR_FAMILY = 0x0014u; // rw: staged: 0 empty, 4 IPv4, 6 IPv6
+static constexpr uint32_t REG_ADDR_ADDR0 = 0x0018u; // rw: staged address bits 127:96 (IPv4: 0)
+static constexpr uint32_t REG_ADDR_ADDR1 = 0x001Cu; // rw: staged address bits 95:64 (IPv4: 0)
+static constexpr uint32_t REG_ADDR_ADDR2 = 0x0020u; // rw: staged address bits 63:32 (IPv4: 0)
+static constexpr uint32_t REG_ADDR_ADDR3 = 0x0024u; // rw: staged address bits 31:0 (IPv4: the address)
+static constexpr uint32_t REG_ADDR_COMMAND = 0x0028u; // wo: acts on SLOT; ignored when SLOT >= SLOTS
+
+// flow: Exact-match flow table (multi-way cuckoo hash with a stash)
+static constexpr uint32_t BLK_FLOW_BASE = 0x0200u;
+static constexpr uint32_t BLK_FLOW_SIZE = 0x0100u;
+static constexpr uint32_t BLK_FLOW_NEXT = 0x0300u;
+static constexpr uint32_t BLK_FLOW_TYPE = 0x53500003u;
+static constexpr uint32_t BLK_FLOW_VERSION = 0x00010000u;
+static constexpr uint32_t REG_FLOW_TYPE = 0x0000u; // ro: block type
+static constexpr uint32_t REG_FLOW_VERSION = 0x0004u; // ro: block version
+static constexpr uint32_t REG_FLOW_NEXT = 0x0008u; // ro: byte address of the next block
+static constexpr uint32_t REG_FLOW_ENTRIES = 0x000Cu; // ro: entries in the hashed table (without stash)
+static constexpr uint32_t REG_FLOW_WAYS = 0x0010u; // ro: hash ways
+static constexpr uint32_t REG_FLOW_STASH = 0x0014u; // ro: stash entries; stash slots follow the table's slots
+static constexpr uint32_t REG_FLOW_COUNT = 0x0018u; // ro: live entries, stash included
+static constexpr uint32_t REG_FLOW_STASH_USED = 0x001Cu; // ro: live stash entries
+static constexpr uint32_t REG_FLOW_KEY_FLAGS = 0x0020u; // rw: key: family, protocol, destination address slot
+static constexpr uint32_t REG_FLOW_KEY_PORTS = 0x0024u; // rw: key: ports
+static constexpr uint32_t REG_FLOW_KEY_SRC0 = 0x0028u; // rw: source address bits 127:96
+static constexpr uint32_t REG_FLOW_KEY_SRC1 = 0x002Cu; // rw: source address bits 95:64
+static constexpr uint32_t REG_FLOW_KEY_SRC2 = 0x0030u; // rw: source address bits 63:32
+static constexpr uint32_t REG_FLOW_KEY_SRC3 = 0x0034u; // rw: source address bits 31:0
+static constexpr uint32_t REG_FLOW_ACTION = 0x0038u; // rw: action for INSERT
+static constexpr uint32_t REG_FLOW_SLOT = 0x003Cu; // rw: slot for READ_SLOT
+static constexpr uint32_t REG_FLOW_COMMAND = 0x0040u; // wo: starts a command; ignored while STATUS.BUSY
+static constexpr uint32_t REG_FLOW_STATUS = 0x0044u; // ro: command state
+static constexpr uint32_t REG_FLOW_RES_FLAGS = 0x0048u; // ro: result: valid, and the entry's key as KEY_FLAGS
+static constexpr uint32_t REG_FLOW_RES_PORTS = 0x004Cu; // ro: result: ports, as KEY_PORTS
+static constexpr uint32_t REG_FLOW_RES_SRC0 = 0x0050u; // ro: as KEY_SRC0
+static constexpr uint32_t REG_FLOW_RES_SRC1 = 0x0054u; // ro: as KEY_SRC1
+static constexpr uint32_t REG_FLOW_RES_SRC2 = 0x0058u; // ro: as KEY_SRC2
+static constexpr uint32_t REG_FLOW_RES_SRC3 = 0x005Cu; // ro: as KEY_SRC3
+static constexpr uint32_t REG_FLOW_RES_ACTION = 0x0060u; // ro: action of the entry found, inserted or read
+static constexpr uint32_t REG_FLOW_RES_SLOT = 0x0064u; // ro: slot of that entry
+static constexpr uint32_t REG_FLOW_RES_HITS = 0x0068u; // ro: frames that hit that entry
+static constexpr uint32_t REG_FLOW_LAST_MOVES = 0x006Cu; // ro: entries the last insert moved
+static constexpr uint32_t REG_FLOW_LOOKUP_LATENCY = 0x0070u; // ro: cycles from key in to result out
+
+// listen: Listen table: (family, protocol, destination slot, destination port) -> action; TCP matches SYN without ACK only. An action may name a queue group: the frame goes to the queue in the group's slot [listen hash] (docs/semantics.md, shared ports)
+static constexpr uint32_t BLK_LISTEN_BASE = 0x0300u;
+static constexpr uint32_t BLK_LISTEN_SIZE = 0x0100u;
+static constexpr uint32_t BLK_LISTEN_NEXT = 0x0400u;
+static constexpr uint32_t BLK_LISTEN_TYPE = 0x53500004u;
+static constexpr uint32_t BLK_LISTEN_VERSION = 0x00020000u;
+static constexpr uint32_t REG_LISTEN_TYPE = 0x0000u; // ro: block type
+static constexpr uint32_t REG_LISTEN_VERSION = 0x0004u; // ro: block version
+static constexpr uint32_t REG_LISTEN_NEXT = 0x0008u; // ro: byte address of the next block
+static constexpr uint32_t REG_LISTEN_ENTRIES = 0x000Cu; // ro: listen entries
+static constexpr uint32_t REG_LISTEN_SLOT = 0x0010u; // rw: entry the next COMMAND acts on
+static constexpr uint32_t REG_LISTEN_FLAGS = 0x0014u; // rw: staged: valid, family, protocol, destination address slot
+static constexpr uint32_t REG_LISTEN_PORT = 0x0018u; // rw: staged: destination port
+static constexpr uint32_t REG_LISTEN_ACTION = 0x001Cu; // rw: staged action: -1 drops, 0..127 a queue (a larger number is stored as queue 127), or queue group g: GROUP set, INDEX g, no other bit set (g < GROUPS; a larger g is stored as queue 127)
+static constexpr uint32_t REG_LISTEN_COMMAND = 0x0020u; // wo: acts on SLOT; ignored when SLOT >= ENTRIES
+static constexpr uint32_t REG_LISTEN_GROUPS = 0x0024u; // ro: queue groups (shared ports)
+static constexpr uint32_t REG_LISTEN_GROUP = 0x0028u; // rw: group the next GROUP_COMMAND acts on
+static constexpr uint32_t REG_LISTEN_GROUP_COMMAND = 0x002Cu; // wo: acts on GROUP with the staged GROUP_QUEUE[0..7] (all 8 slots at once); ignored when GROUP >= GROUPS
+static constexpr uint32_t REG_LISTEN_GROUP_QUEUE = 0x0030u; // rw: staged group slot: a queue (0..127, a larger number reads back as 127) or -1 to drop
+static constexpr uint32_t REG_LISTEN_GROUP_QUEUE_STRIDE = 0x0004u;
+static constexpr uint32_t REG_LISTEN_GROUP_QUEUE_COUNT = 8;
+
+// counters: 64-bit counters: read LO (offset) then HI (offset+4); reading LO latches HI
+static constexpr uint32_t BLK_COUNTERS_BASE = 0x0400u;
+static constexpr uint32_t BLK_COUNTERS_SIZE = 0x0300u;
+static constexpr uint32_t BLK_COUNTERS_NEXT = 0x0700u;
+static constexpr uint32_t BLK_COUNTERS_TYPE = 0x53500005u;
+static constexpr uint32_t BLK_COUNTERS_VERSION = 0x00010000u;
+static constexpr uint32_t REG_COUNTERS_TYPE = 0x0000u; // ro: block type
+static constexpr uint32_t REG_COUNTERS_VERSION = 0x0004u; // ro: block version
+static constexpr uint32_t REG_COUNTERS_NEXT = 0x0008u; // ro: byte address of the next block, 0 = last
+static constexpr uint32_t REG_COUNTERS_RX_FRAMES = 0x0010u; // ro 64-bit: frames in
+static constexpr uint32_t REG_COUNTERS_RX_BYTES = 0x0018u; // ro 64-bit: bytes in
+static constexpr uint32_t REG_COUNTERS_FLOW_HITS = 0x0020u; // ro 64-bit: frames decided by a flow entry
+static constexpr uint32_t REG_COUNTERS_LISTEN_HITS = 0x0028u; // ro 64-bit: frames decided by a listen entry
+static constexpr uint32_t REG_COUNTERS_DEFAULT_HITS = 0x0030u; // ro 64-bit: frames decided by the default action
+static constexpr uint32_t REG_COUNTERS_DROP = 0x0040u; // ro 64-bit: drops per reason
+static constexpr uint32_t REG_COUNTERS_DROP_STRIDE = 0x0008u;
+static constexpr uint32_t REG_COUNTERS_DROP_COUNT = 8;
+static constexpr uint32_t REG_COUNTERS_Q_FRAMES = 0x0100u; // ro 64-bit: frames put into the queue
+static constexpr uint32_t REG_COUNTERS_Q_FRAMES_STRIDE = 0x0020u;
+static constexpr uint32_t REG_COUNTERS_Q_FRAMES_COUNT = 16;
+static constexpr uint32_t REG_COUNTERS_Q_BYTES = 0x0108u; // ro 64-bit: bytes put into the queue
+static constexpr uint32_t REG_COUNTERS_Q_BYTES_STRIDE = 0x0020u;
+static constexpr uint32_t REG_COUNTERS_Q_BYTES_COUNT = 16;
+static constexpr uint32_t REG_COUNTERS_Q_DROPS = 0x0110u; // ro 64-bit: frames tail-dropped at the queue
+static constexpr uint32_t REG_COUNTERS_Q_DROPS_STRIDE = 0x0020u;
+static constexpr uint32_t REG_COUNTERS_Q_DROPS_COUNT = 16;
+
+// egress: Two-port NIC (sipnic_nic, the board): queue frames leave on port 1 with the destination MAC of their queue's processor; port 1 frames pass to port 0. Absent from a bare sipnic_core.
+static constexpr uint32_t BLK_EGRESS_BASE = 0x0700u;
+static constexpr uint32_t BLK_EGRESS_SIZE = 0x0100u;
+static constexpr uint32_t BLK_EGRESS_NEXT = 0x0000u;
+static constexpr uint32_t BLK_EGRESS_TYPE = 0x53500006u;
+static constexpr uint32_t BLK_EGRESS_VERSION = 0x00010000u;
+static constexpr uint32_t REG_EGRESS_TYPE = 0x0000u; // ro: block type
+static constexpr uint32_t REG_EGRESS_VERSION = 0x0004u; // ro: block version
+static constexpr uint32_t REG_EGRESS_NEXT = 0x0008u; // ro: byte address of the next block, 0 = last
+static constexpr uint32_t REG_EGRESS_QUEUES = 0x000Cu; // ro: queues, each with a MAC entry
+static constexpr uint32_t REG_EGRESS_CONTROL = 0x0010u; // rw: egress switches (reset 0)
+static constexpr uint32_t REG_EGRESS_P0_RX_BAD = 0x0014u; // ro: port 0 (clients) frames dropped as bad: FCS error, rx error, longer than the MAC's limit, lost to a full receive FIFO, or larger than the NIC's receive buffer (wraps)
+static constexpr uint32_t REG_EGRESS_P1_RX_BAD = 0x0018u; // ro: port 1 (cluster) frames dropped as bad, as P0_RX_BAD (wraps)
+static constexpr uint32_t REG_EGRESS_P1_TX_FRAMES = 0x001Cu; // ro: queue frames sent to port 1 (wraps)
+static constexpr uint32_t REG_EGRESS_P0_TX_FRAMES = 0x0020u; // ro: port 1 frames passed to port 0 (wraps)
+static constexpr uint32_t REG_EGRESS_MAC_HI = 0x0040u; // rw: destination MAC of queue n, bytes 0..1
+static constexpr uint32_t REG_EGRESS_MAC_HI_STRIDE = 0x0008u;
+static constexpr uint32_t REG_EGRESS_MAC_HI_COUNT = 16;
+static constexpr uint32_t REG_EGRESS_MAC_LO = 0x0044u; // rw: destination MAC of queue n, bytes 2..5
+static constexpr uint32_t REG_EGRESS_MAC_LO_STRIDE = 0x0008u;
+static constexpr uint32_t REG_EGRESS_MAC_LO_COUNT = 16;
+
+// drop reasons
+static constexpr uint32_t DROP_RUNT = 0x1u; // frame shorter than 14 bytes
+static constexpr uint32_t DROP_OVERSIZE = 0x2u; // frame longer than MAX_FRAME (9022) bytes
+static constexpr uint32_t DROP_RULE = 0x3u; // the deciding rule's action is -1
+static constexpr uint32_t DROP_QUEUE_FULL = 0x4u; // tail drop: the queue FIFO had no room for the whole frame
+static constexpr uint32_t DROP_BAD_QUEUE = 0x5u; // the action names a queue the adapter does not have
+
+// table command status
+static constexpr uint32_t STATUS_OK = 0;
+static constexpr uint32_t STATUS_EXISTS = 1;
+static constexpr uint32_t STATUS_FULL = 2;
+static constexpr uint32_t STATUS_NOT_FOUND = 3;
+
+// bit fields: <name>_SHIFT (lowest bit), _WIDTH, _MASK (in place), and one constant per named value
+
+// core.CONTROL
+static constexpr uint32_t FLD_CORE_CONTROL_CLEAR_COUNTERS_SHIFT = 0; // bit 0: 1: clear every counter (0 does nothing)
+static constexpr uint32_t FLD_CORE_CONTROL_CLEAR_COUNTERS_WIDTH = 1;
+static constexpr uint32_t FLD_CORE_CONTROL_CLEAR_COUNTERS_MASK = 0x00000001u;
+
+// addr.COMMAND
+static constexpr uint32_t FLD_ADDR_COMMAND_OP_SHIFT = 0; // bits 31:0: write: the staged registers into the entry (in one clock); read: the entry into the staged registers. The whole word is the command: any other value does nothing
+static constexpr uint32_t FLD_ADDR_COMMAND_OP_WIDTH = 32;
+static constexpr uint32_t FLD_ADDR_COMMAND_OP_MASK = 0xFFFFFFFFu;
+static constexpr uint32_t FLD_ADDR_COMMAND_OP_WRITE = 1;
+static constexpr uint32_t FLD_ADDR_COMMAND_OP_READ = 2;
+
+// flow.KEY_FLAGS
+static constexpr uint32_t FLD_FLOW_KEY_FLAGS_FAMILY_SHIFT = 0; // bit 0: address family
+static constexpr uint32_t FLD_FLOW_KEY_FLAGS_FAMILY_WIDTH = 1;
+static constexpr uint32_t FLD_FLOW_KEY_FLAGS_FAMILY_MASK = 0x00000001u;
+static constexpr uint32_t FLD_FLOW_KEY_FLAGS_FAMILY_IPV4 = 0;
+static constexpr uint32_t FLD_FLOW_KEY_FLAGS_FAMILY_IPV6 = 1;
+static constexpr uint32_t FLD_FLOW_KEY_FLAGS_PROTO_SHIFT = 1; // bit 1: protocol
+static constexpr uint32_t FLD_FLOW_KEY_FLAGS_PROTO_WIDTH = 1;
+static constexpr uint32_t FLD_FLOW_KEY_FLAGS_PROTO_MASK = 0x00000002u;
+static constexpr uint32_t FLD_FLOW_KEY_FLAGS_PROTO_TCP = 0;
+static constexpr uint32_t FLD_FLOW_KEY_FLAGS_PROTO_UDP = 1;
+static constexpr uint32_t FLD_FLOW_KEY_FLAGS_ADDR_SLOT_SHIFT = 8; // bits 11:8: destination address: a slot of the addr block
+static constexpr uint32_t FLD_FLOW_KEY_FLAGS_ADDR_SLOT_WIDTH = 4;
+static constexpr uint32_t FLD_FLOW_KEY_FLAGS_ADDR_SLOT_MASK = 0x00000F00u;
+
+// flow.KEY_PORTS
+static constexpr uint32_t FLD_FLOW_KEY_PORTS_SRC_PORT_SHIFT = 16; // bits 31:16: source port
+static constexpr uint32_t FLD_FLOW_KEY_PORTS_SRC_PORT_WIDTH = 16;
+static constexpr uint32_t FLD_FLOW_KEY_PORTS_SRC_PORT_MASK = 0xFFFF0000u;
+static constexpr uint32_t FLD_FLOW_KEY_PORTS_DST_PORT_SHIFT = 0; // bits 15:0: destination port
+static constexpr uint32_t FLD_FLOW_KEY_PORTS_DST_PORT_WIDTH = 16;
+static constexpr uint32_t FLD_FLOW_KEY_PORTS_DST_PORT_MASK = 0x0000FFFFu;
+
+// flow.COMMAND
+static constexpr uint32_t FLD_FLOW_COMMAND_OP_SHIFT = 0; // bits 31:0: insert KEY with ACTION; delete KEY; lookup KEY; read_slot SLOT; clear every entry. The whole word is the command: any other value does nothing
+static constexpr uint32_t FLD_FLOW_COMMAND_OP_WIDTH = 32;
+static constexpr uint32_t FLD_FLOW_COMMAND_OP_MASK = 0xFFFFFFFFu;
+static constexpr uint32_t FLD_FLOW_COMMAND_OP_INSERT = 1;
+static constexpr uint32_t FLD_FLOW_COMMAND_OP_DELETE = 2;
+static constexpr uint32_t FLD_FLOW_COMMAND_OP_LOOKUP = 3;
+static constexpr uint32_t FLD_FLOW_COMMAND_OP_READ_SLOT = 4;
+static constexpr uint32_t FLD_FLOW_COMMAND_OP_CLEAR = 5;
+
+// flow.STATUS
+static constexpr uint32_t FLD_FLOW_STATUS_BUSY_SHIFT = 0; // bit 0: a command is running
+static constexpr uint32_t FLD_FLOW_STATUS_BUSY_WIDTH = 1;
+static constexpr uint32_t FLD_FLOW_STATUS_BUSY_MASK = 0x00000001u;
+static constexpr uint32_t FLD_FLOW_STATUS_RESULT_SHIFT = 4; // bits 7:4: result of the last command
+static constexpr uint32_t FLD_FLOW_STATUS_RESULT_WIDTH = 4;
+static constexpr uint32_t FLD_FLOW_STATUS_RESULT_MASK = 0x000000F0u;
+static constexpr uint32_t FLD_FLOW_STATUS_RESULT_OK = 0;
+static constexpr uint32_t FLD_FLOW_STATUS_RESULT_EXISTS = 1;
+static constexpr uint32_t FLD_FLOW_STATUS_RESULT_FULL = 2;
+static constexpr uint32_t FLD_FLOW_STATUS_RESULT_NOT_FOUND = 3;
+static constexpr uint32_t FLD_FLOW_STATUS_COMPLETED_SHIFT = 16; // bits 31:16: commands completed (wraps)
+static constexpr uint32_t FLD_FLOW_STATUS_COMPLETED_WIDTH = 16;
+static constexpr uint32_t FLD_FLOW_STATUS_COMPLETED_MASK = 0xFFFF0000u;
+
+// flow.RES_FLAGS
+static constexpr uint32_t FLD_FLOW_RES_FLAGS_VALID_SHIFT = 31; // bit 31: the last command found, inserted or read an entry
+static constexpr uint32_t FLD_FLOW_RES_FLAGS_VALID_WIDTH = 1;
+static constexpr uint32_t FLD_FLOW_RES_FLAGS_VALID_MASK = 0x80000000u;
+static constexpr uint32_t FLD_FLOW_RES_FLAGS_FAMILY_SHIFT = 0; // bit 0: address family
+static constexpr uint32_t FLD_FLOW_RES_FLAGS_FAMILY_WIDTH = 1;
+static constexpr uint32_t FLD_FLOW_RES_FLAGS_FAMILY_MASK = 0x00000001u;
+static constexpr uint32_t FLD_FLOW_RES_FLAGS_FAMILY_IPV4 = 0;
+static constexpr uint32_t FLD_FLOW_RES_FLAGS_FAMILY_IPV6 = 1;
+static constexpr uint32_t FLD_FLOW_RES_FLAGS_PROTO_SHIFT = 1; // bit 1: protocol
+static constexpr uint32_t FLD_FLOW_RES_FLAGS_PROTO_WIDTH = 1;
+static constexpr uint32_t FLD_FLOW_RES_FLAGS_PROTO_MASK = 0x00000002u;
+static constexpr uint32_t FLD_FLOW_RES_FLAGS_PROTO_TCP = 0;
+static constexpr uint32_t FLD_FLOW_RES_FLAGS_PROTO_UDP = 1;
+static constexpr uint32_t FLD_FLOW_RES_FLAGS_ADDR_SLOT_SHIFT = 8; // bits 11:8: destination address: a slot of the addr block
+static constexpr uint32_t FLD_FLOW_RES_FLAGS_ADDR_SLOT_WIDTH = 4;
+static constexpr uint32_t FLD_FLOW_RES_FLAGS_ADDR_SLOT_MASK = 0x00000F00u;
+
+// flow.RES_PORTS
+static constexpr uint32_t FLD_FLOW_RES_PORTS_SRC_PORT_SHIFT = 16; // bits 31:16: source port
+static constexpr uint32_t FLD_FLOW_RES_PORTS_SRC_PORT_WIDTH = 16;
+static constexpr uint32_t FLD_FLOW_RES_PORTS_SRC_PORT_MASK = 0xFFFF0000u;
+static constexpr uint32_t FLD_FLOW_RES_PORTS_DST_PORT_SHIFT = 0; // bits 15:0: destination port
+static constexpr uint32_t FLD_FLOW_RES_PORTS_DST_PORT_WIDTH = 16;
+static constexpr uint32_t FLD_FLOW_RES_PORTS_DST_PORT_MASK = 0x0000FFFFu;
+
+// listen.FLAGS
+static constexpr uint32_t FLD_LISTEN_FLAGS_VALID_SHIFT = 31; // bit 31: the entry is live (0: the entry matches nothing and reads back as all zero)
+static constexpr uint32_t FLD_LISTEN_FLAGS_VALID_WIDTH = 1;
+static constexpr uint32_t FLD_LISTEN_FLAGS_VALID_MASK = 0x80000000u;
+static constexpr uint32_t FLD_LISTEN_FLAGS_FAMILY_SHIFT = 0; // bit 0: address family
+static constexpr uint32_t FLD_LISTEN_FLAGS_FAMILY_WIDTH = 1;
+static constexpr uint32_t FLD_LISTEN_FLAGS_FAMILY_MASK = 0x00000001u;
+static constexpr uint32_t FLD_LISTEN_FLAGS_FAMILY_IPV4 = 0;
+static constexpr uint32_t FLD_LISTEN_FLAGS_FAMILY_IPV6 = 1;
+static constexpr uint32_t FLD_LISTEN_FLAGS_PROTO_SHIFT = 1; // bit 1: protocol
+static constexpr uint32_t FLD_LISTEN_FLAGS_PROTO_WIDTH = 1;
+static constexpr uint32_t FLD_LISTEN_FLAGS_PROTO_MASK = 0x00000002u;
+static constexpr uint32_t FLD_LISTEN_FLAGS_PROTO_TCP = 0;
+static constexpr uint32_t FLD_LISTEN_FLAGS_PROTO_UDP = 1;
+static constexpr uint32_t FLD_LISTEN_FLAGS_ADDR_SLOT_SHIFT = 8; // bits 11:8: destination address: a slot of the addr block
+static constexpr uint32_t FLD_LISTEN_FLAGS_ADDR_SLOT_WIDTH = 4;
+static constexpr uint32_t FLD_LISTEN_FLAGS_ADDR_SLOT_MASK = 0x00000F00u;
+
+// listen.PORT
+static constexpr uint32_t FLD_LISTEN_PORT_DST_PORT_SHIFT = 0; // bits 15:0: destination port
+static constexpr uint32_t FLD_LISTEN_PORT_DST_PORT_WIDTH = 16;
+static constexpr uint32_t FLD_LISTEN_PORT_DST_PORT_MASK = 0x0000FFFFu;
+
+// listen.ACTION
+static constexpr uint32_t FLD_LISTEN_ACTION_INDEX_SHIFT = 0; // bits 7:0: the queue, or with GROUP the group
+static constexpr uint32_t FLD_LISTEN_ACTION_INDEX_WIDTH = 8;
+static constexpr uint32_t FLD_LISTEN_ACTION_INDEX_MASK = 0x000000FFu;
+static constexpr uint32_t FLD_LISTEN_ACTION_GROUP_SHIFT = 8; // bit 8: INDEX names a queue group (only with bits 31:9 clear)
+static constexpr uint32_t FLD_LISTEN_ACTION_GROUP_WIDTH = 1;
+static constexpr uint32_t FLD_LISTEN_ACTION_GROUP_MASK = 0x00000100u;
+
+// listen.COMMAND
+static constexpr uint32_t FLD_LISTEN_COMMAND_OP_SHIFT = 0; // bits 31:0: write: the staged registers into the entry (in one clock); read: the entry into the staged registers. The whole word is the command: any other value does nothing
+static constexpr uint32_t FLD_LISTEN_COMMAND_OP_WIDTH = 32;
+static constexpr uint32_t FLD_LISTEN_COMMAND_OP_MASK = 0xFFFFFFFFu;
+static constexpr uint32_t FLD_LISTEN_COMMAND_OP_WRITE = 1;
+static constexpr uint32_t FLD_LISTEN_COMMAND_OP_READ = 2;
+
+// listen.GROUP_COMMAND
+static constexpr uint32_t FLD_LISTEN_GROUP_COMMAND_OP_SHIFT = 0; // bits 31:0: write: the staged registers into the entry (in one clock); read: the entry into the staged registers. The whole word is the command: any other value does nothing
+static constexpr uint32_t FLD_LISTEN_GROUP_COMMAND_OP_WIDTH = 32;
+static constexpr uint32_t FLD_LISTEN_GROUP_COMMAND_OP_MASK = 0xFFFFFFFFu;
+static constexpr uint32_t FLD_LISTEN_GROUP_COMMAND_OP_WRITE = 1;
+static constexpr uint32_t FLD_LISTEN_GROUP_COMMAND_OP_READ = 2;
+
+// egress.CONTROL
+static constexpr uint32_t FLD_EGRESS_CONTROL_REWRITE_MAC_SHIFT = 0; // bit 0: replace the destination MAC of queue n's frames with MAC_HI/MAC_LO[n] on port 1 (0: frames leave unchanged)
+static constexpr uint32_t FLD_EGRESS_CONTROL_REWRITE_MAC_WIDTH = 1;
+static constexpr uint32_t FLD_EGRESS_CONTROL_REWRITE_MAC_MASK = 0x00000001u;
+
+// egress.MAC_HI
+static constexpr uint32_t FLD_EGRESS_MAC_HI_ADDR_SHIFT = 0; // bits 15:0: MAC bytes 0..1, byte 0 (first on the wire) in bits 15:8
+static constexpr uint32_t FLD_EGRESS_MAC_HI_ADDR_WIDTH = 16;
+static constexpr uint32_t FLD_EGRESS_MAC_HI_ADDR_MASK = 0x0000FFFFu;
+
+// egress.MAC_LO
+static constexpr uint32_t FLD_EGRESS_MAC_LO_ADDR_SHIFT = 0; // bits 31:0: MAC bytes 2..5, byte 2 in bits 31:24
+static constexpr uint32_t FLD_EGRESS_MAC_LO_ADDR_WIDTH = 32;
+static constexpr uint32_t FLD_EGRESS_MAC_LO_ADDR_MASK = 0xFFFFFFFFu;
+
+// encoding ACTION
+static constexpr uint32_t ENC_ACTION_DROP_SHIFT = 7; // bit 7: drop the frame
+static constexpr uint32_t ENC_ACTION_DROP_WIDTH = 1;
+static constexpr uint32_t ENC_ACTION_DROP_MASK = 0x80u;
+static constexpr uint32_t ENC_ACTION_QUEUE_SHIFT = 0; // bits 6:0: queue (a queue the adapter does not have drops the frame as bad_queue)
+static constexpr uint32_t ENC_ACTION_QUEUE_WIDTH = 7;
+static constexpr uint32_t ENC_ACTION_QUEUE_MASK = 0x7Fu;
+
+// encoding GROUP_ACTION
+static constexpr uint32_t ENC_GROUP_ACTION_TAG_SHIFT = 6; // bits 7:6: the value group marks a group action; any other value: the byte is an ACTION
+static constexpr uint32_t ENC_GROUP_ACTION_TAG_WIDTH = 2;
+static constexpr uint32_t ENC_GROUP_ACTION_TAG_MASK = 0xC0u;
+static constexpr uint32_t ENC_GROUP_ACTION_TAG_GROUP = 2;
+static constexpr uint32_t ENC_GROUP_ACTION_GROUP_SHIFT = 0; // bits 5:0: queue group (a group the adapter does not have steers to queue 127)
+static constexpr uint32_t ENC_GROUP_ACTION_GROUP_WIDTH = 6;
+static constexpr uint32_t ENC_GROUP_ACTION_GROUP_MASK = 0x3Fu;
+
+#endif
