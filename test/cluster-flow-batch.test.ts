@@ -3,8 +3,8 @@
 // and the address-slot use counts kept as single inserts and deletes keep them.
 import { describe, expect, it } from 'vitest';
 import { createSim as realCreateSim, packFrames, type Sim, type SimOptions } from '../sim/addon.js';
-import { SimBus } from '../host/src/bus/bus.js';
-import { Adapter, DriverError, FlowExistsError, NotFoundError, TableFullError, UnknownQueueError } from '../host/src/driver/adapter.js';
+import { SimBus } from '../host/src/bus/sim-bus.js';
+import { Adapter, DriverError, FlowExistsError, NotFoundError, TableFullError, UnknownQueueError } from '../host/src/driver/index.js';
 import { parseRuleLine, type FlowRule, type ListenRule } from '../host/src/codec/rules.js';
 import { createFakeSim } from './support/fake-sim.js';
 

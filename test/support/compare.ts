@@ -1,8 +1,8 @@
 // Runs frames through the Verilated adapter and through the TypeScript reference, and lists
 // every frame on which they disagree (queue, drop reason, delivered bytes, order in queue).
 import { createSim, packFrames, type Sim } from '../../sim/addon.js';
-import { SimBus } from '../../host/src/bus/bus.js';
-import { Adapter } from '../../host/src/driver/adapter.js';
+import { SimBus } from '../../host/src/bus/sim-bus.js';
+import { Adapter } from '../../host/src/driver/index.js';
 import { ReferenceAdapter } from '../../host/src/semantics/reference.js';
 import { parseRules, type Rule } from '../../host/src/codec/rules.js';
 import { DROP_REASONS } from '../../host/src/driver/regs.generated.js';

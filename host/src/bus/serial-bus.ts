@@ -27,7 +27,8 @@
 // package), duplexLink() for any Node duplex stream, or a test's own fake.
 import { randomInt } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { BUS_OP, BusError, checkAddress, checkBatch, type RegisterBus } from './bus.js';
+import { BUS_OP, BusError, type RegisterBus } from './bus.js';
+import { checkAddress, checkBatch } from './batch.js';
 import {
   ANSWER_HEADER_BYTES,
   AnswerDecoder,

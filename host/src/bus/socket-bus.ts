@@ -29,8 +29,11 @@ import { existsSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BusError, checkAddress, checkBatch, runBatch, type BusErrorCode, type RegisterBus } from './bus.js';
-import { takeSocketPath, listenOn, closerOf } from './unix-socket.js';
+import { BusError, type BusErrorCode, type RegisterBus } from './bus.js';
+import { checkAddress, checkBatch, runBatch, writesOf } from './batch.js';
+import { inOrderAnswers, JsonLineClient, onLines, type JsonObject } from './ndjson.js';
+import { Sequence } from '../util/sequence.js';
+import { takeSocketPath, listenOn, closerOf, endSocket } from './unix-socket.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -44,33 +47,32 @@ export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string 
 
 export const noSimMessage = (path: string): string => `no simulated adapter at ${path} — start one with \`sipnic sim serve\``;
 
-interface Pending {
-  resolve(value: Record<string, unknown>): void;
-  reject(err: Error): void;
-}
-
 export interface ServerHello {
   server: string;
   version: number;
   width: number;
 }
 
-/** A RegisterBus reaching `sipnic sim serve` over its Unix socket. */
+/** A RegisterBus reaching `sipnic sim serve` (or a cluster adapter) over its Unix socket. */
 export class SocketBus implements RegisterBus {
-  private nextId = 1;
-  private buffer = '';
-  private readonly pending = new Map<number, Pending>();
-  private closed = false;
+  private readonly client: JsonLineClient;
   hello?: ServerHello;
 
   private constructor(
     private readonly socket: Socket,
     readonly path: string,
   ) {
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => this.onData(chunk));
-    socket.on('close', () => this.fail(new BusError('ECLOSED', `the simulated adapter at ${path} closed the connection`)));
-    socket.on('error', (err) => this.fail(new BusError('ECLOSED', `connection to ${path} failed: ${err.message}`, { cause: err })));
+    this.client = new JsonLineClient(socket, {
+      answer: (msg) => {
+        const error = msg.error as { code?: string; message?: string } | undefined;
+        return error ? new BusError((error.code as BusErrorCode) ?? 'EREMOTE', error.message ?? 'server error') : undefined;
+      },
+      badLine: (_err, raw) => new BusError('EPROTO', `the server sent a line that is not JSON: ${raw.slice(0, 80)}`),
+      closed: (err) =>
+        err
+          ? new BusError('ECLOSED', `connection to ${path} failed: ${err.message}`, { cause: err })
+          : new BusError('ECLOSED', `the simulated adapter at ${path} closed the connection`),
+    });
   }
 
   /** Connects and greets the server; no server → BusError ENOSIM with the hint to start one. */
@@ -124,55 +126,19 @@ export class SocketBus implements RegisterBus {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await new Promise<void>((resolve) => {
-      this.socket.once('close', () => resolve());
-      this.socket.end();
-      setTimeout(() => {
-        this.socket.destroy();
-        resolve();
-      }, 1000).unref();
-    });
+    if (this.client.closed) return;
+    this.client.refuse(closedBus());
+    await endSocket(this.socket, 1000);
   }
 
-  private request(body: Record<string, unknown>): Promise<Record<string, unknown>> {
-    if (this.closed) return Promise.reject(new BusError('ECLOSED', 'register bus is closed'));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.socket.write(JSON.stringify({ id, ...body }) + '\n');
-    });
-  }
-
-  private onData(chunk: string): void {
-    this.buffer += chunk;
-    let nl: number;
-    while ((nl = this.buffer.indexOf('\n')) >= 0) {
-      const line = this.buffer.slice(0, nl);
-      this.buffer = this.buffer.slice(nl + 1);
-      let msg: Record<string, unknown>;
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        this.fail(new BusError('EPROTO', `the server sent a line that is not JSON: ${line.slice(0, 80)}`));
-        return;
-      }
-      const p = this.pending.get(msg.id as number);
-      if (!p) continue;
-      this.pending.delete(msg.id as number);
-      const error = msg.error as { code?: string; message?: string } | undefined;
-      if (error) p.reject(new BusError((error.code as BusErrorCode) ?? 'EREMOTE', error.message ?? 'server error'));
-      else p.resolve(msg);
-    }
-  }
-
-  private fail(err: BusError): void {
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
-    this.closed = true;
+  private request(body: JsonObject): Promise<JsonObject> {
+    // after close or a failure: one message, whatever ended the connection
+    if (this.client.closed) return Promise.reject(closedBus());
+    return this.client.request(body);
   }
 }
+
+const closedBus = () => new BusError('ECLOSED', 'register bus is closed');
 
 // ───────────────────────────── server ─────────────────────────────
 
@@ -184,11 +150,61 @@ export interface SimServer {
 }
 
 /**
+ * Who may do what on a served bus. `sim serve` serves one connection at a time and lets it do
+ * everything; the cluster adapter's bus (cluster/adapter-bus.ts) gives one owner the table.
+ */
+export interface BusAccess<C> {
+  /** Fields the hello answer adds. */
+  hello?: JsonObject;
+  /** `own` from conn with the holder it named (anything the client sent); throws BusError to refuse. */
+  own(conn: C, holder: unknown): void;
+  /** Throws BusError EBUSY when conn may not make these writes ([addr, value]). */
+  guard(conn: C, writes: Iterable<[number, number]>): void;
+}
+
+/** The answer to one request line of the protocol above, for a connection conn. Never throws: failures are answers. */
+export function busAnswerer<C>(bus: RegisterBus, info: { width: number }, access?: BusAccess<C>): (line: string, conn: C) => Promise<JsonObject> {
+  return async (line, conn) => {
+    let id: unknown = null;
+    try {
+      const req = JSON.parse(line) as JsonObject;
+      id = req.id ?? null;
+      switch (req.op) {
+        case 'hello':
+          return { id, server: 'sipnic-sim', version: PROTOCOL_VERSION, width: info.width, ...access?.hello };
+        case 'own':
+          access?.own(conn, req.holder);
+          return { id };
+        case 'read':
+          return { id, value: await bus.read(Number(req.addr)) };
+        case 'write':
+          access?.guard(conn, [[Number(req.addr), Number(req.value) >>> 0]]);
+          await bus.write(Number(req.addr), Number(req.value));
+          return { id };
+        case 'batch': {
+          if (!Array.isArray(req.ops)) throw new BusError('EPROTO', 'batch needs "ops": a list of numbers');
+          const ops = Uint32Array.from(req.ops as number[]);
+          access?.guard(conn, writesOf(ops));
+          return { id, values: Array.from(await runBatch(bus, ops)) };
+        }
+        default:
+          throw new BusError('EPROTO', `unknown op ${JSON.stringify(req.op)} (expected hello, read, write, batch, own)`);
+      }
+    } catch (err) {
+      const code = err instanceof BusError ? err.code : err instanceof SyntaxError ? 'EPROTO' : 'EREMOTE';
+      return { id, error: { code, message: err instanceof Error ? err.message : String(err) } };
+    }
+  };
+}
+
+/**
  * Serves a register bus on a Unix socket. A socket file left by a dead server is replaced;
  * a live server at the path is an EBUSY error.
  */
 export async function serveBus(bus: RegisterBus, path: string, info: { width: number }): Promise<SimServer> {
   await takeSocketPath(path, 'a simulated adapter', (m) => new BusError('EBUSY', m));
+  // the connection served owns the bus already: `own` has nothing more to take
+  const answer = busAnswerer<Socket>(bus, info);
   const waiting: Socket[] = [];
   const all = new Set<Socket>();
   let owner: Socket | null = null;
@@ -203,53 +219,10 @@ export async function serveBus(bus: RegisterBus, path: string, info: { width: nu
   };
 
   const serve = (socket: Socket) => {
-    let buffer = '';
-    let chain = Promise.resolve();
-    socket.on('data', (chunk: string) => {
-      buffer += chunk;
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (line.trim() === '') continue;
-        chain = chain.then(async () => {
-          const answer = await handle(line);
-          if (!socket.destroyed) socket.write(JSON.stringify(answer) + '\n');
-        });
-      }
-    });
+    const requests = new Sequence();
+    const send = inOrderAnswers(socket);
+    onLines(socket, (line) => void send(requests.run(() => answer(line, socket))));
     socket.resume();
-  };
-
-  const handle = async (line: string): Promise<Record<string, unknown>> => {
-    let id: unknown = null;
-    try {
-      const req = JSON.parse(line) as Record<string, unknown>;
-      id = req.id ?? null;
-      switch (req.op) {
-        case 'hello':
-          return { id, server: 'sipnic-sim', version: PROTOCOL_VERSION, width: info.width };
-        case 'read':
-          return { id, value: await bus.read(Number(req.addr)) };
-        case 'write':
-          await bus.write(Number(req.addr), Number(req.value));
-          return { id };
-        case 'batch': {
-          if (!Array.isArray(req.ops)) throw new BusError('EPROTO', 'batch needs "ops": a list of numbers');
-          const ops = Uint32Array.from(req.ops as number[]);
-          const values = await runBatch(bus, ops);
-          return { id, values: Array.from(values) };
-        }
-        case 'own':
-          // this connection owns the bus until it closes: nothing more to take
-          return { id };
-        default:
-          throw new BusError('EPROTO', `unknown op ${JSON.stringify(req.op)} (expected hello, read, write, batch, own)`);
-      }
-    } catch (err) {
-      const code = err instanceof BusError ? err.code : err instanceof SyntaxError ? 'EPROTO' : 'EREMOTE';
-      return { id, error: { code, message: err instanceof Error ? err.message : String(err) } };
-    }
   };
 
   const server: Server = createServer({ pauseOnConnect: true }, (socket) => {
@@ -272,4 +245,3 @@ export async function serveBus(bus: RegisterBus, path: string, info: { width: nu
     close: closerOf(server, all, path),
   };
 }
-

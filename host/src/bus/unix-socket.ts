@@ -1,6 +1,7 @@
 // What every Unix-socket server of the host shares (the register bus of `sim serve` and of the
 // cluster's adapter, the frame port, the primary's control socket): taking over the socket's
-// path from a dead server, listening, and closing with the file removed.
+// path from a dead server, listening, and closing with the file removed; and how their clients
+// end a connection.
 import { lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, type Server, type Socket } from 'node:net';
 
@@ -56,4 +57,17 @@ export function closerOf(server: Server, sockets: Iterable<Socket>, path: string
     });
     return closing;
   };
+}
+
+/** Ends a client's connection gently: resolves once it closed, or destroys it after graceMs. */
+export function endSocket(socket: Socket, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (socket.destroyed) return resolve();
+    socket.once('close', () => resolve());
+    socket.end();
+    setTimeout(() => {
+      socket.destroy();
+      resolve();
+    }, graceMs).unref();
+  });
 }

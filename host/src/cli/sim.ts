@@ -1,7 +1,7 @@
 // sipnic sim serve|replay — the simulated adapter: kept alive behind a socket, or fed a capture.
 import progress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { SimBus } from '../bus/bus.js';
+import { SimBus } from '../bus/sim-bus.js';
 import { replayCapture, type ReplaySummary } from '../sim/replay.js';
 import { serveBus } from '../bus/socket-bus.js';
 import { table, type Cli } from './context.js';

@@ -24,10 +24,12 @@
 //   stages everything it needs.
 // - Without an owner (`cluster up --no-roles`) every connection may do everything.
 import { createServer, type Server, type Socket } from 'node:net';
-import { BUS_OP, BusError, runBatch, type RegisterBus } from '../bus/bus.js';
-import { FLOW_OP, TABLE_CMD } from '../driver/adapter.js';
+import { BusError, type RegisterBus } from '../bus/bus.js';
+import { FLOW_OP, TABLE_CMD } from '../driver/index.js';
 import { BLOCKS, type BlockName, type RegisterDef } from '../driver/regs.generated.js';
-import { PROTOCOL_VERSION, type SimServer } from '../bus/socket-bus.js';
+import { busAnswerer, type SimServer } from '../bus/socket-bus.js';
+import { inOrderAnswers, onLines } from '../bus/ndjson.js';
+import { Sequence } from '../util/sequence.js';
 import { trace, tracing, traceNow } from './trace.js';
 import { takeSocketPath, listenOn, closerOf } from '../bus/unix-socket.js';
 
@@ -89,79 +91,46 @@ export async function serveSharedBus(
 ): Promise<SimServer> {
   await takeSocketPath(path, 'a register bus', (m) => new BusError('EBUSY', m));
   const sockets = new Set<Socket>();
-  let chain: Promise<void> = Promise.resolve();
+  // one request at a time, whichever connection it came from
+  const requests = new Sequence();
   const mayWrite = writePolicy(info.bases);
   let owner: { socket: Socket; holder: string } | null = null;
   let connections = 0;
   const holderOf = new WeakMap<Socket, string>();
 
-  /** Throws EBUSY when `socket` is not the owner and the request would change state. */
-  const guard = (socket: Socket, writes: Iterable<[number, number]>): void => {
-    if (!owner || owner.socket === socket) return;
-    for (const [addr, value] of writes) {
-      const r = mayWrite(addr, value);
-      if (!r.ok) throw new BusError('EBUSY', `the adapter's table belongs to the primary (${owner.holder}); change it through the primary (refused: ${r.what})`);
-    }
-  };
-
-  const handle = async (line: string, socket: Socket): Promise<Record<string, unknown>> => {
-    let id: unknown = null;
-    try {
-      const req = JSON.parse(line) as Record<string, unknown>;
-      id = req.id ?? null;
-      switch (req.op) {
-        case 'hello':
-          return { id, server: 'sipnic-sim', version: PROTOCOL_VERSION, width: info.width, shared: true };
-        case 'own': {
-          if (owner && owner.socket !== socket && !owner.socket.destroyed) {
-            throw new BusError('EBUSY', `the adapter's register bus is already owned by ${owner.holder}; one owner at a time`);
-          }
-          const holder = typeof req.holder === 'string' && req.holder.trim() !== '' ? req.holder.trim().slice(0, 200) : holderOf.get(socket)!;
-          owner = { socket, holder };
-          return { id };
-        }
-        case 'read':
-          return { id, value: await bus.read(Number(req.addr)) };
-        case 'write':
-          guard(socket, [[Number(req.addr), Number(req.value) >>> 0]]);
-          await bus.write(Number(req.addr), Number(req.value));
-          return { id };
-        case 'batch': {
-          if (!Array.isArray(req.ops)) throw new BusError('EPROTO', 'batch needs "ops": a list of numbers');
-          const ops = Uint32Array.from(req.ops as number[]);
-          guard(socket, writesOf(ops));
-          return { id, values: Array.from(await runBatch(bus, ops)) };
-        }
-        default:
-          throw new BusError('EPROTO', `unknown op ${JSON.stringify(req.op)} (expected hello, read, write, batch, own)`);
+  const answer = busAnswerer<Socket>(bus, info, {
+    hello: { shared: true },
+    own(socket, holder) {
+      if (owner && owner.socket !== socket && !owner.socket.destroyed) {
+        throw new BusError('EBUSY', `the adapter's register bus is already owned by ${owner.holder}; one owner at a time`);
       }
-    } catch (err) {
-      const code = err instanceof BusError ? err.code : err instanceof SyntaxError ? 'EPROTO' : 'EREMOTE';
-      return { id, error: { code, message: err instanceof Error ? err.message : String(err) } };
-    }
-  };
+      owner = { socket, holder: typeof holder === 'string' && holder.trim() !== '' ? holder.trim().slice(0, 200) : holderOf.get(socket)! };
+    },
+    /** EBUSY when `socket` is not the owner and the request would change state. */
+    guard(socket, writes) {
+      if (!owner || owner.socket === socket) return;
+      for (const [addr, value] of writes) {
+        const r = mayWrite(addr, value);
+        if (!r.ok) throw new BusError('EBUSY', `the adapter's table belongs to the primary (${owner.holder}); change it through the primary (refused: ${r.what})`);
+      }
+    },
+  });
 
   const server: Server = createServer((socket) => {
     sockets.add(socket);
     holderOf.set(socket, `connection ${++connections}`);
-    socket.setEncoding('utf8');
-    let buffer = '';
-    socket.on('data', (chunk: string) => {
-      buffer += chunk;
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (line.trim() === '') continue;
-        const rx = tracing ? traceNow() : 0;
-        chain = chain.then(async () => {
-          if (socket.destroyed) return;
-          const start = tracing ? traceNow() : 0;
-          const answer = await handle(line, socket);
-          if (!socket.destroyed) socket.write(JSON.stringify(answer) + '\n');
-          if (tracing) trace('bus', { start, tx: traceNow(), bytes: line.length }, rx);
-        });
-      }
+    const send = inOrderAnswers(socket);
+    onLines(socket, (line) => {
+      const rx = tracing ? traceNow() : 0;
+      let start = 0;
+      const reply = requests.run(async () => {
+        if (socket.destroyed) return undefined;
+        if (tracing) start = traceNow();
+        return answer(line, socket);
+      });
+      void send(reply).then(() => {
+        if (tracing && start) trace('bus', { start, tx: traceNow(), bytes: line.length }, rx);
+      });
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
@@ -176,9 +145,3 @@ export async function serveSharedBus(
     close: closerOf(server, sockets, path),
   };
 }
-
-/** The [addr, value] of each write triple in a batch (malformed batches fail later, in runBatch). */
-function* writesOf(ops: Uint32Array): Generator<[number, number]> {
-  for (let i = 0; i + 2 < ops.length; i += 3) if (ops[i] === BUS_OP.write) yield [ops[i + 1], ops[i + 2]];
-}
-

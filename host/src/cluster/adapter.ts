@@ -11,8 +11,8 @@
 import { writeFileSync, renameSync, rmSync } from 'node:fs';
 import type { Sim, SimOptions } from '../../../sim/addon.js';
 import { packFrames } from '../../../sim/addon.js';
-import { SimBus } from '../bus/bus.js';
-import { Adapter } from '../driver/adapter.js';
+import { SimBus } from '../bus/sim-bus.js';
+import { Adapter } from '../driver/index.js';
 import type { SimServer } from '../bus/socket-bus.js';
 import { serveSharedBus } from './adapter-bus.js';
 import type { Tap, TapPollResult } from '../../native/tap.js';

@@ -5,8 +5,8 @@
 import { mkdir, readFile, rm, writeFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packFrames, type Sim, type SimOptions } from '../../../sim/addon.js';
-import { SimBus } from '../bus/bus.js';
-import { Adapter } from '../driver/adapter.js';
+import { SimBus } from '../bus/sim-bus.js';
+import { Adapter } from '../driver/index.js';
 import { readCapture, writePcap, type Frame } from '../codec/pcap.js';
 import { DROP_REASONS, type DropReasonName } from '../driver/regs.generated.js';
 import { parseRules } from '../codec/rules.js';
