@@ -6,12 +6,16 @@
 //   ← {"id":1,"ok":true,"primary":"sipnic-primary","version":1,"clusterIps":["10.0.0.1"],…}
 //   ← {"id":7,"ok":false,"error":{"code":"EPERM","message":"…"}}
 //
-// This module holds what both ends share: addresses, framing, the client, message shapes and
-// the secrets file.
+// This module holds what both ends share: addresses, the client, message shapes and the
+// secrets file. The newline-JSON framing and the matching of answers to requests are
+// bus/ndjson.ts's, as for the register bus.
 import { readFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { formatIp, parseIp } from '../codec/ip.js';
 import type { Family, Proto } from '../codec/rules.js';
+import { JsonLineClient, type JsonObject } from '../bus/ndjson.js';
+import { endSocket } from '../bus/unix-socket.js';
+import { CodedError } from '../util/errors.js';
 
 export const CONTROL_VERSION = 1;
 export const PRIMARY_NAME = 'sipnic-primary';
@@ -28,16 +32,12 @@ export type ControlErrorCode =
   | 'ETIMEDOUT'
   | 'ECONNECT'; // could not reach the primary
 
-export class ControlError extends Error {
+export class ControlError extends CodedError<ControlErrorCode> {
   override readonly name = 'ControlError';
-  constructor(
-    readonly code: ControlErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
+
+/** Longest request or answer line either end accepts (1 MiB); a longer one ends the connection. */
+export const CONTROL_MAX_LINE = 1 << 20;
 
 // ───────────────────────────── addresses ─────────────────────────────
 
@@ -98,8 +98,6 @@ export type Request =
   | { op: 'heartbeat'; stats?: MonitorStats }
   | { op: 'stats' };
 
-export type RequestOp = Request['op'];
-
 /** A flow key as a string, for maps: `tcp4 SRC:SPORT > DST:DPORT`. */
 export const wireFlowKey = (f: WireFlow): string => `${f.proto}${f.family} ${f.srcIp}:${f.srcPort} > ${f.dstIp}:${f.dstPort}`;
 
@@ -155,34 +153,7 @@ export function checkRequest(msg: Record<string, unknown>): Request {
   }
 }
 
-// ───────────────────────────── framing ─────────────────────────────
-
-/** Splits a socket's text into lines and hands each parsed object (or the parse error) on. */
-export function onJsonLines(socket: Socket, handle: (msg: Record<string, unknown> | Error, raw: string) => void, maxLine = 1 << 20): void {
-  let buffer = '';
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => {
-    buffer += chunk;
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      if (line.trim() === '') continue;
-      let msg: unknown;
-      try {
-        msg = JSON.parse(line);
-      } catch (err) {
-        handle(err as Error, line);
-        continue;
-      }
-      handle(msg && typeof msg === 'object' && !Array.isArray(msg) ? (msg as Record<string, unknown>) : new SyntaxError('not a JSON object'), line);
-    }
-    if (buffer.length > maxLine) {
-      handle(new SyntaxError(`line longer than ${maxLine} bytes`), buffer.slice(0, 80));
-      socket.destroy();
-    }
-  });
-}
+// ───────────────────────────── the client ─────────────────────────────
 
 export function connectControl(address: ControlAddress, timeoutMs = 3000): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -204,37 +175,31 @@ export function connectControl(address: ControlAddress, timeoutMs = 3000): Promi
   });
 }
 
-interface Pending {
-  resolve(v: Record<string, unknown>): void;
-  reject(e: Error): void;
-  timer: NodeJS.Timeout;
-}
-
 /** A connection to the primary: request() sends one line and resolves with its answer. */
 export class ControlClient {
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  private closedError?: ControlError;
-  private readonly closeListeners: ((err: ControlError) => void)[] = [];
+  private readonly client: JsonLineClient;
 
   private constructor(
     private readonly socket: Socket,
     readonly address: ControlAddress,
     private readonly timeoutMs: number,
   ) {
-    onJsonLines(socket, (msg) => {
-      if (msg instanceof Error) return this.fail(new ControlError('EPROTO', `the primary sent a line that is not JSON: ${msg.message}`));
-      const p = this.pending.get(msg.id as number);
-      if (!p) return;
-      this.pending.delete(msg.id as number);
-      clearTimeout(p.timer);
-      if (msg.ok === false) {
-        const e = (msg.error ?? {}) as { code?: ControlErrorCode; message?: string };
-        p.reject(new ControlError(e.code ?? 'EPROTO', e.message ?? 'refused'));
-      } else p.resolve(msg);
-    });
-    socket.on('close', () => this.fail(new ControlError('ECLOSED', `the primary at ${formatControlAddress(address)} closed the connection`)));
-    socket.on('error', (err) => this.fail(new ControlError('ECLOSED', `connection to the primary failed: ${err.message}`, { cause: err })));
+    this.client = new JsonLineClient(
+      socket,
+      {
+        answer: (msg) => {
+          if (msg.ok !== false) return undefined;
+          const e = (msg.error ?? {}) as { code?: ControlErrorCode; message?: string };
+          return new ControlError(e.code ?? 'EPROTO', e.message ?? 'refused');
+        },
+        badLine: (err) => new ControlError('EPROTO', `the primary sent a line that is not JSON: ${err.message}`),
+        closed: (err) =>
+          err
+            ? new ControlError('ECLOSED', `connection to the primary failed: ${err.message}`, { cause: err })
+            : new ControlError('ECLOSED', `the primary at ${formatControlAddress(address)} closed the connection`),
+      },
+      CONTROL_MAX_LINE,
+    );
   }
 
   static async connect(address: ControlAddress | string, timeoutMs = 3000): Promise<ControlClient> {
@@ -243,54 +208,25 @@ export class ControlClient {
   }
 
   get closed(): boolean {
-    return this.closedError !== undefined;
+    return this.client.closed;
   }
 
   onClose(listener: (err: ControlError) => void): void {
-    if (this.closedError) listener(this.closedError);
-    else this.closeListeners.push(listener);
+    this.client.onClose(listener as (err: Error) => void);
   }
 
-  request(body: Request): Promise<Record<string, unknown>> {
-    if (this.closedError) return Promise.reject(this.closedError);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new ControlError('ETIMEDOUT', `${body.op}: no answer from the primary within ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      this.socket.write(JSON.stringify({ id, ...body }) + '\n');
-    });
+  request(body: Request): Promise<JsonObject> {
+    return this.client.request(body, { ms: this.timeoutMs, error: () => new ControlError('ETIMEDOUT', `${body.op}: no answer from the primary within ${this.timeoutMs} ms`) });
   }
 
   async close(): Promise<void> {
-    if (!this.closedError) this.fail(new ControlError('ECLOSED', 'closed'));
-    await new Promise<void>((resolve) => {
-      if (this.socket.destroyed) return resolve();
-      this.socket.once('close', () => resolve());
-      this.socket.end();
-      setTimeout(() => {
-        this.socket.destroy();
-        resolve();
-      }, 500).unref();
-    });
+    this.client.fail(new ControlError('ECLOSED', 'closed'));
+    await endSocket(this.socket, 500);
   }
 
   /** Drops the connection at once, as a crash would (tests). */
   destroy(): void {
     this.socket.destroy();
-  }
-
-  private fail(err: ControlError): void {
-    if (this.closedError) return;
-    this.closedError = err;
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(err);
-    }
-    this.pending.clear();
-    for (const l of this.closeListeners.splice(0)) l(err);
   }
 }
 
@@ -342,13 +278,4 @@ export function secretFor(path: string, processor: number): string {
   const secret = s.get(processor) ?? s.single;
   if (secret === undefined) throw new ControlError('EPROTO', `secrets file ${path} has no line for processor ${processor}`);
   return secret;
-}
-
-/** p50/p99/max of samples (nearest rank), null when empty. */
-export function percentiles(samples: readonly number[]): MonitorStats['ruleInstallMs'] {
-  if (samples.length === 0) return { count: 0, p50: null, p99: null, max: null };
-  const s = [...samples].sort((a, b) => a - b);
-  const rank = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-  const r3 = (v: number) => Math.round(v * 1000) / 1000;
-  return { count: s.length, p50: r3(rank(0.5)), p99: r3(rank(0.99)), max: r3(s[s.length - 1]) };
 }

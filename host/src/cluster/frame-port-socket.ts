@@ -30,7 +30,9 @@
 //   4 MiB waiting in its socket the adapter drops its frames and counts them (slowConsumerDrops).
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { FrameEvent, FramePort } from './frame-port.js';
-import { takeSocketPath, listenOn, closerOf } from '../bus/unix-socket.js';
+import { PendingRequests } from '../bus/pending.js';
+import { takeSocketPath, listenOn, closerOf, endSocket } from '../bus/unix-socket.js';
+import { CodedError } from '../util/errors.js';
 
 export const FRAME_PORT_VERSION = 1;
 
@@ -55,15 +57,8 @@ const MAX_MESSAGE = 65536 + 64;
 
 export type FramePortErrorCode = 'ENOADAPTER' | 'ECLOSED' | 'EPROTO' | 'EBUSY' | 'EINVAL' | 'EREMOTE';
 
-export class FramePortError extends Error {
+export class FramePortError extends CodedError<FramePortErrorCode> {
   override readonly name = 'FramePortError';
-  constructor(
-    readonly code: FramePortErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** One encoded message: header plus body parts. */
@@ -125,19 +120,12 @@ export interface FramePortHello {
   queues: number;
 }
 
-interface Pending {
-  resolve(value: unknown): void;
-  reject(err: Error): void;
-}
-
 /** A FramePort reached over the adapter's Unix socket. */
 export class FramePortClient implements FramePort {
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new PendingRequests<unknown>();
   private readonly listeners: ((event: FrameEvent) => void)[] = [];
   private readonly closeListeners: ((err?: Error) => void)[] = [];
   private readonly reader = new MessageReader();
-  private closed = false;
   hello?: FramePortHello;
 
   private constructor(
@@ -209,27 +197,13 @@ export class FramePortClient implements FramePort {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    await new Promise<void>((resolve) => {
-      this.socket.once('close', () => resolve());
-      this.socket.end();
-      setTimeout(() => {
-        this.socket.destroy();
-        resolve();
-      }, 1000).unref();
-    });
+    if (this.pending.closed) return;
+    await endSocket(this.socket, 1000);
     this.fail(new FramePortError('ECLOSED', 'frame port closed'));
   }
 
   private request(type: number, ...parts: Uint8Array[]): Promise<unknown> {
-    if (this.closed) return Promise.reject(new FramePortError('ECLOSED', `frame port ${this.path} is closed`));
-    let id = this.nextId++;
-    if (this.nextId > 0xffffffff) this.nextId = 1;
-    if (id === 0) id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.socket.write(encodeMessage(type, id, ...parts));
-    });
+    return this.pending.request((id) => this.socket.write(encodeMessage(type, id, ...parts)));
   }
 
   private onData(chunk: Buffer): void {
@@ -250,34 +224,26 @@ export class FramePortClient implements FramePort {
           source === 'connection-open' ? { source, processor: number, frame } : { source: source ?? 'queue', queue: number, frame };
         for (const l of this.listeners) l(event);
       } else if (m.type === MSG.reply) {
-        const p = this.pending.get(m.id);
         let value: unknown = undefined;
         try {
           value = m.body.length > 1 ? JSON.parse(m.body.subarray(1).toString('utf8')) : undefined;
         } catch {
           value = undefined;
         }
-        if (m.body[0] !== 0) {
+        if (m.body[0] === 0) this.pending.resolve(m.id, value);
+        else {
           const e = (value ?? {}) as { code?: FramePortErrorCode; message?: string };
-          const err = new FramePortError(e.code ?? 'EREMOTE', e.message ?? 'frame port request failed');
-          if (p) {
-            this.pending.delete(m.id);
-            p.reject(err);
-          }
-          continue;
+          this.pending.reject(m.id, new FramePortError(e.code ?? 'EREMOTE', e.message ?? 'frame port request failed'));
         }
-        if (!p) continue;
-        this.pending.delete(m.id);
-        p.resolve(value);
       }
     }
   }
 
   private fail(err: Error): void {
-    const first = !this.closed;
-    this.closed = true;
-    for (const p of this.pending.values()) p.reject(err);
-    this.pending.clear();
+    const first = !this.pending.closed;
+    // new requests get one message, whatever ended the connection
+    this.pending.refuse(new FramePortError('ECLOSED', `frame port ${this.path} is closed`));
+    this.pending.failAll(err);
     if (first) for (const l of this.closeListeners) l(err);
   }
 }
@@ -373,28 +339,29 @@ export async function serveFramePort(path: string, handler: FramePortHandler): P
   };
 }
 
+/** The requests whose body is one u16 (a queue or a processor), and the handler method each calls. */
+const U16_REQUESTS = {
+  [MSG.claimQueue]: 'claimQueue',
+  [MSG.releaseQueue]: 'releaseQueue',
+  [MSG.watchConnectionRequests]: 'watchConnectionRequests',
+  [MSG.watchConnectionOpens]: 'watchConnectionOpens',
+} as const;
+
 function dispatch(h: FramePortHandler, peer: FramePortPeer, m: Message): unknown {
   const need = (n: number) => {
     if (m.body.length < n) throw new FramePortError('EPROTO', `message type 0x${m.type.toString(16)} needs at least ${n} body bytes, got ${m.body.length}`);
   };
+  const u16Request = U16_REQUESTS[m.type as keyof typeof U16_REQUESTS];
+  if (u16Request) {
+    need(2);
+    return h[u16Request](peer, m.body.readUInt16BE(0));
+  }
   switch (m.type) {
     case MSG.hello:
       need(2);
       if (m.body.readUInt16BE(0) !== FRAME_PORT_VERSION) throw new FramePortError('EPROTO', `frame port version ${m.body.readUInt16BE(0)} is not ${FRAME_PORT_VERSION}`);
       peer.role = m.body.subarray(2).toString('utf8');
       return h.hello(peer);
-    case MSG.claimQueue:
-      need(2);
-      return h.claimQueue(peer, m.body.readUInt16BE(0));
-    case MSG.releaseQueue:
-      need(2);
-      return h.releaseQueue(peer, m.body.readUInt16BE(0));
-    case MSG.watchConnectionRequests:
-      need(2);
-      return h.watchConnectionRequests(peer, m.body.readUInt16BE(0));
-    case MSG.watchConnectionOpens:
-      need(2);
-      return h.watchConnectionOpens(peer, m.body.readUInt16BE(0));
     case MSG.deliver:
       need(2 + 14);
       return h.deliver(peer, m.body.readUInt16BE(0), new Uint8Array(m.body.subarray(2)));
@@ -407,4 +374,3 @@ function dispatch(h: FramePortHandler, peer: FramePortPeer, m: Message): unknown
       throw new FramePortError('EPROTO', `unknown frame port message type 0x${m.type.toString(16)}`);
   }
 }
-

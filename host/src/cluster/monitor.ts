@@ -16,7 +16,6 @@ import {
   ControlClient,
   ControlError,
   formatControlAddress,
-  percentiles,
   toWireFlow,
   wireFlowKey,
   type ControlAddress,
@@ -28,6 +27,7 @@ import type { FrameEvent, FramePort } from './frame-port.js';
 import { LIVE_TCP_STATES, parseProcNet, TCP_STATE, type ProcNetFile, type ProcSource } from './monitor-proc.js';
 import { parsePacket, TCP_ACK, TCP_SYN } from '../codec/packet.js';
 import { trace, tracing, traceNow } from './trace.js';
+import { summarize } from '../util/percentiles.js';
 
 export interface MonitorOptions {
   processor: number;
@@ -139,7 +139,7 @@ export class Monitor {
 
   stats(): MonitorStats & { pinnedByRequest: number; pinnedByOpen: number; pinnedByPoll: number; removed: number } {
     return {
-      ruleInstallMs: percentiles(this.samples),
+      ruleInstallMs: ruleInstallStats(this.samples),
       flows: [...this.pinned.values()].filter((p) => p.acked).length,
       listens: this.listens.size,
       polls: this.counts.polls,
@@ -364,6 +364,12 @@ export class Monitor {
     }
     await Promise.all(requests);
   }
+}
+
+/** ruleInstallMs as the heartbeat reports it: ms to 3 decimals, nulls before the first sample. */
+function ruleInstallStats(samples: readonly number[]): MonitorStats['ruleInstallMs'] {
+  const s = summarize(samples, 3);
+  return s ? { count: s.n, p50: s.p50, p99: s.p99, max: s.max } : { count: 0, p50: null, p99: null, max: null };
 }
 
 /** The flow of a SYN (without ACK): as the client sent it, or (outgoing) turned around. */

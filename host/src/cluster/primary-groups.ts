@@ -1,7 +1,7 @@
 // The primary's seam to listen groups: a listen rule whose action is a list of queues, spread
 // by the adapter's hash of the address/port pair (host/src/semantics/listen-group.ts), changed in place
 // by ListenTable.update. Everything the primary needs of groups goes through here.
-import type { Adapter } from '../driver/adapter.js';
+import type { Adapter } from '../driver/index.js';
 import { parseIp } from '../codec/ip.js';
 import { groupQueue } from '../semantics/listen-group.js';
 import type { ListenRule } from '../codec/rules.js';

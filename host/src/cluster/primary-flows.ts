@@ -1,0 +1,165 @@
+// The primary's flow changes (flow-add, flow-del from the monitors) in batches: the requests
+// that arrive while the register-bus round trip before them is in flight go to the adapter
+// together in the next one (FlowTable.many: still one table command and one answer each).
+// Arrival order across kinds of table change is kept: a request joins the waiting batch only
+// when no other table change was queued after it, and never when the batch already holds a
+// change of the same flow.
+import { FlowExistsError, NotFoundError, type Adapter, type FlowChange } from '../driver/index.js';
+import { parseIp } from '../codec/ip.js';
+import type { FlowRule } from '../codec/rules.js';
+import { ControlError, wireFlowKey, type WireFlow } from './control-protocol.js';
+import type { Registry } from './registry.js';
+import { trace, tracing, traceNow } from './trace.js';
+import type { Sequence } from '../util/sequence.js';
+
+/** Most flow changes in one bus round trip (a batch of 64 inserts is ~1,300 register accesses). */
+export const MAX_FLOW_BATCH = 64;
+
+/** The adapter's rule for a flow: its frames from the client to queue `action`. */
+export function flowRule(flow: WireFlow, action: number): FlowRule {
+  return { kind: 'flow', family: flow.family, proto: flow.proto, srcIp: parseIp(flow.srcIp).bytes, dstIp: parseIp(flow.dstIp).bytes, srcPort: flow.srcPort, dstPort: flow.dstPort, action };
+}
+
+/** A flow-add or flow-del waiting for the next table batch. */
+interface FlowOp {
+  kind: 'add' | 'del';
+  processor: number;
+  flow: WireFlow;
+  key: string;
+  resolve(answer: Record<string, unknown>): void;
+  reject(err: unknown): void;
+}
+
+interface FlowBatch {
+  ops: FlowOp[];
+  keys: Set<string>;
+  /** The table job that runs it: later flow requests join only while nothing else was queued behind it. */
+  seq: number;
+  started: boolean;
+}
+
+export interface FlowBatchStats {
+  batches: number;
+  changes: number;
+  largest: number;
+  /** The bus time of each batch (ms, the last 4096). */
+  busMs: number[];
+}
+
+export class FlowChanges {
+  /** Flow-change batches run: how many, how many changes, the largest, and the bus time of each. */
+  readonly stats: FlowBatchStats = { batches: 0, changes: 0, largest: 0, busMs: [] };
+  /** Flow changes queued behind the round trip in flight; they go to the adapter together. */
+  private waiting?: FlowBatch;
+
+  constructor(
+    private readonly o: {
+      adapter: Adapter;
+      registry: Registry;
+      /** Every table change of the primary, in arrival order. */
+      tables: Sequence;
+      maxBatch?: number;
+      now(): number;
+    },
+  ) {}
+
+  /** Queues a flow-add or flow-del of processor for the next table batch; resolves with the answer's fields. */
+  queue(kind: 'add' | 'del', processor: number, flow: WireFlow): Promise<Record<string, unknown>> {
+    const key = wireFlowKey(flow);
+    const { tables } = this.o;
+    return new Promise((resolve, reject) => {
+      const op: FlowOp = { kind, processor, flow, key, resolve, reject };
+      const b = this.waiting;
+      if (b && !b.started && b.seq === tables.handed && !b.keys.has(key) && b.ops.length < (this.o.maxBatch ?? MAX_FLOW_BATCH)) {
+        b.ops.push(op);
+        b.keys.add(key);
+        return;
+      }
+      const batch: FlowBatch = { ops: [op], keys: new Set([key]), seq: 0, started: false };
+      this.waiting = batch;
+      void tables.run(() => {
+        batch.started = true;
+        if (this.waiting === batch) this.waiting = undefined;
+        return this.run(batch.ops);
+      });
+      batch.seq = tables.handed;
+    });
+  }
+
+  /** Checks each queued change against the registry, then one bus round trip for all of them. Never throws. */
+  private async run(ops: FlowOp[]): Promise<void> {
+    const { adapter, registry } = this.o;
+    const t0 = tracing ? traceNow() : 0;
+    const todo: FlowOp[] = [];
+    for (const op of ops) {
+      try {
+        if (!registry.processor(op.processor).alive) throw new ControlError('ENOHELLO', `processor ${op.processor} was declared lost; say hello again`);
+        if (op.kind === 'add') {
+          registry.checkFlow(op.processor, op.flow);
+          if (registry.flows.has(op.key)) op.resolve({ existed: true });
+          else todo.push(op);
+        } else {
+          const held = registry.flows.get(op.key);
+          if (!held) op.resolve({ existed: false });
+          else if (held.owner !== op.processor) throw new ControlError('EPERM', `flow ${op.key} belongs to processor ${held.owner}`);
+          else todo.push(op);
+        }
+      } catch (err) {
+        op.reject(err);
+      }
+    }
+    if (!todo.length) return;
+    const changes: FlowChange[] = todo.map((op) => ({ op: op.kind === 'add' ? 'insert' : 'delete', rule: flowRule(op.flow, op.kind === 'add' ? op.processor : 0) }));
+    const started = this.o.now();
+    const t1 = tracing ? traceNow() : 0;
+    let results;
+    try {
+      results = await adapter.flows.many(changes);
+    } catch (err) {
+      for (const op of todo) op.reject(err);
+      return;
+    }
+    const fb = this.stats;
+    fb.batches++;
+    fb.changes += todo.length;
+    fb.largest = Math.max(fb.largest, todo.length);
+    if (fb.busMs.length >= 4096) fb.busMs.shift();
+    fb.busMs.push(this.o.now() - started);
+    if (tracing) trace('batch', { t0, t1, keys: todo.map((op) => op.key) });
+    for (let i = 0; i < todo.length; i++) {
+      const op = todo[i];
+      const r = results[i];
+      try {
+        if (op.kind === 'add') {
+          if (!r.ok) {
+            if (!(r.error instanceof FlowExistsError)) throw r.error;
+            // a stale entry nobody holds (the registry was checked): replace it
+            if (r.error.action !== op.processor) await this.replace(op.flow, op.processor);
+          }
+          registry.addFlow(op.processor, op.flow);
+          op.resolve({});
+        } else {
+          if (!r.ok && !(r.error instanceof NotFoundError)) throw r.error;
+          registry.removeFlow(op.flow);
+          op.resolve({ existed: true });
+        }
+      } catch (err) {
+        op.reject(err);
+      }
+    }
+  }
+
+  /** Inserts flow for owner where a stale entry of another queue stands. */
+  private async replace(flow: WireFlow, owner: number): Promise<void> {
+    const { adapter } = this.o;
+    const rule = flowRule(flow, owner);
+    try {
+      await adapter.flows.insert(rule);
+    } catch (err) {
+      if (!(err instanceof FlowExistsError)) throw err;
+      if (err.action === owner) return;
+      await adapter.flows.delete(rule);
+      await adapter.flows.insert(rule);
+    }
+  }
+}
