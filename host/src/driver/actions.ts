@@ -2,14 +2,18 @@
 // refuse a queue the adapter does not have.
 import { MAX_LISTEN_MEMBERS, type ListenAction } from '../codec/rules.js';
 import { DriverError, UnknownQueueError } from './errors.js';
+import { ENCODINGS, getField } from './regs.generated.js';
 
-/** An action register read back: -1 (drop) or a queue. Hardware keeps bit 7 = drop. */
+/**
+ * An action register read back: -1 (drop) or a queue. The registers answer -1 or a queue
+ * already; a word with the hardware byte's DROP bit set is taken as a drop all the same.
+ */
 export function decodeAction(word: number): number {
-  const v = word | 0;
-  if (v < 0 || (v & 0x80) !== 0) return -1;
-  return v & 0x7f;
+  if ((word | 0) < 0 || getField(ENCODINGS.ACTION.DROP, word) === 1) return -1;
+  return getField(ENCODINGS.ACTION.QUEUE, word);
 }
 
+/** An action register's word: two's complement, so -1 is all ones. */
 export const encodeAction = (action: number): number => action >>> 0;
 
 /** -1 or a queue 0..queues-1; UnknownQueueError otherwise. */

@@ -15,7 +15,7 @@ import { DriverError, FlowExistsError, ListenExistsError, RuleApplyError, TableF
 import { FlowTable } from './flow-table.js';
 import { ListenTable, sameListen } from './listen-table.js';
 import { Ops } from './ops.js';
-import { DROP_REASONS, type BlockName, type DropReasonName } from './regs.generated.js';
+import { DROP_REASONS, ENCODINGS, FIELDS, putField, type BlockName, type DropReasonName } from './regs.generated.js';
 import {
   listRegisters,
   readRegister,
@@ -56,6 +56,13 @@ export function countersToJson(c: Counters): unknown {
   return JSON.parse(JSON.stringify(c, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
 }
 
+/** The most the hardware's encodings can name: queues in an action byte, address slots in a key, groups in a group action. */
+const MAX = {
+  queues: 2 ** ENCODINGS.ACTION.QUEUE.width,
+  addressSlots: 2 ** FIELDS.flow.KEY_FLAGS.ADDR_SLOT.width,
+  listenGroups: 2 ** ENCODINGS.GROUP_ACTION.GROUP.width,
+};
+
 export class Adapter implements TableContext {
   readonly addresses: AddressTable;
   readonly flows: FlowTable;
@@ -92,7 +99,7 @@ export class Adapter implements TableContext {
     };
     const r = await ops.run(bus);
     const info = Object.fromEntries(Object.entries(at).map(([k, i]) => [k, r[i]])) as unknown as AdapterInfo;
-    if (info.queues < 1 || info.queues > 128 || info.addressSlots > 16 || info.flowEntries === 0 || info.listenGroups > 64) {
+    if (info.queues < 1 || info.queues > MAX.queues || info.addressSlots > MAX.addressSlots || info.flowEntries === 0 || info.listenGroups > MAX.listenGroups) {
       throw new DriverError('EHW', `implausible adapter parameters ${JSON.stringify(info)}`);
     }
     const adapter = new Adapter(bus, bases, info);
@@ -184,9 +191,9 @@ export class Adapter implements TableContext {
     };
   }
 
-  /** Clears every counter (CONTROL bit 0). */
+  /** Clears every counter (core.CONTROL.CLEAR_COUNTERS). */
   async clearCounters(): Promise<void> {
-    await this.bus.write(this.reg('core', 'CONTROL'), 1);
+    await this.bus.write(this.reg('core', 'CONTROL'), putField(FIELDS.core.CONTROL.CLEAR_COUNTERS, 1));
   }
 
   /**

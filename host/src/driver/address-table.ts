@@ -2,11 +2,12 @@
 // small slot index instead of holding the 128-bit address (docs/architecture.md).
 import { ipEquals } from '../codec/ip.js';
 import type { Family } from '../codec/rules.js';
-import { TABLE_CMD } from './commands.js';
+import { commandWord } from './commands.js';
 import { TableFullError } from './errors.js';
 import { scanFlowSlots } from './flow-command.js';
 import { addressBytes, addressWords } from './key.js';
 import { Ops } from './ops.js';
+import { FIELDS } from './regs.generated.js';
 import type { TableContext } from './table-context.js';
 
 export interface AddressSlot {
@@ -44,7 +45,7 @@ export class AddressTable {
     const at: { family: number; words: number }[] = [];
     for (let s = 0; s < this.capacity; s++) {
       ops.write(c.reg('addr', 'SLOT'), s);
-      ops.write(c.reg('addr', 'COMMAND'), TABLE_CMD.read);
+      ops.write(c.reg('addr', 'COMMAND'), commandWord(FIELDS.addr.COMMAND.OP, 'read'));
       const family = ops.read(c.reg('addr', 'FAMILY'));
       const words = ops.read(c.reg('addr', 'ADDR0'));
       for (const r of ['ADDR1', 'ADDR2', 'ADDR3']) ops.read(c.reg('addr', r));
@@ -139,7 +140,7 @@ export class AddressTable {
     ops.write(c.reg('addr', 'SLOT'), slot);
     ops.write(c.reg('addr', 'FAMILY'), family ?? 0);
     addressWords(address).forEach((w, i) => ops.write(c.reg('addr', `ADDR${i}`), w));
-    ops.write(c.reg('addr', 'COMMAND'), TABLE_CMD.write);
+    ops.write(c.reg('addr', 'COMMAND'), commandWord(FIELDS.addr.COMMAND.OP, 'write'));
     await ops.run(c.bus);
     this.slots[slot] = family === null ? null : { family, address: Uint8Array.from(address) };
   }

@@ -4,7 +4,8 @@
 import type { RegisterBus } from '../bus/bus.js';
 import { formatMac, parseMac } from '../codec/mac.js';
 import { DriverError } from './errors.js';
-import { BLOCKS, type BlockName, type RegisterDef } from './regs.generated.js';
+import { FIELDS, getField, putField, type BlockName } from './regs.generated.js';
+import { registerAddress, type BlockBases } from './registers.js';
 import type { TableContext } from './table-context.js';
 
 export interface EgressCounters {
@@ -18,7 +19,8 @@ export interface EgressCounters {
   p0TxFrames: number;
 }
 
-const REGS = BLOCKS.egress.registers as Record<keyof typeof BLOCKS.egress.registers, RegisterDef>;
+type EgressRegister = 'CONTROL' | 'P0_RX_BAD' | 'P1_RX_BAD' | 'P1_TX_FRAMES' | 'P0_TX_FRAMES' | 'MAC_HI' | 'MAC_LO';
+const F = FIELDS.egress;
 
 export class EgressTable {
   constructor(
@@ -39,9 +41,9 @@ export class EgressTable {
     return new EgressTable(adapter.bus, base, queues);
   }
 
-  private addr(name: keyof typeof REGS, index = 0): number {
-    const def = REGS[name];
-    return this.base + def.offset + (def.array ? index * def.array.stride : 0);
+  private addr(name: EgressRegister, index = 0): number {
+    // the table knows only its own block's base
+    return registerAddress({ egress: this.base } as BlockBases, 'egress', name, index);
   }
 
   private checkQueue(queue: number): void {
@@ -55,15 +57,21 @@ export class EgressTable {
     this.checkQueue(queue);
     const hi = await this.bus.read(this.addr('MAC_HI', queue));
     const lo = await this.bus.read(this.addr('MAC_LO', queue));
-    return Uint8Array.from([(hi >>> 8) & 0xff, hi & 0xff, lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff]);
+    // bytes 0..1 in MAC_HI, 2..5 in MAC_LO, each big-endian (the first byte on the wire highest)
+    const mac = new Uint8Array(6);
+    const view = new DataView(mac.buffer);
+    view.setUint16(0, getField(F.MAC_HI.ADDR, hi), false);
+    view.setUint32(2, getField(F.MAC_LO.ADDR, lo), false);
+    return mac;
   }
 
   async setMac(queue: number, mac: Uint8Array | string): Promise<void> {
     this.checkQueue(queue);
     const b = typeof mac === 'string' ? parseMac(mac) : mac;
     if (b.length !== 6) throw new DriverError('ENOREG', `a MAC address has 6 bytes, not ${b.length}`);
-    await this.bus.write(this.addr('MAC_HI', queue), (b[0] << 8) | b[1]);
-    await this.bus.write(this.addr('MAC_LO', queue), ((b[2] << 24) | (b[3] << 16) | (b[4] << 8) | b[5]) >>> 0);
+    const view = new DataView(b.buffer, b.byteOffset, 6);
+    await this.bus.write(this.addr('MAC_HI', queue), putField(F.MAC_HI.ADDR, view.getUint16(0, false)));
+    await this.bus.write(this.addr('MAC_LO', queue), putField(F.MAC_LO.ADDR, view.getUint32(2, false)));
   }
 
   /** Every queue's MAC. */
@@ -75,15 +83,15 @@ export class EgressTable {
 
   /** Whether queue frames leave port 1 with their queue's MAC as destination. */
   async rewriteEnabled(): Promise<boolean> {
-    return ((await this.bus.read(this.addr('CONTROL'))) & 1) === 1;
+    return getField(F.CONTROL.REWRITE_MAC, await this.bus.read(this.addr('CONTROL'))) === 1;
   }
 
   async setRewrite(on: boolean): Promise<void> {
-    await this.bus.write(this.addr('CONTROL'), on ? 1 : 0);
+    await this.bus.write(this.addr('CONTROL'), putField(F.CONTROL.REWRITE_MAC, on ? 1 : 0));
   }
 
   async counters(): Promise<EgressCounters> {
-    const r = (n: keyof typeof REGS) => this.bus.read(this.addr(n));
+    const r = (n: EgressRegister) => this.bus.read(this.addr(n));
     return { p0RxBad: await r('P0_RX_BAD'), p1RxBad: await r('P1_RX_BAD'), p1TxFrames: await r('P1_TX_FRAMES'), p0TxFrames: await r('P0_TX_FRAMES') };
   }
 }

@@ -4,11 +4,12 @@ import { BusError } from '../bus/bus.js';
 import type { FlowRule } from '../codec/rules.js';
 import { checkAction, decodeAction } from './actions.js';
 import type { AddressTable } from './address-table.js';
-import { FLOW_OP, FLOW_STATUS, flowResult, STATUS_BUSY } from './commands.js';
+import { commandWord, FLOW_BUSY, FLOW_RESULT, flowResult, type FlowOp } from './commands.js';
 import { DriverError, FlowExistsError, NotFoundError, TableFullError } from './errors.js';
 import { scanFlowSlots, stageFlowCommand } from './flow-command.js';
 import { addressBytes, decodeKeyFlags, decodePorts } from './key.js';
 import { Ops } from './ops.js';
+import { FIELDS } from './regs.generated.js';
 import type { TableContext } from './table-context.js';
 
 export interface FlowEntry {
@@ -77,12 +78,12 @@ export class FlowTable {
     const { slot: addressSlot } = await this.addresses.acquire(rule.family, rule.dstIp);
     let r: FlowResult;
     try {
-      r = await this.command(FLOW_OP.insert, rule, addressSlot);
+      r = await this.command('insert', rule, addressSlot);
     } catch (err) {
       await this.addresses.release(addressSlot);
       throw err;
     }
-    if (r.status === FLOW_STATUS.ok) return { slot: r.slot, moves: r.moves };
+    if (r.status === FLOW_RESULT.ok) return { slot: r.slot, moves: r.moves };
     await this.addresses.release(addressSlot);
     throw this.insertFailure(r.status, rule, r.slot, r.action);
   }
@@ -91,8 +92,8 @@ export class FlowTable {
   async delete(rule: FlowRule): Promise<FlowEntry> {
     const addressSlot = this.addresses.find(rule.family, rule.dstIp);
     if (addressSlot < 0) throw new NotFoundError(rule);
-    const r = await this.command(FLOW_OP.delete, rule, addressSlot);
-    if (r.status !== FLOW_STATUS.ok) throw deleteFailure(r.status, rule);
+    const r = await this.command('delete', rule, addressSlot);
+    if (r.status !== FLOW_RESULT.ok) throw deleteFailure(r.status, rule);
     await this.addresses.release(addressSlot);
     return { slot: r.slot, rule: { ...rule, action: r.action }, action: r.action, hits: r.hits, addressSlot };
   }
@@ -101,8 +102,8 @@ export class FlowTable {
   async lookup(rule: FlowRule): Promise<FlowEntry | null> {
     const addressSlot = this.addresses.find(rule.family, rule.dstIp);
     if (addressSlot < 0) return null;
-    const r = await this.command(FLOW_OP.lookup, rule, addressSlot);
-    if (r.status !== FLOW_STATUS.ok) return null;
+    const r = await this.command('lookup', rule, addressSlot);
+    if (r.status !== FLOW_RESULT.ok) return null;
     return { slot: r.slot, rule: { ...rule, action: r.action }, action: r.action, hits: r.hits, addressSlot };
   }
 
@@ -146,9 +147,9 @@ export class FlowTable {
   async clear(): Promise<void> {
     const c = this.ctx;
     const ops = new Ops();
-    ops.poll(c.reg('flow', 'STATUS'), STATUS_BUSY);
-    ops.write(c.reg('flow', 'COMMAND'), FLOW_OP.clear);
-    ops.poll(c.reg('flow', 'STATUS'), STATUS_BUSY);
+    ops.poll(c.reg('flow', 'STATUS'), FLOW_BUSY);
+    ops.write(c.reg('flow', 'COMMAND'), commandWord(FIELDS.flow.COMMAND.OP, 'clear'));
+    ops.poll(c.reg('flow', 'STATUS'), FLOW_BUSY);
     await ops.run(c.bus);
     await this.addresses.prune();
   }
@@ -198,7 +199,7 @@ export class FlowTable {
         fail(i, err);
         continue;
       }
-      const status = stageFlowCommand(ops, c, op === 'insert' ? FLOW_OP.insert : FLOW_OP.delete, rule, slots[i]);
+      const status = stageFlowCommand(ops, c, op, rule, slots[i]);
       const action = ops.read(c.reg('flow', 'RES_ACTION'));
       ops.read(c.reg('flow', 'RES_SLOT'));
       ops.read(c.reg('flow', 'RES_HITS'));
@@ -226,14 +227,14 @@ export class FlowTable {
       const moves = r![ai + 3];
       try {
         if (op === 'insert') {
-          if (status === FLOW_STATUS.ok) {
+          if (status === FLOW_RESULT.ok) {
             out[i] = { ok: true, value: { slot, moves } };
             continue;
           }
           release.push(slots[i]);
           throw this.insertFailure(status, rule, slot, action);
         }
-        if (status !== FLOW_STATUS.ok) throw deleteFailure(status, rule);
+        if (status !== FLOW_RESULT.ok) throw deleteFailure(status, rule);
         release.push(slots[i]);
         out[i] = { ok: true, value: { slot, rule: { ...rule, action }, action, hits, addressSlot: slots[i] } };
       } catch (err) {
@@ -261,13 +262,13 @@ export class FlowTable {
 
   /** The error of an insert that answered `status` (not ok). */
   private insertFailure(status: number, rule: FlowRule, slot: number, action: number): DriverError {
-    if (status === FLOW_STATUS.exists) return new FlowExistsError(rule, slot, action);
-    if (status === FLOW_STATUS.full) return new TableFullError('flow', this.ctx.info.flowEntries, this.ctx.info.flowStash, rule);
+    if (status === FLOW_RESULT.exists) return new FlowExistsError(rule, slot, action);
+    if (status === FLOW_RESULT.full) return new TableFullError('flow', this.ctx.info.flowEntries, this.ctx.info.flowStash, rule);
     return new DriverError('EHW', `flow insert answered status ${status}`);
   }
 
   /** Stages the key, writes COMMAND, waits for not-busy and reads the result: one batch. */
-  private async command(op: number, rule: FlowRule, addressSlot: number): Promise<FlowResult> {
+  private async command(op: Extract<FlowOp, 'insert' | 'delete' | 'lookup'>, rule: FlowRule, addressSlot: number): Promise<FlowResult> {
     const c = this.ctx;
     const ops = new Ops();
     const status = stageFlowCommand(ops, c, op, rule, addressSlot);
@@ -287,7 +288,7 @@ export class FlowTable {
     }
     return {
       status: flowResult(r[status]),
-      valid: decodeKeyFlags(r[flags]).valid,
+      valid: decodeKeyFlags(FIELDS.flow.RES_FLAGS, r[flags]).valid,
       flags: r[flags],
       ports: r[ports],
       src: addressBytes(r.subarray(src, src + 4)),
@@ -301,6 +302,6 @@ export class FlowTable {
 
 /** The error of a delete that answered `status` (not ok). */
 function deleteFailure(status: number, rule: FlowRule): DriverError {
-  if (status === FLOW_STATUS.notFound) return new NotFoundError(rule);
+  if (status === FLOW_RESULT.not_found) return new NotFoundError(rule);
   return new DriverError('EHW', `flow delete answered status ${status}`);
 }

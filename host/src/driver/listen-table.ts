@@ -6,10 +6,11 @@ import type { ListenAction, ListenRule } from '../codec/rules.js';
 import { groupMembers, groupTable, GROUP_SLOTS } from '../semantics/listen-group.js';
 import { checkListenAction, decodeAction, encodeAction } from './actions.js';
 import type { AddressTable } from './address-table.js';
-import { TABLE_CMD } from './commands.js';
+import { commandWord } from './commands.js';
 import { ListenExistsError, NotFoundError, TableFullError } from './errors.js';
 import { decodeKeyFlags, encodeKeyFlags } from './key.js';
 import { Ops } from './ops.js';
+import { FIELDS, getField, putField } from './regs.generated.js';
 import type { TableContext } from './table-context.js';
 
 export interface ListenEntry {
@@ -30,8 +31,7 @@ export interface QueueGroup {
   refs: number;
 }
 
-/** Listen ACTION register: 0x100 + g names queue group g. */
-const LISTEN_GROUP_FLAG = 0x100;
+const L = FIELDS.listen;
 
 /** Whether two listen rules have the same key (family, protocol, dst-ip, dst-port). */
 export function sameListen(a: ListenRule, b: ListenRule): boolean {
@@ -67,7 +67,7 @@ export class ListenTable {
     const at: number[] = [];
     for (let e = 0; e < this.capacity; e++) {
       ops.write(c.reg('listen', 'SLOT'), e);
-      ops.write(c.reg('listen', 'COMMAND'), TABLE_CMD.read);
+      ops.write(c.reg('listen', 'COMMAND'), commandWord(L.COMMAND.OP, 'read'));
       at.push(ops.read(c.reg('listen', 'FLAGS')));
       ops.read(c.reg('listen', 'PORT'));
       ops.read(c.reg('listen', 'ACTION'));
@@ -75,7 +75,7 @@ export class ListenTable {
     const groupAt: number[] = [];
     for (let g = 0; g < this.groupCapacity; g++) {
       ops.write(c.reg('listen', 'GROUP'), g);
-      ops.write(c.reg('listen', 'GROUP_COMMAND'), TABLE_CMD.read);
+      ops.write(c.reg('listen', 'GROUP_COMMAND'), commandWord(L.GROUP_COMMAND.OP, 'read'));
       groupAt.push(ops.read(c.reg('listen', 'GROUP_QUEUE', 0)));
       for (let i = 1; i < GROUP_SLOTS; i++) ops.read(c.reg('listen', 'GROUP_QUEUE', i));
     }
@@ -83,10 +83,10 @@ export class ListenTable {
     this.groupState = groupAt.map((i) => ({ table: Array.from(r.subarray(i, i + GROUP_SLOTS), decodeAction), refs: 0 }));
     const out: ListenEntry[] = [];
     at.forEach((i, entry) => {
-      const { valid, family, proto, addressSlot } = decodeKeyFlags(r[i]);
+      const { valid, family, proto, addressSlot } = decodeKeyFlags(L.FLAGS, r[i]);
       if (!valid) return;
       const word = r[i + 2];
-      const group = word >>> 8 === LISTEN_GROUP_FLAG >>> 8 ? word & 0xff : undefined;
+      const group = isGroupAction(word) ? getField(L.ACTION.INDEX, word) : undefined;
       const state = group === undefined ? undefined : this.groupState[group];
       if (state) state.refs++;
       out.push({
@@ -98,7 +98,7 @@ export class ListenTable {
           family,
           proto,
           dstIp: this.addresses.get(addressSlot)?.address ?? new Uint8Array(16),
-          dstPort: r[i + 1] & 0xffff,
+          dstPort: getField(L.PORT.DST_PORT, r[i + 1]),
           // a group the adapter does not have reads back as queue 127 (never written so)
           action: state ? groupMembers(state.table) : decodeAction(word),
         },
@@ -215,7 +215,7 @@ export class ListenTable {
     const ops = new Ops();
     ops.write(c.reg('listen', 'GROUP'), group);
     table.forEach((q, i) => ops.write(c.reg('listen', 'GROUP_QUEUE', i), encodeAction(q)));
-    ops.write(c.reg('listen', 'GROUP_COMMAND'), TABLE_CMD.write);
+    ops.write(c.reg('listen', 'GROUP_COMMAND'), commandWord(L.GROUP_COMMAND.OP, 'write'));
     await ops.run(c.bus);
     this.groupState[group].table = [...table];
   }
@@ -225,18 +225,22 @@ export class ListenTable {
     const ops = new Ops();
     ops.write(c.reg('listen', 'SLOT'), entry);
     ops.write(c.reg('listen', 'FLAGS'), flags);
-    ops.write(c.reg('listen', 'PORT'), port);
+    ops.write(c.reg('listen', 'PORT'), putField(L.PORT.DST_PORT, port));
     ops.write(c.reg('listen', 'ACTION'), action);
-    ops.write(c.reg('listen', 'COMMAND'), TABLE_CMD.write);
+    ops.write(c.reg('listen', 'COMMAND'), commandWord(L.COMMAND.OP, 'write'));
     await ops.run(c.bus);
   }
 }
 
 /** A valid entry's FLAGS word. */
 function entryFlags(rule: ListenRule, addressSlot: number): number {
-  return encodeKeyFlags({ family: rule.family, proto: rule.proto, addressSlot }, true);
+  return encodeKeyFlags(L.FLAGS, { family: rule.family, proto: rule.proto, addressSlot });
 }
 
+/** The ACTION word: a queue or -1, or queue group g (GROUP set, INDEX g, no other bit). */
 function actionWord(action: ListenAction, group: number | undefined): number {
-  return group !== undefined ? LISTEN_GROUP_FLAG | group : encodeAction(action as number);
+  return group !== undefined ? putField(L.ACTION.GROUP, 1) | putField(L.ACTION.INDEX, group) : encodeAction(action as number);
 }
+
+/** Whether an ACTION word names a queue group: GROUP set and no bit above it (as the RTL decides). */
+const isGroupAction = (word: number): boolean => word >>> L.ACTION.GROUP.shift === 1;
