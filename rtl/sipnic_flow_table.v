@@ -120,18 +120,17 @@ localparam [SLOT_WIDTH:0] STASH_END = STASH_END_I[SLOT_WIDTH:0];
 localparam [DRAIN_W-1:0] DRAIN_END = STASH_I[DRAIN_W-1:0];
 localparam [PATH_W-1:0] PATH_MAX = MAX_MOVES_I[PATH_W-1:0];
 
-localparam [2:0]
-    CMD_INSERT = 3'd1,
-    CMD_DELETE = 3'd2,
-    CMD_LOOKUP = 3'd3,
-    CMD_READ = 3'd4,
-    CMD_CLEAR = 3'd5;
+// command ops and status codes: flow.COMMAND's OP values and the command status codes
+/* verilator lint_off UNUSEDPARAM */
+`include "sipnic_regs.vh"
+/* verilator lint_on UNUSEDPARAM */
 
-localparam [1:0]
-    STATUS_OK = 2'd0,
-    STATUS_EXISTS = 2'd1,
-    STATUS_FULL = 2'd2,
-    STATUS_NOT_FOUND = 2'd3;
+localparam [2:0]
+    CMD_INSERT = FLD_FLOW_COMMAND_OP_INSERT[2:0],
+    CMD_DELETE = FLD_FLOW_COMMAND_OP_DELETE[2:0],
+    CMD_LOOKUP = FLD_FLOW_COMMAND_OP_LOOKUP[2:0],
+    CMD_READ = FLD_FLOW_COMMAND_OP_READ_SLOT[2:0],
+    CMD_CLEAR = FLD_FLOW_COMMAND_OP_CLEAR[2:0];
 
 localparam [1:0]
     KSRC_CMD = 2'd0,    // cmd_key_reg

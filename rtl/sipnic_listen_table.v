@@ -4,8 +4,8 @@
 
 // Listen table: LISTEN_ENTRIES registers {valid, family, protocol, dst slot, dst port, action},
 // parallel compare, lowest index wins; TCP matches only SYN without ACK.
-// Shared ports: an action 8'b10gg_gggg names queue group g, a table of 8 actions (like a NIC's
-// RSS indirection table); the frame takes the one in slot match_hash. The tables are kept as
+// Shared ports: an action byte 8'b10gg_gggg (encoding GROUP_ACTION) names queue group g, a table
+// of 8 actions (like a NIC's RSS indirection table); the frame takes the one in slot match_hash. The tables are kept as
 // 8 small RAMs, one per slot, indexed by group: a group is written whole in one clock, and
 // the winning entry's group reads its 8 slots at once for a select by the hash.
 //
@@ -66,12 +66,16 @@ module sipnic_listen_table #(
     output wire [7:0]             match_action
 );
 
+/* verilator lint_off UNUSEDPARAM */
+`include "sipnic_regs.vh"
+/* verilator lint_on UNUSEDPARAM */
+
 initial begin
     if (LISTEN_ENTRIES < 1 || (2**INDEX_WIDTH) < LISTEN_ENTRIES) begin
         $error("Error: bad LISTEN_ENTRIES/INDEX_WIDTH (instance %m)");
         $finish;
     end
-    if (GROUPS < 1 || GROUPS > 64 || (2**GROUP_INDEX_WIDTH) < GROUPS) begin
+    if (GROUPS < 1 || GROUPS > 2**ENC_GROUP_ACTION_GROUP_WIDTH || (2**GROUP_INDEX_WIDTH) < GROUPS) begin
         $error("Error: GROUPS must be 1..64 (instance %m)");
         $finish;
     end
@@ -121,9 +125,9 @@ assign match_action = resolved;
 assign rd_group_data = group_shadow[rd_group_index];
 
 // the first entry's action names a group: its number, and whether the adapter has it
-wire action_group = action[7:6] == 2'b10;
-wire group_in_range = {2'b00, action[5:0]} < GROUPS_B;
-wire [GROUP_INDEX_WIDTH-1:0] group_index = action[GROUP_INDEX_WIDTH-1:0];
+wire action_group = action[ENC_GROUP_ACTION_TAG_SHIFT +: ENC_GROUP_ACTION_TAG_WIDTH] == ENC_GROUP_ACTION_TAG_GROUP;
+wire group_in_range = {2'b00, action[ENC_GROUP_ACTION_GROUP_SHIFT +: ENC_GROUP_ACTION_GROUP_WIDTH]} < GROUPS_B;
+wire [GROUP_INDEX_WIDTH-1:0] group_index = action[ENC_GROUP_ACTION_GROUP_SHIFT +: GROUP_INDEX_WIDTH];
 
 always @* begin
     action = 8'd0;
@@ -170,7 +174,7 @@ always @* begin
         endcase
     end else begin
         // not written by the register file; a queue no adapter has
-        resolved = 8'h7f;
+        resolved = ENC_ACTION_QUEUE_MASK;
     end
 end
 

@@ -8,10 +8,10 @@
  *
  *   port 0 rx (clients) ─► frame FIFO (drops tuser) ─► sipnic_core ─► queue 0..Q-1
  *                                                                        │ round robin, whole frames
- *   port 1 tx (cluster) ◄── dst MAC := MAC[q] (when CONTROL[0]) ◄────────┘
+ *   port 1 tx (cluster) ◄── sipnic_egress: dst MAC := MAC[q] ◄───────────┘
  *   port 1 rx (cluster) ─► frame FIFO (drops tuser) ─────────────────────────► port 0 tx
  *   uart ─► sipnic_uart_bridge ─► register bus ─┬─ sipnic_core (core … counters blocks)
- *                                               └─ egress block (MACs, control, port counters)
+ *                                               └─ sipnic_egress (egress block: MACs, control, port counters)
  *
  * Streams: byte 0 on the wire = tdata[7:0]; tkeep contiguous low bytes, only the last beat
  * may be partial. tuser on the last beat of an rx stream marks a frame to drop (bad FCS,
@@ -105,21 +105,7 @@ module sipnic_nic #(
 `include "sipnic_regs.vh"
 /* verilator lint_on UNUSEDPARAM */
 
-localparam QW = QUEUES > 1 ? $clog2(QUEUES) : 1;
-// beats that carry one of the 6 destination MAC bytes
-localparam integer MAC_BEATS = (6 + KEEP_WIDTH - 1) / KEEP_WIDTH;
-localparam BW = $clog2(MAC_BEATS + 1);
-localparam integer LAST_Q_I = QUEUES - 1;
-localparam [QW-1:0] LAST_Q = LAST_Q_I[QW-1:0];
-localparam [BW-1:0] MAC_BEATS_B = MAC_BEATS[BW-1:0];
-localparam integer MAC_END_I = {16'd0, REG_EGRESS_MAC_HI} + QUEUES * {16'd0, REG_EGRESS_MAC_HI_STRIDE};
-localparam [15:0] MAC_END = MAC_END_I[15:0];
-
 initial begin
-    if (QUEUES > REG_EGRESS_MAC_HI_COUNT) begin
-        $error("Error: QUEUES must be at most %0d (instance %m)", REG_EGRESS_MAC_HI_COUNT);
-        $finish;
-    end
     if (RX_FIFO_BYTES < MAX_FRAME) begin
         $error("Error: RX_FIFO_BYTES must hold a MAX_FRAME frame (instance %m)");
         $finish;
@@ -127,24 +113,18 @@ initial begin
 end
 
 /*
- * register bus: the UART bridge is the master; the egress block is decoded here, every other
- * address goes to the core
+ * register bus: the UART bridge is the master; sipnic_egress takes the egress block's addresses
+ * (eg_reg_sel), the core every other
  */
 wire        bus_en, bus_we, bus_ack;
 wire [15:0] bus_addr;
 wire [31:0] bus_wdata, bus_rdata;
 
-wire        core_reg_ack;
-wire [31:0] core_reg_rdata;
+wire        core_reg_ack, eg_reg_sel, eg_reg_ack;
+wire [31:0] core_reg_rdata, eg_reg_rdata;
 
-wire [15:0] off_eg = bus_addr - BLK_EGRESS_BASE;
-wire        in_eg = off_eg < BLK_EGRESS_SIZE;
-
-reg         eg_ack_reg = 1'b0;
-reg  [31:0] eg_rdata_reg = 32'd0;
-
-assign bus_ack = core_reg_ack || eg_ack_reg;
-assign bus_rdata = eg_ack_reg ? eg_rdata_reg : core_reg_rdata;
+assign bus_ack = core_reg_ack || eg_reg_ack;
+assign bus_rdata = eg_reg_ack ? eg_reg_rdata : core_reg_rdata;
 
 /* verilator lint_off PINCONNECTEMPTY */
 sipnic_uart_bridge #(
@@ -169,89 +149,7 @@ uart_bridge_inst (
 );
 /* verilator lint_on PINCONNECTEMPTY */
 
-/*
- * egress block registers
- */
-reg         rewrite_en_reg = 1'b0;
-reg  [47:0] mac_reg [0:QUEUES-1];
-reg  [31:0] p0_rx_bad_reg = 32'd0;
-reg  [31:0] p1_rx_bad_reg = 32'd0;
-reg  [31:0] p1_tx_frames_reg = 32'd0;
-reg  [31:0] p0_tx_frames_reg = 32'd0;
-
-// MAC_HI[q] at 0x40 + 8q, MAC_LO[q] at 0x44 + 8q
-wire        eg_mac = off_eg >= REG_EGRESS_MAC_HI && off_eg < MAC_END;
-/* verilator lint_off UNUSEDSIGNAL */
-wire [15:0] eg_mac_rel = off_eg - REG_EGRESS_MAC_HI;
-/* verilator lint_on UNUSEDSIGNAL */
-wire [QW-1:0] eg_mac_q = eg_mac_rel[3 +: QW];
-wire        eg_mac_lo = eg_mac_rel[2];
-
-integer q;
-
-initial begin
-    for (q = 0; q < QUEUES; q = q + 1) begin
-        mac_reg[q] = 48'd0;
-    end
-end
-
 wire p0_rx_drop_bad, p0_rx_drop_big, p1_rx_drop_bad, p1_rx_drop_big;
-
-always @(posedge clk) begin
-    eg_ack_reg <= bus_en && in_eg;
-    eg_rdata_reg <= 32'd0;
-    if (bus_en && in_eg && !bus_we) begin
-        if (eg_mac) begin
-            eg_rdata_reg <= eg_mac_lo ? mac_reg[eg_mac_q][31:0] : {16'd0, mac_reg[eg_mac_q][47:32]};
-        end else begin
-            case (off_eg)
-                REG_EGRESS_TYPE: eg_rdata_reg <= BLK_EGRESS_TYPE;
-                REG_EGRESS_VERSION: eg_rdata_reg <= BLK_EGRESS_VERSION;
-                REG_EGRESS_NEXT: eg_rdata_reg <= {16'd0, BLK_EGRESS_NEXT};
-                REG_EGRESS_QUEUES: eg_rdata_reg <= QUEUES;
-                REG_EGRESS_CONTROL: eg_rdata_reg <= {31'd0, rewrite_en_reg};
-                REG_EGRESS_P0_RX_BAD: eg_rdata_reg <= p0_rx_bad_reg;
-                REG_EGRESS_P1_RX_BAD: eg_rdata_reg <= p1_rx_bad_reg;
-                REG_EGRESS_P1_TX_FRAMES: eg_rdata_reg <= p1_tx_frames_reg;
-                REG_EGRESS_P0_TX_FRAMES: eg_rdata_reg <= p0_tx_frames_reg;
-                default: eg_rdata_reg <= 32'd0;
-            endcase
-        end
-    end
-    if (bus_en && in_eg && bus_we) begin
-        if (eg_mac) begin
-            if (eg_mac_lo) begin
-                mac_reg[eg_mac_q][31:0] <= bus_wdata;
-            end else begin
-                mac_reg[eg_mac_q][47:32] <= bus_wdata[15:0];
-            end
-        end else if (off_eg == REG_EGRESS_CONTROL) begin
-            rewrite_en_reg <= bus_wdata[0];
-        end
-    end
-
-    if (p0_rx_drop_bad || p0_rx_drop_big) begin
-        p0_rx_bad_reg <= p0_rx_bad_reg + 1;
-    end
-    if (p1_rx_drop_bad || p1_rx_drop_big) begin
-        p1_rx_bad_reg <= p1_rx_bad_reg + 1;
-    end
-    if (m_axis_p1_tvalid && m_axis_p1_tready && m_axis_p1_tlast) begin
-        p1_tx_frames_reg <= p1_tx_frames_reg + 1;
-    end
-    if (m_axis_p0_tvalid && m_axis_p0_tready && m_axis_p0_tlast) begin
-        p0_tx_frames_reg <= p0_tx_frames_reg + 1;
-    end
-
-    if (rst) begin
-        eg_ack_reg <= 1'b0;
-        rewrite_en_reg <= 1'b0;
-        p0_rx_bad_reg <= 32'd0;
-        p1_rx_bad_reg <= 32'd0;
-        p1_tx_frames_reg <= 32'd0;
-        p0_tx_frames_reg <= 32'd0;
-    end
-end
 
 /*
  * port 0 rx: bad-frame filter, then the core
@@ -321,7 +219,7 @@ core_inst (
     .drop_valid(),
     .drop_id(),
     .drop_reason(),
-    .reg_en(bus_en && !in_eg),
+    .reg_en(bus_en && !eg_reg_sel),
     .reg_we(bus_we),
     .reg_addr(bus_addr),
     .reg_wdata(bus_wdata),
@@ -331,122 +229,38 @@ core_inst (
 /* verilator lint_on PINCONNECTEMPTY */
 
 /*
- * queues -> port 1: round robin over queues with a frame waiting, one whole frame per grant
- * (one idle clock between frames to choose), destination MAC rewritten on the fly, then an
- * output register
+ * queues -> port 1 (round robin, destination MAC rewrite) and the egress registers
  */
-wire         arb_tvalid, arb_tready, arb_tlast;
-reg          active_reg = 1'b0, active_next;
-reg [QW-1:0] sel_reg = 0, sel_next;
-reg [BW-1:0] beat_reg = 0, beat_next;
-reg [QW-1:0] cand;
-reg          found;
-integer      k;
-/* verilator lint_off UNUSEDSIGNAL */
-integer      ci;
-/* verilator lint_on UNUSEDSIGNAL */
-
-always @* begin
-    active_next = active_reg;
-    sel_next = sel_reg;
-    beat_next = beat_reg;
-    cand = sel_reg;
-    found = 1'b0;
-    ci = 0;
-    k = 0;
-
-    if (!active_reg) begin
-        // first queue with a frame after the last one served
-        for (k = 1; k <= QUEUES; k = k + 1) begin
-            ci = ({{(32-QW){1'b0}}, sel_reg} + k) % QUEUES;
-            cand = ci[QW-1:0];
-            if (!found && q_tvalid[cand]) begin
-                found = 1'b1;
-                sel_next = cand;
-            end
-        end
-        active_next = found;
-        beat_next = 0;
-    end else if (arb_tvalid && arb_tready) begin
-        if (beat_reg != MAC_BEATS_B) begin
-            beat_next = beat_reg + 1;
-        end
-        if (arb_tlast) begin
-            active_next = 1'b0;
-        end
-    end
-end
-
-always @(posedge clk) begin
-    active_reg <= active_next;
-    sel_reg <= sel_next;
-    beat_reg <= beat_next;
-
-    if (rst) begin
-        active_reg <= 1'b0;
-        sel_reg <= LAST_Q;
-        beat_reg <= 0;
-    end
-end
-
-genvar g;
-generate
-    for (g = 0; g < QUEUES; g = g + 1) begin : grant
-        assign q_tready[g] = active_reg && sel_reg == g && arb_tready;
-    end
-endgenerate
-
-wire [DATA_WIDTH-1:0] sel_tdata = q_tdata[sel_reg*DATA_WIDTH +: DATA_WIDTH];
-wire [47:0] sel_mac = mac_reg[sel_reg];
-
-// byte lane i of beat b carries frame byte b*KEEP_WIDTH + i; bytes 0..5 are the destination MAC
-reg [DATA_WIDTH-1:0] p1_tdata;
-integer lane;
-
-always @* begin
-    p1_tdata = sel_tdata;
-    lane = 0;
-    if (rewrite_en_reg) begin
-        for (lane = 0; lane < KEEP_WIDTH; lane = lane + 1) begin
-            if (beat_reg * KEEP_WIDTH + lane < 6) begin
-                p1_tdata[lane*8 +: 8] = sel_mac[(5 - (beat_reg * KEEP_WIDTH + lane)) * 8 +: 8];
-            end
-        end
-    end
-end
-
-assign arb_tvalid = active_reg && q_tvalid[sel_reg];
-assign arb_tlast = q_tlast[sel_reg];
-
-// output register (the queue RAMs, the queue select and the rewrite are a long way to the
-// consumer); full rate while the consumer is ready
-reg [DATA_WIDTH-1:0] p1_tdata_reg = {DATA_WIDTH{1'b0}};
-reg [KEEP_WIDTH-1:0] p1_tkeep_reg = {KEEP_WIDTH{1'b0}};
-reg                  p1_tvalid_reg = 1'b0;
-reg                  p1_tlast_reg = 1'b0;
-
-assign arb_tready = !p1_tvalid_reg || m_axis_p1_tready;
-
-always @(posedge clk) begin
-    if (m_axis_p1_tready) begin
-        p1_tvalid_reg <= 1'b0;
-    end
-    if (arb_tvalid && arb_tready) begin
-        p1_tdata_reg <= p1_tdata;
-        p1_tkeep_reg <= q_tkeep[sel_reg*KEEP_WIDTH +: KEEP_WIDTH];
-        p1_tlast_reg <= arb_tlast;
-        p1_tvalid_reg <= 1'b1;
-    end
-    if (rst) begin
-        p1_tvalid_reg <= 1'b0;
-    end
-end
-
-assign m_axis_p1_tdata = p1_tdata_reg;
-assign m_axis_p1_tkeep = p1_tkeep_reg;
-assign m_axis_p1_tvalid = p1_tvalid_reg;
-assign m_axis_p1_tlast = p1_tlast_reg;
-assign m_axis_p1_tuser = 1'b0;
+sipnic_egress #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .KEEP_WIDTH(KEEP_WIDTH),
+    .QUEUES(QUEUES)
+)
+egress_inst (
+    .clk(clk),
+    .rst(rst),
+    .reg_en(bus_en),
+    .reg_we(bus_we),
+    .reg_addr(bus_addr),
+    .reg_wdata(bus_wdata),
+    .reg_sel(eg_reg_sel),
+    .reg_ack(eg_reg_ack),
+    .reg_rdata(eg_reg_rdata),
+    .s_axis_tdata(q_tdata),
+    .s_axis_tkeep(q_tkeep),
+    .s_axis_tvalid(q_tvalid),
+    .s_axis_tready(q_tready),
+    .s_axis_tlast(q_tlast),
+    .m_axis_tdata(m_axis_p1_tdata),
+    .m_axis_tkeep(m_axis_p1_tkeep),
+    .m_axis_tvalid(m_axis_p1_tvalid),
+    .m_axis_tready(m_axis_p1_tready),
+    .m_axis_tlast(m_axis_p1_tlast),
+    .m_axis_tuser(m_axis_p1_tuser),
+    .stat_p0_rx_bad(p0_rx_drop_bad || p0_rx_drop_big),
+    .stat_p1_rx_bad(p1_rx_drop_bad || p1_rx_drop_big),
+    .stat_p0_tx_frame(m_axis_p0_tvalid && m_axis_p0_tready && m_axis_p0_tlast)
+);
 
 /*
  * port 1 rx -> port 0 tx: bad-frame filter only

@@ -136,35 +136,50 @@ initial begin
     end
 end
 
-// action register (32-bit two's complement) <-> hardware action: 0qqq_qqqq queue, 1111_1111
-// drop (any action byte with bit 7 set drops, except a listen entry's 10gg_gggg: group g)
+// action register (32-bit two's complement) <-> hardware action byte (encoding ACTION): a
+// negative number drops (all ones), a number above the largest queue is that queue
+localparam [7:0] ACT_DROP = {8{1'b1}};
+localparam [31:0] ACT_QUEUE_MAX = {24'd0, ENC_ACTION_QUEUE_MASK};
+
 function [7:0] act_enc(input [31:0] v);
-    if (v[31]) begin
-        act_enc = 8'hff;
-    end else if (v > 32'd127) begin
-        act_enc = 8'h7f;
+    if ($signed(v) < 0) begin
+        act_enc = ACT_DROP;
+    end else if (v > ACT_QUEUE_MAX) begin
+        act_enc = ENC_ACTION_QUEUE_MASK;
     end else begin
-        act_enc = {1'b0, v[6:0]};
+        act_enc = v[7:0] & ENC_ACTION_QUEUE_MASK;
     end
 endfunction
 
 function [31:0] act_dec(input [7:0] a);
-    act_dec = a[7] ? 32'hffffffff : {25'd0, a[6:0]};
+    act_dec = a[ENC_ACTION_DROP_SHIFT] ? 32'hffffffff : {24'd0, a & ENC_ACTION_QUEUE_MASK};
 endfunction
 
-// listen ACTION: 0x100 + g names queue group g (< LISTEN_GROUPS) <-> 10gg_gggg
+// listen ACTION: GROUP set, no bit above it, INDEX g < LISTEN_GROUPS names queue group g <->
+// a GROUP_ACTION byte
 localparam [31:0] GROUPS_W = LISTEN_GROUPS;
 
 function [7:0] listen_act_enc(input [31:0] v);
-    if (v[31:8] == 24'd1 && {24'd0, v[7:0]} < GROUPS_W) begin
-        listen_act_enc = {2'b10, v[5:0]};
+    if ((v >> FLD_LISTEN_ACTION_GROUP_SHIFT) == 32'd1 &&
+            ((v & FLD_LISTEN_ACTION_INDEX_MASK) >> FLD_LISTEN_ACTION_INDEX_SHIFT) < GROUPS_W) begin
+        listen_act_enc = 8'd0;
+        listen_act_enc[ENC_GROUP_ACTION_TAG_SHIFT +: ENC_GROUP_ACTION_TAG_WIDTH] = ENC_GROUP_ACTION_TAG_GROUP;
+        listen_act_enc[ENC_GROUP_ACTION_GROUP_SHIFT +: ENC_GROUP_ACTION_GROUP_WIDTH] =
+            v[FLD_LISTEN_ACTION_INDEX_SHIFT +: ENC_GROUP_ACTION_GROUP_WIDTH];
     end else begin
         listen_act_enc = act_enc(v);
     end
 endfunction
 
 function [31:0] listen_act_dec(input [7:0] a);
-    listen_act_dec = a[7:6] == 2'b10 ? {24'd1, 2'b00, a[5:0]} : act_dec(a);
+    if (a[ENC_GROUP_ACTION_TAG_SHIFT +: ENC_GROUP_ACTION_TAG_WIDTH] == ENC_GROUP_ACTION_TAG_GROUP) begin
+        listen_act_dec = 32'd0;
+        listen_act_dec[FLD_LISTEN_ACTION_GROUP_SHIFT] = 1'b1;
+        listen_act_dec[FLD_LISTEN_ACTION_INDEX_SHIFT +: ENC_GROUP_ACTION_GROUP_WIDTH] =
+            a[ENC_GROUP_ACTION_GROUP_SHIFT +: ENC_GROUP_ACTION_GROUP_WIDTH];
+    end else begin
+        listen_act_dec = act_dec(a);
+    end
 endfunction
 
 // byte offset of counter i's low word within the counters block
@@ -216,7 +231,7 @@ reg g_wr_reg = 1'b0, g_wr_next;
 
 // flow
 reg [5:0] f_flags_reg = 0, f_flags_next;  // {slot[3:0], proto, family}
-reg [31:0] f_ports_reg = 0, f_ports_next;
+reg [31:0] f_ports_reg = 0, f_ports_next;  // {source port, destination port} as in the key
 reg [127:0] f_src_reg = 0, f_src_next;
 reg [31:0] f_action_reg = 0, f_action_next;
 reg [31:0] f_slot_reg = 0, f_slot_next;
@@ -273,6 +288,45 @@ assign cmd_key = {f_flags_reg[0], f_flags_reg[1], f_flags_reg[5:2], f_src_reg, f
 assign cmd_action = act_enc(f_action_reg);
 assign cmd_slot = f_slot_reg[FLOW_SLOT_WIDTH-1:0];
 
+// registers of several fields, as read: each field at its place (rtl/regs.json)
+reg [31:0] f_key_flags_word, f_key_ports_word, f_status_word, f_res_flags_word, f_res_ports_word;
+reg [31:0] l_flags_word, l_port_word;
+
+always @* begin
+    f_key_flags_word = 32'd0;
+    f_key_flags_word[FLD_FLOW_KEY_FLAGS_FAMILY_SHIFT +: FLD_FLOW_KEY_FLAGS_FAMILY_WIDTH] = f_flags_reg[0];
+    f_key_flags_word[FLD_FLOW_KEY_FLAGS_PROTO_SHIFT +: FLD_FLOW_KEY_FLAGS_PROTO_WIDTH] = f_flags_reg[1];
+    f_key_flags_word[FLD_FLOW_KEY_FLAGS_ADDR_SLOT_SHIFT +: FLD_FLOW_KEY_FLAGS_ADDR_SLOT_WIDTH] = f_flags_reg[5:2];
+
+    f_key_ports_word = 32'd0;
+    f_key_ports_word[FLD_FLOW_KEY_PORTS_SRC_PORT_SHIFT +: FLD_FLOW_KEY_PORTS_SRC_PORT_WIDTH] = f_ports_reg[31:16];
+    f_key_ports_word[FLD_FLOW_KEY_PORTS_DST_PORT_SHIFT +: FLD_FLOW_KEY_PORTS_DST_PORT_WIDTH] = f_ports_reg[15:0];
+
+    f_status_word = 32'd0;
+    f_status_word[FLD_FLOW_STATUS_BUSY_SHIFT +: FLD_FLOW_STATUS_BUSY_WIDTH] = f_busy_reg;
+    f_status_word[FLD_FLOW_STATUS_RESULT_SHIFT +: FLD_FLOW_STATUS_RESULT_WIDTH] =
+        {{(FLD_FLOW_STATUS_RESULT_WIDTH-2){1'b0}}, f_status_reg};
+    f_status_word[FLD_FLOW_STATUS_COMPLETED_SHIFT +: FLD_FLOW_STATUS_COMPLETED_WIDTH] = f_done_cnt_reg;
+
+    f_res_flags_word = 32'd0;
+    f_res_flags_word[FLD_FLOW_RES_FLAGS_VALID_SHIFT +: FLD_FLOW_RES_FLAGS_VALID_WIDTH] = f_res_valid_reg;
+    f_res_flags_word[FLD_FLOW_RES_FLAGS_FAMILY_SHIFT +: FLD_FLOW_RES_FLAGS_FAMILY_WIDTH] = f_res_key_reg[165];
+    f_res_flags_word[FLD_FLOW_RES_FLAGS_PROTO_SHIFT +: FLD_FLOW_RES_FLAGS_PROTO_WIDTH] = f_res_key_reg[164];
+    f_res_flags_word[FLD_FLOW_RES_FLAGS_ADDR_SLOT_SHIFT +: FLD_FLOW_RES_FLAGS_ADDR_SLOT_WIDTH] = f_res_key_reg[163:160];
+
+    f_res_ports_word = 32'd0;
+    f_res_ports_word[FLD_FLOW_RES_PORTS_SRC_PORT_SHIFT +: FLD_FLOW_RES_PORTS_SRC_PORT_WIDTH] = f_res_key_reg[31:16];
+    f_res_ports_word[FLD_FLOW_RES_PORTS_DST_PORT_SHIFT +: FLD_FLOW_RES_PORTS_DST_PORT_WIDTH] = f_res_key_reg[15:0];
+
+    l_flags_word = 32'd0;
+    l_flags_word[FLD_LISTEN_FLAGS_VALID_SHIFT +: FLD_LISTEN_FLAGS_VALID_WIDTH] = l_valid_reg;
+    l_flags_word[FLD_LISTEN_FLAGS_FAMILY_SHIFT +: FLD_LISTEN_FLAGS_FAMILY_WIDTH] = l_flags_reg[0];
+    l_flags_word[FLD_LISTEN_FLAGS_PROTO_SHIFT +: FLD_LISTEN_FLAGS_PROTO_WIDTH] = l_flags_reg[1];
+    l_flags_word[FLD_LISTEN_FLAGS_ADDR_SLOT_SHIFT +: FLD_LISTEN_FLAGS_ADDR_SLOT_WIDTH] = l_flags_reg[5:2];
+
+    l_port_word = 32'd0;
+    l_port_word[FLD_LISTEN_PORT_DST_PORT_SHIFT +: FLD_LISTEN_PORT_DST_PORT_WIDTH] = l_port_reg;
+end
 
 wire [15:0] off_core = reg_addr - BLK_CORE_BASE;
 wire in_core = off_core < BLK_CORE_SIZE;
@@ -392,18 +446,17 @@ always @* begin
             REG_FLOW_STASH: rdata_next = FLOW_STASH;
             REG_FLOW_COUNT: rdata_next = {16'd0, flow_count};
             REG_FLOW_STASH_USED: rdata_next = {24'd0, flow_stash_used};
-            REG_FLOW_KEY_FLAGS: rdata_next = {20'd0, f_flags_reg[5:2], 6'd0, f_flags_reg[1:0]};
-            REG_FLOW_KEY_PORTS: rdata_next = f_ports_reg;
+            REG_FLOW_KEY_FLAGS: rdata_next = f_key_flags_word;
+            REG_FLOW_KEY_PORTS: rdata_next = f_key_ports_word;
             REG_FLOW_KEY_SRC0: rdata_next = f_src_reg[127:96];
             REG_FLOW_KEY_SRC1: rdata_next = f_src_reg[95:64];
             REG_FLOW_KEY_SRC2: rdata_next = f_src_reg[63:32];
             REG_FLOW_KEY_SRC3: rdata_next = f_src_reg[31:0];
             REG_FLOW_ACTION: rdata_next = f_action_reg;
             REG_FLOW_SLOT: rdata_next = f_slot_reg;
-            REG_FLOW_STATUS: rdata_next = {f_done_cnt_reg, 8'd0, 2'd0, f_status_reg, 3'd0, f_busy_reg};
-            REG_FLOW_RES_FLAGS: rdata_next = {f_res_valid_reg, 19'd0, f_res_key_reg[163:160], 6'd0,
-                f_res_key_reg[164], f_res_key_reg[165]};
-            REG_FLOW_RES_PORTS: rdata_next = f_res_key_reg[31:0];
+            REG_FLOW_STATUS: rdata_next = f_status_word;
+            REG_FLOW_RES_FLAGS: rdata_next = f_res_flags_word;
+            REG_FLOW_RES_PORTS: rdata_next = f_res_ports_word;
             REG_FLOW_RES_SRC0: rdata_next = f_res_key_reg[159:128];
             REG_FLOW_RES_SRC1: rdata_next = f_res_key_reg[127:96];
             REG_FLOW_RES_SRC2: rdata_next = f_res_key_reg[95:64];
@@ -422,14 +475,14 @@ always @* begin
             REG_LISTEN_NEXT: rdata_next = {16'd0, BLK_LISTEN_NEXT};
             REG_LISTEN_ENTRIES: rdata_next = LISTEN_ENTRIES;
             REG_LISTEN_SLOT: rdata_next = l_slot_reg;
-            REG_LISTEN_FLAGS: rdata_next = {l_valid_reg, 19'd0, l_flags_reg[5:2], 6'd0, l_flags_reg[1:0]};
-            REG_LISTEN_PORT: rdata_next = {16'd0, l_port_reg};
+            REG_LISTEN_FLAGS: rdata_next = l_flags_word;
+            REG_LISTEN_PORT: rdata_next = l_port_word;
             REG_LISTEN_ACTION: rdata_next = l_action_reg;
             REG_LISTEN_GROUPS: rdata_next = GROUPS_W;
             REG_LISTEN_GROUP: rdata_next = g_group_reg;
             default: rdata_next = 32'd0;
         endcase
-        for (i = 0; i < 8; i = i + 1) begin
+        for (i = 0; i < REG_LISTEN_GROUP_QUEUE_COUNT; i = i + 1) begin
             if (off_listen == REG_LISTEN_GROUP_QUEUE + i[15:0] * REG_LISTEN_GROUP_QUEUE_STRIDE) begin
                 rdata_next = act_dec(g_queue_reg[8*i +: 8]);
             end
@@ -458,7 +511,7 @@ always @* begin
             case (off_core)
                 REG_CORE_SCRATCH: scratch_next = reg_wdata;
                 REG_CORE_DEFAULT_ACTION: default_action_next = act_enc(reg_wdata);
-                REG_CORE_CONTROL: clear_next = reg_wdata[0];
+                REG_CORE_CONTROL: clear_next = reg_wdata[FLD_CORE_CONTROL_CLEAR_COUNTERS_SHIFT];
                 default: ;
             endcase
         end
@@ -472,9 +525,9 @@ always @* begin
                 REG_ADDR_ADDR3: a_addr_next[31:0] = reg_wdata;
                 REG_ADDR_COMMAND: begin
                     if (a_slot_reg < ADDR_SLOTS) begin
-                        if (reg_wdata == 32'd1) begin
+                        if (reg_wdata == FLD_ADDR_COMMAND_OP_WRITE) begin
                             a_wr_next = 1'b1;
-                        end else if (reg_wdata == 32'd2) begin
+                        end else if (reg_wdata == FLD_ADDR_COMMAND_OP_READ) begin
                             a_family_next = addr_rd_valid ? (addr_rd_ipv6 ? 32'd6 : 32'd4) : 32'd0;
                             a_addr_next = addr_rd_addr;
                         end
@@ -485,8 +538,13 @@ always @* begin
         end
         if (in_flow) begin
             case (off_flow)
-                REG_FLOW_KEY_FLAGS: f_flags_next = {reg_wdata[11:8], reg_wdata[1:0]};
-                REG_FLOW_KEY_PORTS: f_ports_next = reg_wdata;
+                REG_FLOW_KEY_FLAGS: f_flags_next = {
+                    reg_wdata[FLD_FLOW_KEY_FLAGS_ADDR_SLOT_SHIFT +: FLD_FLOW_KEY_FLAGS_ADDR_SLOT_WIDTH],
+                    reg_wdata[FLD_FLOW_KEY_FLAGS_PROTO_SHIFT +: FLD_FLOW_KEY_FLAGS_PROTO_WIDTH],
+                    reg_wdata[FLD_FLOW_KEY_FLAGS_FAMILY_SHIFT +: FLD_FLOW_KEY_FLAGS_FAMILY_WIDTH]};
+                REG_FLOW_KEY_PORTS: f_ports_next = {
+                    reg_wdata[FLD_FLOW_KEY_PORTS_SRC_PORT_SHIFT +: FLD_FLOW_KEY_PORTS_SRC_PORT_WIDTH],
+                    reg_wdata[FLD_FLOW_KEY_PORTS_DST_PORT_SHIFT +: FLD_FLOW_KEY_PORTS_DST_PORT_WIDTH]};
                 REG_FLOW_KEY_SRC0: f_src_next[127:96] = reg_wdata;
                 REG_FLOW_KEY_SRC1: f_src_next[95:64] = reg_wdata;
                 REG_FLOW_KEY_SRC2: f_src_next[63:32] = reg_wdata;
@@ -494,9 +552,10 @@ always @* begin
                 REG_FLOW_ACTION: f_action_next = reg_wdata;
                 REG_FLOW_SLOT: f_slot_next = reg_wdata;
                 REG_FLOW_COMMAND: begin
-                    if (!f_busy_reg && reg_wdata >= 32'd1 && reg_wdata <= 32'd5) begin
+                    // the op values are insert .. clear, in a row
+                    if (!f_busy_reg && reg_wdata >= FLD_FLOW_COMMAND_OP_INSERT && reg_wdata <= FLD_FLOW_COMMAND_OP_CLEAR) begin
                         f_cmd_valid_next = 1'b1;
-                        f_cmd_op_next = reg_wdata[2:0];
+                        f_cmd_op_next = reg_wdata[FLD_FLOW_COMMAND_OP_SHIFT +: 3];  // cmd_op holds 1..5
                         f_busy_next = 1'b1;
                     end
                 end
@@ -507,16 +566,19 @@ always @* begin
             case (off_listen)
                 REG_LISTEN_SLOT: l_slot_next = reg_wdata;
                 REG_LISTEN_FLAGS: begin
-                    l_valid_next = reg_wdata[31];
-                    l_flags_next = {reg_wdata[11:8], reg_wdata[1:0]};
+                    l_valid_next = reg_wdata[FLD_LISTEN_FLAGS_VALID_SHIFT];
+                    l_flags_next = {
+                        reg_wdata[FLD_LISTEN_FLAGS_ADDR_SLOT_SHIFT +: FLD_LISTEN_FLAGS_ADDR_SLOT_WIDTH],
+                        reg_wdata[FLD_LISTEN_FLAGS_PROTO_SHIFT +: FLD_LISTEN_FLAGS_PROTO_WIDTH],
+                        reg_wdata[FLD_LISTEN_FLAGS_FAMILY_SHIFT +: FLD_LISTEN_FLAGS_FAMILY_WIDTH]};
                 end
-                REG_LISTEN_PORT: l_port_next = reg_wdata[15:0];
+                REG_LISTEN_PORT: l_port_next = reg_wdata[FLD_LISTEN_PORT_DST_PORT_SHIFT +: FLD_LISTEN_PORT_DST_PORT_WIDTH];
                 REG_LISTEN_ACTION: l_action_next = reg_wdata;
                 REG_LISTEN_COMMAND: begin
                     if (l_slot_reg < LISTEN_ENTRIES) begin
-                        if (reg_wdata == 32'd1) begin
+                        if (reg_wdata == FLD_LISTEN_COMMAND_OP_WRITE) begin
                             l_wr_next = 1'b1;
-                        end else if (reg_wdata == 32'd2) begin
+                        end else if (reg_wdata == FLD_LISTEN_COMMAND_OP_READ) begin
                             l_valid_next = listen_rd_valid;
                             l_flags_next = {listen_rd_slot, listen_rd_udp, listen_rd_ipv6};
                             l_port_next = listen_rd_port;
@@ -527,16 +589,16 @@ always @* begin
                 REG_LISTEN_GROUP: g_group_next = reg_wdata;
                 REG_LISTEN_GROUP_COMMAND: begin
                     if (g_group_reg < GROUPS_W) begin
-                        if (reg_wdata == 32'd1) begin
+                        if (reg_wdata == FLD_LISTEN_GROUP_COMMAND_OP_WRITE) begin
                             g_wr_next = 1'b1;
-                        end else if (reg_wdata == 32'd2) begin
+                        end else if (reg_wdata == FLD_LISTEN_GROUP_COMMAND_OP_READ) begin
                             g_queue_next = group_rd_data;
                         end
                     end
                 end
                 default: ;
             endcase
-            for (i = 0; i < 8; i = i + 1) begin
+            for (i = 0; i < REG_LISTEN_GROUP_QUEUE_COUNT; i = i + 1) begin
                 if (off_listen == REG_LISTEN_GROUP_QUEUE + i[15:0] * REG_LISTEN_GROUP_QUEUE_STRIDE) begin
                     g_queue_next[8*i +: 8] = act_enc(reg_wdata);
                 end

@@ -272,9 +272,9 @@ always @* begin
         reason = DROP_RUNT;
     end else if (p_oversize) begin
         reason = DROP_OVERSIZE;
-    end else if (action[7]) begin
+    end else if (action[ENC_ACTION_DROP_SHIFT]) begin
         reason = DROP_RULE;
-    end else if ({1'b0, action[6:0]} >= QUEUES_W) begin
+    end else if ({1'b0, action[ENC_ACTION_QUEUE_SHIFT +: ENC_ACTION_QUEUE_WIDTH]} >= QUEUES_W) begin
         reason = DROP_BAD_QUEUE;
     end else begin
         reason = 4'd0;
@@ -300,7 +300,7 @@ assign stat_flow_hit = stat_flow_reg;
 assign stat_listen_hit = stat_listen_reg;
 assign stat_default_hit = stat_default_reg;
 
-wire [DESC_WIDTH-1:0] desc_in = {p_len, drop, reason, action[QUEUE_WIDTH-1:0]};
+wire [DESC_WIDTH-1:0] desc_in = {p_len, drop, reason, action[ENC_ACTION_QUEUE_SHIFT +: QUEUE_WIDTH]};
 wire [DESC_WIDTH-1:0] desc_out;
 
 sipnic_ram_fifo #(

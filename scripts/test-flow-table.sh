@@ -11,7 +11,7 @@ verilator --cc --exe --build -j 2 -Wall \
     --x-assign unique --x-initial unique \
     --public-flat-rw \
     -O3 -CFLAGS "-O2 -std=c++17" \
-    --Mdir "$out" --top-module sipnic_flow_table \
+    --Mdir "$out" --top-module sipnic_flow_table -Irtl \
     rtl/sipnic_flow_table.v rtl/sipnic_flow_hash.v rtl/sipnic_ram_sdp.v \
     "$root/test/rtl/flow_table_tb.cpp" \
     -o flow_table_tb > "$out/build.log" 2>&1 || { cat "$out/build.log"; exit 1; }
