@@ -3,9 +3,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Sim, SimOptions } from '../../../sim/addon.js';
 import type { RegisterBus } from '../bus/bus.js';
-import { Adapter } from '../driver/adapter.js';
+import { Adapter } from '../driver/index.js';
 import { SerialBus, type SerialProtocol } from '../bus/serial-bus.js';
 import { defaultSocketPath, SocketBus } from '../bus/socket-bus.js';
+import { untilStopped } from '../util/signals.js';
 
 export interface CliIO {
   stdout(text: string): void;
@@ -15,7 +16,7 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   /** The simulator factory; by default sim/addon.ts, loaded on first use. */
   createSim?: (options: SimOptions) => Sim;
-  /** Ends `sim serve` (besides SIGINT/SIGTERM). */
+  /** Ends what runs until stopped (`sim serve`, `primary`, `monitor`, …) as SIGINT/SIGTERM do. */
   signal?: AbortSignal;
   /** Called by `sim serve` once it listens. */
   onServing?: (info: { path: string; width: number }) => void;
@@ -91,6 +92,32 @@ export class Cli {
     if (this.json(cmd)) this.io.stdout(JSON.stringify(obj, jsonReplacer) + '\n');
     else this.io.stdout((typeof text === 'function' ? text() : text) + '\n');
   }
+}
+
+/** Log lines on stderr, each with a timestamp and who speaks (the long-running roles). */
+export function logger(cli: Cli, who: string): (line: string) => void {
+  return (line) => cli.io.stderr(`${new Date().toISOString()} ${who}: ${line}\n`);
+}
+
+/**
+ * How a role (`primary`, `monitor`) runs once started: until SIGINT, SIGTERM or io.signal (why:
+ * 'SIGINT', 'SIGTERM', 'abort'), or until the adapter's frame port goes away (why 'error', and
+ * lost says so: the role then exits 1).
+ */
+export async function untilStoppedOrLost(cli: Cli, framePort: { onClose(listener: (err?: Error) => void): void }): Promise<{ why: string; lost?: Error }> {
+  let lost: Error | undefined;
+  let stopping = false;
+  const why = await untilStopped({
+    signal: cli.io.signal,
+    stopWhen: (stop) =>
+      framePort.onClose((err) => {
+        if (stopping) return;
+        lost = new Error(`the adapter's frame port went away: ${err?.message ?? 'closed'}`);
+        stop();
+      }),
+  });
+  stopping = true;
+  return { why, lost };
 }
 
 /** A line rate: a whole number of bits per second. */

@@ -6,8 +6,8 @@ import { FramePortClient } from '../cluster/frame-port-socket.js';
 import { Monitor } from '../cluster/monitor.js';
 import { traceAs } from '../cluster/trace.js';
 import { procFs } from '../cluster/monitor-proc.js';
-import { CliExit, type Cli } from './context.js';
-import { logger, positiveInt, untilStopped } from './primary.js';
+import { CliExit, logger, untilStoppedOrLost, type Cli } from './context.js';
+import { parsedBy, positiveInt } from './options.js';
 
 const shareArg = (v: string): 'all' | number[] => {
   if (v === 'all') return 'all';
@@ -39,13 +39,7 @@ interface MonitorOpts {
 export function monitorCommand(cli: Cli): Command {
   return new Command('monitor')
     .description("run a processor's network monitor: pins its listen ports and connections in the adapter through the primary")
-    .requiredOption('--primary <addr>', 'the primary control address: unix:PATH or HOST:PORT', (v: string) => {
-      try {
-        return parseControlAddress(v);
-      } catch (err) {
-        throw new InvalidArgumentError((err as Error).message);
-      }
-    })
+    .requiredOption('--primary <addr>', 'the primary control address: unix:PATH or HOST:PORT', parsedBy(parseControlAddress))
     .requiredOption('--processor <n>', 'this processor (its queue number, 1..N)', positiveInt('--processor'))
     .requiredOption('--secret-file <file>', 'the processor\'s secret: the primary\'s secrets file (its "N SECRET" line is used) or a file holding just the secret')
     .requiredOption('--frames <path>', "the adapter's frame port (Unix socket), for the SYN copies")
@@ -86,18 +80,11 @@ Example:
         log,
       });
       let failure: Error | undefined;
-      let stopping = false;
       try {
         await monitor.start();
         cli.out(cmd, `sipnic monitor: processor ${opts.processor} connected (pid ${process.pid})`, { processor: opts.processor, pid: process.pid });
-        const why = await untilStopped(cli, (stop) =>
-          framePort.onClose((err) => {
-            if (stopping) return;
-            failure = new Error(`the adapter's frame port went away: ${err?.message ?? 'closed'}`);
-            stop();
-          }),
-        );
-        stopping = true;
+        const { why, lost } = await untilStoppedOrLost(cli, framePort);
+        failure = lost;
         log(`stopping (${why}); ${JSON.stringify(monitor.stats())}`);
       } finally {
         await monitor.close();

@@ -1,8 +1,8 @@
 // sipnic primary — the primary management process of a cluster (host/src/cluster/primary.ts).
 //
 // What `sipnic cluster up` must pass (all required unless marked):
-//   --socket PATH          root option: the register bus of the cluster adapter (or --device
-//                          once the serial transport is in; whatever the table commands use)
+//   --socket PATH          root option: the register bus of the cluster adapter (or --device:
+//                          whatever the table commands use)
 //   --frames PATH          the adapter's frame port (Unix socket)
 //   --ip ADDR              the cluster's IP address (repeat for IPv4 + IPv6)
 //   --mac MAC              the cluster's MAC address
@@ -15,70 +15,23 @@
 // and exits 0 on SIGTERM/SIGINT (removing its Unix socket), non-zero with a message on error.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseIp } from '../codec/ip.js';
+import { MacParseError, parseMac } from '../codec/mac.js';
 import { ControlError, formatControlAddress, parseControlAddress, readSecrets, type ControlAddress } from '../cluster/control-protocol.js';
 import { FramePortClient } from '../cluster/frame-port-socket.js';
-import { parseMac } from '../codec/packet.js';
 import { Primary } from '../cluster/primary.js';
 import { traceAs } from '../cluster/trace.js';
 import { SocketBus } from '../bus/socket-bus.js';
-import { CliExit, type Cli } from './context.js';
-
-export const positiveInt = (what: string) => (v: string) => {
-  const n = /^[0-9]+$/.test(v) ? Number(v) : NaN;
-  if (!(n >= 1)) throw new InvalidArgumentError(`${what} must be a whole number ≥ 1`);
-  return n;
-};
-
-export const collect = <T>(parse: (v: string) => T) => (v: string, prev: T[] | undefined) => [...(prev ?? []), parse(v)];
-
-const controlArg = (v: string): ControlAddress => {
-  try {
-    return parseControlAddress(v);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-};
-
-const ipArg = (v: string) => {
-  try {
-    return parseIp(v);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-};
+import { CliExit, logger, untilStoppedOrLost, type Cli } from './context.js';
+import { collect, parsedBy, positiveInt } from './options.js';
 
 const macArg = (v: string) => {
   try {
     return parseMac(v);
   } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
+    if (err instanceof MacParseError) throw new InvalidArgumentError(`bad MAC address "${v}" (expected six hex bytes like 02:00:00:00:00:01)`);
+    throw err;
   }
 };
-
-/** Resolves on SIGINT, SIGTERM or the CLI's abort signal. */
-export function untilStopped(cli: Cli, extra?: (stop: () => void) => void): Promise<string> {
-  return new Promise((resolve) => {
-    const signal = cli.io.signal;
-    const stop = (why: string) => () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      signal?.removeEventListener('abort', onAbort);
-      resolve(why);
-    };
-    const onInt = stop('SIGINT');
-    const onTerm = stop('SIGTERM');
-    const onAbort = stop('abort');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
-    signal?.addEventListener('abort', onAbort);
-    extra?.(stop('error'));
-    if (signal?.aborted) onAbort();
-  });
-}
-
-export function logger(cli: Cli, who: string): (line: string) => void {
-  return (line) => cli.io.stderr(`${new Date().toISOString()} ${who}: ${line}\n`);
-}
 
 interface PrimaryOpts {
   frames: string;
@@ -96,11 +49,11 @@ export function primaryCommand(cli: Cli): Command {
   return new Command('primary')
     .description('run the primary management process: owns the register bus and queue 0, answers ARP/ICMP, serves the monitors')
     .requiredOption('--frames <path>', "the adapter's frame port (Unix socket of `sipnic cluster up`)")
-    .requiredOption('--ip <addr>', 'a cluster IP address (repeat for IPv4 and IPv6)', collect(ipArg))
+    .requiredOption('--ip <addr>', 'a cluster IP address (repeat for IPv4 and IPv6)', collect(parsedBy(parseIp)))
     .requiredOption('--mac <mac>', 'the cluster MAC address, like 02:00:00:00:00:01', macArg)
     .requiredOption('--processors <n>', 'processors 1..n; queue p is processor p', positiveInt('--processors'))
     .requiredOption('--secrets <file>', 'secrets file: one "PROCESSOR SECRET" line per processor (# comments)')
-    .requiredOption('--control <addr>', 'where monitors connect: unix:PATH or HOST:PORT (repeatable)', collect(controlArg))
+    .requiredOption('--control <addr>', 'where monitors connect: unix:PATH or HOST:PORT (repeatable)', collect(parsedBy(parseControlAddress)))
     .addOption(new Option('--heartbeat-timeout <ms>', 'a processor silent this long loses its rules').default(600).argParser(positiveInt('--heartbeat-timeout')))
     .addOption(new Option('--reclaim <ms>', 'after a restart, how long processors found in the table have to reconnect').default(5000).argParser(positiveInt('--reclaim')))
     .addOption(new Option('--max-flow-batch <n>', 'most flow changes in one register-bus round trip (1: one at a time)').default(64).argParser(positiveInt('--max-flow-batch')).env('SIPNIC_MAX_FLOW_BATCH'))
@@ -133,7 +86,6 @@ Example:
         const framePort = await FramePortClient.connect(opts.frames, 'primary');
         let primary: Primary | undefined;
         let failure: Error | undefined;
-        let stopping = false;
         try {
           primary = new Primary({
             adapter,
@@ -151,14 +103,8 @@ Example:
           for (const a of opts.control) addresses.push(await primary.listen(a));
           const shown = addresses.map(formatControlAddress);
           cli.out(cmd, `sipnic primary: serving ${shown.join(', ')} (processors 1..${opts.processors}, pid ${process.pid})`, { serving: shown, processors: opts.processors, pid: process.pid });
-          const why = await untilStopped(cli, (stop) =>
-            framePort.onClose((err) => {
-              if (stopping) return;
-              failure = new Error(`the adapter's frame port went away: ${err?.message ?? 'closed'}`);
-              stop();
-            }),
-          );
-          stopping = true;
+          const { why, lost } = await untilStoppedOrLost(cli, framePort);
+          failure = lost;
           log(`stopping (${why})`);
         } finally {
           await primary?.close();

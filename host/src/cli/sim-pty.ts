@@ -3,6 +3,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { formatFaults, startPtySim } from '../sim/pty-sim.js';
 import type { Cli } from './context.js';
+import { untilStopped } from '../util/signals.js';
 
 export function parseFaultRate(v: string): number {
   const n = Number(v);
@@ -24,29 +25,11 @@ export interface PtyServeOptions {
 /** Runs the PTY simulator until SIGINT/SIGTERM or the CLI's abort signal; reports the faults it injected. */
 export async function servePty(cli: Cli, cmd: Command, opts: PtyServeOptions): Promise<void> {
   const sim = await startPtySim({ faultRate: opts.faultRate, faultSeed: opts.faultSeed, onLog: (line) => cli.io.stderr(`${line}\n`) });
-  let ended = false;
-  let stopped = false;
-  await new Promise<void>((resolve) => {
-    const signal = cli.io.signal;
-    const stop = () => {
-      stopped = true;
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      signal?.removeEventListener('abort', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    signal?.addEventListener('abort', stop);
-    void sim.exited.then(() => {
-      ended = !stopped;
-      stop();
-    });
-    cli.out(cmd, sim.path, { pty: sim.path, width: sim.info.width, pid: process.pid, simPid: sim.info.pid, silenceMs: sim.info.silenceMs, faultRate: sim.info.faultRate, faultSeed: sim.info.faultSeed });
-    cli.io.onServing?.({ path: sim.path, width: sim.info.width });
-    if (signal?.aborted) stop();
-  });
+  const stopped = untilStopped({ signal: cli.io.signal, stopWhen: (stop) => void sim.exited.then(() => stop('exited')) });
+  cli.out(cmd, sim.path, { pty: sim.path, width: sim.info.width, pid: process.pid, simPid: sim.info.pid, silenceMs: sim.info.silenceMs, faultRate: sim.info.faultRate, faultSeed: sim.info.faultSeed });
+  cli.io.onServing?.({ path: sim.path, width: sim.info.width });
+  const why = await stopped;
   const faults = await sim.stop();
   if (faults) cli.io.stderr(`sipnic sim: ${formatFaults(faults)}\n`);
-  if (ended) throw new Error(`the PTY simulator ended by itself (${await sim.exited})`);
+  if (why === 'exited') throw new Error(`the PTY simulator ended by itself (${await sim.exited})`);
 }

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { SimBus } from '../bus/sim-bus.js';
 import { replayCapture, type ReplaySummary } from '../sim/replay.js';
 import { serveBus } from '../bus/socket-bus.js';
+import { untilStopped } from '../util/signals.js';
 import { table, type Cli } from './context.js';
 import { parseFaultRate, parseFaultSeed, servePty } from './sim-pty.js';
 
@@ -62,21 +63,10 @@ export function simCommand(cli: Cli): Command {
         await bus.close();
         throw err;
       }
-      await new Promise<void>((resolve) => {
-        const signal = cli.io.signal;
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          signal?.removeEventListener('abort', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-        signal?.addEventListener('abort', stop);
-        cli.out(cmd, `sipnic sim: serving a simulated adapter (width ${width}) at ${path}`, { serving: path, width, pid: process.pid });
-        cli.io.onServing?.({ path, width });
-        if (signal?.aborted) stop();
-      });
+      const stopped = untilStopped({ signal: cli.io.signal });
+      cli.out(cmd, `sipnic sim: serving a simulated adapter (width ${width}) at ${path}`, { serving: path, width, pid: process.pid });
+      cli.io.onServing?.({ path, width });
+      await stopped;
       await server.close();
       await bus.close();
     });

@@ -10,8 +10,8 @@
 //   UDP       sport (2) | dport (2) | length (2) | checksum (2)
 //
 // Addresses are 16 bytes in network order, IPv4 in bytes 12..15 (the layout of ip.ts and the
-// adapter's flow keys). Frames carry no FCS. VLAN-tagged frames are not the cluster's and
-// parse as `other`.
+// adapter's flow keys); MAC addresses as text are mac.ts's. Frames carry no FCS. VLAN-tagged
+// frames are not the cluster's and parse as `other`.
 import type { Family, Proto } from './rules.js';
 
 export const ETHERTYPE_IPV4 = 0x0800;
@@ -28,18 +28,6 @@ export const TCP_ACK = 0x10;
 export const BROADCAST_MAC = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
 
 const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
-
-// ───────────────────────────── MAC addresses ─────────────────────────────
-
-export function parseMac(text: string): Uint8Array {
-  const parts = text.split(/[:-]/);
-  if (parts.length !== 6 || !parts.every((p) => /^[0-9a-fA-F]{2}$/.test(p))) {
-    throw new RangeError(`bad MAC address "${text}" (expected six hex bytes like 02:00:00:00:00:01)`);
-  }
-  return Uint8Array.from(parts.map((p) => Number.parseInt(p, 16)));
-}
-
-export const formatMac = (mac: Uint8Array): string => Array.from(mac.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join(':');
 
 const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 

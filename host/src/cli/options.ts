@@ -1,0 +1,31 @@
+// Option parsers the CLI's role and cluster commands share (commander argParsers: a bad value
+// becomes an InvalidArgumentError naming the option).
+import { InvalidArgumentError } from 'commander';
+
+/** A whole number in min..max (decimal digits only); the message names the option and the range. */
+export const intOption =
+  (name: string, min: number, max = Number.POSITIVE_INFINITY) =>
+  (v: string): number => {
+    const n = /^[0-9]+$/.test(v) ? Number(v) : NaN;
+    if (!(n >= min && n <= max)) throw new InvalidArgumentError(max === Number.POSITIVE_INFINITY ? `${name} must be a whole number ≥ ${min}` : `${name} must be an integer ${min}..${max}`);
+    return n;
+  };
+
+/** A whole number ≥ 1. */
+export const positiveInt = (name: string) => intOption(name, 1);
+
+/** A repeatable option: each value parsed, collected in order. */
+export const collect =
+  <T>(parse: (v: string) => T) =>
+  (v: string, prev: T[] | undefined): T[] => [...(prev ?? []), parse(v)];
+
+/** An argParser from a parser that throws its own errors: their message becomes the option's error. */
+export const parsedBy =
+  <T>(parse: (v: string) => T) =>
+  (v: string): T => {
+    try {
+      return parse(v);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  };
