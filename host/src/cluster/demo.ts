@@ -5,12 +5,14 @@
 // with what was left over measured.
 import { spawn } from 'node:child_process';
 import { createServer, request, type IncomingMessage } from 'node:http';
-import { readFileSync } from 'node:fs';
-import type { AdapterStats } from './adapter.js';
-import { FramePortClient } from './frame-port-socket.js';
 import { loadavg } from 'node:os';
+import type { AdapterStats } from './adapter.js';
+import { queryPrimary } from './control-protocol.js';
 import { analyzeTrace, traceNow, type TraceSummary } from './trace.js';
-import { clusterDown, clusterUp, isAlive, makePlan, SIPNIC_BIN, startBackground, waitFor, ClusterError, type ClusterState } from './netns.js';
+import { clusterDown, isAlive, makePlan, readText, SIPNIC_BIN, startBackground, waitFor, ClusterError, type ClusterState } from './netns.js';
+import { startCluster } from './roles.js';
+import { readAdapterStats, withAdapterAt } from './status.js';
+import { nearestRank, summarize } from '../util/percentiles.js';
 
 export const SHARED_PORT = 8080;
 export const ownPort = (processor: number): number => 8000 + processor;
@@ -120,7 +122,6 @@ export interface DemoOptions {
   env?: NodeJS.ProcessEnv;
   progress(line: string): void;
   signal?: AbortSignal;
-  startRoles(state: ClusterState): Promise<void>;
   /** Folder for the cluster processes' timestamps (SIPNIC_TRACE_DIR); the result then has `timing`. */
   traceDir?: string;
 }
@@ -146,25 +147,13 @@ export interface DemoResult {
   timing?: TraceSummary & { loadAverage: number[] };
 }
 
-export function percentiles(values: number[]): Percentiles {
-  if (!values.length) return { p50: null, p99: null, samples: 0 };
-  const s = [...values].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
-  return { p50: at(0.5), p99: at(0.99), samples: s.length };
-}
-
-async function statsOf(framePort: string): Promise<AdapterStats> {
-  const c = await FramePortClient.connect(framePort, 'demo');
-  try {
-    return await c.stats<AdapterStats>();
-  } finally {
-    await c.close();
-  }
+function percentiles(values: number[]): Percentiles {
+  const s = summarize(values);
+  return { p50: s?.p50 ?? null, p99: s?.p99 ?? null, samples: s?.n ?? 0 };
 }
 
 /** The monitors' connection-request → exact-rule-active latencies, as the primary's `stats` reports them. */
 export async function ruleInstallFromPrimary(control: string): Promise<DemoResult['ruleInstallMs']> {
-  const { queryPrimary } = await import('./control-protocol.js');
   let stats: Record<string, unknown>;
   try {
     stats = await queryPrimary(control, { op: 'stats' }, 3000);
@@ -177,7 +166,7 @@ export async function ruleInstallFromPrimary(control: string): Promise<DemoResul
   if (!withData.length) return { p50: null, p99: null, samples: 0, source: 'missing: no monitor reported ruleInstallMs', perProcessor: per };
   const p50s = withData.map((p) => p.p50 as number).sort((a, b) => a - b);
   return {
-    p50: p50s[Math.floor((p50s.length - 1) / 2)],
+    p50: nearestRank(p50s, 0.5),
     p99: Math.max(...withData.map((p) => p.p99 as number)),
     samples: withData.reduce((n, p) => n + p.count, 0),
     source: "the monitors' reports in the primary's stats: p50 = median of the monitors' p50s, p99 = the largest monitor p99",
@@ -194,23 +183,23 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   let state: ClusterState | undefined;
   let result: Omit<DemoResult, 'leftover' | 'elapsedMs'> | undefined;
   try {
-    state = await clusterUp(plan, { progress: o.progress, signal: o.signal, startRoles: o.startRoles });
+    state = await startCluster(plan, { progress: o.progress, signal: o.signal, roles: true });
     // servers: own port and the shared port in every processor
     const servers = plan.namespaces.processors.map((ns, i) =>
       startBackground(state!, `http-${i + 1}`, ['cluster', 'demo-server', '--processor', String(i + 1), '--host', plan.clusterIp, '--ports', `${ownPort(i + 1)},${SHARED_PORT}`], ns),
     );
     o.progress(`HTTP servers: port ${ownPort(1)}…${ownPort(plan.processors)} (one per processor) and ${SHARED_PORT} (all) at ${plan.clusterIp}`);
-    await waitFor('the HTTP servers', () => servers.every((s) => /listening/.test(safeRead(s.log))), { timeoutMs: 30_000, processes: servers, signal: o.signal });
+    await waitFor('the HTTP servers', () => servers.every((s) => /listening/.test(readText(s.log))), { timeoutMs: 30_000, processes: servers, signal: o.signal });
     // the monitors see the listens and have them installed; wait until every port has its rule
     await waitFor('listen rules for every server', () => listensReady(plan.paths.bus, plan.processors), { timeoutMs: 30_000, signal: o.signal });
-    const before = await statsOf(plan.paths.framePort);
+    const before = await readAdapterStats(plan.paths.framePort, 'demo');
     const ports = [SHARED_PORT, ...plan.namespaces.processors.map((_, i) => ownPort(i + 1))];
     o.progress(`${o.connections} connections from ${plan.namespaces.client} (${o.concurrency} at a time, ${o.bytes}-byte bodies)`);
     const clientStart = traceNow();
     const client = await runInNamespace(plan.namespaces.client, ['cluster', 'demo-client', '--host', plan.clusterIp, '--ports', ports.join(','), '--connections', String(o.connections), '--bytes', String(o.bytes), '--concurrency', String(o.concurrency)], o.signal, o.progress);
     const results = JSON.parse(client) as ConnectionResult[];
     const clientEnd = traceNow();
-    const after = await statsOf(plan.paths.framePort);
+    const after = await readAdapterStats(plan.paths.framePort, 'demo');
     const byProcessor: DemoResult['byProcessor'] = {};
     for (let p = 1; p <= plan.processors; p++) byProcessor[String(p)] = { ownPort: 0, sharedPort: 0 };
     for (const r of results) {
@@ -259,30 +248,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   throw new ClusterError('ESTEP', 'the demo did not finish');
 }
 
-const safeRead = (path: string): string => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-};
-
 /** Every processor's own port and the shared port have a listen entry. */
-async function listensReady(busPath: string, processors: number): Promise<boolean> {
-  const { SocketBus } = await import('../bus/socket-bus.js');
-  const { Adapter } = await import('../driver/adapter.js');
-  let bus;
-  try {
-    bus = await SocketBus.connect(busPath);
-    const adapter = await Adapter.open(bus);
+function listensReady(busPath: string, processors: number): Promise<boolean> {
+  return withAdapterAt(busPath, async (adapter) => {
     const ports = new Set((await adapter.listens.list()).map((e) => e.rule.dstPort));
     for (let p = 1; p <= processors; p++) if (!ports.has(ownPort(p))) return false;
     return ports.has(SHARED_PORT);
-  } catch {
-    return false;
-  } finally {
-    await bus?.close();
-  }
+  }).catch(() => false);
 }
 
 /** Runs `sipnic ARGS` inside a namespace in the foreground; resolves its stdout, stderr lines go to progress. */

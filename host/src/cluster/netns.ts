@@ -14,20 +14,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { AdapterReady } from './adapter.js';
+import { CodedError } from '../util/errors.js';
 
 const execFileP = promisify(execFile);
 
 export const SIPNIC_BIN = fileURLToPath(new URL('../../../bin/sipnic.mjs', import.meta.url));
 
-export class ClusterError extends Error {
+export type ClusterErrorCode = 'ENOTROOT' | 'EEXIST' | 'ESTEP' | 'ENOTUP' | 'ETIMEDOUT' | 'EABORT' | 'EINVAL';
+
+export class ClusterError extends CodedError<ClusterErrorCode> {
   override readonly name = 'ClusterError';
-  constructor(
-    readonly code: 'ENOTROOT' | 'EEXIST' | 'ESTEP' | 'ENOTUP' | 'ETIMEDOUT' | 'EABORT' | 'EINVAL',
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 export interface PortRange {
@@ -231,6 +227,15 @@ export function startBackground(state: ClusterState, role: string, args: string[
   return rec;
 }
 
+/** A file's text ('' when it cannot be read: a log not written yet). */
+export function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 export function logTail(path: string, lines = 15): string {
   try {
     return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
@@ -258,7 +263,7 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
 export interface UpHooks {
   progress(line: string): void;
   signal?: AbortSignal;
-  /** Starts the primary and the monitors once the data plane is up (none: rules by hand). */
+  /** Starts the primary and the monitors once the data plane is up (roles.ts; none: rules by hand). */
   startRoles?(state: ClusterState): Promise<void>;
   /** Test hook: throw at this step to check that a failure removes everything. */
   failAt?: string;
