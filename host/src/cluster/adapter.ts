@@ -6,7 +6,7 @@
 //   frame port deliver(p, f) ─► processor p's TAP (via primary);  transmit(f) ─► wire TAP
 //
 // One thread owns the model: the loop runs in the JS thread, the TAP reads happen in
-// pollTaps' worker thread, and register-bus requests (serveBus) and frame-port requests run
+// pollTaps' worker thread, and register-bus requests (serveSharedBus) and frame-port requests run
 // between loop iterations. The loop blocks in poll() when there is nothing to do.
 import { writeFileSync, renameSync, rmSync } from 'node:fs';
 import type { Sim, SimOptions } from '../../../sim/addon.js';
@@ -18,7 +18,7 @@ import { serveSharedBus } from './adapter-bus.js';
 import type { Tap, TapPollResult } from '../../native/tap.js';
 import { FramePortError, serveFramePort, type FramePortHandler, type FramePortPeer, type FramePortServer } from './frame-port-socket.js';
 import { toWireFlow, wireFlowKey } from './control-protocol.js';
-import { parsePacket } from '../codec/packet.js';
+import { parsePacket, TCP_ACK, TCP_SYN } from '../codec/packet.js';
 import { trace, tracing, traceNow } from './trace.js';
 
 /** The flow key of a TCP/UDP frame from the wire (tracing only), or undefined. */
@@ -90,30 +90,16 @@ export interface AdapterReady {
 const POLL_MS = 100;
 const MAX_PER_FD = 256;
 
-/** TCP flags of an Ethernet frame (IPv4 or IPv6, up to two VLAN tags), or -1 when it is not TCP. */
-export function tcpFlags(f: Uint8Array): number {
-  let at = 12;
-  let type = (f[at] << 8) | f[at + 1];
-  for (let tags = 0; tags < 2 && (type === 0x8100 || type === 0x88a8) && f.length >= at + 6; tags++) {
-    at += 4;
-    type = (f[at] << 8) | f[at + 1];
-  }
-  at += 2;
-  let l4: number;
-  if (type === 0x0800) {
-    if (f.length < at + 20 || f[at] >> 4 !== 4 || f[at + 9] !== 6) return -1;
-    if (((f[at + 6] & 0x3f) << 8) | f[at + 7]) return -1; // a fragment
-    l4 = at + (f[at] & 0x0f) * 4;
-  } else if (type === 0x86dd) {
-    if (f.length < at + 40 || f[at + 6] !== 6) return -1;
-    l4 = at + 40;
-  } else return -1;
-  return f.length >= l4 + 14 ? f[l4 + 13] : -1;
+/** The TCP flags of a frame (untagged IPv4 or IPv6 with the whole TCP header: parsePacket), or -1 when it is not TCP. */
+function tcpFlags(f: Uint8Array): number {
+  const p = parsePacket(f);
+  return p.kind === 'ip' && p.l4?.proto === 'tcp' ? p.l4.flags : -1;
 }
 
+/** A TCP SYN without ACK. */
 const isConnectionRequest = (f: Uint8Array): boolean => {
   const flags = tcpFlags(f);
-  return flags >= 0 && (flags & 0x12) === 0x02;
+  return flags >= 0 && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
 };
 
 export class ClusterAdapter {

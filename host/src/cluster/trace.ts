@@ -9,6 +9,7 @@
 import { appendFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { join } from 'node:path';
+import { nearestRank, summarize } from '../util/percentiles.js';
 
 const dir = process.env.SIPNIC_TRACE_DIR || '';
 export const tracing = dir !== '';
@@ -111,11 +112,8 @@ export const STAGES: Record<string, string> = {
 };
 
 function stats(values: number[]): StageStats | null {
-  if (!values.length) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
-  const r = (v: number) => Math.round(v * 1000) / 1000;
-  return { p50: r(at(0.5)), p99: r(at(0.99)), mean: r(s.reduce((a, b) => a + b, 0) / s.length), n: s.length };
+  const s = summarize(values, 3);
+  return s && { p50: s.p50, p99: s.p99, mean: s.mean, n: s.n };
 }
 
 export function readTrace(folder: string): Event[] {
@@ -223,7 +221,7 @@ export function analyzeTrace(folder: string, since = 0, until = Infinity): Trace
     stages: Object.fromEntries(Object.entries(stage).map(([k, v]) => [k, stats(v)]).filter(([, v]) => v)) as Record<string, StageStats>,
     batches: {
       n: batches.length,
-      rules: sizes.length ? { p50: [...sizes].sort((a, b) => a - b)[Math.floor((sizes.length - 1) / 2)], max: Math.max(...sizes), mean: Math.round((sizes.reduce((a, b) => a + b, 0) / sizes.length) * 100) / 100 } : { p50: 0, max: 0, mean: 0 },
+      rules: sizes.length ? { p50: nearestRank([...sizes].sort((a, b) => a - b), 0.5), max: Math.max(...sizes), mean: Math.round((sizes.reduce((a, b) => a + b, 0) / sizes.length) * 100) / 100 } : { p50: 0, max: 0, mean: 0 },
       busMs: stats(batches.map((b) => (b.t as number) - (b.t0 as number))),
     },
     raceMs: stats(race),
