@@ -1,7 +1,7 @@
 // A SerialLink whose far end is a register file speaking the bridge's two command sets
 // (docs/serial.md), with scripted faults: for SerialBus tests that need exact control over
 // what is lost or damaged. The real bridge is tested through the PTY simulator (serial.test.ts).
-import type { SerialLink } from '../../host/src/bus/serial-bus.js';
+import type { SerialLink } from '../../host/src/bus/serial-link.js';
 import { STATUS, decodeCommand, encodeAnswer } from '../../host/src/bus/serial-protocol.js';
 
 export interface FakeBoardOptions {

@@ -12,23 +12,21 @@
 // - protocol 'uartbone': LiteX UARTBone 0x01..0x04, no checksum, no answer to writes. Reads
 //   that get no answer are resent; a damaged write is not noticed (use it on a clean line).
 //
-// batch() packs runs of accesses into multi-word commands: writes to consecutive addresses into
-// one incrementing write, repeated accesses to one address into a fixed-address command, and a
-// poll followed by reads of the next addresses into one read that is repeated until the poll
-// condition holds (registers here have no read side effects beyond the counters' LO→HI latch,
-// which the repeat keeps in order). A flow-table insert is then four round trips, not twenty.
+// batch() packs runs of accesses into multi-word commands (serial-plan.ts): a flow-table insert
+// is then four round trips, not twenty.
 //
 // Errors are BusErrors naming the device: EPROTO when a command still failed after the retries
 // (the message says which command, how many retries and what the last attempt got), ETIMEDOUT
 // when a poll's bits never cleared, EADDR when the adapter refused an address, ECLOSED when the
 // device went away, ENOSIM when it cannot be opened.
 //
-// The bytes move through a SerialLink: openSerialPort() for a real port (the serialport
-// package), duplexLink() for any Node duplex stream, or a test's own fake.
+// The bytes move through a SerialLink (serial-link.ts): openSerialPort() for a real port (the
+// serialport package), duplexLink() for any Node duplex stream, or a test's own fake.
 import { randomInt } from 'node:crypto';
-import type { Duplex } from 'node:stream';
-import { BUS_OP, BusError, type RegisterBus } from './bus.js';
+import { BusError, type RegisterBus } from './bus.js';
 import { checkAddress, checkBatch } from './batch.js';
+import { openSerialPort, type SerialLink } from './serial-link.js';
+import { describe, hex, plan, type Access } from './serial-plan.js';
 import {
   ANSWER_HEADER_BYTES,
   AnswerDecoder,
@@ -46,21 +44,6 @@ import {
   nextSeq,
   type Answer,
 } from './serial-protocol.js';
-
-/** Bytes to and from the device; SerialBus owns it from construction on. */
-export interface SerialLink {
-  /** The device path, for messages. */
-  readonly path: string;
-  /** Sends bytes; resolves once the OS has taken them all (drain). */
-  write(bytes: Uint8Array): Promise<void>;
-  /** Receives every chunk that arrives, in order. */
-  onData(listener: (chunk: Uint8Array) => void): void;
-  /** Called once when the link goes away underneath (unplugged, closed by the peer). */
-  onClose(listener: (err?: Error) => void): void;
-  /** Discards bytes received but not yet read, and bytes not yet sent. */
-  flush?(): Promise<void>;
-  close(): Promise<void>;
-}
 
 export type SerialProtocol = 'reliable' | 'uartbone';
 
@@ -126,61 +109,7 @@ const SILENCE_MARGIN_MS = 20;
 /** Bytes of an answer without data: every NAK, and the answer to a write. */
 const NAK_BYTES = ANSWER_HEADER_BYTES + CRC_BYTES;
 
-const hex = (n: number, digits = 4) => `0x${n.toString(16).padStart(digits, '0')}`;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
-/** One command on the wire, as planned from a batch. */
-interface Access {
-  write: boolean;
-  addr: number;
-  fixed: boolean;
-  /** Words to write, or the number of words to read. */
-  data: number[];
-  len: number;
-}
-
-/** A step of a planned batch. */
-type Step =
-  | { kind: 'write'; access: Access }
-  | { kind: 'read'; access: Access; out: number }
-  // read [addr, addr+4, ...] until (first & mask) == 0; first → out, the rest → reads
-  | { kind: 'poll'; access: Access; mask: number; out: number; reads: number };
-
-/** Splits a batch into multi-word commands of at most maxWords words (see the file comment). */
-function plan(ops: Uint32Array, maxWords: number): Step[] {
-  const steps: Step[] = [];
-  const n = ops.length / 3;
-  const op = (k: number) => ops[3 * k];
-  const addr = (k: number) => ops[3 * k + 1];
-  const value = (k: number) => ops[3 * k + 2];
-  let k = 0;
-  while (k < n) {
-    const a = addr(k);
-    if (op(k) === BUS_OP.poll) {
-      let j = k + 1;
-      while (j < n && j - k < maxWords && op(j) === BUS_OP.read && addr(j) === a + 4 * (j - k)) j++;
-      steps.push({ kind: 'poll', access: { write: false, addr: a, fixed: false, data: [], len: j - k }, mask: value(k), out: k, reads: j - k - 1 });
-      k = j;
-      continue;
-    }
-    const kind = op(k);
-    // incrementing when the next access of the same kind is at a + 4, fixed when at a
-    const fixed = k + 1 < n && op(k + 1) === kind && addr(k + 1) === a;
-    let j = k + 1;
-    while (j < n && j - k < maxWords && op(j) === kind && addr(j) === (fixed ? a : a + 4 * (j - k))) j++;
-    const data: number[] = [];
-    if (kind === BUS_OP.write) for (let i = k; i < j; i++) data.push(value(i));
-    const access: Access = { write: kind === BUS_OP.write, addr: a, fixed, data, len: j - k };
-    steps.push(kind === BUS_OP.write ? { kind: 'write', access } : { kind: 'read', access, out: k });
-    k = j;
-  }
-  return steps;
-}
-
-function describe(a: Access): string {
-  const words = `${a.len} word${a.len === 1 ? '' : 's'}`;
-  return `${a.write ? 'write' : 'read'} of ${words} at ${hex(a.addr)}${a.fixed && a.len > 1 ? ' (fixed address)' : ''}`;
-}
 
 /** How one attempt ended. */
 type Outcome = { kind: 'answer'; answer: Answer } | { kind: 'timeout'; received: number } | { kind: 'damaged'; received: number } | { kind: 'closed'; err?: Error };
@@ -531,67 +460,4 @@ export class SerialBus implements RegisterBus {
     this.rawLength = 0;
     return all.subarray(0, n);
   }
-}
-
-// ───────────────────────────── links ─────────────────────────────
-
-/** Opens a serial device (8N1, no flow control) with the serialport package. */
-export async function openSerialPort(path: string, baudRate: number): Promise<SerialLink> {
-  const { SerialPort } = await import('serialport');
-  const port = new SerialPort({ path, baudRate, autoOpen: false, dataBits: 8, stopBits: 1, parity: 'none', rtscts: false });
-  try {
-    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
-  } catch (err) {
-    throw new BusError('ENOSIM', `cannot open serial device ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  // No flush here: it would also throw away what a previous session wrote and the device has
-  // not read yet. Bytes a previous session left for us are dropped before each command is sent,
-  // or skipped as answers to other sequence numbers.
-  return duplexLink(port, path, {
-    drain: () => new Promise<void>((resolve, reject) => port.drain((err) => (err ? reject(err) : resolve()))),
-    flush: () => new Promise<void>((resolve, reject) => port.flush((err) => (err ? reject(err) : resolve()))),
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (!port.isOpen) return resolve();
-        port.close(() => resolve());
-      }),
-  });
-}
-
-/** A SerialLink over any duplex byte stream (a SerialPort, a mock, a socket). */
-export function duplexLink(
-  stream: Duplex,
-  path: string,
-  hooks: { drain?: () => Promise<void>; flush?: () => Promise<void>; close?: () => Promise<void> } = {},
-): SerialLink {
-  const closeListeners: ((err?: Error) => void)[] = [];
-  let closing = false;
-  let gone = false;
-  const lost = (err?: Error) => {
-    if (gone || closing) return;
-    gone = true;
-    for (const l of closeListeners) l(err);
-  };
-  stream.on('error', (err: Error) => lost(err));
-  stream.on('close', () => lost());
-  return {
-    path,
-    async write(bytes) {
-      if (gone) throw new BusError('ECLOSED', `serial device ${path} is closed`);
-      await new Promise<void>((resolve, reject) => stream.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (err) => (err ? reject(err) : resolve())));
-      await hooks.drain?.();
-    },
-    onData(listener) {
-      stream.on('data', (chunk: Buffer) => listener(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
-    },
-    onClose(listener) {
-      closeListeners.push(listener);
-    },
-    flush: hooks.flush,
-    async close() {
-      closing = true;
-      if (hooks.close) await hooks.close();
-      else stream.destroy();
-    },
-  };
 }
