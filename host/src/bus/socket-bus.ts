@@ -26,14 +26,14 @@
 // - A line that is not JSON, or an unknown op, is answered with an error (id null when the
 //   id could not be read); the connection stays open.
 import { existsSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BusError, type BusErrorCode, type RegisterBus } from './bus.js';
 import { checkAddress, checkBatch, runBatch, writesOf } from './batch.js';
 import { inOrderAnswers, JsonLineClient, onLines, type JsonObject } from './ndjson.js';
 import { Sequence } from '../util/sequence.js';
-import { takeSocketPath, listenOn, closerOf, endSocket } from './unix-socket.js';
+import { takeSocketPath, listenOn, closerOf, connectTo, endSocket } from './unix-socket.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -77,16 +77,9 @@ export class SocketBus implements RegisterBus {
 
   /** Connects and greets the server; no server → BusError ENOSIM with the hint to start one. */
   static async connect(path: string = defaultSocketPath()): Promise<SocketBus> {
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = createConnection(path);
-      s.once('connect', () => {
-        s.removeAllListeners('error');
-        resolve(s);
-      });
-      s.once('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'ENOTSOCK') reject(new BusError('ENOSIM', noSimMessage(path), { cause: err }));
-        else reject(new BusError('ENOSIM', `cannot reach ${path}: ${err.message}`, { cause: err }));
-      });
+    const socket = await connectTo(path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'ENOTSOCK') throw new BusError('ENOSIM', noSimMessage(path), { cause: err });
+      throw new BusError('ENOSIM', `cannot reach ${path}: ${err.message}`, { cause: err });
     });
     const bus = new SocketBus(socket, path);
     const hello = await bus.request({ op: 'hello' });

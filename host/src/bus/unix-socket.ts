@@ -1,7 +1,7 @@
 // What every Unix-socket server of the host shares (the register bus of `sim serve` and of the
 // cluster's adapter, the frame port, the primary's control socket): taking over the socket's
 // path from a dead server, listening, and closing with the file removed; and how their clients
-// end a connection.
+// connect and end a connection.
 import { lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, type Server, type Socket } from 'node:net';
 
@@ -18,16 +18,27 @@ export async function takeSocketPath(path: string, serverName: string, refuse: (
     return;
   }
   if (!stat.isSocket()) throw refuse(`${path} exists and is not a socket; not replacing it`);
-  const alive = await new Promise<boolean>((resolve) => {
-    const s = createConnection(path);
-    s.once('connect', () => {
+  const alive = await connectTo(path).then(
+    (s) => {
       s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
+      return true;
+    },
+    () => false,
+  );
   if (alive) throw refuse(`${serverName} already serves ${path}`);
   unlinkSync(path);
+}
+
+/** A connection to the Unix socket at path; rejects with the connection's error (ENOENT, ECONNREFUSED, …). */
+export function connectTo(path: string): Promise<Socket> {
+  return new Promise<Socket>((resolve, reject) => {
+    const s = createConnection(path);
+    s.once('connect', () => {
+      s.removeAllListeners('error');
+      resolve(s);
+    });
+    s.once('error', reject);
+  });
 }
 
 /** server.listen(path), as a promise that rejects with the listen error. */

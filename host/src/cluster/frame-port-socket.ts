@@ -28,10 +28,10 @@
 //   the queue (sources 1, 2) or the processor (source 3).
 // - Frames are Ethernet frames without FCS. A claimant that does not read falls behind: past
 //   4 MiB waiting in its socket the adapter drops its frames and counts them (slowConsumerDrops).
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { FrameEvent, FramePort } from './frame-port.js';
 import { PendingRequests } from '../bus/pending.js';
-import { takeSocketPath, listenOn, closerOf, endSocket } from '../bus/unix-socket.js';
+import { takeSocketPath, listenOn, closerOf, connectTo, endSocket } from '../bus/unix-socket.js';
 import { CodedError } from '../util/errors.js';
 
 export const FRAME_PORT_VERSION = 1;
@@ -139,13 +139,8 @@ export class FramePortClient implements FramePort {
 
   /** Connects and says hello; no adapter → FramePortError ENOADAPTER. */
   static async connect(path: string, role = ''): Promise<FramePortClient> {
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = createConnection(path);
-      s.once('connect', () => {
-        s.removeAllListeners('error');
-        resolve(s);
-      });
-      s.once('error', (err) => reject(new FramePortError('ENOADAPTER', `no cluster adapter at ${path} (${err.message}) — start one with \`sipnic cluster up\``, { cause: err })));
+    const socket = await connectTo(path).catch((err: Error) => {
+      throw new FramePortError('ENOADAPTER', `no cluster adapter at ${path} (${err.message}) — start one with \`sipnic cluster up\``, { cause: err });
     });
     socket.setNoDelay?.(true);
     const client = new FramePortClient(socket, path);
