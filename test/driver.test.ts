@@ -2,7 +2,8 @@
 // address slots (read back by a new Adapter), counters and all-or-nothing rule sets.
 import { describe, expect, it } from 'vitest';
 import { createSim as realCreateSim, type Sim, type SimOptions } from '../sim/addon.js';
-import { SimBus, type RegisterBus } from '../host/src/bus/bus.js';
+import type { RegisterBus } from '../host/src/bus/bus.js';
+import { SimBus } from '../host/src/bus/sim-bus.js';
 import {
   Adapter,
   FlowExistsError,

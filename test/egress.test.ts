@@ -9,7 +9,7 @@ import type { RegisterBus } from '../host/src/bus/bus.js';
 import { formatMac, parseMac } from '../host/src/codec/mac.js';
 import { Adapter, EgressTable } from '../host/src/driver/index.js';
 import { createSim } from '../sim/addon.js';
-import { SimBus } from '../host/src/bus/bus.js';
+import { SimBus } from '../host/src/bus/sim-bus.js';
 import { BLOCKS } from '../host/src/driver/regs.generated.js';
 
 const BASE = 0x700;

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatIp, parseIp } from '../host/src/codec/ip.js';
 import { createSim } from '../sim/addon.js';
-import { SimBus } from '../host/src/bus/bus.js';
+import { SimBus } from '../host/src/bus/sim-bus.js';
 import { Adapter } from '../host/src/driver/index.js';
 import type { FlowRule } from '../host/src/codec/rules.js';
 import { ReferenceAdapter } from '../host/src/semantics/reference.js';

@@ -1,6 +1,7 @@
 // A batch of register operations, built up and then sent in one bus round trip: a table
 // command is staged, polled for not-busy and its result read without a wait in between.
-import { BUS_OP, runBatch, type RegisterBus } from '../bus/bus.js';
+import { BUS_OP, type RegisterBus } from '../bus/bus.js';
+import { runBatch } from '../bus/batch.js';
 
 /** A batch of triples being built, with the index of each op's result word. */
 export class Ops {
