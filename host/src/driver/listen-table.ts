@@ -22,6 +22,13 @@ export interface ListenEntry {
   group?: number;
 }
 
+/** What ListenTable.update answers: the entry, its action before, and the group it uses now. */
+export interface ListenUpdate {
+  entry: number;
+  previous: ListenAction;
+  group?: number;
+}
+
 /** A queue group in use: its 8 slots, the members they were filled from, and its listen entries. */
 export interface QueueGroup {
   group: number;
@@ -153,24 +160,82 @@ export class ListenTable {
     return group === undefined ? { entry } : { entry, group };
   }
 
+  /** Changes the action of the entry with the rule's key in place: updateMany of one rule. Throws NotFoundError. */
+  async update(rule: ListenRule): Promise<ListenUpdate> {
+    return (await this.updateMany([rule]))[0];
+  }
+
   /**
-   * Changes the action of the entry with the rule's key in place: the new group (if any) is
-   * written first, then the entry in one command, so the entry never stops matching and each
-   * connection request goes by the old action or the new one. Throws NotFoundError.
+   * Changes the actions of the entries with these rules' keys, each in place: every entry
+   * keeps matching throughout and each connection request goes by its old action or its new
+   * one. Planned whole before anything is written, so a refusal (NotFoundError, TableFullError
+   * 'group') changes nothing. Per group of the old actions, in this order:
+   *  - a list that a group kept in use already holds takes that group;
+   *  - a group whose users are all in this update and all go to one list is rewritten in
+   *    place: its 8 slots in one GROUP_COMMAND, which the hardware applies in one clock, so
+   *    all its entries switch together and no free group is needed (a shared port shrinking
+   *    when a member leaves always succeeds, even with every group in use);
+   *  - otherwise a list takes a free group, counting those the other changes free first
+   *    (written before the entry points at it). Only then is TableFullError possible: the
+   *    group is shared with entries this update leaves alone and no group is free.
    */
-  async update(rule: ListenRule): Promise<{ entry: number; previous: ListenAction; group?: number }> {
-    checkListenAction(rule.action, this.ctx.info.queues);
-    const found = (await this.list()).find((e) => sameListen(e.rule, rule));
-    if (!found) throw new NotFoundError(rule);
-    const group = Array.isArray(rule.action) ? await this.acquireGroup(rule.action, rule) : undefined;
-    try {
-      await this.write(found.entry, entryFlags(rule, found.addressSlot), rule.dstPort, actionWord(rule.action, group));
-    } catch (err) {
-      if (group !== undefined) this.releaseGroup(group);
-      throw err;
+  async updateMany(rules: readonly ListenRule[]): Promise<ListenUpdate[]> {
+    for (const r of rules) checkListenAction(r.action, this.ctx.info.queues);
+    const entries = await this.list();
+    const moves = rules.map((rule) => {
+      const e = entries.find((x) => sameListen(x.rule, rule));
+      if (!e) throw new NotFoundError(rule);
+      return { e, rule, table: Array.isArray(rule.action) ? groupTable(rule.action) : undefined, group: undefined as number | undefined };
+    });
+    if (new Set(moves.map((m) => m.e.entry)).size !== moves.length) throw new RangeError('updateMany: the same listen key twice');
+    const state = this.groupState;
+    const sameTable = (a: readonly number[], b: readonly number[]) => a.every((q, i) => q === b[i]);
+    // groups whose every user is in this update
+    const leaving = new Map<number, typeof moves>();
+    for (const m of moves) if (m.e.group !== undefined) leaving.set(m.e.group, [...(leaving.get(m.e.group) ?? []), m]);
+    for (const [g, ms] of leaving) if (ms.length !== state[g].refs) leaving.delete(g);
+    const kept = (g: number) => state[g].refs > 0 && !leaving.has(g);
+    // 1. a list a kept group holds
+    for (const m of moves) if (m.table) m.group = state.findIndex((s, g) => kept(g) && sameTable(s.table, m.table!));
+    for (const m of moves) if (m.group === -1) m.group = undefined;
+    // 2. in place
+    const inPlace = new Map<number, number[]>();
+    for (const [g, ms] of leaving) {
+      const t = ms[0].table;
+      if (t && ms.every((m) => m.table && m.group === undefined && sameTable(m.table, t))) {
+        inPlace.set(g, t);
+        for (const m of ms) m.group = g;
+      }
     }
-    if (found.group !== undefined) this.releaseGroup(found.group);
-    return { entry: found.entry, previous: found.rule.action, ...(group === undefined ? {} : { group }) };
+    // 3. new groups, one per distinct list, from the groups free once the other moves are done
+    const refs = state.map((s) => s.refs);
+    for (const m of moves) {
+      if (m.e.group !== undefined && !inPlace.has(m.e.group) && (m.table === undefined || m.group !== undefined)) refs[m.e.group]--;
+      if (m.group !== undefined && !inPlace.has(m.group)) refs[m.group]++;
+    }
+    const fresh = moves.filter((m) => m.table && m.group === undefined);
+    const lists: number[][] = [];
+    for (const m of fresh) if (!lists.some((t) => sameTable(t, m.table!))) lists.push(m.table!);
+    const free = refs.map((n, g) => (n === 0 ? g : -1)).filter((g) => g >= 0);
+    if (lists.length > free.length) throw new TableFullError('group', this.groupCapacity, 0, fresh[0].rule);
+    for (const m of fresh) m.group = free[lists.findIndex((t) => sameTable(t, m.table!))];
+
+    // the writes: rewrites in place, then entries onto plain queues or kept groups (freeing
+    // their old groups), then new groups and their entries
+    for (const [g, t] of inPlace) if (!sameTable(state[g].table, t)) await this.writeGroup(g, t);
+    const retarget = async (m: (typeof moves)[number]) => {
+      if (m.group !== undefined && m.group === m.e.group) return;
+      await this.write(m.e.entry, entryFlags(m.rule, m.e.addressSlot), m.rule.dstPort, actionWord(m.rule.action, m.group));
+      if (m.group !== undefined) state[m.group].refs++;
+      if (m.e.group !== undefined) this.releaseGroup(m.e.group);
+    };
+    for (const m of moves) if (!fresh.includes(m)) await retarget(m);
+    for (const t of lists) {
+      const g = fresh.find((m) => sameTable(m.table!, t))!.group!;
+      await this.writeGroup(g, t);
+      for (const m of fresh) if (m.group === g) await retarget(m);
+    }
+    return moves.map((m) => ({ entry: m.e.entry, previous: m.e.rule.action, ...(m.group === undefined ? {} : { group: m.group }) }));
   }
 
   /** Invalidates the entry with the rule's key (its action is ignored); throws NotFoundError. */
