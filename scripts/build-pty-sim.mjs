@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Builds sim/build/sipnic-pty-sim (sim/pty/pty_sim.cpp): the Verilated NIC (rtl/sipnic_nic.v,
+// Builds sim/build/sipnic-pty-sim (sim/pty/pty_sim.cpp): the Verilated NIC (rtl/nic/sipnic_nic.v,
 // through sim/pty/sipnic_pty_top.v) behind a pseudo-terminal, run by `sipnic sim serve --pty`.
-// Called by scripts/install.mjs; skipped when the RTL, the sources and the flags are unchanged
-// (a hash is stamped beside the binary).
+// Sources: rtl/manifest.mjs, target pty. Called by scripts/install.mjs; skipped when the files
+// of the target (the manifest included), the sizing and the flags are unchanged (a hash is
+// stamped beside the binary).
 //
-// Sizing: the board top's parameter defaults (rtl/board/sipnic_colorlight_5a_75b.v) for every
-// sizing parameter the wrapper has, so tables, queues and address slots are those of the board.
+// Sizing: the board's NIC sizing (host/src/board/sizing.json, colorlight-5a-75b-v8), so tables,
+// queues and address slots are those of the board.
 // Clock: the bridge runs at 8 clocks per bit (its minimum), so the model clocks 80 cycles per
 // byte. A PTY has no line rate: the nominal BAUD only fixes CLK_HZ = 8 × BAUD, and with it how
 // many clocks the bridge's 100 ms silence timeout (CLK_HZ / 10) takes; a low nominal rate keeps
@@ -14,19 +15,18 @@
 // SIPNIC_RTL_DIR points at another RTL folder (default rtl/); SIPNIC_FORCE=1 rebuilds.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resolveTarget, verilatorArgs } from '../rtl/manifest.mjs';
+import { boardSizing, SIZING_FILE } from './board-sizing.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ptyDir = join(root, 'sim', 'pty');
 const buildDir = join(root, 'sim', 'build');
 const mdir = join(buildDir, 'pty');
 const binary = join(buildDir, 'sipnic-pty-sim');
 const stampFile = join(buildDir, '.pty-sim-stamp');
-const rtlDir = resolve(root, process.env.SIPNIC_RTL_DIR ?? 'rtl');
-const boardTop = join(rtlDir, 'board', 'sipnic_colorlight_5a_75b.v');
-const wrapper = join(ptyDir, 'sipnic_pty_top.v');
+const BOARD = 'colorlight-5a-75b-v8';
 const force = process.env.SIPNIC_FORCE === '1';
 const jobs = String(process.env.SIPNIC_JOBS ?? 2);
 
@@ -44,38 +44,33 @@ const sha = (...parts) => {
   return h.digest('hex');
 };
 
-/** `parameter NAME = <integer>` defaults of a Verilog module header. */
-function parameterDefaults(file) {
-  const out = {};
-  for (const m of readFileSync(file, 'utf8').matchAll(/parameter\s+([A-Z_][A-Z0-9_]*)\s*=\s*([0-9_]+)\s*[,)\n]/g)) out[m[1]] = Number(m[2].replaceAll('_', ''));
-  return out;
+const target = resolveTarget('pty');
+const missing = target.files.filter((f) => !existsSync(f));
+if (missing.length) fail(`missing ${missing.map((f) => relative(root, f)).join(', ')}`);
+let sizing;
+try {
+  sizing = boardSizing(BOARD).nic;
+} catch (err) {
+  fail(err.message);
 }
+const params = { CLK_HZ: PTY_CLK_HZ, BAUD: PTY_BAUD, ...sizing };
+const dataWidth = params.DATA_WIDTH;
 
-if (!existsSync(join(rtlDir, 'sipnic_nic.v'))) fail(`${relative(root, join(rtlDir, 'sipnic_nic.v'))} not found`);
-const sizing = Object.keys(parameterDefaults(wrapper)).filter((p) => p !== 'CLK_HZ' && p !== 'BAUD');
-const board = existsSync(boardTop) ? parameterDefaults(boardTop) : {};
-const params = { CLK_HZ: PTY_CLK_HZ, BAUD: PTY_BAUD };
-for (const p of sizing) if (board[p] !== undefined) params[p] = board[p];
-const dataWidth = params.DATA_WIDTH ?? parameterDefaults(wrapper).DATA_WIDTH;
-
-const rtlFiles = readdirSync(rtlDir).filter((f) => /\.(v|vh|sv|svh)$/.test(f)).sort();
-const ptyFiles = readdirSync(ptyDir).sort();
 const verilatorVersion = spawnSync('verilator', ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '';
 if (!verilatorVersion) fail('verilator is not installed (scripts/install.mjs installs it)');
 
 const args = [
   '--cc', '--exe', '--build', '-j', jobs, '-O3', '--x-assign', 'fast', '--x-initial', 'fast', '--noassert',
-  '-Wno-fatal', '--top-module', 'sipnic_pty_top', ...Object.entries(params).map(([k, v]) => `-G${k}=${v}`),
+  '-Wno-fatal', ...Object.entries(params).map(([k, v]) => `-G${k}=${v}`),
   '-CFLAGS', `-DPTY_CLK_HZ=${PTY_CLK_HZ} -DPTY_BAUD=${PTY_BAUD} -DPTY_DATA_WIDTH=${dataWidth}`,
   '-MAKEFLAGS', 'OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2',
-  '--Mdir', mdir, `-I${rtlDir}`, '-y', rtlDir, wrapper, join(ptyDir, 'pty_sim.cpp'),
+  '--Mdir', mdir, ...verilatorArgs(target),
 ];
+// every file the target reads (its sources, headers, C++ files, the manifest) and the sizing file
 const stamp = sha(
   verilatorVersion,
   args.join(' '),
-  ...rtlFiles.flatMap((f) => [f, readFileSync(join(rtlDir, f))]),
-  ...ptyFiles.flatMap((f) => [f, readFileSync(join(ptyDir, f))]),
-  readFileSync(join(root, 'sim', 'src', 'uart_model.h')), // included by pty_sim.cpp
+  ...[...target.files, SIZING_FILE].flatMap((f) => [relative(root, f), readFileSync(f)]),
 );
 if (!force && existsSync(binary) && existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp) {
   step('sipnic-pty-sim: up to date');

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Generates the register map's four views from its one source, rtl/regs.json:
-//   rtl/sipnic_regs.vh                  Verilog localparams (blocks, registers, fields, codes)
+//   rtl/core/sipnic_regs.vh             Verilog localparams (blocks, registers, fields, codes)
 //   sim/src/sipnic_regs.generated.h     the same as C++ constants, for the testbenches and simulators
 //   host/src/driver/regs.generated.ts   typed TypeScript map, bit fields with getField/putField
 //   docs/registers.md                   human-readable tables
@@ -20,26 +20,23 @@ const upper = (s) => s.toUpperCase();
 const bits = (f) => (f.width === 1 ? `${f.offset}` : `${f.offset + f.width - 1}:${f.offset}`);
 const maskOf = (f) => (f.width === 32 ? 0xffffffff : ((2 ** f.width - 1) * 2 ** f.offset));
 
-/**
- * A register's (or encoding's) fields with every fieldSet reference expanded and every
- * `values: "commandStatus"` replaced by the command status codes.
- */
-function fieldsOf(owner) {
-  const out = [];
-  for (const f of owner.fields ?? []) {
-    if (f.fieldSet !== undefined) {
-      const set = map.fieldSets?.[f.fieldSet];
-      if (!set) throw new Error(`${owner.name}: unknown fieldSet ${f.fieldSet}`);
-      out.push(...set);
-    } else {
-      out.push(f);
-    }
-  }
-  return out.map((f) => {
-    if (f.values !== 'commandStatus') return f;
-    return { ...f, values: Object.fromEntries(map.commandStatus.map((s) => [s.name, s.code])) };
+const withValues = (f) => (f.values === 'commandStatus' ? { ...f, values: Object.fromEntries(map.commandStatus.map((s) => [s.name, s.code])) } : f);
+const upperSnake = (camel) => camel.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+
+/** A register's (or encoding's) fields in order: { set } for a fieldSet reference, else { field }. */
+function fieldParts(owner) {
+  return (owner.fields ?? []).map((f) => {
+    if (f.fieldSet === undefined) return { field: withValues(f) };
+    if (!map.fieldSets?.[f.fieldSet]) throw new Error(`${owner.name}: unknown fieldSet ${f.fieldSet}`);
+    return { set: f.fieldSet };
   });
 }
+
+/** A field set's fields (`values: "commandStatus"` replaced by the command status codes). */
+const setFields = (name) => map.fieldSets[name].map(withValues);
+
+/** A register's (or encoding's) fields with every fieldSet reference expanded. */
+const fieldsOf = (owner) => fieldParts(owner).flatMap((p) => (p.set ? setFields(p.set) : [p.field]));
 
 /** Fields inside `width` bits, not overlapping, uniquely named; values fit their field. */
 function validateFields(where, fields, width) {
@@ -145,7 +142,11 @@ function constants() {
   out.push({ section: 'table command status' });
   for (const s of map.commandStatus) c(`STATUS_${upper(s.name)}`, s.code, 2);
   out.push({ section: 'bit fields: <name>_SHIFT (lowest bit), _WIDTH, _MASK (in place), and one constant per named value' });
-  for (const o of fieldOwners()) {
+  const owners = [
+    ...Object.keys(map.fieldSets ?? {}).map((name) => ({ prefix: `FSET_${upperSnake(name)}`, where: `field set ${name} (the same bits in every register that uses it)`, width: 32, fields: setFields(name) })),
+    ...fieldOwners(),
+  ];
+  for (const o of owners) {
     out.push({ section: o.where });
     for (const f of o.fields) {
       const F = `${o.prefix}_${f.name}`;
@@ -178,7 +179,7 @@ function verilog() {
 }
 
 function cpp() {
-  const out = [`// ${banner}`, '// Register map constants for the C++ testbenches and simulators (the same names as rtl/sipnic_regs.vh).'];
+  const out = [`// ${banner}`, '// Register map constants for the C++ testbenches and simulators (the same names as rtl/core/sipnic_regs.vh).'];
   out.push('#ifndef SIPNIC_REGS_GENERATED_H', '#define SIPNIC_REGS_GENERATED_H', '', '#include <cstdint>');
   for (const k of constants()) {
     if (k.section) {
@@ -196,6 +197,17 @@ const tsField = (f) => {
   const values = f.values ? `, values: { ${Object.entries(f.values).map(([n, v]) => `${n}: ${v}`).join(', ')} }` : '';
   return `{ shift: ${f.offset}, width: ${f.width}, mask: 0x${hex(maskOf(f), 8)}${values} }`;
 };
+
+/** `NAME: { FIELD: {...}, ... },` lines; a field set stands as a reference to FIELD_SETS. */
+function tsFieldMap(name, parts, indent) {
+  const pad = ' '.repeat(indent);
+  if (parts.length === 1 && parts[0].set) return [`${pad}${name}: FIELD_SETS.${parts[0].set},`];
+  return [
+    `${pad}${name}: {`,
+    ...parts.map((p) => (p.set ? `${pad}  ...FIELD_SETS.${p.set},` : `${pad}  ${p.field.name}: ${tsField(p.field)},`)),
+    `${pad}},`,
+  ];
+}
 
 function typescript() {
   const out = [`// ${banner}`, ''];
@@ -235,28 +247,25 @@ function typescript() {
   out.push('/** A bit field of a register: lowest bit, width, mask in place (e.g. 0xF00), named values. */');
   out.push('export interface FieldDef { readonly shift: number; readonly width: number; readonly mask: number; readonly values?: Readonly<Record<string, number>> }');
   out.push('');
+  out.push('/** Fields that several registers share at the same bits. */');
+  out.push('export const FIELD_SETS = {');
+  for (const name of Object.keys(map.fieldSets ?? {})) out.push(...tsFieldMap(name, setFields(name).map((field) => ({ field })), 2));
+  out.push('} as const satisfies Record<string, Record<string, FieldDef>>;');
+  out.push('');
   out.push('/** Bit fields by block and register (docs/registers.md describes each). */');
   out.push('export const FIELDS = {');
   for (const block of map.blocks) {
     const regs = block.registers.filter((r) => fieldsOf(r).length);
     if (!regs.length) continue;
     out.push(`  ${block.name}: {`);
-    for (const reg of regs) {
-      out.push(`    ${reg.name}: {`);
-      for (const f of fieldsOf(reg)) out.push(`      ${f.name}: ${tsField(f)},`);
-      out.push('    },');
-    }
+    for (const reg of regs) out.push(...tsFieldMap(reg.name, fieldParts(reg), 4));
     out.push('  },');
   }
   out.push('} as const satisfies Record<string, Record<string, Record<string, FieldDef>>>;');
   out.push('');
   out.push('/** Bit fields of the hardware action bytes (what the tables hold; the registers hold numbers). */');
   out.push('export const ENCODINGS = {');
-  for (const enc of map.encodings ?? []) {
-    out.push(`  ${enc.name}: {`);
-    for (const f of fieldsOf(enc)) out.push(`    ${f.name}: ${tsField(f)},`);
-    out.push('  },');
-  }
+  for (const enc of map.encodings ?? []) out.push(...tsFieldMap(enc.name, fieldParts(enc), 2));
   out.push('} as const satisfies Record<string, Record<string, FieldDef>>;');
   out.push('');
   out.push('/** (word & f.mask) >>> f.shift */');
@@ -315,7 +324,7 @@ function markdown() {
 
 validate();
 const outputs = {
-  'rtl/sipnic_regs.vh': verilog(),
+  'rtl/core/sipnic_regs.vh': verilog(),
   'sim/src/sipnic_regs.generated.h': cpp(),
   'host/src/driver/regs.generated.ts': typescript(),
   'docs/registers.md': markdown(),

@@ -2,21 +2,22 @@
 // `npm install` hook: builds the Verilated adapter and its Node-API addon.
 //   1. Verilator (and a C++ toolchain) from Debian when missing;
 //   2. the register map's generated files (scripts/gen-regs.mjs);
-//   3. rtl/sipnic_core.v verilated at DATA_WIDTH 8 and 64 (skipped when the RTL and flags are
-//      unchanged: a hash is stamped into each model's folder);
+//   3. sipnic_core (rtl/manifest.mjs, target core) verilated at DATA_WIDTH 8 and 64 (skipped
+//      when the target's files, the manifest included, and the flags are unchanged: a hash is
+//      stamped into each model's folder);
 //   4. node-gyp configure + build in sim/ (skipped when nothing it reads changed).
 // SIPNIC_RTL_DIR points at another RTL folder (default rtl/); SIPNIC_FORCE=1 rebuilds everything.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resolveTarget, verilatorArgs } from '../rtl/manifest.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const simDir = join(root, 'sim');
 const buildDir = join(simDir, 'build');
-const rtlDir = resolve(root, process.env.SIPNIC_RTL_DIR ?? 'rtl');
 const force = process.env.SIPNIC_FORCE === '1';
 const jobs = String(process.env.SIPNIC_JOBS ?? 2);
 const t0 = Date.now();
@@ -69,19 +70,18 @@ if (existsSync(join(root, 'scripts/gen-regs.mjs'))) {
 }
 
 // 3. verilate ------------------------------------------------------------------------------
-const top = join(rtlDir, 'sipnic_core.v');
-if (!existsSync(top)) fail(`${relative(root, top)} not found`);
-const rtlFiles = readdirSync(rtlDir).filter((f) => /\.(v|vh|sv|svh)$/.test(f)).sort();
-const sources = rtlFiles.filter((f) => f.endsWith('.v')).map((f) => join(rtlDir, f));
-const rtlHash = sha(...rtlFiles.flatMap((f) => [f, readFileSync(join(rtlDir, f))]));
+const core = resolveTarget('core');
+const missingRtl = core.files.filter((f) => !existsSync(f));
+if (missingRtl.length) fail(`missing ${missingRtl.map((f) => relative(root, f)).join(', ')}`);
+const rtlHash = sha(...core.files.flatMap((f) => [relative(root, f), readFileSync(f)]));
 
 for (const width of [8, 64]) {
   const prefix = `Vsipnic_w${width}`;
   const mdir = join(buildDir, `obj_w${width}`);
   const args = [
     '--cc', '-O3', '--x-assign', 'fast', '--x-initial', 'fast', '--noassert', '--trace-fst',
-    '-Wno-fatal', '--top-module', 'sipnic_core', `-GDATA_WIDTH=${width}`,
-    '--prefix', prefix, '--Mdir', mdir, `-I${rtlDir}`, ...sources,
+    '-Wno-fatal', `-GDATA_WIDTH=${width}`,
+    '--prefix', prefix, '--Mdir', mdir, ...verilatorArgs(core),
   ];
   const stampFile = join(mdir, '.sipnic-stamp');
   const stamp = sha(verilatorVersion, rtlHash, args.join(' '));
@@ -89,7 +89,7 @@ for (const width of [8, 64]) {
     step(`${prefix}: up to date`);
     continue;
   }
-  step(`verilating ${relative(root, top)} at DATA_WIDTH=${width} into ${relative(root, mdir)}`);
+  step(`verilating ${core.top} at DATA_WIDTH=${width} into ${relative(root, mdir)}`);
   rmSync(mdir, { recursive: true, force: true }); // stale generated files would be compiled too
   mkdirSync(dirname(mdir), { recursive: true }); // --Mdir creates only the last folder
   run('verilator', args);

@@ -1,23 +1,29 @@
 #!/usr/bin/env node
-// Lints the RTL with Verilator -Wall at every supported data width, with the core and with the
-// board's NIC (core + UART bridge + egress) as top; exits non-zero on any warning.
+// Lints the RTL with Verilator -Wall: the core, the board's NIC (core + UART bridge + egress) and
+// the egress block on their own at every supported data width, and the board top at the board's
+// sizing (host/src/board/sizing.json) with the ECP5 simulation models (sim/ecp5). Sources from
+// rtl/manifest.mjs. Exits non-zero on any warning.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolveTarget, verilatorArgs } from '../rtl/manifest.mjs';
+import { boardSizing } from './board-sizing.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const sources = readdirSync(join(root, 'rtl')).filter((f) => f.endsWith('.v')).sort().map((f) => join('rtl', f));
+const board = boardSizing('colorlight-5a-75b-v8');
+const runs = [
+  ...['core', 'nic', 'egress'].flatMap((t) => [8, 32, 64].map((w) => ({ target: t, params: { DATA_WIDTH: w } }))),
+  { target: 'board', params: { ...board.nic, ...board.board } },
+];
 let failed = 0;
-for (const [top, width] of ['sipnic_core', 'sipnic_nic'].flatMap((t) => [8, 32, 64].map((w) => [t, w]))) {
-  const args = ['--lint-only', '-Wall', '-Irtl', '--top-module', top, `-GDATA_WIDTH=${width}`, ...sources];
-  const run = spawnSync('verilator', args, { cwd: root, encoding: 'utf8' });
+for (const { target, params } of runs) {
+  const t = resolveTarget(target);
+  const args = ['--lint-only', '-Wall', ...Object.entries(params).map(([k, v]) => `-G${k}=${v}`), ...verilatorArgs(t)];
+  const run = spawnSync('verilator', args, { encoding: 'utf8' });
   if (run.error) {
     console.error(`verilator not found (${run.error.message}); run npm install`);
     process.exit(2);
   }
   const ok = run.status === 0 && !/%Warning|%Error/.test(run.stderr);
-  console.error(`lint ${top} DATA_WIDTH=${width}: ${ok ? 'clean' : 'FAILED'}`);
+  const shown = target === 'board' ? 'board sizing' : `DATA_WIDTH=${params.DATA_WIDTH}`;
+  console.error(`lint ${t.top} ${shown}: ${ok ? 'clean' : 'FAILED'}`);
   if (!ok) {
     failed++;
     process.stderr.write(run.stderr);

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds and runs the MAC + RGMII loopback testbench (test/rtl/eth_mac_tb.cpp, top
-# test/rtl/eth_mac_tb_top.v) with the ECP5 primitive simulation models from sim/ecp5.
+# test/rtl/eth_mac_tb_top.v) with the ECP5 primitive simulation models from sim/ecp5; sources
+# from rtl/manifest.mjs (target eth_mac_tb).
 # Usage: scripts/test-mac.sh [tb args, e.g. --seed 7 --frames 1000]
 # Build in ${BUILD:-build/mac_tb}; TRACE=1 builds with FST tracing (then pass --trace FILE).
 # Exits non-zero on a build failure or any failed check; the last line is the tb summary.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$root/build/mac_tb}
-rtl="$root/rtl"
 mkdir -p "$build"
 
 trace_flags=()
@@ -16,14 +16,11 @@ if [ "${TRACE:-0}" = 1 ]; then
 fi
 
 log="$build/build.log"
-if ! verilator --cc --exe --build -j 4 -O2 -Wall --top-module eth_mac_tb_top \
-    -I"$rtl" -I"$root/sim/ecp5" -CFLAGS "-O1" -LDFLAGS "-lz" "${trace_flags[@]}" \
-    --Mdir "$build/obj" \
-    "$root/test/rtl/eth_mac_tb_top.v" \
-    "$rtl/sipnic_eth_mac_tx.v" "$rtl/sipnic_eth_mac_rx.v" "$rtl/sipnic_crc32.v" \
-    "$rtl/sipnic_rgmii_phy_if.v" \
-    "$root/sim/ecp5/IDDRX1F.v" "$root/sim/ecp5/ODDRX1F.v" "$root/sim/ecp5/DELAYG.v" \
-    "$root/test/rtl/eth_mac_tb.cpp" > "$log" 2>&1; then
+list=$(node "$root/rtl/manifest.mjs" eth_mac_tb)
+mapfile -t sources <<< "$list"
+if ! verilator --cc --exe --build -j 4 -O2 -Wall \
+    -CFLAGS "-O1" -LDFLAGS "-lz" "${trace_flags[@]}" \
+    --Mdir "$build/obj" "${sources[@]}" > "$log" 2>&1; then
     echo "build failed, see $log"
     tail -30 "$log"
     echo "eth_mac_tb: 0 passed, 1 failed"

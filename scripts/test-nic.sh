@@ -1,20 +1,28 @@
 #!/usr/bin/env bash
 # Builds and runs the testbenches of the board's NIC: test/rtl/counters_tb.cpp (block-RAM
 # counters, QUEUES 2/4/16) and test/rtl/nic_tb.cpp (sipnic_nic: UART registers, egress MAC
-# rewrite, port 1 -> port 0, bad frames) at DATA_WIDTH 8, 32, 64 with the board's sizes, and
+# rewrite, port 1 -> port 0, bad frames) at DATA_WIDTH 8, 32, 64 with the board's sizes
+# (host/src/board/sizing.json; a 256-entry flow table keeps the run short), and
 # test/rtl/board_port_tb.cpp (one board port: clock-crossing FIFOs, pack/unpack, MACs, RGMII loop).
+# Sources from rtl/manifest.mjs (targets counters_tb, nic_tb, board_port_tb).
 # Usage: scripts/test-nic.sh [width ...]   (build in ${BUILD:-build/nic_tb})
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$root/build/nic_tb}
-rtl=${RTL_DIR:-$root/rtl}
 widths=${*:-8 32 64}
+board=colorlight-5a-75b-v8
 mkdir -p "$build"
 passed=0
 failed=0
 status=0
 
-# name tb-name top  verilator-args...  -- tb-args...
+# the sources of a manifest target into the array sources
+target() {
+    local list
+    list=$(node "$root/rtl/manifest.mjs" "$1")
+    mapfile -t sources <<< "$list"
+}
+
 tally() {
     local out=$1 tag=$2 line
     cat "$out"
@@ -27,43 +35,49 @@ tally() {
     fi
 }
 
+target counters_tb
 for q in 2 4 16; do
     dir=$build/counters_q$q
     rm -rf "$dir"
-    verilator --cc --exe --build -j 2 -O2 -Wall -Wno-fatal --top-module sipnic_counters -GQUEUES=$q \
-        -I"$rtl" -CFLAGS "-O1 -DQUEUES=$q" --Mdir "$dir" \
-        "$rtl/sipnic_counters.v" "$rtl/sipnic_ram_sdp.v" "$root/test/rtl/counters_tb.cpp" > "$dir.log" 2>&1 \
+    verilator --cc --exe --build -j 2 -O2 -Wall -Wno-fatal -GQUEUES=$q \
+        -CFLAGS "-O1 -DQUEUES=$q" --Mdir "$dir" "${sources[@]}" > "$dir.log" 2>&1 \
         || { echo "build failed (counters_tb QUEUES=$q), see $dir.log"; tail -20 "$dir.log"; exit 1; }
     "$dir/Vsipnic_counters" > "$dir.out" 2>&1 || status=1
     tally "$dir.out" counters_tb
 done
 
+# a parameter of the board's sizing: param PART NAME
+param() {
+    node "$root/scripts/board-sizing.mjs" "$board" "$1" | grep "^$2=" | cut -d= -f2
+}
+
+# the board's NIC sizing at each width, but a 256-entry flow table; the bridge at 10 clocks per bit
+queues=$(param nic QUEUES)
 clk=50000000
 baud=5000000
+target nic_tb
 for w in $widths; do
     dir=$build/nic_w$w
     rm -rf "$dir"
-    verilator --cc --exe --build -j 2 -O2 -Wno-fatal --top-module sipnic_nic \
-        -GCLK_HZ=$clk -GBAUD=$baud -GDATA_WIDTH=$w -GQUEUES=4 -GFLOW_ENTRIES=256 -GLISTEN_ENTRIES=8 \
-        -GLISTEN_GROUPS=2 -GADDR_SLOTS=2 -GMAX_FRAME=2040 -GINGRESS_FIFO_BYTES=4096 -GQUEUE_FIFO_BYTES=4096 \
-        -GRX_FIFO_BYTES=2048 \
-        -I"$rtl" -CFLAGS "-O1 -DDW=$w -DQUEUES=4 -DCPB=$(( clk / baud )) -I$root/sim/src" --Mdir "$dir" \
-        "$rtl"/*.v "$root/test/rtl/nic_tb.cpp" > "$dir.log" 2>&1 \
+    sizing=$(node "$root/scripts/board-sizing.mjs" "$board" nic FLOW_ENTRIES=256 DATA_WIDTH="$w")
+    mapfile -t nic_params <<< "$sizing"
+    verilator --cc --exe --build -j 2 -O2 -Wno-fatal \
+        "${nic_params[@]/#/-G}" -GCLK_HZ=$clk -GBAUD=$baud \
+        -CFLAGS "-O1 -DDW=$w -DQUEUES=$queues -DCPB=$(( clk / baud ))" --Mdir "$dir" \
+        "${sources[@]}" > "$dir.log" 2>&1 \
         || { echo "build failed (nic_tb width $w), see $dir.log"; tail -20 "$dir.log"; exit 1; }
     "$dir/Vsipnic_nic" > "$dir.out" 2>&1 || status=1
     tally "$dir.out" nic_tb
 done
-# one board port, RGMII looped at the pins: 125 MHz MAC side, core side at 50 and 41.67 MHz
-for ps in 20000 24000; do
+# one board port at the board's width, RGMII looped at the pins: 125 MHz MAC side, core side at
+# 50 MHz and at the board's core clock (500 MHz / CORE_DIV: 2 ns × CORE_DIV)
+dw=$(param nic DATA_WIDTH)
+target board_port_tb
+for ps in 20000 $(( 2000 * $(param board CORE_DIV) )); do
     dir=$build/board_port_$ps
     rm -rf "$dir"
-    verilator --cc --exe --build -j 2 -O2 -Wno-fatal --top-module board_port_tb_top \
-        -I"$rtl" -I"$rtl/board" -I"$root/sim/ecp5" -CFLAGS "-O1 -DDW=32 -DCORE_PS=$ps" --Mdir "$dir" \
-        "$root/test/rtl/board_port_tb_top.v" "$rtl"/board/sipnic_colorlight_port.v "$rtl"/board/sipnic_async_fifo.v \
-        "$rtl"/board/sipnic_rx_pack.v "$rtl"/board/sipnic_tx_unpack.v "$rtl/sipnic_eth_mac_rx.v" "$rtl/sipnic_eth_mac_tx.v" \
-        "$rtl/sipnic_crc32.v" "$rtl/sipnic_rgmii_phy_if.v" \
-        "$root/sim/ecp5/IDDRX1F.v" "$root/sim/ecp5/ODDRX1F.v" "$root/sim/ecp5/DELAYG.v" \
-        "$root/test/rtl/board_port_tb.cpp" > "$dir.log" 2>&1 \
+    verilator --cc --exe --build -j 2 -O2 -Wno-fatal -GDATA_WIDTH="$dw" \
+        -CFLAGS "-O1 -DDW=$dw -DCORE_PS=$ps" --Mdir "$dir" "${sources[@]}" > "$dir.log" 2>&1 \
         || { echo "build failed (board_port_tb), see $dir.log"; tail -20 "$dir.log"; exit 1; }
     "$dir/Vboard_port_tb_top" > "$dir.out" 2>&1 || status=1
     tally "$dir.out" board_port_tb

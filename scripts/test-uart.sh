@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Builds and runs the UART bridge testbench (test/rtl/uart_bridge_tb.cpp on test/rtl/uart_tb_top.v:
 # sipnic_uart_bridge + sipnic_core): the full run at 5 Mbaud (10 clocks per bit at 50 MHz, short
-# silence timeout), then a short run at 115200 baud with the default 100 ms timeout.
+# silence timeout), then a short run at 115200 baud with the default 100 ms timeout. Sources from
+# rtl/manifest.mjs (target uart_tb).
 # Usage: scripts/test-uart.sh [tb arguments, e.g. rate=0.05 seed=7]   (build in ${BUILD:-build/uart_tb})
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$root/build/uart_tb}
-rtl=${RTL_DIR:-$root/rtl}
 mkdir -p "$build"
+list=$(node "$root/rtl/manifest.mjs" uart_tb)
+mapfile -t sources <<< "$list"
 clk=50000000
 passed=0
 failed=0
@@ -19,10 +21,10 @@ run() {
     shift 3
     local dir=$build/$name cpb=$(( (clk + baud / 2) / baud ))
     rm -rf "$dir"
-    verilator --cc --exe --build -j 4 -O2 -Wall -Wno-fatal --top-module uart_tb_top \
+    verilator --cc --exe --build -j 4 -O2 -Wall -Wno-fatal \
         -GCLK_HZ=$clk -GBAUD=$baud -GTIMEOUT_CLOCKS=$timeout \
-        -I"$rtl" -CFLAGS "-O1 -DCPB=$cpb -DTIMEOUT=$timeout" --Mdir "$dir" \
-        -y "$rtl" "$root/test/rtl/uart_tb_top.v" "$root/test/rtl/uart_bridge_tb.cpp" > "$dir.log" 2>&1 \
+        -CFLAGS "-O1 -DCPB=$cpb -DTIMEOUT=$timeout" --Mdir "$dir" \
+        "${sources[@]}" > "$dir.log" 2>&1 \
         || { echo "build failed ($name), see $dir.log"; tail -20 "$dir.log"; exit 1; }
     "$dir/Vuart_tb_top" "$@" > "$dir.out" 2>&1 || status=1
     cat "$dir.out"

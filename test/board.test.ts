@@ -198,10 +198,13 @@ describe('board build pipeline (stand-in tools)', () => {
 
   it('writes a yosys script with paths relative to the build folder (the yowasp tools see /tmp as their own)', () => {
     const script = yosysScript(BOARDS[BOARD], ROOT, join(ROOT, 'build/board/x'));
-    expect(script).toMatch(/read_verilog -I\.\.\/\.\.\/\.\.\/rtl /);
+    expect(script).toMatch(/read_verilog -defer -I\.\.\/\.\.\/\.\.\/rtl\/core /);
     expect(script).toContain('../../../rtl/board/sipnic_colorlight_5a_75b.v');
-    expect(script).toContain('../../../rtl/sipnic_core.v');
+    expect(script).toContain('../../../rtl/core/sipnic_core.v');
     expect(script).not.toMatch(/ \//);
+    // every parameter of the board's sizing (host/src/board/sizing.json) set on the top before synthesis
+    expect(Object.keys(BOARDS[BOARD].params)).toContain('QUEUES');
+    for (const [k, v] of Object.entries(BOARDS[BOARD].params)) expect(script).toMatch(new RegExp(`^chparam(?: .*)? -set ${k} ${v} (?:.* )?sipnic_colorlight_5a_75b$`, 'm'));
     expect(script).toContain('synth_ecp5 -top sipnic_colorlight_5a_75b -json top.json');
   });
 });

@@ -18,38 +18,42 @@
  * pointers); the core runs DATA_WIDTH bits wide at the slower core clock.
  */
 module sipnic_colorlight_5a_75b #(
+    // The board's sizing is declared once, in host/src/board/sizing.json; `sipnic board build`
+    // sets every parameter below from it (yosys chparam), so the defaults are "unset" (-1) and
+    // stop elaboration. CORE_DIV keeps its value only while scripts/bench-serial.ts reads it here.
+
     // core clock = 500 MHz VCO / CORE_DIV (12: 41.67 MHz; at 10, 50 MHz, the core missed timing
     // in one of two place-and-route runs)
     parameter CORE_DIV = 12,
     // UART line rate
-    parameter BAUD = 115200,
+    parameter BAUD = -1,
     // core stream width
-    parameter DATA_WIDTH = 32,
+    parameter DATA_WIDTH = -1,
     // queues
-    parameter QUEUES = 4,
+    parameter QUEUES = -1,
     // hashed flow entries
-    parameter FLOW_ENTRIES = 2048,
+    parameter FLOW_ENTRIES = -1,
     // cuckoo ways
-    parameter FLOW_WAYS = 4,
+    parameter FLOW_WAYS = -1,
     // flow stash entries
-    parameter FLOW_STASH = 8,
+    parameter FLOW_STASH = -1,
     // listen entries
-    parameter LISTEN_ENTRIES = 8,
+    parameter LISTEN_ENTRIES = -1,
     // listen queue groups
-    parameter LISTEN_GROUPS = 2,
+    parameter LISTEN_GROUPS = -1,
     // cluster address slots
-    parameter ADDR_SLOTS = 2,
+    parameter ADDR_SLOTS = -1,
     // longest frame in bytes, without FCS
-    parameter MAX_FRAME = 2040,
+    parameter MAX_FRAME = -1,
     // core ingress buffer in bytes
-    parameter INGRESS_FIFO_BYTES = 4096,
+    parameter INGRESS_FIFO_BYTES = -1,
     // core per-queue buffer in bytes
-    parameter QUEUE_FIFO_BYTES = 4096,
+    parameter QUEUE_FIFO_BYTES = -1,
     // NIC bad-frame filter buffer per rx port in bytes
-    parameter RX_FIFO_BYTES = 2048,
+    parameter RX_FIFO_BYTES = -1,
     // RGMII rx data delay taps (about 25 ps each) and tx clock delay taps
-    parameter RX_DELAY = 80,
-    parameter TX_CLK_DELAY = 0
+    parameter RX_DELAY = -1,
+    parameter TX_CLK_DELAY = -1
 ) (
     input  wire       clk25,
 
@@ -83,12 +87,24 @@ module sipnic_colorlight_5a_75b #(
 localparam KEEP_WIDTH = DATA_WIDTH/8;
 localparam integer CORE_HZ = 500_000_000 / CORE_DIV;
 
+initial begin
+    if (CORE_DIV < 1 || BAUD < 1 || DATA_WIDTH < 1 || QUEUES < 1 || FLOW_ENTRIES < 1 || FLOW_WAYS < 1 ||
+            FLOW_STASH < 1 || LISTEN_ENTRIES < 1 || LISTEN_GROUPS < 1 || ADDR_SLOTS < 1 || MAX_FRAME < 1 ||
+            INGRESS_FIFO_BYTES < 1 || QUEUE_FIFO_BYTES < 1 || RX_FIFO_BYTES < 1 || RX_DELAY < 0 || TX_CLK_DELAY < 0) begin
+        $error("Error: a parameter is unset: the board build sets them from host/src/board/sizing.json (instance %m)");
+        $finish;
+    end
+end
+
 /*
  * clocks and resets
  */
 wire clk125, clk_core, pll_locked;
 
+// the PLL's unused outputs (CLKOS2/3, INTLOCK, REFCLK) and their enables stay unconnected;
+// nextpnr gives unconnected inputs their defaults
 /* verilator lint_off PINCONNECTEMPTY */
+/* verilator lint_off PINMISSING */
 (* FREQUENCY_PIN_CLKI="25" *)
 (* FREQUENCY_PIN_CLKOP="125" *)
 (* ICP_CURRENT="12" *) (* LPF_RESISTOR="8" *) (* MFG_ENABLE_FILTEROPAMP="1" *) (* MFG_GMCREF_SEL="2" *)
@@ -130,6 +146,7 @@ pll_inst (
     .ENCLKOP(1'b0),
     .LOCK(pll_locked)
 );
+/* verilator lint_on PINMISSING */
 /* verilator lint_on PINCONNECTEMPTY */
 
 // core reset: held until the PLL has been locked for 2**15 core clocks

@@ -1,5 +1,5 @@
 // generated from rtl/regs.json by scripts/gen-regs.mjs — do not edit
-// Register map constants for the C++ testbenches and simulators (the same names as rtl/sipnic_regs.vh).
+// Register map constants for the C++ testbenches and simulators (the same names as rtl/core/sipnic_regs.vh).
 #ifndef SIPNIC_REGS_GENERATED_H
 #define SIPNIC_REGS_GENERATED_H
 
@@ -162,6 +162,36 @@ static constexpr uint32_t STATUS_FULL = 2;
 static constexpr uint32_t STATUS_NOT_FOUND = 3;
 
 // bit fields: <name>_SHIFT (lowest bit), _WIDTH, _MASK (in place), and one constant per named value
+
+// field set keyFlags (the same bits in every register that uses it)
+static constexpr uint32_t FSET_KEY_FLAGS_FAMILY_SHIFT = 0; // bit 0: address family
+static constexpr uint32_t FSET_KEY_FLAGS_FAMILY_WIDTH = 1;
+static constexpr uint32_t FSET_KEY_FLAGS_FAMILY_MASK = 0x00000001u;
+static constexpr uint32_t FSET_KEY_FLAGS_FAMILY_IPV4 = 0;
+static constexpr uint32_t FSET_KEY_FLAGS_FAMILY_IPV6 = 1;
+static constexpr uint32_t FSET_KEY_FLAGS_PROTO_SHIFT = 1; // bit 1: protocol
+static constexpr uint32_t FSET_KEY_FLAGS_PROTO_WIDTH = 1;
+static constexpr uint32_t FSET_KEY_FLAGS_PROTO_MASK = 0x00000002u;
+static constexpr uint32_t FSET_KEY_FLAGS_PROTO_TCP = 0;
+static constexpr uint32_t FSET_KEY_FLAGS_PROTO_UDP = 1;
+static constexpr uint32_t FSET_KEY_FLAGS_ADDR_SLOT_SHIFT = 8; // bits 11:8: destination address: a slot of the addr block
+static constexpr uint32_t FSET_KEY_FLAGS_ADDR_SLOT_WIDTH = 4;
+static constexpr uint32_t FSET_KEY_FLAGS_ADDR_SLOT_MASK = 0x00000F00u;
+
+// field set ports (the same bits in every register that uses it)
+static constexpr uint32_t FSET_PORTS_SRC_PORT_SHIFT = 16; // bits 31:16: source port
+static constexpr uint32_t FSET_PORTS_SRC_PORT_WIDTH = 16;
+static constexpr uint32_t FSET_PORTS_SRC_PORT_MASK = 0xFFFF0000u;
+static constexpr uint32_t FSET_PORTS_DST_PORT_SHIFT = 0; // bits 15:0: destination port
+static constexpr uint32_t FSET_PORTS_DST_PORT_WIDTH = 16;
+static constexpr uint32_t FSET_PORTS_DST_PORT_MASK = 0x0000FFFFu;
+
+// field set tableCommand (the same bits in every register that uses it)
+static constexpr uint32_t FSET_TABLE_COMMAND_OP_SHIFT = 0; // bits 31:0: write: the staged registers into the entry (in one clock); read: the entry into the staged registers. The whole word is the command: any other value does nothing
+static constexpr uint32_t FSET_TABLE_COMMAND_OP_WIDTH = 32;
+static constexpr uint32_t FSET_TABLE_COMMAND_OP_MASK = 0xFFFFFFFFu;
+static constexpr uint32_t FSET_TABLE_COMMAND_OP_WRITE = 1;
+static constexpr uint32_t FSET_TABLE_COMMAND_OP_READ = 2;
 
 // core.CONTROL
 static constexpr uint32_t FLD_CORE_CONTROL_CLEAR_COUNTERS_SHIFT = 0; // bit 0: 1: clear every counter (0 does nothing)

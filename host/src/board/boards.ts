@@ -1,16 +1,29 @@
-// The boards `sipnic board build|flash` knows: where their top and pins are, how nextpnr and
-// openFPGALoader name them. Paths are relative to the repository root.
+// The boards `sipnic board build|flash` knows: their top (a target of rtl/manifest.mjs), pins,
+// sizing, how nextpnr and openFPGALoader name them. Paths are relative to the repository root.
+//
+// A board's sizing (the parameters of its top) is declared once, in sizing.json beside this
+// file, so that the scripts read it too (scripts/build-pty-sim.mjs sizes the PTY simulator like
+// the board, scripts/test-nic.sh the NIC testbench); the board build passes every one to yosys.
+import SIZING from './sizing.json' with { type: 'json' };
+
+/** Parameters of a board top: `nic` those it passes to sipnic_nic, `board` its own. */
+export interface BoardSizing {
+  /** sipnic_nic's sizing: DATA_WIDTH, QUEUES, FLOW_ENTRIES, …, RX_FIFO_BYTES. */
+  readonly nic: Readonly<Record<string, number>>;
+  /** Clocking, UART and pin parameters of the top alone (CORE_DIV, BAUD, RX_DELAY, …). */
+  readonly board: Readonly<Record<string, number>>;
+}
+
+export const BOARD_SIZING: Readonly<Record<string, BoardSizing>> = SIZING;
 
 export interface BoardDef {
   /** The --board name. */
   readonly id: string;
   readonly description: string;
-  /** Top module (rtl/board/<top>.v). */
-  readonly top: string;
-  /** Folders whose .v files are read (every module the top needs; yosys drops the rest). */
-  readonly sourceDirs: readonly string[];
-  /** Include folders (sipnic_regs.vh). */
-  readonly includeDirs: readonly string[];
+  /** Target of rtl/manifest.mjs: the top module, its sources and include folders. */
+  readonly target: string;
+  /** Every parameter of the top, set by the build (sizing.json: nic and board together). */
+  readonly params: Readonly<Record<string, number>>;
   /** nextpnr-ecp5 pin and clock constraints. */
   readonly lpf: string;
   /** Device arguments of nextpnr-ecp5. */
@@ -25,9 +38,8 @@ export const BOARDS: Readonly<Record<string, BoardDef>> = {
   'colorlight-5a-75b-v8': {
     id: 'colorlight-5a-75b-v8',
     description: 'Colorlight 5A-75B v8.0: LFE5U-25F-6BG256C, two RTL8211FD gigabit PHYs',
-    top: 'sipnic_colorlight_5a_75b',
-    sourceDirs: ['rtl', 'rtl/board'],
-    includeDirs: ['rtl'],
+    target: 'board',
+    params: { ...SIZING['colorlight-5a-75b-v8'].nic, ...SIZING['colorlight-5a-75b-v8'].board },
     lpf: 'rtl/board/sipnic_colorlight_5a_75b.lpf',
     nextpnrDevice: ['--25k', '--package', 'CABGA256', '--speed', '6'],
     loaderBoard: 'colorlight',

@@ -154,6 +154,22 @@ export type CommandStatusName = (typeof COMMAND_STATUS)[keyof typeof COMMAND_STA
 /** A bit field of a register: lowest bit, width, mask in place (e.g. 0xF00), named values. */
 export interface FieldDef { readonly shift: number; readonly width: number; readonly mask: number; readonly values?: Readonly<Record<string, number>> }
 
+/** Fields that several registers share at the same bits. */
+export const FIELD_SETS = {
+  keyFlags: {
+    FAMILY: { shift: 0, width: 1, mask: 0x00000001, values: { ipv4: 0, ipv6: 1 } },
+    PROTO: { shift: 1, width: 1, mask: 0x00000002, values: { tcp: 0, udp: 1 } },
+    ADDR_SLOT: { shift: 8, width: 4, mask: 0x00000F00 },
+  },
+  ports: {
+    SRC_PORT: { shift: 16, width: 16, mask: 0xFFFF0000 },
+    DST_PORT: { shift: 0, width: 16, mask: 0x0000FFFF },
+  },
+  tableCommand: {
+    OP: { shift: 0, width: 32, mask: 0xFFFFFFFF, values: { write: 1, read: 2 } },
+  },
+} as const satisfies Record<string, Record<string, FieldDef>>;
+
 /** Bit fields by block and register (docs/registers.md describes each). */
 export const FIELDS = {
   core: {
@@ -162,20 +178,11 @@ export const FIELDS = {
     },
   },
   addr: {
-    COMMAND: {
-      OP: { shift: 0, width: 32, mask: 0xFFFFFFFF, values: { write: 1, read: 2 } },
-    },
+    COMMAND: FIELD_SETS.tableCommand,
   },
   flow: {
-    KEY_FLAGS: {
-      FAMILY: { shift: 0, width: 1, mask: 0x00000001, values: { ipv4: 0, ipv6: 1 } },
-      PROTO: { shift: 1, width: 1, mask: 0x00000002, values: { tcp: 0, udp: 1 } },
-      ADDR_SLOT: { shift: 8, width: 4, mask: 0x00000F00 },
-    },
-    KEY_PORTS: {
-      SRC_PORT: { shift: 16, width: 16, mask: 0xFFFF0000 },
-      DST_PORT: { shift: 0, width: 16, mask: 0x0000FFFF },
-    },
+    KEY_FLAGS: FIELD_SETS.keyFlags,
+    KEY_PORTS: FIELD_SETS.ports,
     COMMAND: {
       OP: { shift: 0, width: 32, mask: 0xFFFFFFFF, values: { insert: 1, delete: 2, lookup: 3, read_slot: 4, clear: 5 } },
     },
@@ -186,21 +193,14 @@ export const FIELDS = {
     },
     RES_FLAGS: {
       VALID: { shift: 31, width: 1, mask: 0x80000000 },
-      FAMILY: { shift: 0, width: 1, mask: 0x00000001, values: { ipv4: 0, ipv6: 1 } },
-      PROTO: { shift: 1, width: 1, mask: 0x00000002, values: { tcp: 0, udp: 1 } },
-      ADDR_SLOT: { shift: 8, width: 4, mask: 0x00000F00 },
+      ...FIELD_SETS.keyFlags,
     },
-    RES_PORTS: {
-      SRC_PORT: { shift: 16, width: 16, mask: 0xFFFF0000 },
-      DST_PORT: { shift: 0, width: 16, mask: 0x0000FFFF },
-    },
+    RES_PORTS: FIELD_SETS.ports,
   },
   listen: {
     FLAGS: {
       VALID: { shift: 31, width: 1, mask: 0x80000000 },
-      FAMILY: { shift: 0, width: 1, mask: 0x00000001, values: { ipv4: 0, ipv6: 1 } },
-      PROTO: { shift: 1, width: 1, mask: 0x00000002, values: { tcp: 0, udp: 1 } },
-      ADDR_SLOT: { shift: 8, width: 4, mask: 0x00000F00 },
+      ...FIELD_SETS.keyFlags,
     },
     PORT: {
       DST_PORT: { shift: 0, width: 16, mask: 0x0000FFFF },
@@ -209,12 +209,8 @@ export const FIELDS = {
       INDEX: { shift: 0, width: 8, mask: 0x000000FF },
       GROUP: { shift: 8, width: 1, mask: 0x00000100 },
     },
-    COMMAND: {
-      OP: { shift: 0, width: 32, mask: 0xFFFFFFFF, values: { write: 1, read: 2 } },
-    },
-    GROUP_COMMAND: {
-      OP: { shift: 0, width: 32, mask: 0xFFFFFFFF, values: { write: 1, read: 2 } },
-    },
+    COMMAND: FIELD_SETS.tableCommand,
+    GROUP_COMMAND: FIELD_SETS.tableCommand,
   },
   egress: {
     CONTROL: {

@@ -59,7 +59,8 @@ module sipnic_eth_mac_rx #(
 );
 
 localparam COUNT_WIDTH = $clog2(MAX_FRAME + 1);
-localparam [COUNT_WIDTH-1:0] COUNT_MAX = MAX_FRAME;
+localparam integer MAX_FRAME_I = MAX_FRAME;
+localparam [COUNT_WIDTH-1:0] COUNT_MAX = MAX_FRAME_I[COUNT_WIDTH-1:0];
 localparam [COUNT_WIDTH-1:0] COUNT_WINDOW = 5;
 
 localparam [7:0] ETH_PRE = 8'h55;

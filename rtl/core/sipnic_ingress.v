@@ -82,6 +82,10 @@ initial begin
     end
 end
 
+// MAX_FRAME at the width of the lengths it is compared with (it fits: checked above)
+localparam integer MAX_FRAME_I = MAX_FRAME;
+localparam [LEN_WIDTH-1:0] MAX_LEN = MAX_FRAME_I[LEN_WIDTH-1:0];
+
 reg [FIFO_ADDR_WIDTH:0] wr_ptr_reg = 0, wr_ptr_next;
 reg [FIFO_ADDR_WIDTH:0] commit_ptr_reg = 0, commit_ptr_next;
 reg [LEN_WIDTH-1:0] byte_cnt_reg = 0, byte_cnt_next;
@@ -160,16 +164,16 @@ always @* begin
     frame_valid = 1'b0;
     frame_len = byte_cnt_reg + {{(LEN_WIDTH-8){1'b0}}, beat_bytes};
     frame_runt = frame_len < 14;
-    frame_oversize = byte_cnt_reg > MAX_FRAME || frame_len > MAX_FRAME;
+    frame_oversize = byte_cnt_reg > MAX_LEN || frame_len > MAX_LEN;
 
     // beats past MAX_FRAME are not stored: the frame is rolled back anyway
-    wr_en = accept && byte_cnt_reg <= MAX_FRAME;
+    wr_en = accept && byte_cnt_reg <= MAX_LEN;
 
     if (accept) begin
         if (first_reg) begin
             id_next = id_reg + 1;
         end
-        if (byte_cnt_reg <= MAX_FRAME) begin
+        if (byte_cnt_reg <= MAX_LEN) begin
             byte_cnt_next = byte_cnt_reg + {{(LEN_WIDTH-8){1'b0}}, beat_bytes};
         end
         if (beat_cnt_reg != HDR_BEATS_W) begin

@@ -288,44 +288,52 @@ assign cmd_key = {f_flags_reg[0], f_flags_reg[1], f_flags_reg[5:2], f_src_reg, f
 assign cmd_action = act_enc(f_action_reg);
 assign cmd_slot = f_slot_reg[FLOW_SLOT_WIDTH-1:0];
 
-// registers of several fields, as read: each field at its place (rtl/regs.json)
-reg [31:0] f_key_flags_word, f_key_ports_word, f_status_word, f_res_flags_word, f_res_ports_word;
-reg [31:0] l_flags_word, l_port_word;
+// key flags as the registers hold them, {slot[3:0], proto, family}, <-> the fields of the set
+// keyFlags (flow KEY_FLAGS and RES_FLAGS, listen FLAGS); ports {source, destination} <-> the set
+// ports (flow KEY_PORTS and RES_PORTS)
+function [31:0] flags_word(input [5:0] f);
+    begin
+        flags_word = 32'd0;
+        flags_word[FSET_KEY_FLAGS_FAMILY_SHIFT +: FSET_KEY_FLAGS_FAMILY_WIDTH] = f[0];
+        flags_word[FSET_KEY_FLAGS_PROTO_SHIFT +: FSET_KEY_FLAGS_PROTO_WIDTH] = f[1];
+        flags_word[FSET_KEY_FLAGS_ADDR_SLOT_SHIFT +: FSET_KEY_FLAGS_ADDR_SLOT_WIDTH] = f[5:2];
+    end
+endfunction
+
+/* verilator lint_off UNUSEDSIGNAL */ // a whole register word: only the set's bits are read
+function [5:0] flags_of(input [31:0] w);
+    flags_of = {w[FSET_KEY_FLAGS_ADDR_SLOT_SHIFT +: FSET_KEY_FLAGS_ADDR_SLOT_WIDTH],
+        w[FSET_KEY_FLAGS_PROTO_SHIFT +: FSET_KEY_FLAGS_PROTO_WIDTH], w[FSET_KEY_FLAGS_FAMILY_SHIFT +: FSET_KEY_FLAGS_FAMILY_WIDTH]};
+endfunction
+/* verilator lint_on UNUSEDSIGNAL */
+
+function [31:0] ports_word(input [31:0] p);
+    begin
+        ports_word = 32'd0;
+        ports_word[FSET_PORTS_SRC_PORT_SHIFT +: FSET_PORTS_SRC_PORT_WIDTH] = p[31:16];
+        ports_word[FSET_PORTS_DST_PORT_SHIFT +: FSET_PORTS_DST_PORT_WIDTH] = p[15:0];
+    end
+endfunction
+
+function [31:0] ports_of(input [31:0] w);
+    ports_of = {w[FSET_PORTS_SRC_PORT_SHIFT +: FSET_PORTS_SRC_PORT_WIDTH], w[FSET_PORTS_DST_PORT_SHIFT +: FSET_PORTS_DST_PORT_WIDTH]};
+endfunction
+
+// registers of several fields, as read
+reg [31:0] f_status_word, f_res_flags_word, l_flags_word;
 
 always @* begin
-    f_key_flags_word = 32'd0;
-    f_key_flags_word[FLD_FLOW_KEY_FLAGS_FAMILY_SHIFT +: FLD_FLOW_KEY_FLAGS_FAMILY_WIDTH] = f_flags_reg[0];
-    f_key_flags_word[FLD_FLOW_KEY_FLAGS_PROTO_SHIFT +: FLD_FLOW_KEY_FLAGS_PROTO_WIDTH] = f_flags_reg[1];
-    f_key_flags_word[FLD_FLOW_KEY_FLAGS_ADDR_SLOT_SHIFT +: FLD_FLOW_KEY_FLAGS_ADDR_SLOT_WIDTH] = f_flags_reg[5:2];
-
-    f_key_ports_word = 32'd0;
-    f_key_ports_word[FLD_FLOW_KEY_PORTS_SRC_PORT_SHIFT +: FLD_FLOW_KEY_PORTS_SRC_PORT_WIDTH] = f_ports_reg[31:16];
-    f_key_ports_word[FLD_FLOW_KEY_PORTS_DST_PORT_SHIFT +: FLD_FLOW_KEY_PORTS_DST_PORT_WIDTH] = f_ports_reg[15:0];
-
     f_status_word = 32'd0;
     f_status_word[FLD_FLOW_STATUS_BUSY_SHIFT +: FLD_FLOW_STATUS_BUSY_WIDTH] = f_busy_reg;
     f_status_word[FLD_FLOW_STATUS_RESULT_SHIFT +: FLD_FLOW_STATUS_RESULT_WIDTH] =
         {{(FLD_FLOW_STATUS_RESULT_WIDTH-2){1'b0}}, f_status_reg};
     f_status_word[FLD_FLOW_STATUS_COMPLETED_SHIFT +: FLD_FLOW_STATUS_COMPLETED_WIDTH] = f_done_cnt_reg;
 
-    f_res_flags_word = 32'd0;
-    f_res_flags_word[FLD_FLOW_RES_FLAGS_VALID_SHIFT +: FLD_FLOW_RES_FLAGS_VALID_WIDTH] = f_res_valid_reg;
-    f_res_flags_word[FLD_FLOW_RES_FLAGS_FAMILY_SHIFT +: FLD_FLOW_RES_FLAGS_FAMILY_WIDTH] = f_res_key_reg[165];
-    f_res_flags_word[FLD_FLOW_RES_FLAGS_PROTO_SHIFT +: FLD_FLOW_RES_FLAGS_PROTO_WIDTH] = f_res_key_reg[164];
-    f_res_flags_word[FLD_FLOW_RES_FLAGS_ADDR_SLOT_SHIFT +: FLD_FLOW_RES_FLAGS_ADDR_SLOT_WIDTH] = f_res_key_reg[163:160];
+    f_res_flags_word = flags_word({f_res_key_reg[163:160], f_res_key_reg[164], f_res_key_reg[165]});
+    f_res_flags_word[FLD_FLOW_RES_FLAGS_VALID_SHIFT] = f_res_valid_reg;
 
-    f_res_ports_word = 32'd0;
-    f_res_ports_word[FLD_FLOW_RES_PORTS_SRC_PORT_SHIFT +: FLD_FLOW_RES_PORTS_SRC_PORT_WIDTH] = f_res_key_reg[31:16];
-    f_res_ports_word[FLD_FLOW_RES_PORTS_DST_PORT_SHIFT +: FLD_FLOW_RES_PORTS_DST_PORT_WIDTH] = f_res_key_reg[15:0];
-
-    l_flags_word = 32'd0;
-    l_flags_word[FLD_LISTEN_FLAGS_VALID_SHIFT +: FLD_LISTEN_FLAGS_VALID_WIDTH] = l_valid_reg;
-    l_flags_word[FLD_LISTEN_FLAGS_FAMILY_SHIFT +: FLD_LISTEN_FLAGS_FAMILY_WIDTH] = l_flags_reg[0];
-    l_flags_word[FLD_LISTEN_FLAGS_PROTO_SHIFT +: FLD_LISTEN_FLAGS_PROTO_WIDTH] = l_flags_reg[1];
-    l_flags_word[FLD_LISTEN_FLAGS_ADDR_SLOT_SHIFT +: FLD_LISTEN_FLAGS_ADDR_SLOT_WIDTH] = l_flags_reg[5:2];
-
-    l_port_word = 32'd0;
-    l_port_word[FLD_LISTEN_PORT_DST_PORT_SHIFT +: FLD_LISTEN_PORT_DST_PORT_WIDTH] = l_port_reg;
+    l_flags_word = flags_word(l_flags_reg);
+    l_flags_word[FLD_LISTEN_FLAGS_VALID_SHIFT] = l_valid_reg;
 end
 
 wire [15:0] off_core = reg_addr - BLK_CORE_BASE;
@@ -446,8 +454,8 @@ always @* begin
             REG_FLOW_STASH: rdata_next = FLOW_STASH;
             REG_FLOW_COUNT: rdata_next = {16'd0, flow_count};
             REG_FLOW_STASH_USED: rdata_next = {24'd0, flow_stash_used};
-            REG_FLOW_KEY_FLAGS: rdata_next = f_key_flags_word;
-            REG_FLOW_KEY_PORTS: rdata_next = f_key_ports_word;
+            REG_FLOW_KEY_FLAGS: rdata_next = flags_word(f_flags_reg);
+            REG_FLOW_KEY_PORTS: rdata_next = ports_word(f_ports_reg);
             REG_FLOW_KEY_SRC0: rdata_next = f_src_reg[127:96];
             REG_FLOW_KEY_SRC1: rdata_next = f_src_reg[95:64];
             REG_FLOW_KEY_SRC2: rdata_next = f_src_reg[63:32];
@@ -456,7 +464,7 @@ always @* begin
             REG_FLOW_SLOT: rdata_next = f_slot_reg;
             REG_FLOW_STATUS: rdata_next = f_status_word;
             REG_FLOW_RES_FLAGS: rdata_next = f_res_flags_word;
-            REG_FLOW_RES_PORTS: rdata_next = f_res_ports_word;
+            REG_FLOW_RES_PORTS: rdata_next = ports_word(f_res_key_reg[31:0]);
             REG_FLOW_RES_SRC0: rdata_next = f_res_key_reg[159:128];
             REG_FLOW_RES_SRC1: rdata_next = f_res_key_reg[127:96];
             REG_FLOW_RES_SRC2: rdata_next = f_res_key_reg[95:64];
@@ -476,7 +484,7 @@ always @* begin
             REG_LISTEN_ENTRIES: rdata_next = LISTEN_ENTRIES;
             REG_LISTEN_SLOT: rdata_next = l_slot_reg;
             REG_LISTEN_FLAGS: rdata_next = l_flags_word;
-            REG_LISTEN_PORT: rdata_next = l_port_word;
+            REG_LISTEN_PORT: rdata_next[FLD_LISTEN_PORT_DST_PORT_SHIFT +: FLD_LISTEN_PORT_DST_PORT_WIDTH] = l_port_reg;
             REG_LISTEN_ACTION: rdata_next = l_action_reg;
             REG_LISTEN_GROUPS: rdata_next = GROUPS_W;
             REG_LISTEN_GROUP: rdata_next = g_group_reg;
@@ -538,13 +546,8 @@ always @* begin
         end
         if (in_flow) begin
             case (off_flow)
-                REG_FLOW_KEY_FLAGS: f_flags_next = {
-                    reg_wdata[FLD_FLOW_KEY_FLAGS_ADDR_SLOT_SHIFT +: FLD_FLOW_KEY_FLAGS_ADDR_SLOT_WIDTH],
-                    reg_wdata[FLD_FLOW_KEY_FLAGS_PROTO_SHIFT +: FLD_FLOW_KEY_FLAGS_PROTO_WIDTH],
-                    reg_wdata[FLD_FLOW_KEY_FLAGS_FAMILY_SHIFT +: FLD_FLOW_KEY_FLAGS_FAMILY_WIDTH]};
-                REG_FLOW_KEY_PORTS: f_ports_next = {
-                    reg_wdata[FLD_FLOW_KEY_PORTS_SRC_PORT_SHIFT +: FLD_FLOW_KEY_PORTS_SRC_PORT_WIDTH],
-                    reg_wdata[FLD_FLOW_KEY_PORTS_DST_PORT_SHIFT +: FLD_FLOW_KEY_PORTS_DST_PORT_WIDTH]};
+                REG_FLOW_KEY_FLAGS: f_flags_next = flags_of(reg_wdata);
+                REG_FLOW_KEY_PORTS: f_ports_next = ports_of(reg_wdata);
                 REG_FLOW_KEY_SRC0: f_src_next[127:96] = reg_wdata;
                 REG_FLOW_KEY_SRC1: f_src_next[95:64] = reg_wdata;
                 REG_FLOW_KEY_SRC2: f_src_next[63:32] = reg_wdata;
@@ -567,10 +570,7 @@ always @* begin
                 REG_LISTEN_SLOT: l_slot_next = reg_wdata;
                 REG_LISTEN_FLAGS: begin
                     l_valid_next = reg_wdata[FLD_LISTEN_FLAGS_VALID_SHIFT];
-                    l_flags_next = {
-                        reg_wdata[FLD_LISTEN_FLAGS_ADDR_SLOT_SHIFT +: FLD_LISTEN_FLAGS_ADDR_SLOT_WIDTH],
-                        reg_wdata[FLD_LISTEN_FLAGS_PROTO_SHIFT +: FLD_LISTEN_FLAGS_PROTO_WIDTH],
-                        reg_wdata[FLD_LISTEN_FLAGS_FAMILY_SHIFT +: FLD_LISTEN_FLAGS_FAMILY_WIDTH]};
+                    l_flags_next = flags_of(reg_wdata);
                 end
                 REG_LISTEN_PORT: l_port_next = reg_wdata[FLD_LISTEN_PORT_DST_PORT_SHIFT +: FLD_LISTEN_PORT_DST_PORT_WIDTH];
                 REG_LISTEN_ACTION: l_action_next = reg_wdata;

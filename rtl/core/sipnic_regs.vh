@@ -159,6 +159,36 @@ localparam [1:0] STATUS_NOT_FOUND = 2'd3;
 
 // bit fields: <name>_SHIFT (lowest bit), _WIDTH, _MASK (in place), and one constant per named value
 
+// field set keyFlags (the same bits in every register that uses it)
+localparam integer FSET_KEY_FLAGS_FAMILY_SHIFT = 0; // bit 0: address family
+localparam integer FSET_KEY_FLAGS_FAMILY_WIDTH = 1;
+localparam [31:0] FSET_KEY_FLAGS_FAMILY_MASK = 32'h00000001;
+localparam [0:0] FSET_KEY_FLAGS_FAMILY_IPV4 = 1'd0;
+localparam [0:0] FSET_KEY_FLAGS_FAMILY_IPV6 = 1'd1;
+localparam integer FSET_KEY_FLAGS_PROTO_SHIFT = 1; // bit 1: protocol
+localparam integer FSET_KEY_FLAGS_PROTO_WIDTH = 1;
+localparam [31:0] FSET_KEY_FLAGS_PROTO_MASK = 32'h00000002;
+localparam [0:0] FSET_KEY_FLAGS_PROTO_TCP = 1'd0;
+localparam [0:0] FSET_KEY_FLAGS_PROTO_UDP = 1'd1;
+localparam integer FSET_KEY_FLAGS_ADDR_SLOT_SHIFT = 8; // bits 11:8: destination address: a slot of the addr block
+localparam integer FSET_KEY_FLAGS_ADDR_SLOT_WIDTH = 4;
+localparam [31:0] FSET_KEY_FLAGS_ADDR_SLOT_MASK = 32'h00000F00;
+
+// field set ports (the same bits in every register that uses it)
+localparam integer FSET_PORTS_SRC_PORT_SHIFT = 16; // bits 31:16: source port
+localparam integer FSET_PORTS_SRC_PORT_WIDTH = 16;
+localparam [31:0] FSET_PORTS_SRC_PORT_MASK = 32'hFFFF0000;
+localparam integer FSET_PORTS_DST_PORT_SHIFT = 0; // bits 15:0: destination port
+localparam integer FSET_PORTS_DST_PORT_WIDTH = 16;
+localparam [31:0] FSET_PORTS_DST_PORT_MASK = 32'h0000FFFF;
+
+// field set tableCommand (the same bits in every register that uses it)
+localparam integer FSET_TABLE_COMMAND_OP_SHIFT = 0; // bits 31:0: write: the staged registers into the entry (in one clock); read: the entry into the staged registers. The whole word is the command: any other value does nothing
+localparam integer FSET_TABLE_COMMAND_OP_WIDTH = 32;
+localparam [31:0] FSET_TABLE_COMMAND_OP_MASK = 32'hFFFFFFFF;
+localparam [31:0] FSET_TABLE_COMMAND_OP_WRITE = 32'd1;
+localparam [31:0] FSET_TABLE_COMMAND_OP_READ = 32'd2;
+
 // core.CONTROL
 localparam integer FLD_CORE_CONTROL_CLEAR_COUNTERS_SHIFT = 0; // bit 0: 1: clear every counter (0 does nothing)
 localparam integer FLD_CORE_CONTROL_CLEAR_COUNTERS_WIDTH = 1;
