@@ -27,6 +27,8 @@ export interface ListenUpdate {
   entry: number;
   previous: ListenAction;
   group?: number;
+  /** updateMany with `partial`: no group was free for the new list; the entry is unchanged. */
+  skipped?: true;
 }
 
 /** A queue group in use: its 8 slots, the members they were filled from, and its listen entries. */
@@ -178,8 +180,10 @@ export class ListenTable {
    *  - otherwise a list takes a free group, counting those the other changes free first
    *    (written before the entry points at it). Only then is TableFullError possible: the
    *    group is shared with entries this update leaves alone and no group is free.
+   * With `partial`, the lists no free group is left for are skipped (their entries unchanged,
+   * answered `skipped: true`) instead of refusing the whole update.
    */
-  async updateMany(rules: readonly ListenRule[]): Promise<ListenUpdate[]> {
+  async updateMany(rules: readonly ListenRule[], options: { partial?: boolean } = {}): Promise<ListenUpdate[]> {
     for (const r of rules) checkListenAction(r.action, this.ctx.info.queues);
     const entries = await this.list();
     const moves = rules.map((rule) => {
@@ -213,11 +217,17 @@ export class ListenTable {
       if (m.e.group !== undefined && !inPlace.has(m.e.group) && (m.table === undefined || m.group !== undefined)) refs[m.e.group]--;
       if (m.group !== undefined && !inPlace.has(m.group)) refs[m.group]++;
     }
-    const fresh = moves.filter((m) => m.table && m.group === undefined);
+    let fresh = moves.filter((m) => m.table && m.group === undefined);
     const lists: number[][] = [];
     for (const m of fresh) if (!lists.some((t) => sameTable(t, m.table!))) lists.push(m.table!);
     const free = refs.map((n, g) => (n === 0 ? g : -1)).filter((g) => g >= 0);
-    if (lists.length > free.length) throw new TableFullError('group', this.groupCapacity, 0, fresh[0].rule);
+    const skipped = new Set<(typeof moves)[number]>();
+    if (lists.length > free.length) {
+      if (!options.partial) throw new TableFullError('group', this.groupCapacity, 0, fresh[0].rule);
+      // a skipped move keeps its old group (never one rewritten in place: those have no fresh moves)
+      for (const t of lists.splice(free.length)) for (const m of fresh) if (sameTable(m.table!, t)) skipped.add(m);
+      fresh = fresh.filter((m) => !skipped.has(m));
+    }
     for (const m of fresh) m.group = free[lists.findIndex((t) => sameTable(t, m.table!))];
 
     // the writes: rewrites in place, then entries onto plain queues or kept groups (freeing
@@ -229,13 +239,17 @@ export class ListenTable {
       if (m.group !== undefined) state[m.group].refs++;
       if (m.e.group !== undefined) this.releaseGroup(m.e.group);
     };
-    for (const m of moves) if (!fresh.includes(m)) await retarget(m);
+    for (const m of moves) if (!fresh.includes(m) && !skipped.has(m)) await retarget(m);
     for (const t of lists) {
       const g = fresh.find((m) => sameTable(m.table!, t))!.group!;
       await this.writeGroup(g, t);
       for (const m of fresh) if (m.group === g) await retarget(m);
     }
-    return moves.map((m) => ({ entry: m.e.entry, previous: m.e.rule.action, ...(m.group === undefined ? {} : { group: m.group }) }));
+    return moves.map((m) =>
+      skipped.has(m)
+        ? { entry: m.e.entry, previous: m.e.rule.action, ...(m.e.group === undefined ? {} : { group: m.e.group }), skipped: true }
+        : { entry: m.e.entry, previous: m.e.rule.action, ...(m.group === undefined ? {} : { group: m.group }) },
+    );
   }
 
   /** Invalidates the entry with the rule's key (its action is ignored); throws NotFoundError. */
