@@ -583,6 +583,8 @@ describe('table changes in batches', () => {
       identity: { mac: Uint8Array.from(CLUSTER_MAC), ips: [{ family: 4, bytes: ip16(CLUSTER_IP) }] },
       processors: 3,
       secrets: SECRETS,
+      // the whole table for one processor (its fair share, the default quota, would be 3)
+      flowQuota: 24,
     });
     await primary.start();
     const control: ControlAddress = { kind: 'unix', path: join(DIR, `small-${rigCount++}.sock`) };

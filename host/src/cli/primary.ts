@@ -10,7 +10,9 @@
 //   --secrets FILE         "PROCESSOR SECRET" lines, one per processor
 //   --control ADDR         where monitors connect: unix:PATH (works across namespaces) or
 //                          HOST:PORT; repeatable
-//   optional: --heartbeat-timeout MS (600), --reclaim MS (5000), --json (one JSON line when ready)
+//   optional: --heartbeat-timeout MS (600), --reclaim MS (5000), --max-flow-batch N (64),
+//   --flow-quota N (most flows one processor may hold; default the flow table's entries and
+//   stash over the processors), --json (one JSON line when ready)
 // It prints one line on stdout when it serves (`sipnic primary: serving …`), logs to stderr,
 // and exits 0 on SIGTERM/SIGINT (removing its Unix socket), non-zero with a message on error.
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -43,6 +45,7 @@ interface PrimaryOpts {
   heartbeatTimeout: number;
   reclaim: number;
   maxFlowBatch: number;
+  flowQuota?: number;
 }
 
 export function primaryCommand(cli: Cli): Command {
@@ -57,6 +60,7 @@ export function primaryCommand(cli: Cli): Command {
     .addOption(new Option('--heartbeat-timeout <ms>', 'a processor silent this long loses its rules').default(600).argParser(positiveInt('--heartbeat-timeout')))
     .addOption(new Option('--reclaim <ms>', 'after a restart, how long processors found in the table have to reconnect').default(5000).argParser(positiveInt('--reclaim')))
     .addOption(new Option('--max-flow-batch <n>', 'most flow changes in one register-bus round trip (1: one at a time)').default(64).argParser(positiveInt('--max-flow-batch')).env('SIPNIC_MAX_FLOW_BATCH'))
+    .addOption(new Option('--flow-quota <n>', "most flows one processor may hold; beyond it a flow-add is refused with EQUOTA (default: the flow table's entries and stash over the processors)").argParser(positiveInt('--flow-quota')))
     .addHelpText(
       'after',
       `
@@ -96,6 +100,7 @@ Example:
             heartbeatTimeoutMs: opts.heartbeatTimeout,
             reclaimMs: opts.reclaim,
             maxFlowBatch: opts.maxFlowBatch,
+            flowQuota: opts.flowQuota,
             log,
           });
           await primary.start();

@@ -25,8 +25,9 @@ export type ControlErrorCode =
   | 'EAUTH' // hello refused: unknown processor or wrong secret
   | 'ENOHELLO' // a request that needs hello came first
   | 'EPERM' // the port or flow belongs to another processor, or is not the requester's
-  | 'ERANGE' // port range overlaps another processor's
+  | 'ERANGE' // port range too large, overlapping another processor's, or holding another's listen port
   | 'EFULL' // the adapter's table is full
+  | 'EQUOTA' // the processor holds as many flows as its quota allows
   | 'EHW' // the adapter failed
   | 'ECLOSED' // connection closed
   | 'ETIMEDOUT'

@@ -256,7 +256,7 @@ export class Monitor {
       },
       (err: Error) => {
         entry.inFlight = undefined;
-        if (err instanceof ControlError && (err.code === 'EPERM' || err.code === 'EFULL')) {
+        if (err instanceof ControlError && (err.code === 'EPERM' || err.code === 'EFULL' || err.code === 'EQUOTA')) {
           entry.refused = true;
           this.counts.flowAddsRefused++;
           if (this.counts.flowAddsRefused <= 20) this.log(`processor ${this.options.processor}: flow ${key} refused: ${err.message}`);

@@ -4,6 +4,11 @@
 // Arrival order across kinds of table change is kept: a request joins the waiting batch only
 // when no other table change was queued after it, and never when the batch already holds a
 // change of the same flow.
+//
+// Each processor may hold at most `quota` flows (`sipnic primary --flow-quota`, by default a
+// fair share of the table: its entries and stash over the processors), so one processor's
+// flood of connections cannot take the table from the others: a flow-add beyond it is refused
+// with EQUOTA before it reaches the adapter, and counted.
 import { FlowExistsError, NotFoundError, type Adapter, type FlowChange } from '../driver/index.js';
 import { parseIp } from '../codec/ip.js';
 import type { FlowRule } from '../codec/rules.js';
@@ -18,6 +23,11 @@ export const MAX_FLOW_BATCH = 64;
 /** The adapter's rule for a flow: its frames from the client to queue `action`. */
 export function flowRule(flow: WireFlow, action: number): FlowRule {
   return { kind: 'flow', family: flow.family, proto: flow.proto, srcIp: parseIp(flow.srcIp).bytes, dstIp: parseIp(flow.dstIp).bytes, srcPort: flow.srcPort, dstPort: flow.dstPort, action };
+}
+
+/** The default flow quota: the table's entries and stash shared evenly by the processors. */
+export function fairFlowQuota(capacity: { entries: number; stash: number }, processors: number): number {
+  return Math.max(1, Math.floor((capacity.entries + capacity.stash) / Math.max(1, processors)));
 }
 
 /** A flow-add or flow-del waiting for the next table batch. */
@@ -49,6 +59,8 @@ export interface FlowBatchStats {
 export class FlowChanges {
   /** Flow-change batches run: how many, how many changes, the largest, and the bus time of each. */
   readonly stats: FlowBatchStats = { batches: 0, changes: 0, largest: 0, busMs: [] };
+  /** Flow-adds refused for the quota, per processor. */
+  readonly quotaRefusals = new Map<number, number>();
   /** Flow changes queued behind the round trip in flight; they go to the adapter together. */
   private waiting?: FlowBatch;
 
@@ -59,6 +71,12 @@ export class FlowChanges {
       /** Every table change of the primary, in arrival order. */
       tables: Sequence;
       maxBatch?: number;
+      /** Most flows one processor may hold. */
+      quota: number;
+      /** How the quota was chosen, for the refusal's message. */
+      quotaSource?: string;
+      /** The primary's counters: refusals are counted in flowQuotaRefusals. */
+      counters?: { flowQuotaRefusals: number };
       now(): number;
     },
   ) {}
@@ -91,13 +109,20 @@ export class FlowChanges {
     const { adapter, registry } = this.o;
     const t0 = tracing ? traceNow() : 0;
     const todo: FlowOp[] = [];
+    /** Adds of this batch per processor, counted against the quota with what it holds. */
+    const adding = new Map<number, number>();
     for (const op of ops) {
       try {
         if (!registry.processor(op.processor).alive) throw new ControlError('ENOHELLO', `processor ${op.processor} was declared lost; say hello again`);
         if (op.kind === 'add') {
           registry.checkFlow(op.processor, op.flow);
           if (registry.flows.has(op.key)) op.resolve({ existed: true });
-          else todo.push(op);
+          else {
+            const n = adding.get(op.processor) ?? 0;
+            this.checkQuota(op, registry.flowCount(op.processor) + n);
+            adding.set(op.processor, n + 1);
+            todo.push(op);
+          }
         } else {
           const held = registry.flows.get(op.key);
           if (!held) op.resolve({ existed: false });
@@ -147,6 +172,37 @@ export class FlowChanges {
         op.reject(err);
       }
     }
+  }
+
+  private checkQuota(op: FlowOp, holds: number): void {
+    const { quota, quotaSource } = this.o;
+    if (holds < quota) return;
+    this.quotaRefusals.set(op.processor, (this.quotaRefusals.get(op.processor) ?? 0) + 1);
+    if (this.o.counters) this.o.counters.flowQuotaRefusals++;
+    throw new ControlError('EQUOTA', `flow ${op.key}: processor ${op.processor} holds ${holds} flows, its quota of ${quota} flows (${quotaSource ?? 'flow quota'}); remove a flow first`);
+  }
+
+  /**
+   * Deletes the flows lost processors still hold, 64 per round trip; a flow leaves the
+   * registry once the table no longer has it. Returns how many are left (to retry).
+   */
+  async removeLost(log: (line: string) => void): Promise<number> {
+    const { adapter, registry } = this.o;
+    const lost = [...registry.flows.values()].filter((f) => !registry.processor(f.owner).alive);
+    let left = 0;
+    for (let i = 0; i < lost.length; i += MAX_FLOW_BATCH) {
+      const chunk = lost.slice(i, i + MAX_FLOW_BATCH);
+      const results = await adapter.flows.deleteMany(chunk.map((f) => flowRule(f.flow, 0))).catch((err: Error) => chunk.map(() => ({ ok: false as const, error: err })));
+      results.forEach((r, k) => {
+        const { flow, owner } = chunk[k];
+        if (r.ok || r.error instanceof NotFoundError) registry.removeFlow(flow);
+        else {
+          left++;
+          if (left <= 3) log(`processor ${owner}: removing flow ${wireFlowKey(flow)} failed: ${r.error.message}`);
+        }
+      });
+    }
+    return left;
   }
 
   /** Inserts flow for owner where a stale entry of another queue stands. */

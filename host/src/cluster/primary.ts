@@ -8,20 +8,22 @@
 //   changes that arrive while a register-bus round trip is in flight go together in the next
 //   one (primary-flows.ts).
 // - A processor that misses its heartbeats loses its rules; shared ports shrink to the
-//   survivors. On start the registry is rebuilt from the adapter's table, so the primary can
+//   survivors. The registry holds what the table holds: a change the adapter did not take
+//   (a leave that needs a queue group none is free for, a failing adapter) stays in it and is
+//   retried (settle()). On start the registry is rebuilt from the adapter's table, so the primary can
 //   be restarted under live connections.
 import { timingSafeEqual } from 'node:crypto';
-import { NotFoundError, ListenExistsError, type Adapter } from '../driver/index.js';
+import type { Adapter } from '../driver/index.js';
 import { formatIp, parseIp } from '../codec/ip.js';
 import { formatMac } from '../codec/mac.js';
 import { ownsIp, type Identity } from '../codec/packet.js';
-import type { FlowRule, ListenRule, Proto } from '../codec/rules.js';
+import type { FlowRule, ListenRule } from '../codec/rules.js';
 import type { FramePort } from './frame-port.js';
 import { CONTROL_VERSION, ControlError, PRIMARY_NAME, toWireFlow, wireFlowKey, type ControlAddress, type Request, type WireFlow } from './control-protocol.js';
 import { ControlServer, type ControlConnection } from './primary-control.js';
-import { FlowChanges, flowRule, MAX_FLOW_BATCH, type FlowBatchStats } from './primary-flows.js';
-import { listenGroups, type ListenGroups } from './primary-groups.js';
-import { listenKey, members, Registry } from './registry.js';
+import { fairFlowQuota, FlowChanges, type FlowBatchStats } from './primary-flows.js';
+import { ListenPorts, listenGroups, type ListenGroups } from './primary-groups.js';
+import { members, owners, Registry } from './registry.js';
 import { SlowPath, type SlowPathCounters } from './slow-path.js';
 import { summarize } from '../util/percentiles.js';
 import { Sequence } from '../util/sequence.js';
@@ -43,13 +45,22 @@ export interface PrimaryOptions {
   groups?: ListenGroups;
   /** Most flow changes sent to the adapter in one bus round trip (default MAX_FLOW_BATCH; 1 = one at a time). */
   maxFlowBatch?: number;
+  /** Most flows one processor may hold (default: the flow table's entries and stash over the processors). */
+  flowQuota?: number;
   log?: (line: string) => void;
   now?: () => number;
 }
 
 export interface PrimaryCounters extends SlowPathCounters {
   processorsLost: number;
+  /** Flow-adds refused with EQUOTA. */
+  flowQuotaRefusals: number;
+  /** Retries of table changes the adapter did not take at once (leaving ports, a lost processor's flows). */
+  tableRetries: number;
 }
+
+/** First and longest wait before retrying table changes the adapter did not take. */
+const RETRY_MS = { first: 100, max: 5000 };
 
 const ms = (t: number) => Math.round(t * 1000) / 1000;
 
@@ -69,7 +80,11 @@ export class Primary {
     deliverErrors: 0,
     processorsLost: 0,
     heldWhileReclaiming: 0,
+    flowQuotaRefusals: 0,
+    tableRetries: 0,
   };
+  /** Most flows one processor may hold (EQUOTA beyond). */
+  readonly flowQuota: number;
   private readonly adapter: Adapter;
   private readonly port: FramePort;
   private readonly me: Identity;
@@ -84,6 +99,10 @@ export class Primary {
   /** Every table change, one at a time in arrival order. */
   private readonly tables = new Sequence();
   private readonly flowChanges: FlowChanges;
+  private readonly ports: ListenPorts;
+  /** When to retry table changes the adapter did not take (none pending: undefined), and the wait after that. */
+  private retryAt?: number;
+  private retryMs = RETRY_MS.first;
   private readonly control: ControlServer;
   private readonly slowPath: SlowPath;
   private timer?: NodeJS.Timeout;
@@ -99,14 +118,18 @@ export class Primary {
     this.reclaimMs = options.reclaimMs ?? 5000;
     this.log = options.log ?? (() => {});
     this.now = options.now ?? (() => performance.now());
-    this.registry = new Registry((flow, m) => this.groups.groupQueue(flow, m));
+    this.registry = new Registry((flow, m) => this.groups.groupQueue(flow, m), { processors: options.processors });
     this.startedAt = this.now();
     const queues = this.adapter.info.queues;
     if (!Number.isInteger(options.processors) || options.processors < 1 || options.processors > queues - 1) {
       throw new ControlError('EPROTO', `processors must be 1..${queues - 1} (the adapter has ${queues} queues, queue 0 is the primary's), got ${options.processors}`);
     }
     if (this.me.ips.length === 0) throw new ControlError('EPROTO', 'the cluster needs at least one IP address');
-    this.flowChanges = new FlowChanges({ adapter: this.adapter, registry: this.registry, tables: this.tables, maxBatch: options.maxFlowBatch, now: this.now });
+    this.flowQuota = options.flowQuota ?? fairFlowQuota(this.adapter.flows.capacity, options.processors);
+    if (!Number.isInteger(this.flowQuota) || this.flowQuota < 1) throw new ControlError('EPROTO', `the flow quota must be a positive integer, got ${options.flowQuota}`);
+    const quotaSource = options.flowQuota === undefined ? `a fair share: ${this.adapter.flows.capacity.entries} + ${this.adapter.flows.capacity.stash} table entries over ${options.processors} processors` : '--flow-quota';
+    this.flowChanges = new FlowChanges({ adapter: this.adapter, registry: this.registry, tables: this.tables, maxBatch: options.maxFlowBatch, quota: this.flowQuota, quotaSource, counters: this.counters, now: this.now });
+    this.ports = new ListenPorts({ adapter: this.adapter, identity: this.me, groups: this.groups, registry: this.registry, log: this.log });
     this.control = new ControlServer((c, req) => this.handle(c, req), this.log);
     this.slowPath = new SlowPath({
       port: this.port,
@@ -185,36 +208,12 @@ export class Primary {
       if (m.length) listens++;
     }
     // the slow path hashes over the ascending member list: a table rule in another order is rewritten
-    for (const g of this.registry.listens.values()) await this.setListen(g.proto, g.port, members(g));
+    await this.ports.write([...this.registry.listens.values()].map((g) => ({ proto: g.proto, port: g.port, members: members(g) })));
     const held = [...this.registry.processors.values()].filter((p) => p.alive).map((p) => p.id);
     this.log(
       `registry rebuilt from the adapter: ${flows} flows, ${listens} listen rules` +
         (held.length ? ` held by processors ${held.join(', ')} (they have ${this.reclaimMs} ms to say hello)` : ''),
     );
-  }
-
-  /** The listen rules of a port, one per cluster address, for these members (none: removed). */
-  private async setListen(proto: Proto, port: number, m: readonly number[]): Promise<void> {
-    const existing = (await this.adapter.listens.list()).filter((e) => e.rule.proto === proto && e.rule.dstPort === port && ownsIp(this.me, e.rule.family, e.rule.dstIp));
-    for (const ip of this.me.ips) {
-      const base = { kind: 'listen' as const, family: ip.family, proto, dstIp: ip.bytes, dstPort: port };
-      const have = existing.find((e) => e.rule.family === ip.family && formatIp(e.rule.dstIp, ip.family) === formatIp(ip.bytes, ip.family));
-      if (m.length === 0) {
-        if (have) await this.adapter.listens.remove(have.rule);
-        continue;
-      }
-      const rule = this.groups.rule(base, m);
-      if (!have) {
-        try {
-          await this.adapter.listens.add(rule);
-        } catch (err) {
-          if (!(err instanceof ListenExistsError)) throw err;
-          await this.groups.update(this.adapter, rule);
-        }
-      } else if (!sameList(this.groups.membersOf(have.rule), m)) {
-        await this.groups.update(this.adapter, rule);
-      }
-    }
   }
 
   // ───────────────────────────── processors ─────────────────────────────
@@ -229,6 +228,11 @@ export class Primary {
       p.alive = false;
       await this.tables.run(() => this.dropProcessor(p.id, now - p.lastSeen));
     }
+    if (this.retryAt !== undefined && now >= this.retryAt) {
+      this.retryAt = undefined;
+      this.counters.tableRetries++;
+      await this.tables.run(() => this.settle());
+    }
   }
 
   /** Removes every rule of a processor that stopped answering; shared ports keep the survivors. */
@@ -236,21 +240,33 @@ export class Primary {
     const started = this.now();
     this.counters.processorsLost++;
     this.control.drop(id);
-    const { flows, listens } = this.registry.dropProcessor(id);
-    for (let i = 0; i < flows.length; i += MAX_FLOW_BATCH) {
-      const chunk = flows.slice(i, i + MAX_FLOW_BATCH);
-      const results = await this.adapter.flows.deleteMany(chunk.map((f) => flowRule(f, 0))).catch((err: Error) => chunk.map(() => ({ ok: false as const, error: err })));
-      results.forEach((r, k) => {
-        if (!r.ok && !(r.error instanceof NotFoundError)) this.log(`processor ${id}: removing flow ${wireFlowKey(chunk[k])} failed: ${r.error.message}`);
-      });
-    }
-    for (const l of listens) await this.setListen(l.proto, l.port, l.members).catch((err) => this.log(`processor ${id}: updating ${l.proto} port ${l.port} failed: ${err.message}`));
-    const shrunk = listens.filter((l) => l.members.length).map((l) => `${l.proto}/${l.port} → ${l.members.join(',')}`);
+    const held = this.registry.dropProcessor(id);
+    const left = await this.settle();
+    const shrunk = held.listens.filter((l) => l.members.length).map((l) => `${l.proto}/${l.port} → ${l.members.join(',')}`);
     this.log(
-      `processor ${id} lost (silent ${Math.round(silentMs)} ms): removed ${flows.length} flows and ${listens.length - shrunk.length} listen ports` +
+      `processor ${id} lost (silent ${Math.round(silentMs)} ms): removed ${held.flows} flows and ${held.listens.length - shrunk.length} listen ports` +
         (shrunk.length ? `; shared ports now ${shrunk.join('; ')}` : '') +
-        ` in ${ms(this.now() - started)} ms`,
+        ` in ${ms(this.now() - started)} ms` +
+        (left ? `; the adapter has not taken ${left} of these changes yet, retrying` : ''),
     );
+  }
+
+  /**
+   * Table changes the adapter did not take at once — lost processors' flows, processors
+   * leaving ports — tried again: now, and while some are left, on the heartbeat tick after
+   * 100 ms, doubling to 5 s. The registry keeps each until the table no longer has it.
+   * Returns how many are left.
+   */
+  private async settle(): Promise<number> {
+    const left = (await this.flowChanges.removeLost(this.log)) + (await this.ports.settle());
+    if (left === 0) {
+      this.retryAt = undefined;
+      this.retryMs = RETRY_MS.first;
+    } else {
+      this.retryAt = this.now() + this.retryMs;
+      this.retryMs = Math.min(RETRY_MS.max, this.retryMs * 2);
+    }
+    return left;
   }
 
   // ───────────────────────────── requests ─────────────────────────────
@@ -267,35 +283,15 @@ export class Primary {
         this.seen(p);
         if (req.stats) info.stats = req.stats;
         return {};
-      case 'listen': {
-        const shared = Boolean(req.shared);
-        return this.tables.run(async () => {
-          this.registry.checkListen(p, req.proto, req.port, shared);
-          const key = listenKey(req.proto, req.port);
-          const before = this.registry.listens.get(key);
-          const prior = before ? new Map(before.members) : undefined;
-          const m = this.registry.addListen(p, req.proto, req.port, shared);
-          try {
-            await this.setListen(req.proto, req.port, m);
-          } catch (err) {
-            // back to what the registry and the table held before (one address's rule may be in)
-            if (prior?.size) this.registry.listens.set(key, { proto: req.proto, port: req.port, members: prior });
-            else this.registry.listens.delete(key);
-            const back = prior ? [...prior.keys()].sort((a, b) => a - b) : [];
-            await this.setListen(req.proto, req.port, back).catch((e) => this.log(`restoring ${req.proto} port ${req.port} failed: ${(e as Error).message}`));
-            throw err;
-          }
-          if (!prior?.has(p)) this.log(`processor ${p}: listen ${req.proto} port ${req.port}${m.length > 1 ? ` (shared by ${m.join(',')})` : ''}`);
-          return { members: m };
-        });
-      }
+      case 'listen':
+        return this.tables.run(() => this.ports.listen(p, req.proto, req.port, Boolean(req.shared)));
       case 'unlisten':
         return this.tables.run(async () => {
-          if (!this.registry.listens.get(listenKey(req.proto, req.port))?.members.has(p)) return { members: [] };
-          const m = this.registry.removeListen(p, req.proto, req.port);
-          await this.setListen(req.proto, req.port, m);
-          this.log(`processor ${p}: unlisten ${req.proto} port ${req.port}${m.length ? ` (still shared by ${m.join(',')})` : ''}`);
-          return { members: m };
+          const answer = await this.ports.unlisten(p, req.proto, req.port);
+          // a refused leave is retried; a port left may free what a waiting one needs
+          if (answer.pending) this.retryAt ??= this.now() + this.retryMs;
+          else if (this.registry.pendingLeaves().length) await this.settle();
+          return answer;
         });
       case 'flow-add': {
         const flow = wire(req);
@@ -359,8 +355,15 @@ export class Primary {
       clusterIps: this.me.ips.map((a) => formatIp(a.bytes, a.family)),
       clusterMac: formatMac(this.me.mac),
       counters: this.counters,
-      listens: [...this.registry.listens.values()].map((g) => ({ proto: g.proto, port: g.port, members: members(g) })),
+      listens: [...this.registry.listens.values()].map((g) => ({ proto: g.proto, port: g.port, members: members(g), ...(g.leaving.size ? { leaving: [...g.leaving].sort((a, b) => a - b) } : {}) })),
       flows: this.registry.flows.size,
+      flowQuota: this.flowQuota,
+      // changes the adapter has not taken yet (the registry still holds them, as the table does)
+      pending: {
+        listens: this.registry.pendingLeaves().map((g) => ({ proto: g.proto, port: g.port, members: members(g), leaving: [...g.leaving].sort((a, b) => a - b), keeping: owners(g) })),
+        flowsOfLostProcessors: [...this.registry.processors.values()].filter((p) => !p.alive).reduce((n, p) => n + this.registry.flowCount(p.id), 0),
+        retryInMs: this.retryAt === undefined ? null : Math.max(0, Math.round(this.retryAt - now)),
+      },
       flowBatches: {
         batches: fb.batches,
         changes: fb.changes,
@@ -375,7 +378,8 @@ export class Primary {
           connected: p.connected,
           lastSeenMsAgo: p.lastSeen ? Math.round(now - p.lastSeen) : null,
           portRange: p.portRange ?? null,
-          flows: this.registry.flowsOf(p.id).length,
+          flows: this.registry.flowCount(p.id),
+          flowQuotaRefusals: this.flowChanges.quotaRefusals.get(p.id) ?? 0,
           listens: this.registry.listensOf(p.id).map((g) => `${g.proto}/${g.port}`),
           monitor: p.stats ?? null,
         })),
@@ -384,8 +388,6 @@ export class Primary {
 }
 
 const wire = (f: WireFlow): WireFlow => ({ family: f.family, proto: f.proto, srcIp: f.srcIp, srcPort: f.srcPort, dstIp: f.dstIp, dstPort: f.dstPort });
-
-const sameList = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
 function sameSecret(expected: string, given: string): boolean {
   const a = Buffer.from(expected, 'utf8');
