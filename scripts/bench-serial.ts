@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { Adapter } from '../host/src/driver/adapter.js';
+import { Adapter } from '../host/src/driver/index.js';
 import { PTY_SIM_BINARY, startPtySim } from '../host/src/sim/pty-sim.js';
 import { parseRuleWords, type FlowRule } from '../host/src/codec/rules.js';
 import { SerialBus, type SerialStats } from '../host/src/bus/serial-bus.js';

@@ -8,8 +8,8 @@
 //   serial               the serial link: measured through the PTY simulator, computed for real lines (scripts/bench-serial.ts)
 import { performance } from 'node:perf_hooks';
 import { createSim, packFrames, type Sim } from '../sim/addon.js';
-import { SimBus } from '../host/src/bus/bus.js';
-import { Adapter, TableFullError } from '../host/src/driver/adapter.js';
+import { SimBus } from '../host/src/bus/sim-bus.js';
+import { Adapter, TableFullError } from '../host/src/driver/index.js';
 import { parseRules } from '../host/src/codec/rules.js';
 import { serialBench } from './bench-serial.js';
 import { buildFrame, makeRng, randomFlow, randomRuleSet, rulesText, type FlowSpec, type Rng } from '../test/support/framegen.js';

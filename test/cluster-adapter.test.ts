@@ -11,7 +11,7 @@ import { ClusterAdapter } from '../host/src/cluster/adapter.js';
 import { encodeMessage, FramePortClient, FramePortError, MessageReader } from '../host/src/cluster/frame-port-socket.js';
 import type { FrameEvent } from '../host/src/cluster/frame-port.js';
 import { SocketBus } from '../host/src/bus/socket-bus.js';
-import { Adapter } from '../host/src/driver/adapter.js';
+import { Adapter } from '../host/src/driver/index.js';
 import { BusError } from '../host/src/bus/bus.js';
 import { run } from '../host/src/cli/program.js';
 import type { CliIO } from '../host/src/cli/context.js';

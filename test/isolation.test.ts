@@ -3,8 +3,8 @@
 // drops, both as the harness sees them and as the adapter's counters say.
 import { describe, expect, it } from 'vitest';
 import { createSim, packFrames } from '../sim/addon.js';
-import { SimBus } from '../host/src/bus/bus.js';
-import { Adapter } from '../host/src/driver/adapter.js';
+import { SimBus } from '../host/src/bus/sim-bus.js';
+import { Adapter } from '../host/src/driver/index.js';
 import { parseRules } from '../host/src/codec/rules.js';
 import { buildFrame, makeRng, type FlowSpec } from './support/framegen.js';
 

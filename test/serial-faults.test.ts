@@ -11,7 +11,7 @@
 //   SIPNIC_SERIAL_FAULT_SEED      seed of both the fault injection and the command mix (default 1)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusError } from '../host/src/bus/bus.js';
-import { Adapter, FlowExistsError, NotFoundError } from '../host/src/driver/adapter.js';
+import { Adapter, FlowExistsError, NotFoundError } from '../host/src/driver/index.js';
 import { formatIp } from '../host/src/codec/ip.js';
 import { ptySimBusOptions, startPtySim, type PtySim } from '../host/src/sim/pty-sim.js';
 import { parseRuleWords, type FlowRule } from '../host/src/codec/rules.js';
