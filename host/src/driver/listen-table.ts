@@ -195,16 +195,16 @@ export class ListenTable {
     const state = this.groupState;
     const sameTable = (a: readonly number[], b: readonly number[]) => a.every((q, i) => q === b[i]);
     // groups whose every user is in this update
-    const leaving = new Map<number, typeof moves>();
-    for (const m of moves) if (m.e.group !== undefined) leaving.set(m.e.group, [...(leaving.get(m.e.group) ?? []), m]);
-    for (const [g, ms] of leaving) if (ms.length !== state[g].refs) leaving.delete(g);
-    const kept = (g: number) => state[g].refs > 0 && !leaving.has(g);
+    const allIn = new Map<number, typeof moves>();
+    for (const m of moves) if (m.e.group !== undefined) allIn.set(m.e.group, [...(allIn.get(m.e.group) ?? []), m]);
+    for (const [g, ms] of allIn) if (ms.length !== state[g].refs) allIn.delete(g);
+    const kept = (g: number) => state[g].refs > 0 && !allIn.has(g);
     // 1. a list a kept group holds
     for (const m of moves) if (m.table) m.group = state.findIndex((s, g) => kept(g) && sameTable(s.table, m.table!));
     for (const m of moves) if (m.group === -1) m.group = undefined;
     // 2. in place
     const inPlace = new Map<number, number[]>();
-    for (const [g, ms] of leaving) {
+    for (const [g, ms] of allIn) {
       const t = ms[0].table;
       if (t && ms.every((m) => m.table && m.group === undefined && sameTable(m.table, t))) {
         inPlace.set(g, t);
