@@ -12,7 +12,7 @@
 // many clocks the bridge's 100 ms silence timeout (CLK_HZ / 10) takes; a low nominal rate keeps
 // the silences that recovery needs cheap to simulate (1,920 clocks, 24 byte times, at 2400; the
 // bridge needs at least 4 byte times). pty_sim.cpp maps that timeout to wall time (--silence-ms).
-// SIPNIC_RTL_DIR points at another RTL folder (default rtl/); SIPNIC_FORCE=1 rebuilds.
+// SIPNIC_RTL_DIR points at another RTL folder of the same layout (default rtl/); SIPNIC_FORCE=1 rebuilds.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';

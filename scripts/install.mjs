@@ -6,7 +6,8 @@
 //      when the target's files, the manifest included, and the flags are unchanged: a hash is
 //      stamped into each model's folder);
 //   4. node-gyp configure + build in sim/ (skipped when nothing it reads changed).
-// SIPNIC_RTL_DIR points at another RTL folder (default rtl/); SIPNIC_FORCE=1 rebuilds everything.
+// SIPNIC_RTL_DIR points at another RTL folder of the same layout (default rtl/); SIPNIC_FORCE=1
+// rebuilds everything.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';

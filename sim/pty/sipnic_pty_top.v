@@ -2,10 +2,10 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
-// Top of the PTY simulator (sim/pty/pty_sim.cpp): rtl/sipnic_nic.v reached only through its
+// Top of the PTY simulator (sim/pty/pty_sim.cpp): rtl/nic/sipnic_nic.v reached only through its
 // UART; the four streams are tied off (no frames in, always ready). scripts/build-pty-sim.mjs
-// sets the sizing to the board top's (rtl/board/sipnic_colorlight_5a_75b.v) with -G, so the
-// tables fill up and the registers read as on the board.
+// sets the sizing to the board's (host/src/board/sizing.json) with -G, so the tables fill up
+// and the registers read as on the board.
 module sipnic_pty_top #(
     // clock frequency in Hz (8 clocks per bit; sets the clocks of the 100 ms silence timeout)
     parameter CLK_HZ = 19_200,

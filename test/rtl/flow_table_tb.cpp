@@ -1,4 +1,4 @@
-// Standalone Verilator testbench for rtl/sipnic_flow_table.v (default parameters).
+// Standalone Verilator testbench for rtl/core/sipnic_flow_table.v (default parameters).
 // Built and run by scripts/test-flow-table.sh. Checks every command result and every
 // datapath lookup (hit, action, tag, latency) against a C++ shadow table, including the
 // per-entry hit counters, through fill, churn, cuckoo moves and the stash.
