@@ -6,23 +6,20 @@
 //   computed.*   wire-limited, at 115200 baud, 3 Mbaud (fast USB-UARTs) and the bridge's highest
 //                rate (8 clocks per bit at the board's core clock)
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Adapter } from '../host/src/driver/index.js';
 import { PTY_SIM_BINARY, startPtySim } from '../host/src/sim/pty-sim.js';
 import { parseRuleWords, type FlowRule } from '../host/src/codec/rules.js';
 import { SerialBus, type SerialStats } from '../host/src/bus/serial-bus.js';
 import { makeRng } from '../test/support/framegen.js';
+import { BOARDS } from '../host/src/board/boards.js';
 
 const INSERTS = 300;
 const READS = 500;
 
-/** The board's core clock: 500 MHz / CORE_DIV from the board top, else 50 MHz. */
+/** The board's core clock: the PLL's 500 MHz VCO divided by the board's CORE_DIV (host/src/board/sizing.json). */
 function boardCoreHz(): number {
-  const top = new URL('../rtl/board/sipnic_colorlight_5a_75b.v', import.meta.url);
-  if (!existsSync(top)) return 50_000_000;
-  const m = /parameter\s+CORE_DIV\s*=\s*(\d+)/.exec(readFileSync(top, 'utf8'));
-  return m ? 500_000_000 / Number(m[1]) : 50_000_000;
+  return 500_000_000 / BOARDS['colorlight-5a-75b-v8'].params.CORE_DIV;
 }
 
 function delta(after: SerialStats, before: SerialStats) {
