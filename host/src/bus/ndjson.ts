@@ -9,27 +9,78 @@ export type JsonObject = Record<string, unknown>;
 
 /**
  * Splits a stream of text into lines (without the '\n'); blank lines are skipped. A line
- * still unfinished after a chunk and longer than maxLine is an error (no bound by default).
+ * longer than maxLine — finished or not — is an error (no bound by default).
+ *
+ * Either push() a chunk and take every line at once, or append() it and take the lines one
+ * by one with next() (a reader that may stop between two lines, as onLines does when its
+ * socket is paused).
  */
 export class LineSplitter {
   private buffer = '';
+  /** Where the next line starts in buffer. */
+  private at = 0;
+  /** A finished line over maxLine was seen (next() stops at it). */
+  private overLong = false;
   constructor(readonly maxLine = Number.POSITIVE_INFINITY) {}
 
-  /** Feeds a chunk: calls onLine for each complete line; returns false when the unfinished line is over maxLine. */
+  /** Feeds a chunk: calls onLine for each complete line; returns false when a line is over maxLine. */
   push(chunk: string, onLine: (line: string) => void): boolean {
-    this.buffer += chunk;
-    let nl: number;
-    while ((nl = this.buffer.indexOf('\n')) >= 0) {
-      const line = this.buffer.slice(0, nl);
-      this.buffer = this.buffer.slice(nl + 1);
-      if (line.trim() !== '') onLine(line);
-    }
-    return this.buffer.length <= this.maxLine;
+    if (!this.append(chunk)) return false;
+    for (let line = this.next(); line !== undefined; line = this.next()) onLine(line);
+    return !this.overLong;
   }
 
-  /** The start of the unfinished line, for messages. */
+  /** Adds a chunk without taking lines out; false when the unfinished line is over maxLine already. */
+  append(chunk: string): boolean {
+    if (this.at > 0 && this.at >= this.buffer.length >> 1) {
+      this.buffer = this.buffer.slice(this.at);
+      this.at = 0;
+    }
+    this.buffer += chunk;
+    const lastNl = this.buffer.lastIndexOf('\n');
+    return this.buffer.length - Math.max(this.at, lastNl + 1) <= this.maxLine;
+  }
+
+  /** The next complete line (blank ones skipped), or undefined: none complete, or one over maxLine (overLimit then says so). */
+  next(): string | undefined {
+    while (!this.overLong) {
+      const nl = this.buffer.indexOf('\n', this.at);
+      if (nl < 0) return undefined;
+      if (nl - this.at > this.maxLine) {
+        this.overLong = true;
+        return undefined;
+      }
+      const line = this.buffer.slice(this.at, nl);
+      this.at = nl + 1;
+      if (line.trim() !== '') return line;
+    }
+    return undefined;
+  }
+
+  /** Whether a line over maxLine was seen: finished, or unfinished and already longer. */
+  get overLimit(): boolean {
+    return this.overLong || this.buffer.length - Math.max(this.at, this.buffer.lastIndexOf('\n') + 1) > this.maxLine;
+  }
+
+  /** The start of the unfinished line (or of the line over the limit), for messages. */
   head(n = 80): string {
-    return this.buffer.slice(0, n);
+    return this.buffer.slice(this.at, this.at + n);
+  }
+
+  /** Forgets everything buffered (after a line over the limit). */
+  clear(): void {
+    this.buffer = '';
+    this.at = 0;
+  }
+}
+
+/** A line longer than the reader's maxLine: what onLines hands to tooLong. */
+export class LineTooLongError extends SyntaxError {
+  constructor(
+    readonly maxLine: number,
+    readonly head: string,
+  ) {
+    super(`line longer than ${maxLine} bytes`);
   }
 }
 
@@ -44,42 +95,115 @@ export function parseJsonObject(line: string): JsonObject | SyntaxError {
   return msg && typeof msg === 'object' && !Array.isArray(msg) ? (msg as JsonObject) : new SyntaxError('not a JSON object');
 }
 
+/** What happens to a connection after a line over the limit. */
+export interface LineLimitOptions {
+  /**
+   * 'destroy' (the default): the socket is destroyed at once, after tooLong.
+   * 'discard': no more lines are delivered and whatever else the peer sends is read and
+   * dropped, so the caller can write an answer and end() the socket: the peer reads the answer
+   * and an orderly close (destroying a socket with unread input makes the kernel answer with a
+   * reset, which may throw the answer away).
+   */
+  afterTooLong?: 'destroy' | 'discard';
+}
+
 /**
- * Reads a socket's lines (blank ones skipped). A line longer than maxLine is reported to
- * tooLong with its start, and the socket destroyed.
+ * Reads a socket's lines (blank ones skipped). While the socket is paused (by the caller, or
+ * by inOrderAnswers' bounds) no line is delivered, even of a chunk read already; resume()
+ * delivers the rest. A line longer than maxLine is reported to tooLong (a LineTooLongError
+ * with its start), then the socket destroyed — or, with afterTooLong 'discard', left to the
+ * caller with its further input dropped.
  */
-export function onLines(socket: Socket, onLine: (line: string) => void, maxLine?: number, tooLong?: (err: SyntaxError, head: string) => void): void {
+export function onLines(socket: Socket, onLine: (line: string) => void, maxLine?: number, tooLong?: (err: SyntaxError, head: string) => void, options: LineLimitOptions = {}): void {
   const lines = new LineSplitter(maxLine);
+  let over = false;
+  const deliver = () => {
+    for (let line = socket.isPaused() ? undefined : lines.next(); line !== undefined; line = socket.isPaused() ? undefined : lines.next()) {
+      onLine(line);
+      if (over) return;
+    }
+    if (!over && lines.overLimit) {
+      over = true;
+      const err = new LineTooLongError(lines.maxLine, lines.head());
+      lines.clear();
+      tooLong?.(err, err.head);
+      if (options.afterTooLong === 'discard') {
+        // keep reading (and dropping) whatever comes, whoever paused the socket
+        socket.resume();
+        socket.on('pause', () => socket.resume());
+      } else socket.destroy();
+    }
+  };
   socket.setEncoding('utf8');
   socket.on('data', (chunk: string) => {
-    if (lines.push(chunk, onLine)) return;
-    tooLong?.(new SyntaxError(`line longer than ${lines.maxLine} bytes`), lines.head());
-    socket.destroy();
+    if (over) return;
+    lines.append(chunk);
+    deliver();
+  });
+  // lines read before a pause
+  socket.on('resume', () => {
+    if (!over) deliver();
   });
 }
 
 /**
  * Reads a socket's lines as JSON objects: each parsed object (or the parse error) goes to
- * handle with the raw line; a line longer than maxLine as a SyntaxError, and the socket is
- * destroyed.
+ * handle with the raw line; a line longer than maxLine as a LineTooLongError, and the socket
+ * is destroyed (or, with afterTooLong 'discard', left to the caller: see onLines).
  */
-export function onJsonLines(socket: Socket, handle: (msg: JsonObject | Error, raw: string) => void, maxLine?: number): void {
-  onLines(socket, (line) => handle(parseJsonObject(line), line), maxLine, handle);
+export function onJsonLines(socket: Socket, handle: (msg: JsonObject | Error, raw: string) => void, maxLine?: number, options?: LineLimitOptions): void {
+  onLines(socket, (line) => handle(parseJsonObject(line), line), maxLine, handle, options);
+}
+
+/** Bounds on what a server holds for one connection (inOrderAnswers). */
+export interface AnswerBounds {
+  /** Most requests read and not yet answered (a number, or asked each time); beyond, reading pauses. */
+  maxPending?: number | (() => number);
+  /** Most answer bytes written and not yet taken by the peer (socket.writableLength); beyond, reading pauses until it drains. */
+  maxBuffered?: number;
 }
 
 /**
  * A server's answers, written one JSON object a line in the order the requests came, however
  * their work finishes: hand in each request's answer (a promise) as the request arrives. An
- * answer of undefined (or a failed one) writes nothing; nothing is written to a destroyed
- * socket. The promise returned settles once that answer was written or skipped.
+ * answer of undefined (or a failed one) writes nothing; nothing is written to a destroyed or
+ * ended socket. The promise returned settles once that answer was written or skipped.
+ *
+ * With bounds, the socket is paused (no more requests delivered: see onLines) while too many
+ * answers are pending or too many bytes wait for a peer that does not read, and resumed when
+ * both are below again; so a client that sends without reading holds at most about maxBuffered
+ * bytes plus maxPending answers of the server's memory, and no one else waits for it. (Answers
+ * are written after the request's line was delivered, so maxBuffered alone does not stop the
+ * lines of a chunk read already: give maxPending too.)
  */
-export function inOrderAnswers(socket: Socket): (answer: Promise<object | undefined>) => Promise<void> {
+export function inOrderAnswers(socket: Socket, bounds?: AnswerBounds): (answer: Promise<object | undefined>) => Promise<void> {
   let last: Promise<void> = Promise.resolve();
-  return (answer) =>
-    (last = last.then(async () => {
+  let pending = 0;
+  let pausedByUs = false;
+  const maxPending = () => (bounds?.maxPending === undefined ? Number.POSITIVE_INFINITY : typeof bounds.maxPending === 'function' ? bounds.maxPending() : bounds.maxPending);
+  const maxBuffered = bounds?.maxBuffered ?? Number.POSITIVE_INFINITY;
+  const check = () => {
+    if (!bounds || socket.destroyed) return;
+    const over = pending >= maxPending() || socket.writableLength >= maxBuffered;
+    if (over && !pausedByUs) {
+      pausedByUs = true;
+      socket.pause();
+    } else if (!over && pausedByUs) {
+      pausedByUs = false;
+      socket.resume();
+    }
+  };
+  if (bounds) socket.on('drain', check);
+  return (answer) => {
+    pending++;
+    check();
+    return (last = last.then(async () => {
       const a = await answer.catch(() => undefined);
-      if (a !== undefined && !socket.destroyed) socket.write(JSON.stringify(a) + '\n');
+      if (a !== undefined && !socket.destroyed && !socket.writableEnded) socket.write(JSON.stringify(a) + '\n');
+      pending--;
+      check();
     }));
+  };
 }
 
 /** How a client's protocol turns what happens into errors. */
@@ -94,8 +218,10 @@ export interface JsonClientErrors {
 
 /**
  * The client side: request() writes `{"id":…, …body}` and resolves with the answer carrying
- * that id (or rejects with its error); a bad line, the socket closing or fail() rejects every
- * request in flight and every later one, and tells the onClose listeners once.
+ * that id (or rejects with its error); a bad line, an error answer without an id (a server
+ * says so before it closes the connection: a line over its limit, no hello in time), the
+ * socket closing or fail() rejects every request in flight and every later one, and tells the
+ * onClose listeners once.
  */
 export class JsonLineClient {
   private readonly pending = new PendingRequests<JsonObject>();
@@ -112,7 +238,8 @@ export class JsonLineClient {
       (msg, raw) => {
         if (msg instanceof Error) return this.fail(errors.badLine(msg, raw));
         const err = errors.answer(msg);
-        if (err) this.pending.reject(msg.id as number, err);
+        if (err && (msg.id === null || msg.id === undefined)) this.fail(err);
+        else if (err) this.pending.reject(msg.id as number, err);
         else this.pending.resolve(msg.id as number, msg);
       },
       maxLine,
