@@ -12,7 +12,9 @@
 //                          HOST:PORT; repeatable
 //   optional: --heartbeat-timeout MS (600), --reclaim MS (5000), --max-flow-batch N (64),
 //   --flow-quota N (most flows one processor may hold; default the flow table's entries and
-//   stash over the processors), --json (one JSON line when ready)
+//   stash over the processors), --auth-timeout MS (5000: a control connection without hello
+//   is closed after it), --max-unauthenticated N[,PER_SOURCE] (256,16: control connections
+//   without hello at once), --json (one JSON line when ready)
 // It prints one line on stdout when it serves (`sipnic primary: serving …`), logs to stderr,
 // and exits 0 on SIGTERM/SIGINT (removing its Unix socket), non-zero with a message on error.
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -46,7 +48,17 @@ interface PrimaryOpts {
   reclaim: number;
   maxFlowBatch: number;
   flowQuota?: number;
+  authTimeout: number;
+  maxUnauthenticated: [number, number];
 }
+
+const unauthenticatedArg = (v: string): [number, number] => {
+  const m = /^([0-9]{1,7})(?:,([0-9]{1,7}))?$/.exec(v);
+  const total = m ? Number(m[1]) : NaN;
+  const perSource = m?.[2] !== undefined ? Number(m[2]) : Math.min(16, total);
+  if (!(total >= 1 && perSource >= 1 && perSource <= total)) throw new InvalidArgumentError('expected N or N,PER_SOURCE (positive, PER_SOURCE ≤ N), like 256,16');
+  return [total, perSource];
+};
 
 export function primaryCommand(cli: Cli): Command {
   return new Command('primary')
@@ -60,6 +72,12 @@ export function primaryCommand(cli: Cli): Command {
     .addOption(new Option('--heartbeat-timeout <ms>', 'a processor silent this long loses its rules').default(600).argParser(positiveInt('--heartbeat-timeout')))
     .addOption(new Option('--reclaim <ms>', 'after a restart, how long processors found in the table have to reconnect').default(5000).argParser(positiveInt('--reclaim')))
     .addOption(new Option('--max-flow-batch <n>', 'most flow changes in one register-bus round trip (1: one at a time)').default(64).argParser(positiveInt('--max-flow-batch')).env('SIPNIC_MAX_FLOW_BATCH'))
+    .addOption(new Option('--auth-timeout <ms>', 'a control connection that has not said hello within this long is closed').default(5000).argParser(positiveInt('--auth-timeout')))
+    .addOption(
+      new Option('--max-unauthenticated <n[,per-source]>', 'most control connections without hello at once, in all and from one source address (a newcomer closes the oldest of the source holding most)')
+        .default([256, 16], '256,16')
+        .argParser(unauthenticatedArg),
+    )
     .addOption(new Option('--flow-quota <n>', "most flows one processor may hold; beyond it a flow-add is refused with EQUOTA (default: the flow table's entries and stash over the processors)").argParser(positiveInt('--flow-quota')))
     .addHelpText(
       'after',
@@ -70,7 +88,10 @@ commands wait; a cluster adapter: others may read, their changes are refused wit
 On start it rebuilds its registry from the adapter's table and never clears it, so it can be
 restarted under live connections. Logs go to stderr; SIGTERM or SIGINT end it cleanly.
 
-Control protocol (NDJSON): docs/cluster-protocol.md.
+Control protocol (NDJSON, version 2): docs/cluster-protocol.md. A monitor proves it holds its
+processor's secret by challenge-response (the secret never crosses the socket); failed hellos
+are rate-limited per source and per processor. The protocol does not hide or protect the
+requests themselves: serve TCP only on a network you trust (or inside a VPN), else unix:PATH.
 
 Example:
   sipnic --socket /run/sipnic/adapter.sock primary --frames /run/sipnic/frames.sock \\
@@ -101,6 +122,7 @@ Example:
             reclaimMs: opts.reclaim,
             maxFlowBatch: opts.maxFlowBatch,
             flowQuota: opts.flowQuota,
+            controlLimits: { authTimeoutMs: opts.authTimeout, maxUnauthenticated: opts.maxUnauthenticated[0], maxUnauthenticatedPerSource: opts.maxUnauthenticated[1] },
             log,
           });
           await primary.start();

@@ -43,7 +43,7 @@ export interface MonitorOptions {
   portRange?: [number, number];
   /** A flow pinned from a SYN copy that never shows up in /proc is removed after this long (default 3000 ms). */
   graceMs?: number;
-  /** How long start() keeps trying to reach the primary (default 10000 ms); a refused hello fails at once. */
+  /** How long start() keeps trying to reach the primary (default 10000 ms); a refused hello fails at once (one the primary's rate limit holds back, ERATE, is tried again after the wait it names). */
   connectTimeoutMs?: number;
   log?: (line: string) => void;
   now?: () => number;
@@ -109,9 +109,10 @@ export class Monitor {
         await this.connect();
         break;
       } catch (err) {
-        const retry = err instanceof ControlError && (err.code === 'ECONNECT' || err.code === 'ECLOSED' || err.code === 'ETIMEDOUT');
-        if (!retry || this.closed || this.now() + wait > deadline) throw err;
-        await new Promise((r) => setTimeout(r, wait));
+        const retry = err instanceof ControlError && (err.code === 'ECONNECT' || err.code === 'ECLOSED' || err.code === 'ETIMEDOUT' || err.code === 'ERATE');
+        const delay = err instanceof ControlError && err.retryInMs !== undefined ? Math.max(wait, err.retryInMs) : wait;
+        if (!retry || this.closed || this.now() + delay > deadline) throw err;
+        await new Promise((r) => setTimeout(r, delay));
       }
     }
     this.pollTimer = setInterval(() => void this.poll(), o.pollMs ?? 100);
@@ -163,7 +164,8 @@ export class Monitor {
     const client = await ControlClient.connect(o.primary);
     let hello: Record<string, unknown>;
     try {
-      hello = await client.request({ op: 'hello', processor: o.processor, secret: o.secret, ...(this.portRange ? { portRange: this.portRange } : {}) });
+      // challenge-response: the secret is not sent; the primary proves it holds it too
+      hello = await client.hello({ processor: o.processor, secret: o.secret, ...(this.portRange ? { portRange: this.portRange } : {}) });
     } catch (err) {
       await client.close();
       throw err;
@@ -188,8 +190,15 @@ export class Monitor {
     );
     const heartbeatMs = Number(hello.heartbeatMs) || 150;
     clearInterval(this.heartbeatTimer);
+    let heartbeatRefused = false;
     this.heartbeatTimer = setInterval(() => {
-      client.request({ op: 'heartbeat', stats: this.stats() }).catch(() => {});
+      client.request({ op: 'heartbeat', stats: this.stats() }).catch((err: Error) => {
+        // a refused heartbeat is not counted as one: say so, once a connection
+        if (err instanceof ControlError && err.code === 'EPROTO' && !heartbeatRefused) {
+          heartbeatRefused = true;
+          this.log(`processor ${o.processor}: heartbeat refused: ${err.message}`);
+        }
+      });
     }, heartbeatMs);
     client.onClose((err) => {
       if (this.client !== client) return;
@@ -201,7 +210,7 @@ export class Monitor {
     });
   }
 
-  private scheduleReconnect(): void {
+  private scheduleReconnect(delayMs = this.backoffMs): void {
     if (this.closed || this.reconnectTimer) return;
     this.reconnectTimer = setTimeout(async () => {
       this.reconnectTimer = undefined;
@@ -209,11 +218,12 @@ export class Monitor {
         await this.connect();
         void this.poll();
       } catch (err) {
-        if (err instanceof ControlError && err.code === 'EAUTH') this.log(`processor ${this.options.processor}: ${err.message}`);
+        if (err instanceof ControlError && (err.code === 'EAUTH' || err.code === 'EVERSION' || err.code === 'ERATE')) this.log(`processor ${this.options.processor}: ${err.message}`);
         this.backoffMs = Math.min(2000, this.backoffMs * 2);
-        this.scheduleReconnect();
+        // the primary's rate limit names its wait
+        this.scheduleReconnect(err instanceof ControlError && err.retryInMs !== undefined ? Math.max(this.backoffMs, err.retryInMs) : this.backoffMs);
       }
-    }, this.backoffMs);
+    }, delayMs);
   }
 
   // ───────────────────────────── connection requests ─────────────────────────────

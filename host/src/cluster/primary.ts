@@ -12,7 +12,6 @@
 //   (a leave that needs a queue group none is free for, a failing adapter) stays in it and is
 //   retried (settle()). On start the registry is rebuilt from the adapter's table, so the primary can
 //   be restarted under live connections.
-import { timingSafeEqual } from 'node:crypto';
 import type { Adapter } from '../driver/index.js';
 import { formatIp, parseIp } from '../codec/ip.js';
 import { formatMac } from '../codec/mac.js';
@@ -20,7 +19,7 @@ import { ownsIp, type Identity } from '../codec/packet.js';
 import type { FlowRule, ListenRule } from '../codec/rules.js';
 import type { FramePort } from './frame-port.js';
 import { CONTROL_VERSION, ControlError, PRIMARY_NAME, toWireFlow, wireFlowKey, type ControlAddress, type Request, type WireFlow } from './control-protocol.js';
-import { ControlServer, type ControlConnection } from './primary-control.js';
+import { ControlServer, type ControlConnection, type ControlLimits, type HandledRequest } from './primary-control.js';
 import { fairFlowQuota, FlowChanges, type FlowBatchStats } from './primary-flows.js';
 import { ListenPorts, listenGroups, type ListenGroups } from './primary-groups.js';
 import { members, owners, Registry } from './registry.js';
@@ -47,6 +46,8 @@ export interface PrimaryOptions {
   maxFlowBatch?: number;
   /** Most flows one processor may hold (default: the flow table's entries and stash over the processors). */
   flowQuota?: number;
+  /** Control connections that have not said hello: how long they may take, how many at once (primary-control.ts). */
+  controlLimits?: ControlLimits;
   log?: (line: string) => void;
   now?: () => number;
 }
@@ -130,7 +131,7 @@ export class Primary {
     const quotaSource = options.flowQuota === undefined ? `a fair share: ${this.adapter.flows.capacity.entries} + ${this.adapter.flows.capacity.stash} table entries over ${options.processors} processors` : '--flow-quota';
     this.flowChanges = new FlowChanges({ adapter: this.adapter, registry: this.registry, tables: this.tables, maxBatch: options.maxFlowBatch, quota: this.flowQuota, quotaSource, counters: this.counters, now: this.now });
     this.ports = new ListenPorts({ adapter: this.adapter, identity: this.me, groups: this.groups, registry: this.registry, log: this.log });
-    this.control = new ControlServer((c, req) => this.handle(c, req), this.log);
+    this.control = new ControlServer((c, req) => this.handle(c, req), { secrets: options.secrets, processors: options.processors, log: this.log, now: this.now, ...options.controlLimits });
     this.slowPath = new SlowPath({
       port: this.port,
       identity: this.me,
@@ -271,7 +272,7 @@ export class Primary {
 
   // ───────────────────────────── requests ─────────────────────────────
 
-  private async handle(c: ControlConnection, req: Request): Promise<Record<string, unknown>> {
+  private async handle(c: ControlConnection, req: HandledRequest): Promise<Record<string, unknown>> {
     if (req.op === 'hello') return this.hello(c, req);
     if (req.op === 'stats') return this.stats();
     const p = c.processor;
@@ -303,12 +304,9 @@ export class Primary {
     }
   }
 
+  /** A hello whose proof of the processor's secret the control server checked already. */
   private hello(c: ControlConnection, req: Extract<Request, { op: 'hello' }>): Record<string, unknown> {
     const p = req.processor;
-    const expected = this.options.secrets.get(p);
-    if (p > this.options.processors || expected === undefined || !sameSecret(expected, req.secret)) {
-      throw new ControlError('EAUTH', `hello refused for processor ${p}: ${p > this.options.processors ? `the cluster has processors 1..${this.options.processors}` : 'unknown processor or wrong secret'}`);
-    }
     if (c.processor !== undefined && c.processor !== p) throw new ControlError('EAUTH', `this connection is processor ${c.processor}'s`);
     const info = this.registry.processor(p);
     if (req.portRange) this.registry.checkRange(p, req.portRange);
@@ -355,6 +353,7 @@ export class Primary {
       clusterIps: this.me.ips.map((a) => formatIp(a.bytes, a.family)),
       clusterMac: formatMac(this.me.mac),
       counters: this.counters,
+      control: this.control.stats(),
       listens: [...this.registry.listens.values()].map((g) => ({ proto: g.proto, port: g.port, members: members(g), ...(g.leaving.size ? { leaving: [...g.leaving].sort((a, b) => a - b) } : {}) })),
       flows: this.registry.flows.size,
       flowQuota: this.flowQuota,
@@ -388,9 +387,3 @@ export class Primary {
 }
 
 const wire = (f: WireFlow): WireFlow => ({ family: f.family, proto: f.proto, srcIp: f.srcIp, srcPort: f.srcPort, dstIp: f.dstIp, dstPort: f.dstPort });
-
-function sameSecret(expected: string, given: string): boolean {
-  const a = Buffer.from(expected, 'utf8');
-  const b = Buffer.from(given, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
