@@ -529,6 +529,24 @@ describe('protocol checks (item 9)', () => {
     expect(await l.hello(1, 'one-secret')).toMatchObject({ ok: true, version: 2 });
   });
 
+  it('a monitor facing a version-1 primary (no challenge) or one of other versions says EVERSION', async () => {
+    const v1 = await fakePrimary((m) => ({ id: m.id, ok: false, error: { code: 'EPROTO', message: `unknown op "${String(m.op)}" (expected hello, listen, unlisten, flow-add, flow-del, heartbeat, stats)` } }));
+    const v3 = await fakePrimary((m) => ({ id: m.id, ok: true, primary: 'sipnic-primary', versions: [3], nonce: 'cd'.repeat(32) }));
+    try {
+      for (const [fake, text] of [
+        [v1, /does not know "challenge": it speaks control protocol version 1/],
+        [v3, /speaks control protocol versions 3, this monitor 2/],
+      ] as const) {
+        const c = await ControlClient.connect(fake.address);
+        await expect(c.request({ op: 'hello', processor: 1, secret: 'one-secret' })).rejects.toMatchObject({ code: 'EVERSION', message: expect.stringMatching(text) });
+        c.destroy();
+      }
+    } finally {
+      await v1.close();
+      await v3.close();
+    }
+  });
+
   it('heartbeat stats are checked: known fields, types and ranges; the bad field is named', async () => {
     const rig = await makeRig();
     const c = await ControlClient.connect(rig.unix);
