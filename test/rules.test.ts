@@ -91,6 +91,8 @@ describe('rule syntax errors', () => {
     [FLOW.replace('dst-port 80', 'dst-port -1'), /bad port "-1"/, '-1'],
     [FLOW.replace('action 2', 'action -2'), /bad action "-2" \(expected -1 to drop, or a queue number/, '-2'],
     [FLOW.replace('action 2', 'action 1.5'), /bad action "1\.5"/, '1.5'],
+    [FLOW.replace('action 2', 'action -0'), /bad action "-0"/, '-0'],
+    [FLOW.replace('action 2', 'action -01'), /bad action "-01"/, '-01'],
     [FLOW.replace('action 2', 'action two'), /bad action "two"/, 'two'],
     [FLOW.replace('tcp4', 'tcp6'), /src-ip 192\.0\.2\.7 is IPv4 but flow-type is tcp6/, '192.0.2.7'],
     ['flow-type udp4 src-ip 10.0.0.9 dst-ip 2001:db8::1 src-port 1 dst-port 2 action 0', /dst-ip 2001:db8::1 is IPv6 but flow-type is udp4/, '2001:db8::1'],

@@ -203,7 +203,8 @@ function parsePort(name: string, text: string): number {
 }
 
 function parseAction(text: string): number {
-  const v = /^-?[0-9]{1,10}$/.test(text) ? Number(text) : NaN;
+  // -1 is the only negative action: `-0` would read as queue 0 and hide a typo
+  const v = /^(-1|[0-9]{1,10})$/.test(text) ? Number(text) : NaN;
   if (!(v >= -1 && v <= MAX_ACTION)) {
     throw new RuleSyntaxError(`bad action "${text}" (expected -1 to drop, or a queue number 0..${MAX_ACTION})`, { word: text });
   }
