@@ -162,7 +162,7 @@ describe('flow', () => {
     }
     const full = await cli('flow', 'add', ...FLOW.replace('10.0.0.1', '10.0.0.17').split(' '));
     expect(full.code).not.toBe(0);
-    expect(full.err).toMatch(/address table full \(16/);
+    expect(full.err).toMatch(/address table full \(16 slots, each holding another cluster address/);
     // the failed insert left nothing behind
     expect((await json('flow', 'list')).count).toBe(16);
     for (let i = 2; i <= 16; i++) expect((await cli('flow', 'del', ...FLOW.replace('10.0.0.1', `10.0.0.${i}`).split(' '))).code).toBe(0);

@@ -35,7 +35,7 @@ export class TableFullError extends DriverError {
       if (capacity === 0) return 'this adapter has no queue groups: a listen rule takes one queue';
       return `no free queue group (${capacity} groups, each in use by listen rules with another queue list; rules with the same list share one)`;
     }
-    return `address table full (${capacity} cluster addresses in use; a rule's dst-ip must be one of them or a free slot)`;
+    return `address table full (${capacity} slots, each holding another cluster address that rules use; a rule's dst-ip must be one of those, or remove the rules of one to free its slot)`;
   }
 }
 
