@@ -283,6 +283,23 @@ describe('rules', () => {
     expect(await json('rules', 'dump')).toEqual(before);
   });
 
+  it('--json names the line of a rule that fails, in syntax and in the hardware', async () => {
+    const bad = await cli('rules', 'load', file('bad-json.rules', `${FLOW.replace('40001', '41011')}\n\nlisten tcp4 dst-ip 10.0.0.1 dst-porr 8081 action 1\n`), '--json');
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.out).error).toMatchObject({ code: 'ERULE', line: 3, word: 'dst-porr' });
+    // line 3 repeats a flow the adapter already holds
+    const dup = await cli('rules', 'load', file('dup-json.rules', `# a comment\n${FLOW.replace('40001', '41012')}\n${FLOW}\n`), '--json');
+    expect(dup.code).toBe(1);
+    expect(JSON.parse(dup.out).error).toMatchObject({ code: 'EEXIST', line: 3 });
+  });
+
+  it('shows control bytes of a garbage rules file escaped, never raw', async () => {
+    const r = await cli('rules', 'load', file('garbage.rules', 'listen tcp4 dst-ip 10.0.0.1 dst-port \x1b[2J\x07 action 1\n'));
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('\\x1b[2J\\x07');
+    expect(r.err).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+  });
+
   it('an unknown queue anywhere in the file applies nothing', async () => {
     const before = await json('rules', 'dump');
     const r = await cli('rules', 'load', file('q.rules', `${FLOW.replace('40001', '41003')}\nlisten tcp4 dst-ip 10.0.0.1 dst-port 81 action 12\n`));

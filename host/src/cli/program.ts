@@ -63,11 +63,17 @@ export async function run(args: readonly string[], io: CliIO): Promise<number> {
     const code = (err as { code?: unknown }).code;
     const known = err instanceof DriverError || err instanceof BusError || err instanceof RuleSyntaxError || err instanceof CaptureError || (err as NodeJS.ErrnoException).syscall !== undefined;
     const message = err instanceof Error ? err.message : String(err);
-    io.stderr(`sipnic: ${message}\n`);
+    io.stderr(`sipnic: ${printable(message)}\n`);
     if (!known && err instanceof Error && err.stack && io.env.SIPNIC_DEBUG) io.stderr(err.stack + '\n');
     if (json) io.stdout(JSON.stringify({ error: { code: typeof code === 'string' ? code : 'EFAIL', message, ...errorData(err) } }) + '\n');
     return 1;
   }
+}
+
+/** A message with its control bytes shown as \xNN: words from a garbage file must not drive the terminal. */
+function printable(message: string): string {
+  // eslint-disable-next-line no-control-regex
+  return message.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** The data a named error carries, for --json. */
@@ -77,7 +83,7 @@ function errorData(err: unknown): Record<string, unknown> {
     if (err.word !== undefined) out.word = err.word;
     if (err.line !== undefined) out.line = err.line;
   }
-  for (const k of ['table', 'capacity', 'stash', 'queues', 'action', 'slot', 'entry', 'index', 'linkType', 'offset']) {
+  for (const k of ['table', 'capacity', 'stash', 'queues', 'action', 'slot', 'entry', 'index', 'line', 'linkType', 'offset']) {
     const v = (err as Record<string, unknown>)[k];
     if (typeof v === 'number' || typeof v === 'string') out[k] = v;
   }

@@ -23,7 +23,11 @@ export function rulesCommand(cli: Cli): Command {
       try {
         parsed = parseRules(text);
       } catch (err) {
-        if (err instanceof RuleSyntaxError) throw new RuleSyntaxError(`${file}: ${err.message}; nothing was applied`, { word: err.word, cause: err });
+        if (err instanceof RuleSyntaxError) {
+          const wrapped = new RuleSyntaxError(`${file}: ${err.message}; nothing was applied`, { word: err.word, cause: err });
+          wrapped.line = err.line; // the message has it already; --json needs the field too
+          throw wrapped;
+        }
         throw err;
       }
       // line of each rule, for messages
@@ -42,6 +46,7 @@ export function rulesCommand(cli: Cli): Command {
         if (err instanceof RuleApplyError) {
           const wrapped = new RuleApplyError(err.index, err.rule, err.cause);
           wrapped.message = `${file}:${lines[err.index]}: ${err.cause.message}; nothing was applied`;
+          wrapped.line = lines[err.index];
           throw wrapped;
         }
         throw err;

@@ -80,6 +80,8 @@ export class UnknownQueueError extends DriverError {
 
 /** A rule of applyRules failed; nothing of the set stayed applied. */
 export class RuleApplyError extends DriverError {
+  /** Line of the rule in its file, where the rules came from a file. */
+  line?: number;
   constructor(
     readonly index: number,
     readonly rule: Rule,
