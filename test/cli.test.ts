@@ -337,6 +337,12 @@ describe('regs and stats', () => {
     const wo = await cli('regs', 'read', 'flow.COMMAND');
     expect(wo.code).not.toBe(0);
     expect(wo.err).toMatch(/flow\.COMMAND is write-only/);
+    for (const bad of ['0x1_0000_0000', '4294967296', '1.5', 'ten', '-2147483649']) {
+      const r = await cli('regs', 'write', 'core.SCRATCH', bad, '--json');
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.out).error.code).toBe('EINVAL'); // a bad value, not a matter of access
+      expect(JSON.parse(r.out).error.message).toContain(`bad register value "${bad}"`);
+    }
     const unknown = await cli('regs', 'read', 'core.NOPE');
     expect(unknown.err).toMatch(/no register "NOPE"/);
   });

@@ -9,7 +9,7 @@ function parseValue(text: string): number {
   const t = text.trim();
   const v = /^-?(0x[0-9a-f]+|\d+)$/i.test(t) ? (t.startsWith('-') ? -Number(t.slice(1)) : Number(t)) : NaN;
   if (!Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) {
-    throw new DriverError('EACCESS', `bad register value "${text}" (expected 0..0xFFFFFFFF, or -2147483648..-1)`);
+    throw new DriverError('EINVAL', `bad register value "${text}" (expected 0..0xFFFFFFFF, or -2147483648..-1)`);
   }
   return v >>> 0;
 }

@@ -2,7 +2,7 @@
 // caller may want to tell apart, carrying the data that explains it (table, capacity, rule).
 import { formatAction, formatRule, ruleKey, type FlowRule, type ListenAction, type ListenRule, type Rule } from '../codec/rules.js';
 
-export type DriverErrorCode = 'ENODEV' | 'ENOBLOCK' | 'EVERSION' | 'EFULL' | 'EEXIST' | 'ENOENT' | 'EQUEUE' | 'EHW' | 'ENOREG' | 'EACCESS';
+export type DriverErrorCode = 'ENODEV' | 'ENOBLOCK' | 'EVERSION' | 'EFULL' | 'EEXIST' | 'ENOENT' | 'EQUEUE' | 'EHW' | 'ENOREG' | 'EACCESS' | 'EINVAL';
 
 /** Base of the driver's errors; `code` tells them apart without instanceof. */
 export class DriverError extends Error {

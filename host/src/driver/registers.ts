@@ -152,7 +152,7 @@ export async function readRegisters(bus: RegisterBus, list: readonly ResolvedReg
 export async function writeRegister(bus: RegisterBus, r: ResolvedRegister, value: number): Promise<void> {
   if (r.def.access === 'ro') throw new DriverError('EACCESS', `${r.name} is read-only`);
   if (!Number.isInteger(value) || value < -0x80000000 || value > 0xffffffff) {
-    throw new DriverError('EACCESS', `value ${value} does not fit a 32-bit register`);
+    throw new DriverError('EINVAL', `value ${value} does not fit a 32-bit register`);
   }
   await bus.write(r.addr, value >>> 0);
 }
