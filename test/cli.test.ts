@@ -443,3 +443,62 @@ describe('replay and demo', () => {
     expect(text.out).toMatch(/queue 1\s+5/);
   });
 });
+
+describe('sim serve protocol bounds', () => {
+  /** One raw NDJSON exchange with the running `sim serve`: the answers to the lines, in order. */
+  async function raw(lines: object[]): Promise<any[]> {
+    const { connect } = await import('node:net');
+    const sock = connect(SOCKET);
+    const answers: any[] = [];
+    let buf = '';
+    await new Promise<void>((resolve, reject) => {
+      sock.on('error', reject);
+      sock.on('data', (d) => {
+        buf += d.toString('utf8');
+        let nl;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          answers.push(JSON.parse(buf.slice(0, nl)));
+          buf = buf.slice(nl + 1);
+        }
+        if (answers.length === lines.length) resolve();
+      });
+      sock.write(lines.map((l) => JSON.stringify(l) + '\n').join(''));
+    });
+    sock.end();
+    return answers;
+  }
+
+  it('refuses a write without a value, a read without an address and batch words that are not numbers (EPROTO naming the field)', async () => {
+    expect((await cli('regs', 'write', 'core.SCRATCH', '0x5a5a5a5a')).code).toBe(0);
+    const a = await raw([
+      { id: 1, op: 'write', addr: 0x1c },
+      { id: 2, op: 'read' },
+      { id: 3, op: 'batch', ops: ['x'] },
+      { id: 4, op: 'batch', ops: [0, 0x1c, -1] },
+      { id: 5, op: 'batch', ops: new Array(3 * 16384 + 3).fill(0) },
+      { id: 6, op: 'read', addr: 0x1c },
+    ]);
+    expect(a[0].error).toMatchObject({ code: 'EPROTO', message: expect.stringContaining('"value" is missing') });
+    expect(a[1].error).toMatchObject({ code: 'EPROTO', message: expect.stringContaining('"addr" is missing') });
+    expect(a[2].error).toMatchObject({ code: 'EPROTO', message: expect.stringContaining('"ops"[0] is "x"') });
+    expect(a[3].error).toMatchObject({ code: 'EPROTO', message: expect.stringContaining('"ops"[2] is -1') });
+    expect(a[4].error).toMatchObject({ code: 'EPROTO', message: expect.stringContaining('at most 49152') });
+    // nothing above wrote SCRATCH (a write without value used to write 0)
+    expect(a[5].value).toBe(0x5a5a5a5a);
+  });
+
+  it('a client batch larger than one request is split and answered whole', async () => {
+    const { SocketBus } = await import('../host/src/bus/socket-bus.js');
+    const bus = await SocketBus.connect(SOCKET);
+    try {
+      const n = 20000; // 60,000 words: two requests
+      const ops = new Uint32Array(3 * n);
+      for (let i = 0; i < n; i++) ops.set([0, 0x1c, 0], 3 * i);
+      const values = await bus.batch(ops);
+      expect(values.length).toBe(n);
+      expect(values.every((v) => v === 0x5a5a5a5a)).toBe(true);
+    } finally {
+      await bus.close();
+    }
+  });
+});

@@ -14,7 +14,9 @@
 // - `id` is the client's; the answer carries it back. Requests are answered in order.
 // - Addresses are byte addresses, values unsigned 32-bit integers. A batch is a flat list of
 //   triples [op, addr, value]: op 0 read, 1 write, 2 poll (read addr until (v & value) == 0);
-//   each triple answers one word (value read, last polled value, 0 for a write).
+//   each triple answers one word (value read, last polled value, 0 for a write). A missing or
+//   malformed `addr`, `value` or batch word is EPROTO naming it (never read as 0); one batch
+//   request carries at most MAX_BATCH_WORDS words (SocketBus splits a larger batch).
 // - One connection owns the bus at a time: the server reads nothing from the next
 //   connection until the current one closes, so its requests simply wait (a CLI command's
 //   table change is never interleaved with another's).
@@ -103,10 +105,16 @@ export class SocketBus implements RegisterBus {
 
   async batch(ops: Uint32Array): Promise<Uint32Array> {
     checkBatch(ops);
-    const r = await this.request({ op: 'batch', ops: Array.from(ops) });
-    const values = r.values as number[];
-    if (!Array.isArray(values) || values.length !== ops.length / 3) throw new BusError('EPROTO', `batch of ${ops.length / 3} ops answered ${Array.isArray(values) ? values.length : 'no'} values`);
-    return Uint32Array.from(values);
+    // in requests the server takes (MAX_BATCH_WORDS each), answered in order
+    const out = new Uint32Array(ops.length / 3);
+    for (let at = 0; at < ops.length; at += MAX_BATCH_WORDS) {
+      const part = ops.subarray(at, at + MAX_BATCH_WORDS);
+      const r = await this.request({ op: 'batch', ops: Array.from(part) });
+      const values = r.values as number[];
+      if (!Array.isArray(values) || values.length !== part.length / 3) throw new BusError('EPROTO', `batch of ${part.length / 3} ops answered ${Array.isArray(values) ? values.length : 'no'} values`);
+      out.set(values, at / 3);
+    }
+    return out;
   }
 
   /**
@@ -155,6 +163,18 @@ export interface BusAccess<C> {
   guard(conn: C, writes: Iterable<[number, number]>): void;
 }
 
+/** Words one batch request may carry (triples): bounds the work one line can ask for. */
+export const MAX_BATCH_WORDS = 3 * 16384;
+
+const isWord = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
+
+/** A request's 32-bit field; a missing or malformed one is EPROTO naming it (never read as 0). */
+function wordField(req: JsonObject, name: string): number {
+  const v = req[name];
+  if (!isWord(v)) throw new BusError('EPROTO', `"${name}" is ${v === undefined ? 'missing' : JSON.stringify(v)}; expected a number 0..0xFFFFFFFF`);
+  return v;
+}
+
 /** The answer to one request line of the protocol above, for a connection conn. Never throws: failures are answers. */
 export function busAnswerer<C>(bus: RegisterBus, info: { width: number }, access?: BusAccess<C>): (line: string, conn: C) => Promise<JsonObject> {
   return async (line, conn) => {
@@ -169,13 +189,20 @@ export function busAnswerer<C>(bus: RegisterBus, info: { width: number }, access
           access?.own(conn, req.holder);
           return { id };
         case 'read':
-          return { id, value: await bus.read(Number(req.addr)) };
-        case 'write':
-          access?.guard(conn, [[Number(req.addr), Number(req.value) >>> 0]]);
-          await bus.write(Number(req.addr), Number(req.value));
+          return { id, value: await bus.read(wordField(req, 'addr')) };
+        case 'write': {
+          const addr = wordField(req, 'addr');
+          const value = wordField(req, 'value');
+          access?.guard(conn, [[addr, value]]);
+          await bus.write(addr, value);
           return { id };
+        }
         case 'batch': {
           if (!Array.isArray(req.ops)) throw new BusError('EPROTO', 'batch needs "ops": a list of numbers');
+          if (req.ops.length > MAX_BATCH_WORDS) throw new BusError('EPROTO', `batch of ${req.ops.length} words; at most ${MAX_BATCH_WORDS} (${MAX_BATCH_WORDS / 3} ops) in one request`);
+          req.ops.forEach((w, i) => {
+            if (!isWord(w)) throw new BusError('EPROTO', `batch "ops"[${i}] is ${JSON.stringify(w)}, not a number 0..0xFFFFFFFF`);
+          });
           const ops = Uint32Array.from(req.ops as number[]);
           access?.guard(conn, writesOf(ops));
           return { id, values: Array.from(await runBatch(bus, ops)) };
