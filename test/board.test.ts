@@ -39,11 +39,11 @@ describe('board flash', () => {
     expect(r.out).toBe(`openFPGALoader -b colorlight -c ft232 '${bit}'\n`);
   });
 
-  it('adds -f for --write-flash, and --json gives the argv', async () => {
+  it('adds -f and --unprotect-flash for --write-flash, and --json gives the argv', async () => {
     const r = await cli(['board', 'flash', '--board', BOARD, '--cable', 'dirtyJtag', '--bitstream', bit, '--write-flash', '--dry-run', '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
-    expect(j.command).toEqual(['openFPGALoader', '-b', 'colorlight', '-c', 'dirtyJtag', '-f', bit]);
+    expect(j.command).toEqual(['openFPGALoader', '-b', 'colorlight', '-c', 'dirtyJtag', '-f', '--unprotect-flash', bit]);
     expect(j.dryRun).toBe(true);
     expect(j.writeFlash).toBe(true);
   });

@@ -47,7 +47,9 @@ export function planFlash(o: { board: BoardDef; cable: string | undefined; bitst
     const hint = o.bitstream ? '' : `: run \`sipnic board build --board ${o.board.id}\` first, or pass --bitstream`;
     throw new BoardError('ENOBITSTREAM', `no bitstream at ${bitstream}${hint}`);
   }
-  const argv = [command, '-b', o.board.loaderBoard, '-c', o.cable, ...(o.writeFlash ? ['-f'] : []), bitstream];
+  // Colorlight boards often ship with the SPI flash's blocks write-protected: without
+  // --unprotect-flash the write fails (or verifies against the old contents).
+  const argv = [command, '-b', o.board.loaderBoard, '-c', o.cable, ...(o.writeFlash ? ['-f', '--unprotect-flash'] : []), bitstream];
   return { argv, line: argv.map(quote).join(' '), bitstream, writeFlash: o.writeFlash };
 }
 

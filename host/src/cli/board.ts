@@ -78,7 +78,7 @@ export function boardCommand(cli: Cli): Command {
     .requiredOption('--board <name>', `board (${Object.keys(BOARDS).join(', ')})`)
     .option('--cable <cable>', 'openFPGALoader cable (ft232, ft2232, cmsisdap, dirtyJtag, ...)')
     .option('--bitstream <path>', 'bitstream (default: the one `board build` wrote)')
-    .option('--write-flash', 'write the SPI flash (openFPGALoader -f) so the board boots with it')
+    .option('--write-flash', 'write the SPI flash (openFPGALoader -f --unprotect-flash) so the board boots with it; load to SRAM first (without it) to check the bitstream')
     .option('--dry-run', 'print the command and do nothing')
     .addHelpText('after', '\nExamples:\n  sipnic board flash --board colorlight-5a-75b-v8 --cable ft232 --dry-run\n  sipnic board flash --board colorlight-5a-75b-v8 --cable ft232 --write-flash')
     .action(async (o: { board: string; cable?: string; bitstream?: string; writeFlash?: boolean; dryRun?: boolean }, cmd: Command) => {
