@@ -1,7 +1,7 @@
 // The sipnic CLI in-process (commander with exitOverride, output captured) against a real
 // `sipnic sim serve` started in this process on a temporary socket: each `cli(...)` call is
 // one invocation with its own connection, as from a shell.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -421,6 +421,43 @@ describe('replay and demo', () => {
     expect(fst.length).toBeGreaterThan(1000);
     // FST files open with a header block (type 0) and carry the top module's signal names
     expect(fst[0]).toBe(0);
+  });
+
+  it('sim replay refuses an --out it cannot create at once, before simulating', async () => {
+    const r = await cli('sim', 'replay', join(PCAPS, 'tcpdump__dns_tcp.pcap'), '--rules', join(ROOT, 'examples/demo.rules'), '--out', '/proc/sys/sipnic-nope/out', '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out).error).toMatchObject({ code: 'EOUT', message: expect.stringContaining('cannot write the output folder /proc/sys/sipnic-nope/out') });
+  }, 30_000);
+
+  it('sim replay writes times a pcap record cannot hold at the nearest it can (counted), and replaces earlier outputs only when complete', async () => {
+    const out = join(DIR, 'replay-times');
+    const rules = join(ROOT, 'examples/demo.rules');
+    // an earlier run's outputs
+    expect((await cli('sim', 'replay', join(PCAPS, 'pcapplusplus__three_http_streams.pcap'), '--rules', rules, '--out', out)).code).toBe(0);
+    // a bad rules file fails before anything is replaced
+    const badRules = join(DIR, 'bad-queue.rules');
+    writeFileSync(badRules, 'default action 99\n');
+    expect((await cli('sim', 'replay', join(PCAPS, 'tcpdump__dns_tcp.pcap'), '--rules', badRules, '--out', out)).code).toBe(1);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).frames).toBe(28);
+    // two frames: µs 2,000,000 past the last second a record holds, and an ordinary one
+    const frame = new Uint8Array(60).fill(0xab);
+    const pcap = Buffer.alloc(24 + 2 * (16 + 60));
+    pcap.writeUInt32LE(0xa1b2c3d4, 0); pcap.writeUInt16LE(2, 4); pcap.writeUInt16LE(4, 6); pcap.writeUInt32LE(65535, 16); pcap.writeUInt32LE(1, 20);
+    [[0xffffffff, 2_000_000], [1000, 5]].forEach(([sec, usec], i) => {
+      const at = 24 + i * 76;
+      pcap.writeUInt32LE(sec, at); pcap.writeUInt32LE(usec, at + 4); pcap.writeUInt32LE(60, at + 8); pcap.writeUInt32LE(60, at + 12);
+      pcap.set(frame, at + 16);
+    });
+    const input = join(DIR, 'late.pcap');
+    writeFileSync(input, pcap);
+    const r = await cli('sim', 'replay', input, '--rules', rules, '--out', out, '--json');
+    expect(r.err).toBe('');
+    expect(JSON.parse(r.out)).toMatchObject({ frames: 2, timestampsClamped: 1, queues: { '0': { frames: 2 } } });
+    const q0 = readCapture(readFileSync(join(out, 'queue-0.pcap'))).frames;
+    expect(q0.map((f) => [f.tsSec, f.tsUsec])).toEqual([[0xffffffff, 999_999], [1000, 5]]);
+    expect(existsSync(join(out, 'queue-1.pcap'))).toBe(false); // the earlier run's outputs are gone, all of them
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).frames).toBe(2);
+    expect(readdirSync(out).filter((n) => n.startsWith('.replay-'))).toEqual([]);
   });
 
   it('sim replay of another link type is a clear error', async () => {

@@ -2,14 +2,14 @@
 // every frame of IN through a fresh in-process simulator loaded with RULES; out come
 // queue-<n>.pcap per queue that received frames (arrival order), drop.pcap (dropped frames,
 // input order) and summary.json. Output captures keep the input's timestamps.
-import { mkdir, readFile, rm, writeFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile, readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { packFrames, type Sim, type SimOptions } from '../../../sim/addon.js';
 import { SimBus } from '../bus/sim-bus.js';
 import { Adapter } from '../driver/index.js';
-import { readCapture, writePcap, type Frame } from '../codec/pcap.js';
+import { readCapture, writePcap, type Capture, type Frame } from '../codec/pcap.js';
 import { DROP_REASONS, type DropReasonName } from '../driver/regs.generated.js';
-import { parseRules } from '../codec/rules.js';
+import { parseRules, type Rule } from '../codec/rules.js';
 
 export interface ReplayOptions {
   input: string;
@@ -40,19 +40,34 @@ export interface ReplaySummary {
   /** How the adapter decided the frames that were not runt or oversize. */
   decisions: { flow: number; listen: number; default: number };
   cycles: number;
+  /** Frames whose capture time a pcap record cannot hold, written at the nearest time it can. */
+  timestampsClamped: number;
   files: string[];
 }
 
 const MAX_CYCLES_PER_FRAME = 200_000;
 
-/** Replays a capture; throws CaptureError, RuleSyntaxError or a driver error before writing anything. */
+/**
+ * Replays a capture; throws CaptureError, RuleSyntaxError, an EOUT error (the output folder) or
+ * a driver error before touching an earlier replay's outputs: the new ones are written into a
+ * staging folder and moved into place only once all of them, summary included, are complete.
+ */
 export async function replayCapture(options: ReplayOptions): Promise<ReplaySummary> {
   const capture = readCapture(await readFile(options.input));
   const rules = parseRules(await readFile(options.rulesFile, 'utf8'));
+  // the output folder first: a folder that cannot be written fails now, not after the run
+  const staging = await stagingFolder(options.outDir);
+  try {
+    return await replayInto(options, capture, rules, staging);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function replayInto(options: ReplayOptions, capture: Capture, rules: Rule[], staging: string): Promise<ReplaySummary> {
   const width = options.width ?? 64;
   const batch = options.batch ?? 256;
   const frames = capture.frames;
-
   const sim = options.createSim({ width, ...(options.trace ? { trace: options.trace } : {}) });
   const queued = new Map<number, Frame[]>();
   const dropReason = new Uint8Array(frames.length); // 0: not dropped
@@ -95,17 +110,12 @@ export async function replayCapture(options: ReplayOptions): Promise<ReplaySumma
     sim.close();
   }
 
-  // outputs: clear what an earlier replay into the same folder left
-  await mkdir(options.outDir, { recursive: true });
-  for (const name of await readdir(options.outDir)) {
-    if (/^queue-\d+\.pcap$/.test(name) || name === 'drop.pcap' || name === 'summary.json') await rm(join(options.outDir, name));
-  }
   const files: string[] = [];
   const queues: ReplaySummary['queues'] = {};
   for (const q of [...queued.keys()].sort((a, b) => a - b)) {
     const list = queued.get(q)!;
     const name = `queue-${q}.pcap`;
-    await writeFile(join(options.outDir, name), writePcap(list));
+    await writeFile(join(staging, name), writePcap(list.map(recordTime)));
     files.push(name);
     queues[String(q)] = { frames: list.length, bytes: list.reduce((a, f) => a + f.data.length, 0) };
   }
@@ -118,7 +128,7 @@ export async function replayCapture(options: ReplayOptions): Promise<ReplaySumma
     if (name) drops[name]++;
     else (drops as Record<string, number>)[`reason_${reason}`] = ((drops as Record<string, number>)[`reason_${reason}`] ?? 0) + 1;
   });
-  await writeFile(join(options.outDir, 'drop.pcap'), writePcap(dropped));
+  await writeFile(join(staging, 'drop.pcap'), writePcap(dropped.map(recordTime)));
   files.push('drop.pcap');
 
   const summary: ReplaySummary = {
@@ -138,8 +148,53 @@ export async function replayCapture(options: ReplayOptions): Promise<ReplaySumma
       default: Number(summaryCounters.defaultHits),
     },
     cycles,
+    timestampsClamped: frames.filter((f) => recordTime(f) !== f).length,
     files: [...files, 'summary.json'],
   };
-  await writeFile(join(options.outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  await writeFile(join(staging, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  // the new outputs are complete: only now do an earlier replay's outputs make way for them
+  for (const name of await readdir(options.outDir)) {
+    if (/^queue-\d+\.pcap$/.test(name) || name === 'drop.pcap' || name === 'summary.json') await rm(join(options.outDir, name));
+  }
+  for (const name of summary.files) await rename(join(staging, name), join(options.outDir, name));
   return summary;
+}
+
+/**
+ * Creates the output folder (and its parents) and a staging folder inside it for this run.
+ * Not mkdir's `recursive`: under /proc it never settles (Node 20 loops on ENOENT there).
+ */
+async function stagingFolder(outDir: string): Promise<string> {
+  const missing: string[] = [];
+  for (let dir = outDir; ; dir = dirname(dir)) {
+    try {
+      await mkdir(dir);
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') break;
+      if (code !== 'ENOENT' || dirname(dir) === dir) throw outError(outDir, err);
+      missing.unshift(dir);
+    }
+  }
+  try {
+    for (const dir of missing) await mkdir(dir).catch((err) => { if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; });
+    return await mkdtemp(join(outDir, '.replay-'));
+  } catch (err) {
+    throw outError(outDir, err);
+  }
+}
+
+function outError(outDir: string, err: unknown): Error {
+  const e = err as NodeJS.ErrnoException;
+  return Object.assign(new Error(`cannot write the output folder ${outDir}: ${e.code ?? e.message}`, { cause: err }), { code: 'EOUT', syscall: e.syscall });
+}
+
+/**
+ * A frame's time as a classic pcap record holds it (seconds 0..2^32-1): a capture's time before
+ * 1970 (a negative pcapng offset) or after 2106 is clamped, and counted in the summary.
+ */
+function recordTime(f: Frame): Frame {
+  if (f.tsSec >= 0 && f.tsSec <= 0xffffffff) return f;
+  return f.tsSec < 0 ? { ...f, tsSec: 0, tsUsec: 0 } : { ...f, tsSec: 0xffffffff, tsUsec: 999_999 };
 }
