@@ -109,7 +109,10 @@ describe('LiteX host tools against the simulated UART bridge', () => {
   beforeAll(async () => {
     const probe = spawnSync(PYTHON, ['-c', 'import litex, serial'], { encoding: 'utf8' });
     if (probe.status !== 0) throw new Error(`LiteX is not installed for ${PYTHON} (npm install fetches it: scripts/board-tools.mjs): ${probe.stderr}`);
-    sim = await startPtySim();
+    // the board's bridge forgets a half frame after 100 ms of silence; LiteX's tools send plain UARTBone
+    // (no retry), so the simulator waits as long as the board does: a starved writer on a busy
+    // machine must not lose a frame the board would have kept
+    sim = await startPtySim({ silenceMs: 100 });
   });
 
   afterAll(async () => {
