@@ -1,7 +1,9 @@
 // SerialBus against a scripted far end (test/support/fake-serial-board.ts): how batches become
 // commands, what a lost or damaged byte costs, and what a failure says. The real bridge, the
 // real serialport package and a real PTY are in serial.test.ts and serial-faults.test.ts.
-import { describe, expect, it } from 'vitest';
+// The clock is vitest's fake one: the bus's timeouts and the fake board's answers happen at
+// exact virtual times, so a busy machine cannot turn a 1 ms answer into a 21 ms timeout.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BUS_OP, BusError } from '../host/src/bus/bus.js';
 import { SerialBus } from '../host/src/bus/serial-bus.js';
 import { decodeCommand } from '../host/src/bus/serial-protocol.js';
@@ -10,6 +12,23 @@ import { FakeSerialBoard } from './support/fake-serial-board.js';
 const { read: R, write: W, poll: P } = BUS_OP;
 const ops = (...triples: number[][]) => Uint32Array.from(triples.flat());
 const fast = { latencyMs: 20, baud: 1_000_000 };
+
+beforeEach(() => void vi.useFakeTimers());
+afterEach(() => void vi.useRealTimers());
+
+/** Moves the fake clock from timer to timer (the bus's and the fake board's) until p settles. */
+async function settled<T>(p: Promise<T>): Promise<T> {
+  let done = false;
+  p.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  for (let i = 0; !done; i++) {
+    if (i > 10_000) throw new Error('the bus never settled: 10,000 timers fired');
+    await vi.advanceTimersToNextTimerAsync();
+  }
+  return p;
+}
 
 /** The flow block's insert batch as the driver builds it (host/src/driver.ts FlowTable.command). */
 function insertBatch(): Uint32Array {
@@ -25,7 +44,7 @@ describe('SerialBus batches', () => {
     const board = new FakeSerialBoard();
     for (let a = 0x248; a <= 0x26c; a += 4) board.regs.set(a, a * 3);
     const bus = new SerialBus(board, fast);
-    const out = await bus.batch(insertBatch());
+    const out = await settled(bus.batch(insertBatch()));
     const cmds = board.frames.map((f) => decodeCommand(f)!);
     expect(cmds.map((c) => [c.op, c.addr, c.len, c.fixed])).toEqual([
       ['read', 0x244, 1, false],
@@ -44,7 +63,7 @@ describe('SerialBus batches', () => {
     const bus = new SerialBus(board, fast);
     const t: number[][] = [[W, 0x1c, 1], [W, 0x1c, 2], [W, 0x1c, 3], [R, 0x1c, 0], [R, 0x1c, 0]];
     for (let i = 0; i < 20; i++) t.push([W, 0x400 + 4 * i, i]);
-    const out = await bus.batch(ops(...t));
+    const out = await settled(bus.batch(ops(...t)));
     const cmds = board.frames.map((f) => decodeCommand(f)!);
     expect(cmds.map((c) => [c.op, c.addr, c.len, c.fixed])).toEqual([
       ['write', 0x1c, 3, true],
@@ -61,7 +80,7 @@ describe('SerialBus batches', () => {
     board.regs.set(0x244, 0x30);
     board.regs.set(0x248, 0x80000000);
     const bus = new SerialBus(board, fast);
-    const out = await bus.batch(ops([P, 0x244, 1], [R, 0x248, 0]));
+    const out = await settled(bus.batch(ops([P, 0x244, 1], [R, 0x248, 0])));
     expect(board.frames.length).toBe(4);
     expect(Array.from(out)).toEqual([0x30, 0x80000000]);
   });
@@ -69,14 +88,14 @@ describe('SerialBus batches', () => {
   it('fails a poll that never clears, naming the register and the count', async () => {
     const board = new FakeSerialBoard({ busy: { addr: 0x244, reads: 1e9, value: 1 } });
     const bus = new SerialBus(board, { ...fast, maxPolls: 5 });
-    await expect(bus.batch(ops([P, 0x244, 1]))).rejects.toThrow(/\/dev\/fake-board: register 0x0244 still has bits 0x00000001 set after 5 polls/);
+    await expect(settled(bus.batch(ops([P, 0x244, 1])))).rejects.toThrow(/\/dev\/fake-board: register 0x0244 still has bits 0x00000001 set after 5 polls/);
   });
 
   it('runs concurrent calls one at a time', async () => {
     const board = new FakeSerialBoard();
     board.regs.set(0x10, 1).set(0x14, 2);
     const bus = new SerialBus(board, fast);
-    const [a, b] = await Promise.all([bus.read(0x10), bus.read(0x14), bus.write(0x18, 3)]);
+    const [a, b] = await settled(Promise.all([bus.read(0x10), bus.read(0x14), bus.write(0x18, 3)]));
     expect([a, b, board.regs.get(0x18)]).toEqual([1, 2, 3]);
   });
 });
@@ -86,7 +105,7 @@ describe('SerialBus recovery', () => {
     const board = new FakeSerialBoard();
     board.faults.push('drop-answer');
     const bus = new SerialBus(board, fast);
-    await bus.write(0x1c, 0xabcd);
+    await settled(bus.write(0x1c, 0xabcd));
     expect(board.frames.length).toBe(2);
     expect(board.frames[1]).toEqual(board.frames[0]); // the same bytes, the same seq
     expect(board.executed).toEqual([[0x1c, 0xabcd]]);
@@ -97,7 +116,7 @@ describe('SerialBus recovery', () => {
     const board = new FakeSerialBoard();
     board.faults.push('damage-command', 'damage-both');
     const bus = new SerialBus(board, fast);
-    await bus.write(0x20, 9);
+    await settled(bus.write(0x20, 9));
     expect(board.frames.length).toBe(3);
     expect(board.executed).toEqual([[0x20, 9]]);
     expect(bus.stats).toMatchObject({ commands: 1, retries: 2, naks: 1, badAnswers: 1, replays: 0, quickRetries: 0 });
@@ -111,7 +130,7 @@ describe('SerialBus recovery', () => {
     const board = new FakeSerialBoard();
     board.faults.push('damage-answer', 'cut-answer');
     const bus = new SerialBus(board, fast);
-    await bus.write(0x20, 9);
+    await settled(bus.write(0x20, 9));
     expect(board.frames.length).toBe(3);
     expect(board.executed).toEqual([[0x20, 9]]);
     expect(board.times[1] - board.times[0]).toBeLessThan(60);
@@ -123,7 +142,7 @@ describe('SerialBus recovery', () => {
     const board = new FakeSerialBoard();
     board.faults.push('damage-command');
     const bus = new SerialBus(board, { ...fast, bridgeSilenceMs: 5, silenceMs: 15 });
-    await bus.write(0x20, 9);
+    await settled(bus.write(0x20, 9));
     expect(board.frames.length).toBe(2);
     // the NAK arrives 1-2 ms after the command; the resend 15 ms after the NAK's last byte
     expect(board.times[1] - board.times[0]).toBeGreaterThan(15);
@@ -136,7 +155,7 @@ describe('SerialBus recovery', () => {
     board.regs.set(0x20, 1).set(0x24, 2);
     board.faults.push('damage-answer', 'drop-answer');
     const bus = new SerialBus(board, fast);
-    expect(Array.from(await bus.batch(ops([R, 0x20, 0], [R, 0x24, 0])))).toEqual([1, 2]);
+    expect(Array.from(await settled(bus.batch(ops([R, 0x20, 0], [R, 0x24, 0]))))).toEqual([1, 2]);
     expect(board.frames.length).toBe(3);
     expect(board.times[1] - board.times[0]).toBeLessThan(60);
     // nothing came back at all: the command may not have arrived whole, so wait
@@ -149,7 +168,7 @@ describe('SerialBus recovery', () => {
     board.regs.set(0x1c, 5);
     board.faults.push('late-answer');
     const bus = new SerialBus(board, fast); // timeout 21 ms, resend after 120 ms
-    expect(await bus.read(0x1c)).toBe(5);
+    expect(await settled(bus.read(0x1c))).toBe(5);
     expect(board.frames.length).toBe(1);
     expect(bus.stats).toMatchObject({ commands: 1, timeouts: 1, lateAnswers: 1, retries: 0 });
   });
@@ -159,7 +178,7 @@ describe('SerialBus recovery', () => {
     board.regs.set(0x1c, 6);
     board.faults.push('slow-answer');
     const bus = new SerialBus(board, fast); // timeout 21 ms; the 10-byte answer takes 28 ms
-    expect(await bus.read(0x1c)).toBe(6);
+    expect(await settled(bus.read(0x1c))).toBe(6);
     expect(board.frames.length).toBe(1);
     expect(bus.stats).toMatchObject({ commands: 1, timeouts: 0, retries: 0 });
   });
@@ -168,9 +187,9 @@ describe('SerialBus recovery', () => {
     const board = new FakeSerialBoard();
     board.regs.set(0x20, 77);
     const bus = new SerialBus(board, { ...fast, seq: 0x90 });
-    await bus.read(0x1c); // answer: seq 0x90, value 0
+    await settled(bus.read(0x1c)); // answer: seq 0x90, value 0
     board.faults.push('stale-answer-first'); // 0x90's answer again, then 0x91's
-    expect(await bus.read(0x20)).toBe(77);
+    expect(await settled(bus.read(0x20))).toBe(77);
     expect(board.frames.map((f) => f[1])).toEqual([0x90, 0x91]);
     expect(bus.stats.retries).toBe(0);
   });
@@ -179,7 +198,7 @@ describe('SerialBus recovery', () => {
     const board = new FakeSerialBoard({ path: '/dev/ttyUSB7' });
     board.silent = true;
     const bus = new SerialBus(board, { ...fast, retries: 2, seq: 0x85 });
-    const err = await bus.write(0x1c, 5).catch((e: unknown) => e);
+    const err = await settled(bus.write(0x1c, 5).catch((e: unknown) => e));
     expect(err).toBeInstanceOf(BusError);
     expect((err as BusError).code).toBe('EPROTO');
     expect((err as BusError).message).toBe('serial device /dev/ttyUSB7: write of 1 word at 0x001c (seq 0x85) failed after 2 retries; last attempt: no answer within 21 ms'); // 2 × 15 bytes' wire time + 20 ms, rounded up
@@ -191,13 +210,13 @@ describe('SerialBus recovery', () => {
     const board = new FakeSerialBoard();
     board.faults.push('damage-answer', 'damage-answer');
     const bus = new SerialBus(board, { ...fast, retries: 1 });
-    await expect(bus.read(0x10)).rejects.toThrow(/read of 1 word at 0x0010 \(seq 0x[0-9a-f]{2}\) failed after 1 retry; last attempt: a damaged answer/);
+    await expect(settled(bus.read(0x10))).rejects.toThrow(/read of 1 word at 0x0010 \(seq 0x[0-9a-f]{2}\) failed after 1 retry; last attempt: a damaged answer/);
   });
 
   it('does not resend a command the adapter refused for its address', async () => {
     const board = new FakeSerialBoard({ windowBytes: 0x800 });
     const bus = new SerialBus(board, fast);
-    const err = await bus.batch(ops([R, 0x7f8, 0], [R, 0x7fc, 0], [R, 0x800, 0])).catch((e: unknown) => e);
+    const err = await settled(bus.batch(ops([R, 0x7f8, 0], [R, 0x7fc, 0], [R, 0x800, 0])).catch((e: unknown) => e));
     expect((err as BusError).code).toBe('EADDR');
     expect((err as BusError).message).toMatch(/refused the read of 3 words at 0x07f8: address outside/);
     expect(board.frames.length).toBe(1);
@@ -209,15 +228,15 @@ describe('SerialBus recovery', () => {
     const bus = new SerialBus(board, { latencyMs: 5000 });
     const pending = bus.read(0);
     setTimeout(() => board.unplug(), 20);
-    await expect(pending).rejects.toThrow('serial device /dev/fake-board went away: device disconnected');
-    await expect(bus.read(0)).rejects.toThrow(/went away/);
+    await expect(settled(pending)).rejects.toThrow('serial device /dev/fake-board went away: device disconnected');
+    await expect(settled(bus.read(0))).rejects.toThrow(/went away/);
   });
 
   it('turns a failed send into a BusError naming the device', async () => {
     const board = new FakeSerialBoard({ path: '/dev/ttyACM3' });
     board.writeError = new Error('EIO: i/o error, write');
     const bus = new SerialBus(board, fast);
-    const err = await bus.write(0x1c, 1).catch((e: unknown) => e);
+    const err = await settled(bus.write(0x1c, 1).catch((e: unknown) => e));
     expect(err).toBeInstanceOf(BusError);
     expect((err as BusError).message).toBe('serial device /dev/ttyACM3: cannot send: EIO: i/o error, write');
   });
@@ -237,7 +256,7 @@ describe('SerialBus over UARTBone', () => {
     const bus = new SerialBus(board, { ...fast, protocol: 'uartbone' });
     const t: number[][] = [[W, 0x1c, 9], [W, 0x20, 10]];
     for (let i = 0; i < 300; i++) t.push([R, 0x1000 + 4 * i, 0]);
-    const out = await bus.batch(ops(...t));
+    const out = await settled(bus.batch(ops(...t)));
     expect(board.frames.map((f) => [f[0], f[1]])).toEqual([
       [0x01, 2],
       [0x02, 0], // 256 words
@@ -252,8 +271,8 @@ describe('SerialBus over UARTBone', () => {
     board.regs.set(0x1c, 42);
     board.faults.push('drop-answer');
     const bus = new SerialBus(board, { ...fast, protocol: 'uartbone', retries: 1 });
-    expect(await bus.read(0x1c)).toBe(42);
+    expect(await settled(bus.read(0x1c))).toBe(42);
     board.silent = true;
-    await expect(bus.read(0x1c)).rejects.toThrow(/serial device \/dev\/fake-board: UARTBone read of 1 word at 0x001c failed after 1 retry; last attempt: no answer/);
+    await expect(settled(bus.read(0x1c))).rejects.toThrow(/serial device \/dev\/fake-board: UARTBone read of 1 word at 0x001c failed after 1 retry; last attempt: no answer/);
   });
 });

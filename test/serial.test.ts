@@ -1,10 +1,12 @@
 // The serial transport end to end: `sipnic sim serve --pty` (started in this process through
 // the CLI) runs the Verilated NIC behind its UART bridge on a real pseudo-terminal; the CLI's
-// table commands reach it with --device through the real serialport package, and raw LiteX
-// UARTBone frames written through serialport reach the same registers.
+// table commands reach it with --device through the real serialport package. Raw LiteX
+// UARTBone frames written through serialport reach the same registers on a second simulator
+// that waits the board's 100 ms before forgetting a half frame (plain UARTBone has no retry).
 import { existsSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPtySim, type PtySim } from '../host/src/sim/pty-sim.js';
 import { run } from '../host/src/cli/program.js';
 import type { CliIO } from '../host/src/cli/context.js';
 import { BLOCKS } from '../host/src/driver/regs.generated.js';
@@ -173,8 +175,8 @@ describe('table commands with --device', () => {
 // ───────────────────────────── raw UARTBone through serialport ─────────────────────────────
 
 /** Opens the PTY with serialport and speaks bare LiteX UARTBone frames on it. */
-async function uartBone<T>(fn: (port: { write(addr: number, words: number[]): Promise<void>; read(addr: number, len: number): Promise<Uint32Array> }) => Promise<T>): Promise<T> {
-  const port = new SerialPort({ path: PTY, baudRate: 115200, autoOpen: false });
+async function uartBone<T>(path: string, fn: (port: { write(addr: number, words: number[]): Promise<void>; read(addr: number, len: number): Promise<Uint32Array> }) => Promise<T>): Promise<T> {
+  const port = new SerialPort({ path, baudRate: 115200, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
   let rx = Buffer.alloc(0);
   port.on('data', (chunk: Buffer) => (rx = Buffer.concat([rx, chunk])));
@@ -200,8 +202,23 @@ async function uartBone<T>(fn: (port: { write(addr: number, words: number[]): Pr
 }
 
 describe('LiteX UARTBone commands through serialport', () => {
+  // Plain UARTBone has no retry, so these commands get a simulator whose bridge forgets a half
+  // frame after the board's 100 ms of silence, not the default 2 ms: a test process starved
+  // between two writes on a busy machine must not lose a frame the board would have kept.
+  let sim: PtySim;
+  beforeAll(async () => {
+    sim = await startPtySim({ silenceMs: 100 });
+    const add = await cli('flow', 'add', ...FLOW_B.split(' '), '--device', sim.path);
+    expect(add.err).toBe('');
+    expect(add.code).toBe(0);
+  });
+  afterAll(async () => {
+    const faults = await sim?.stop();
+    expect(faults).toMatchObject({ toAdapter: { dropped: 0, corrupted: 0 }, toHost: { dropped: 0, corrupted: 0 } });
+  });
+
   it('reads the core block: TYPE, VERSION, NEXT', async () => {
-    const [type, version, next] = await uartBone((p) => p.read(0, 3));
+    const [type, version, next] = await uartBone(sim.path, (p) => p.read(0, 3));
     expect(type).toBe(BLOCKS.core.type);
     expect(version >>> 16).toBe(BLOCKS.core.version >>> 16);
     expect(next).toBeGreaterThan(0);
@@ -209,23 +226,25 @@ describe('LiteX UARTBone commands through serialport', () => {
 
   it('writes SCRATCH with 0x01 and reads it back with a reliable command, and the other way round', async () => {
     const scratch = BLOCKS.core.registers.SCRATCH.offset;
-    await uartBone((p) => p.write(scratch, [0x5a5a1234]));
-    const bus = await SerialBus.open(PTY);
+    await uartBone(sim.path, (p) => p.write(scratch, [0x5a5a1234]));
+    const bus = await SerialBus.open(sim.path);
     try {
       expect(await bus.read(scratch)).toBe(0x5a5a1234);
       await bus.write(scratch, 0xc0ffee01);
     } finally {
       await bus.close();
     }
-    expect(Array.from(await uartBone((p) => p.read(scratch, 1)))).toEqual([0xc0ffee01]);
+    expect(Array.from(await uartBone(sim.path, (p) => p.read(scratch, 1)))).toEqual([0xc0ffee01]);
   });
 
   it('reads back a flow entry that reliable commands added', async () => {
-    const { flows } = await json('flow', 'list');
+    const list = await cli('flow', 'list', '--device', sim.path, '--json');
+    expect(list.code).toBe(0);
+    const { flows } = JSON.parse(list.out);
     const entry = flows.find((f: { rule: string }) => f.rule === FLOW_B);
     expect(entry).toBeDefined();
     // find the flow block by walking the chain, as a LiteX user with wishbone-tool would
-    const base = await uartBone(async (p) => {
+    const base = await uartBone(sim.path, async (p) => {
       let addr = 0;
       for (let i = 0; i < 16; i++) {
         const [type, , next] = await p.read(addr, 3);
@@ -235,7 +254,7 @@ describe('LiteX UARTBone commands through serialport', () => {
       throw new Error('no flow block');
     });
     const r = BLOCKS.flow.registers;
-    const words = await uartBone(async (p) => {
+    const words = await uartBone(sim.path, async (p) => {
       await p.write(base + r.SLOT.offset, [entry.slot]);
       await p.write(base + r.COMMAND.offset, [4]); // read slot
       for (;;) {
