@@ -9,7 +9,10 @@
  * and TXC made by an ODDRX1F of constant 1/0 so it leaves with the same delay as the data.
  * A DELAYG on every rx data/ctl pin and one on TXC set the clock/data skew (RGMII wants
  * the clock about 2 ns into the data eye; it may come from the PHY's internal delays, the
- * board, or these DELAYGs - tune RX_DELAY and TX_CLK_DELAY on the board).
+ * board, or these DELAYGs - tune RX_DELAY and TX_CLK_DELAY on the board). txd and tx_ctl
+ * also leave through a DELAYG, of 0 taps: a delay cell adds its own insertion delay even at
+ * 0 taps, so with one on every tx pin TXC, data and ctl see the same path and TX_CLK_DELAY
+ * alone sets the tx skew.
  *
  *     RXC    _/~~~~~~~\_______/~~~~~~~\___
  *     RXD     | rxd[3:0] | rxd[7:4] |
@@ -65,6 +68,7 @@ wire [4:0] rx_fall;
 
 wire [4:0] tx_rise = {gmii_tx_en, gmii_txd[3:0]};
 wire [4:0] tx_fall = {gmii_tx_en ^ gmii_tx_er, gmii_txd[7:4]};
+wire [4:0] tx_oddr;
 wire [4:0] tx_pin;
 wire txc_oddr;
 
@@ -104,7 +108,16 @@ generate
             .RST(1'b0),
             .D0(tx_rise[n]),
             .D1(tx_fall[n]),
-            .Q(tx_pin[n])
+            .Q(tx_oddr[n])
+        );
+
+        // 0 taps: the same insertion delay as TXC's DELAYG at TX_CLK_DELAY 0
+        DELAYG #(
+            .DEL_MODE("USER_DEFINED"),
+            .DEL_VALUE(0)
+        ) delay_inst (
+            .A(tx_oddr[n]),
+            .Z(tx_pin[n])
         );
     end
 endgenerate
