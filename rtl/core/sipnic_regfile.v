@@ -355,19 +355,20 @@ localparam CIDX_WIDTH = $clog2(COUNT);
 
 reg [CIDX_WIDTH-1:0] cidx;
 reg cnt_lo, cnt_hi;
-integer i;
+// each combinational block has its own loop index (a shared one is driven by both blocks)
+integer ci;
 
 always @* begin
     cidx = 0;
     cnt_lo = 1'b0;
     cnt_hi = 1'b0;
-    for (i = 0; i < COUNT; i = i + 1) begin
-        if (off_cnt == cnt_off(i)) begin
-            cidx = cidx | i[CIDX_WIDTH-1:0];
+    for (ci = 0; ci < COUNT; ci = ci + 1) begin
+        if (off_cnt == cnt_off(ci)) begin
+            cidx = cidx | ci[CIDX_WIDTH-1:0];
             cnt_lo = in_cnt;
         end
-        if (off_cnt == cnt_off(i) + 16'd4) begin
-            cidx = cidx | i[CIDX_WIDTH-1:0];
+        if (off_cnt == cnt_off(ci) + 16'd4) begin
+            cidx = cidx | ci[CIDX_WIDTH-1:0];
             cnt_hi = in_cnt;
         end
     end
@@ -376,8 +377,10 @@ end
 assign cnt_rd_en = rd && cnt_lo;
 assign cnt_rd_index = cidx;
 
+integer gi;
+
 always @* begin
-    i = 0; // loop index of the listen group registers: assigned on every path (no latch in yosys)
+    gi = 0; // loop index of the listen group registers: assigned on every path (no latch in yosys)
     rdata_next = 32'd0;
     scratch_next = scratch_reg;
     default_action_next = default_action_reg;
@@ -490,9 +493,9 @@ always @* begin
             REG_LISTEN_GROUP: rdata_next = g_group_reg;
             default: rdata_next = 32'd0;
         endcase
-        for (i = 0; i < REG_LISTEN_GROUP_QUEUE_COUNT; i = i + 1) begin
-            if (off_listen == REG_LISTEN_GROUP_QUEUE + i[15:0] * REG_LISTEN_GROUP_QUEUE_STRIDE) begin
-                rdata_next = act_dec(g_queue_reg[8*i +: 8]);
+        for (gi = 0; gi < REG_LISTEN_GROUP_QUEUE_COUNT; gi = gi + 1) begin
+            if (off_listen == REG_LISTEN_GROUP_QUEUE + gi[15:0] * REG_LISTEN_GROUP_QUEUE_STRIDE) begin
+                rdata_next = act_dec(g_queue_reg[8*gi +: 8]);
             end
         end
     end else if (in_cnt) begin
@@ -598,9 +601,9 @@ always @* begin
                 end
                 default: ;
             endcase
-            for (i = 0; i < REG_LISTEN_GROUP_QUEUE_COUNT; i = i + 1) begin
-                if (off_listen == REG_LISTEN_GROUP_QUEUE + i[15:0] * REG_LISTEN_GROUP_QUEUE_STRIDE) begin
-                    g_queue_next[8*i +: 8] = act_enc(reg_wdata);
+            for (gi = 0; gi < REG_LISTEN_GROUP_QUEUE_COUNT; gi = gi + 1) begin
+                if (off_listen == REG_LISTEN_GROUP_QUEUE + gi[15:0] * REG_LISTEN_GROUP_QUEUE_STRIDE) begin
+                    g_queue_next[8*gi +: 8] = act_enc(reg_wdata);
                 end
             end
         end
