@@ -47,7 +47,7 @@ export const BOARDS: Readonly<Record<string, BoardDef>> = {
   },
 };
 
-export type BoardErrorCode = 'EBOARD' | 'ECABLE' | 'ENOBITSTREAM' | 'ENOTOOL' | 'ETOOL' | 'ETIMING' | 'EREPORT';
+export type BoardErrorCode = 'EBOARD' | 'ECABLE' | 'ENOBITSTREAM' | 'ENOTOOL' | 'ETOOL' | 'ETIMING' | 'EREPORT' | 'EOPTION' | 'EWARNING';
 
 /** A board command failed; `code` says why. */
 export class BoardError extends Error {

@@ -6,8 +6,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { resolveTarget } from '../../../rtl/manifest.mjs';
-import { BoardError, type BoardDef } from './boards.js';
+import { BoardError, defaultOutDir, type BoardDef } from './boards.js';
 import { failingClocks, parseNextpnrLog, parseNextpnrReport, type ClockResult, type PnrResult, type Utilization } from './report.js';
+import { ALLOW_LIST, checkWarnings, validateAllowList, type WarningTool } from './warnings.js';
 
 export interface Tool {
   /** Environment variable that overrides the command. */
@@ -35,8 +36,57 @@ export interface ProgressEvent {
   seconds: number;
 }
 
+/** ECP5 DELAYG taps: DEL_VALUE is 7 bits, about 25 ps per tap. */
+export const DELAY_TAPS = { min: 0, max: 127, ps: 25 } as const;
+
+/** The RGMII delays of a build, in DELAYG taps (the top's RX_DELAY and TX_CLK_DELAY). */
+export interface RgmiiDelays {
+  /** On rxd and rx_ctl, before the IDDRs. */
+  rxDelayTaps: number;
+  /** On TXC (txd and tx_ctl leave through 0-tap DELAYGs). */
+  txClkDelayTaps: number;
+  /** Both are the board's own values (sizing.json). */
+  defaults: boolean;
+}
+
+/** A --rx-delay / --tx-clk-delay value: a whole number of DELAYG taps, 0..127. */
+export function parseTaps(option: string, text: string): number {
+  const n = /^[0-9]+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!(Number.isSafeInteger(n) && n >= DELAY_TAPS.min && n <= DELAY_TAPS.max)) {
+    throw new BoardError('EOPTION', `${option} must be a whole number of DELAYG taps ${DELAY_TAPS.min}..${DELAY_TAPS.max} (about ${DELAY_TAPS.ps} ps each), not "${text}"`);
+  }
+  return n;
+}
+
+/** The delays a build uses: those given, the board's sizing for the others. */
+export function rgmiiDelays(board: BoardDef, given: { rxDelayTaps?: number; txClkDelayTaps?: number } = {}): RgmiiDelays {
+  const rx0 = board.params.RX_DELAY;
+  const tx0 = board.params.TX_CLK_DELAY;
+  if (rx0 === undefined || tx0 === undefined) throw new BoardError('EBOARD', `${board.id} has no RGMII delay parameters (RX_DELAY, TX_CLK_DELAY)`);
+  const rxDelayTaps = given.rxDelayTaps ?? rx0;
+  const txClkDelayTaps = given.txClkDelayTaps ?? tx0;
+  for (const [name, v] of [['RX_DELAY', rxDelayTaps], ['TX_CLK_DELAY', txClkDelayTaps]] as const) {
+    if (!(Number.isInteger(v) && v >= DELAY_TAPS.min && v <= DELAY_TAPS.max)) throw new BoardError('EOPTION', `${name} must be ${DELAY_TAPS.min}..${DELAY_TAPS.max} taps, not ${v}`);
+  }
+  return { rxDelayTaps, txClkDelayTaps, defaults: rxDelayTaps === rx0 && txClkDelayTaps === tx0 };
+}
+
+/** Every parameter of the top for a build with these delays. */
+export const buildParams = (board: BoardDef, d: RgmiiDelays): Record<string, number> => ({ ...board.params, RX_DELAY: d.rxDelayTaps, TX_CLK_DELAY: d.txClkDelayTaps });
+
+/** "-rx80-txc0" for delays other than the board's own, "" for those: what names a sweep point. */
+export const delaySuffix = (d: RgmiiDelays): string => (d.defaults ? '' : `-rx${d.rxDelayTaps}-txc${d.txClkDelayTaps}`);
+
+/** The bitstream's file name: the board's, with the taps when they are not the defaults. */
+export const bitstreamName = (board: BoardDef, d: RgmiiDelays): string => board.bitstream.replace(/(\.bit)?$/, `${delaySuffix(d)}$1`);
+
+/** The build folder when --out is not given: one per sweep point, so that none overwrites another. */
+export const buildOutDir = (board: BoardDef, d: RgmiiDelays): string => `${defaultOutDir(board)}${delaySuffix(d)}`;
+
 export interface BuildOptions {
   board: BoardDef;
+  /** RGMII delays (rgmiiDelays(); default: the board's). */
+  delays?: RgmiiDelays;
   /** Repository root (where rtl/ is). */
   root: string;
   /** Build folder (created). */
@@ -50,6 +100,10 @@ export interface BuildOptions {
 export interface BuildResult {
   board: string;
   bitstream: string;
+  /** The DELAYG taps this bitstream was built with. */
+  rgmii: RgmiiDelays;
+  /** Warning classes the tools printed, every one in the allow-list (warnings.ts). */
+  warnings: { tool: WarningTool; class: string; count: number }[];
   outDir: string;
   /** nextpnr's own report (--report). */
   report: string;
@@ -70,13 +124,13 @@ const STAGES: { name: StageName; title: string }[] = [
  * the ECP5 cells), read deferred so that the top is elaborated once, with every parameter of
  * the board's sizing set.
  */
-export function yosysScript(board: BoardDef, root: string, outDir: string): string {
+export function yosysScript(board: BoardDef, root: string, outDir: string, parameters: Readonly<Record<string, number>> = board.params): string {
   const target = resolveTarget(board.target, { root, models: false, rtlDir: 'rtl' });
   const rel = (p: string) => relative(outDir, p) || '.';
   const missing = target.sources.filter((f) => !existsSync(f));
   if (missing.length) throw new BoardError('ETOOL', `sources of ${board.id} not found: ${missing.map((f) => relative(root, f)).join(', ')}`);
   const inc = target.includeDirs.map((d) => `-I${rel(d)}`).join(' ');
-  const params = Object.entries(board.params).map(([k, v]) => ` -set ${k} ${v}`).join('');
+  const params = Object.entries(parameters).map(([k, v]) => ` -set ${k} ${v}`).join('');
   return [
     `# generated by sipnic board build --board ${board.id}`,
     `read_verilog -defer ${inc} ${target.sources.map(rel).join(' ')}`,
@@ -90,10 +144,20 @@ export function yosysScript(board: BoardDef, root: string, outDir: string): stri
 /** Runs the three stages; throws BoardError (ETIMING when a clock misses its target). */
 export async function buildBoard(o: BuildOptions): Promise<BuildResult> {
   const { board, root } = o;
+  const delays = o.delays ?? rgmiiDelays(board);
+  const bitName = bitstreamName(board, delays);
   const outDir = resolve(o.outDir);
   mkdirSync(outDir, { recursive: true });
   // results of an earlier run must not be mistaken for this one's
-  for (const f of ['top.json', 'top.config', 'report.json', 'nextpnr.log', 'yosys.log', board.bitstream, 'build-summary.json']) rmSync(join(outDir, f), { force: true });
+  for (const f of ['top.json', 'top.config', 'report.json', 'nextpnr.log', 'yosys.log', bitName, 'build-summary.json']) rmSync(join(outDir, f), { force: true });
+  validateAllowList(ALLOW_LIST);
+  const warnings: BuildResult['warnings'] = [];
+  // a warning class not in the allow-list fails the build (warnings.ts)
+  const check = (tool: WarningTool, log: string) => {
+    const path = join(outDir, log);
+    if (!existsSync(path)) throw new BoardError('EWARNING', `${tool} wrote no ${log}: its warnings cannot be checked (${path})`);
+    for (const w of checkWarnings(tool, readFileSync(path, 'utf8'), path)) warnings.push({ tool, class: w.class, count: w.count });
+  };
   const rel = (p: string) => relative(outDir, join(root, p));
   const t0 = Date.now();
   const stages: BuildResult['stages'] = [];
@@ -116,11 +180,12 @@ export async function buildBoard(o: BuildOptions): Promise<BuildResult> {
   };
 
   // 1. synthesis
-  writeFileSync(join(outDir, 'synth.ys'), yosysScript(board, root, outDir));
+  writeFileSync(join(outDir, 'synth.ys'), yosysScript(board, root, outDir, buildParams(board, delays)));
   const ys = await stage(0, { tool: TOOLS.yosys, argv: ['-q', '-l', 'yosys.log', 'synth.ys'], log: 'yosys.out' });
   if (ys !== 0 || !existsSync(join(outDir, 'top.json'))) {
     throw new BoardError('ETOOL', `synthesis failed (exit ${ys}):\n${tail(join(outDir, 'yosys.log')) || tail(join(outDir, 'yosys.out'))}\nfull log: ${join(outDir, 'yosys.log')}`);
   }
+  check('yosys', 'yosys.log');
 
   // 2. place and route; nextpnr exits non-zero when a clock misses its constraint
   const pnr = await stage(1, {
@@ -142,10 +207,11 @@ export async function buildBoard(o: BuildOptions): Promise<BuildResult> {
     throw new BoardError('ETOOL', `place and route failed (exit ${pnr}):\n${tail(existsSync(log) ? log : join(outDir, 'nextpnr.out'))}\nfull log: ${log}`);
   }
   if (result.clocks.length === 0) throw new BoardError('EREPORT', `nextpnr reported no clock: nothing was timed (${reportPath})`);
+  check('nextpnr', 'nextpnr.log');
 
   // 3. bitstream
-  const pack = await stage(2, { tool: TOOLS.ecppack, argv: ['top.config', board.bitstream], log: 'ecppack.out' });
-  const bitstream = join(outDir, board.bitstream);
+  const pack = await stage(2, { tool: TOOLS.ecppack, argv: ['top.config', bitName], log: 'ecppack.out' });
+  const bitstream = join(outDir, bitName);
   if (pack !== 0 || !existsSync(bitstream)) {
     throw new BoardError('ETOOL', `ecppack failed (exit ${pack}):\n${tail(join(outDir, 'ecppack.out'))}`);
   }
@@ -153,6 +219,8 @@ export async function buildBoard(o: BuildOptions): Promise<BuildResult> {
   const out: BuildResult = {
     board: board.id,
     bitstream,
+    rgmii: delays,
+    warnings,
     outDir,
     report: reportPath,
     clocks: result.clocks,

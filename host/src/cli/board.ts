@@ -3,15 +3,23 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { BoardError, BOARDS, defaultOutDir, findBoard } from '../board/boards.js';
-import { buildBoard, type ProgressEvent } from '../board/build.js';
+import { BoardError, BOARDS, findBoard } from '../board/boards.js';
+import { buildBoard, buildOutDir, DELAY_TAPS, parseTaps, rgmiiDelays, type ProgressEvent, type RgmiiDelays } from '../board/build.js';
 import { planFlash, runFlash } from '../board/flash.js';
+import { ALLOW_LIST_PATH } from '../board/warnings.js';
 import { formatClocks, formatUtilization, type ClockResult } from '../board/report.js';
 import { CliExit, type Cli } from './context.js';
+import { parsedBy } from './options.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 const mmss = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+
+/** "rx 80 taps (≈2.00 ns), txc 0 taps (≈0.00 ns), the board's defaults" */
+export const formatDelays = (d: RgmiiDelays): string => {
+  const ns = (taps: number) => `≈${((taps * DELAY_TAPS.ps) / 1000).toFixed(2)} ns`;
+  return `rx ${d.rxDelayTaps} taps (${ns(d.rxDelayTaps)}), txc ${d.txClkDelayTaps} taps (${ns(d.txClkDelayTaps)})${d.defaults ? ", the board's defaults" : ''}`;
+};
 
 export function boardCommand(cli: Cli): Command {
   const board = new Command('board').description(`the FPGA board (${Object.keys(BOARDS).join(', ')}): build the bitstream, load it`);
@@ -20,13 +28,20 @@ export function boardCommand(cli: Cli): Command {
     .command('build')
     .description('synthesize, place and route (timing must close) and pack the bitstream')
     .requiredOption('--board <name>', `board (${Object.keys(BOARDS).join(', ')})`)
-    .option('--out <dir>', 'build folder (default build/board/<board>)')
-    .addHelpText('after', '\nExamples:\n  sipnic board build --board colorlight-5a-75b-v8\n  sipnic board build --board colorlight-5a-75b-v8 --json --out /tmp/bit')
-    .action(async (o: { board: string; out?: string }, cmd: Command) => {
+    .option('--out <dir>', 'build folder (default build/board/<board>, with -rx<taps>-txc<taps> when the delays are not the defaults)')
+    .option('--rx-delay <taps>', `DELAYG taps on rxd/rx_ctl, ${DELAY_TAPS.min}..${DELAY_TAPS.max}, about ${DELAY_TAPS.ps} ps each (default: the board's, sizing.json RX_DELAY)`, parsedBy((v) => parseTaps('--rx-delay', v)))
+    .option('--tx-clk-delay <taps>', `DELAYG taps on TXC, ${DELAY_TAPS.min}..${DELAY_TAPS.max} (default: the board's, sizing.json TX_CLK_DELAY)`, parsedBy((v) => parseTaps('--tx-clk-delay', v)))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  sipnic board build --board colorlight-5a-75b-v8\n  sipnic board build --board colorlight-5a-75b-v8 --json --out /tmp/bit\n' +
+        '  sipnic board build --board colorlight-5a-75b-v8 --rx-delay 0 --tx-clk-delay 80   # a sweep point: build/board/colorlight-5a-75b-v8-rx0-txc80/',
+    )
+    .action(async (o: { board: string; out?: string; rxDelay?: number; txClkDelay?: number }, cmd: Command) => {
       const def = findBoard(o.board);
       const json = cli.json(cmd);
       const io = cli.io;
-      const outDir = resolve(o.out ?? defaultOutDir(def));
+      const delays = rgmiiDelays(def, { rxDelayTaps: o.rxDelay, txClkDelayTaps: o.txClkDelay });
+      const outDir = resolve(o.out ?? buildOutDir(def, delays));
       let lastLine = 0;
       const progress = (e: ProgressEvent) => {
         const head = `[${e.index}/${e.total}] ${e.title}`;
@@ -43,15 +58,15 @@ export function boardCommand(cli: Cli): Command {
           io.stderr(`${head} ${mmss(e.seconds)}\n`);
         }
       };
-      io.stderr(`sipnic board build: ${def.description} into ${outDir}\n`);
+      io.stderr(`sipnic board build: ${def.description} into ${outDir}\nRGMII delays: ${formatDelays(delays)}\n`);
       let result;
       try {
-        result = await buildBoard({ board: def, root: ROOT, outDir, env: io.env, progress });
+        result = await buildBoard({ board: def, root: ROOT, outDir, env: io.env, progress, delays });
       } catch (err) {
         if (err instanceof BoardError && err.code === 'ETIMING') {
           const clocks = (err as BoardError & { clocks?: ClockResult[] }).clocks ?? [];
           io.stderr(`sipnic: ${err.message}\n${formatClocks(clocks).join('\n')}\n`);
-          if (json) io.stdout(JSON.stringify({ error: { code: err.code, message: err.message, clocks } }) + '\n');
+          if (json) io.stdout(JSON.stringify({ error: { code: err.code, message: err.message, clocks, rgmii: delays } }) + '\n');
           throw new CliExit(1);
         }
         throw err;
@@ -61,11 +76,13 @@ export function boardCommand(cli: Cli): Command {
         () =>
           [
             `bitstream ${result.bitstream}`,
+            `RGMII delays: ${formatDelays(result.rgmii)}`,
             'clocks (Fmax after routing):',
             ...formatClocks(result.clocks),
             'utilization:',
             ...formatUtilization(result.utilization),
             `nextpnr report ${result.report}`,
+            `warnings: ${result.warnings.length ? result.warnings.map((w) => `${w.tool} ${w.count}× "${w.class}"`).join('; ') : 'none'} (all in the allow-list ${ALLOW_LIST_PATH})`,
             `built in ${mmss(result.seconds)} (${result.stages.map((s) => `${s.name} ${mmss(s.seconds)}`).join(', ')})`,
           ].join('\n'),
         result,
@@ -77,14 +94,20 @@ export function boardCommand(cli: Cli): Command {
     .description('load a bitstream with openFPGALoader (into SRAM; --write-flash for the SPI flash)')
     .requiredOption('--board <name>', `board (${Object.keys(BOARDS).join(', ')})`)
     .option('--cable <cable>', 'openFPGALoader cable (ft232, ft2232, cmsisdap, dirtyJtag, ...)')
-    .option('--bitstream <path>', 'bitstream (default: the one `board build` wrote)')
+    .option('--bitstream <path>', 'bitstream (default: the one `board build` wrote, for --rx-delay/--tx-clk-delay if given)')
+    .option('--rx-delay <taps>', 'without --bitstream: load the sweep point built with these rx taps', parsedBy((v) => parseTaps('--rx-delay', v)))
+    .option('--tx-clk-delay <taps>', 'without --bitstream: load the sweep point built with these TXC taps', parsedBy((v) => parseTaps('--tx-clk-delay', v)))
     .option('--write-flash', 'write the SPI flash (openFPGALoader -f --unprotect-flash) so the board boots with it; load to SRAM first (without it) to check the bitstream')
     .option('--dry-run', 'print the command and do nothing')
     .addHelpText('after', '\nExamples:\n  sipnic board flash --board colorlight-5a-75b-v8 --cable ft232 --dry-run\n  sipnic board flash --board colorlight-5a-75b-v8 --cable ft232 --write-flash')
-    .action(async (o: { board: string; cable?: string; bitstream?: string; writeFlash?: boolean; dryRun?: boolean }, cmd: Command) => {
+    .action(async (o: { board: string; cable?: string; bitstream?: string; rxDelay?: number; txClkDelay?: number; writeFlash?: boolean; dryRun?: boolean }, cmd: Command) => {
       const def = findBoard(o.board);
       const io = cli.io;
-      const plan = planFlash({ board: def, cable: o.cable, bitstream: o.bitstream, writeFlash: Boolean(o.writeFlash), cwd: process.cwd(), env: io.env });
+      if (o.bitstream !== undefined && (o.rxDelay !== undefined || o.txClkDelay !== undefined)) {
+        throw new BoardError('EOPTION', '--rx-delay/--tx-clk-delay pick the bitstream of a sweep point: give them or --bitstream, not both');
+      }
+      const delays = rgmiiDelays(def, { rxDelayTaps: o.rxDelay, txClkDelayTaps: o.txClkDelay });
+      const plan = planFlash({ board: def, cable: o.cable, bitstream: o.bitstream, delays, writeFlash: Boolean(o.writeFlash), cwd: process.cwd(), env: io.env });
       const json = cli.json(cmd);
       if (o.dryRun) {
         cli.out(cmd, plan.line, { command: plan.argv, line: plan.line, bitstream: plan.bitstream, writeFlash: plan.writeFlash, dryRun: true });
