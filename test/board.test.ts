@@ -1,7 +1,10 @@
 // sipnic board build|flash in-process: the flash command line (dry run) and its errors, the
-// parsing of a real nextpnr-ecp5 report of the Colorlight build (test/fixtures), and the build
-// pipeline run against stand-in tools (SIPNIC_YOSYS / SIPNIC_NEXTPNR / SIPNIC_ECPPACK) so
-// that a clock below its target must fail the build. The real build runs in CI (.ci/run).
+// parsing of a real nextpnr-ecp5 report of the Colorlight build (test/fixtures), the RGMII delay
+// options of a sweep (--rx-delay, --tx-clk-delay: validation, parameters, names), the warning
+// classes of real yosys/nextpnr logs against the allow-list (test/fixtures/board-logs), and the
+// build pipeline run against stand-in tools (SIPNIC_YOSYS / SIPNIC_NEXTPNR / SIPNIC_ECPPACK) so
+// that a clock below its target or an unknown warning must fail the build. The real build runs
+// in CI (.ci/run).
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../host/src/cli/program.js';
 import type { CliIO } from '../host/src/cli/context.js';
 import { BOARDS } from '../host/src/board/boards.js';
-import { yosysScript } from '../host/src/board/build.js';
+import { bitstreamName, buildOutDir, buildParams, parseTaps, rgmiiDelays, yosysScript } from '../host/src/board/build.js';
+import { ALLOW_LIST, ALLOW_LIST_PATH, checkWarnings, findWarnings, unknownWarnings, validateAllowList, warningClass } from '../host/src/board/warnings.js';
 import { KNOWN_CABLES } from '../host/src/board/flash.js';
 import { failingClocks, parseNextpnrLog, parseNextpnrReport } from '../host/src/board/report.js';
 
@@ -17,6 +21,10 @@ const ROOT = join(import.meta.dirname, '..');
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const REPORT = readFileSync(join(FIXTURES, 'nextpnr-report-colorlight-5a-75b-v8.json'), 'utf8');
 const LOG = readFileSync(join(FIXTURES, 'nextpnr-log-colorlight-5a-75b-v8.txt'), 'utf8');
+const LOGS = join(FIXTURES, 'board-logs');
+const YOSYS_BEFORE = readFileSync(join(LOGS, 'yosys-before.log'), 'utf8');
+const YOSYS_AFTER = readFileSync(join(LOGS, 'yosys-after.log'), 'utf8');
+const NEXTPNR_AFTER = readFileSync(join(LOGS, 'nextpnr-after.log'), 'utf8');
 const DIR = mkdtempSync(join(tmpdir(), 'sipnic-board-'));
 const BOARD = 'colorlight-5a-75b-v8';
 
@@ -82,6 +90,21 @@ describe('board flash', () => {
     expect(r.err).toMatch(/not found: apt-get install -y openfpgaloader/);
   });
 
+  it("loads a sweep point's bitstream for --rx-delay/--tx-clk-delay, and refuses them beside --bitstream", async () => {
+    let r = await cli(['board', 'flash', '--board', BOARD, '--cable', 'ft232', '--rx-delay', '0', '--tx-clk-delay', '0', '--dry-run', '--json']);
+    expect(r.code).toBe(1);
+    const e = JSON.parse(r.out).error;
+    expect(e.code).toBe('ENOBITSTREAM');
+    expect(e.message).toContain(join(process.cwd(), `build/board/${BOARD}-rx0-txc0/sipnic_colorlight_5a_75b-rx0-txc0.bit`));
+    expect(e.message).toContain(`run \`sipnic board build --board ${BOARD} --rx-delay 0 --tx-clk-delay 0\` first`);
+    r = await cli(['board', 'flash', '--board', BOARD, '--cable', 'ft232', '--bitstream', bit, '--rx-delay', '40', '--dry-run']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/give them or --bitstream, not both/);
+    r = await cli(['board', 'flash', '--board', BOARD, '--cable', 'ft232', '--rx-delay', '300', '--dry-run']);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--rx-delay must be a whole number of DELAYG taps 0..127');
+  });
+
   it('knows the cables of openFPGALoader', () => {
     for (const c of ['ft232', 'ft2232', 'cmsisdap', 'dirtyJtag', 'usb-blaster']) expect(KNOWN_CABLES).toContain(c);
   });
@@ -128,7 +151,7 @@ describe('nextpnr report of the Colorlight build', () => {
 
 describe('board build pipeline (stand-in tools)', () => {
   // each stand-in writes what the real tool would, in its working directory (the build folder)
-  function tools(scenario: 'ok' | 'fail-exit' | 'fail-report' | 'no-yosys') {
+  function tools(scenario: 'ok' | 'fail-exit' | 'fail-report' | 'no-yosys' | 'warn-yosys' | 'warn-nextpnr') {
     const bin = join(DIR, `tools-${scenario}`);
     mkdirSync(bin, { recursive: true });
     const report = JSON.parse(REPORT);
@@ -142,11 +165,14 @@ describe('board build pipeline (stand-in tools)', () => {
       chmodSync(join(bin, name), 0o755);
       return join(bin, name);
     };
-    const yosys = sh('yosys', scenario === 'no-yosys' ? 'echo "ERROR: syntax error" > yosys.log; exit 1' : 'test -f synth.ys && echo "{}" > top.json');
+    // a real synthesis log (cut), or the one of the build before the loop-index fix
+    writeFileSync(join(bin, 'yosys.log'), scenario === 'warn-yosys' ? YOSYS_BEFORE : YOSYS_AFTER);
+    writeFileSync(join(bin, 'nextpnr.log'), NEXTPNR_AFTER + (scenario === 'warn-nextpnr' ? "Warning: IO 'eth0_mdio' is unconstrained in LPF and will be automatically placed\n" : ''));
+    const yosys = sh('yosys', scenario === 'no-yosys' ? 'echo "ERROR: syntax error" > yosys.log; exit 1' : `test -f synth.ys && echo "{}" > top.json && cp '${join(bin, 'yosys.log')}' yosys.log`);
     const nextpnr =
       scenario === 'fail-exit'
         ? sh('nextpnr', `echo "Info: Max frequency for clock '\\$glbnet\\$clk_core': 38.10 MHz (FAIL at 50.00 MHz)" > nextpnr.log\necho "ERROR: Max frequency for clock 'clk_core'" >> nextpnr.log\nexit 1`)
-        : sh('nextpnr', `cp '${join(bin, 'report.json')}' report.json; echo cfg > top.config; echo "Info: done" > nextpnr.log`);
+        : sh('nextpnr', `cp '${join(bin, 'report.json')}' report.json; echo cfg > top.config; cp '${join(bin, 'nextpnr.log')}' nextpnr.log`);
     const ecppack = sh('ecppack', 'cp "$1" "$2"');
     return { SIPNIC_YOSYS: yosys, SIPNIC_NEXTPNR: nextpnr, SIPNIC_ECPPACK: ecppack };
   }
@@ -162,6 +188,12 @@ describe('board build pipeline (stand-in tools)', () => {
     expect(j.clocks[0]).toEqual({ name: expect.any(String), fmaxMHz: expect.any(Number), targetMHz: expect.any(Number), met: true });
     expect(j.utilization.lut4).toEqual({ used: expect.any(Number), available: 24288 });
     expect(j.stages.map((s: { name: string }) => s.name)).toEqual(['synth', 'pnr', 'pack']);
+    expect(j.rgmii).toEqual({ rxDelayTaps: 80, txClkDelayTaps: 0, defaults: true });
+    // the allowed classes of the real log, counted
+    expect(j.warnings).toEqual([
+      { tool: 'yosys', class: ALLOW_LIST.yosys[0].class, count: 1 },
+      { tool: 'yosys', class: ALLOW_LIST.yosys[1].class, count: 1 },
+    ]);
     expect(JSON.parse(readFileSync(join(out, 'build-summary.json'), 'utf8')).bitstream).toBe(j.bitstream);
     expect(existsSync(join(out, 'report.json'))).toBe(true);
     // progress on stderr: stage names and elapsed time
@@ -196,6 +228,53 @@ describe('board build pipeline (stand-in tools)', () => {
     expect(r.err).toMatch(/no-such-yosys not found: run npm install/);
   });
 
+  it('fails on a yosys warning class not in the allow-list, listing it and naming the allow-list', async () => {
+    const out = join(DIR, 'out-warn-yosys');
+    const r = await cli(['board', 'build', '--board', BOARD, '--out', out, '--json'], tools('warn-yosys'));
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.out);
+    expect(j.error.code).toBe('EWARNING');
+    expect(j.error.message).toContain('yosys printed a warning of a class not seen before');
+    expect(j.error.message).toContain(`${join(out, 'yosys.log')}:`);
+    expect(j.error.message).toContain("Warning: Drivers conflicting with a constant 1'0 driver: (2 times)");
+    expect(j.error.message).toContain('class: Warning: Drivers conflicting with a constant N driver:');
+    expect(j.error.message).toContain(ALLOW_LIST_PATH);
+    // stopped after synthesis: no place and route, no bitstream
+    expect(r.err).not.toMatch(/\[2\/3\]/);
+    expect(existsSync(join(out, BOARDS[BOARD].bitstream))).toBe(false);
+  });
+
+  it('fails on a nextpnr warning class not in the allow-list', async () => {
+    const out = join(DIR, 'out-warn-nextpnr');
+    const r = await cli(['board', 'build', '--board', BOARD, '--out', out], tools('warn-nextpnr'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/nextpnr printed a warning of a class not seen before:\n .*nextpnr\.log:\d+: Warning: IO 'eth0_mdio' is unconstrained/);
+    expect(r.err).toContain("class: Warning: IO <id> is unconstrained in LPF and will be automatically placed");
+    expect(existsSync(join(out, BOARDS[BOARD].bitstream))).toBe(false);
+  });
+
+  it('builds a sweep point: the taps go to the top, into the bitstream name, the summary and --json', async () => {
+    const out = join(DIR, 'out-sweep');
+    let r = await cli(['board', 'build', '--board', BOARD, '--out', out, '--rx-delay', '0', '--tx-clk-delay', '64'], tools('ok'));
+    expect(r.code, r.err).toBe(0);
+    const bit = join(out, 'sipnic_colorlight_5a_75b-rx0-txc64.bit');
+    expect(r.out).toContain(`bitstream ${bit}\n`);
+    expect(r.out).toContain('RGMII delays: rx 0 taps (≈0.00 ns), txc 64 taps (≈1.60 ns)\n');
+    expect(r.err).toContain('RGMII delays: rx 0 taps');
+    const ys = readFileSync(join(out, 'synth.ys'), 'utf8');
+    expect(ys).toMatch(/ -set RX_DELAY 0 /);
+    expect(ys).toMatch(/ -set TX_CLK_DELAY 64 /);
+    expect(existsSync(bit)).toBe(true);
+    // another point into the same folder keeps the first bitstream
+    r = await cli(['board', 'build', '--board', BOARD, '--out', out, '--rx-delay', '40', '--json'], tools('ok'));
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.rgmii).toEqual({ rxDelayTaps: 40, txClkDelayTaps: 0, defaults: false });
+    expect(j.bitstream).toBe(join(out, 'sipnic_colorlight_5a_75b-rx40-txc0.bit'));
+    expect(existsSync(bit)).toBe(true);
+    expect(readFileSync(join(out, 'synth.ys'), 'utf8')).toMatch(/ -set RX_DELAY 40 -set TX_CLK_DELAY 0 /);
+  });
+
   it('writes a yosys script with paths relative to the build folder (the yowasp tools see /tmp as their own)', () => {
     const script = yosysScript(BOARDS[BOARD], ROOT, join(ROOT, 'build/board/x'));
     expect(script).toMatch(/read_verilog -defer -I\.\.\/\.\.\/\.\.\/rtl\/core /);
@@ -206,5 +285,102 @@ describe('board build pipeline (stand-in tools)', () => {
     expect(Object.keys(BOARDS[BOARD].params)).toContain('QUEUES');
     for (const [k, v] of Object.entries(BOARDS[BOARD].params)) expect(script).toMatch(new RegExp(`^chparam(?: .*)? -set ${k} ${v} (?:.* )?sipnic_colorlight_5a_75b$`, 'm'));
     expect(script).toContain('synth_ecp5 -top sipnic_colorlight_5a_75b -json top.json');
+  });
+});
+
+describe('RGMII delay options (a sweep of DELAYG taps)', () => {
+  const def = BOARDS[BOARD];
+
+  it('takes whole numbers 0..127', () => {
+    expect(parseTaps('--rx-delay', '0')).toBe(0);
+    expect(parseTaps('--rx-delay', '80')).toBe(80);
+    expect(parseTaps('--tx-clk-delay', '127')).toBe(127);
+    for (const bad of ['128', '-1', '1.5', '0x10', 'abc', '', ' ', '1e2', '99999999999999999999']) {
+      expect(() => parseTaps('--tx-clk-delay', bad), bad).toThrow(`--tx-clk-delay must be a whole number of DELAYG taps 0..127 (about 25 ps each), not "${bad}"`);
+    }
+  });
+
+  it('refuses a bad value on the command line with the option and the range, before building anything', async () => {
+    const out = join(DIR, 'out-bad-taps');
+    let r = await cli(['board', 'build', '--board', BOARD, '--out', out, '--rx-delay', '128'], { SIPNIC_YOSYS: join(DIR, 'no-such-yosys') });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--rx-delay must be a whole number of DELAYG taps 0..127 (about 25 ps each), not "128"');
+    r = await cli(['board', 'build', '--board', BOARD, '--out', out, '--tx-clk-delay', 'two', '--json'], { SIPNIC_YOSYS: join(DIR, 'no-such-yosys') });
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.out).error.message).toContain('--tx-clk-delay must be a whole number of DELAYG taps 0..127');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("defaults to the board's taps (sizing.json) and names only other points", () => {
+    const d0 = rgmiiDelays(def);
+    expect(d0).toEqual({ rxDelayTaps: def.params.RX_DELAY, txClkDelayTaps: def.params.TX_CLK_DELAY, defaults: true });
+    expect(bitstreamName(def, d0)).toBe('sipnic_colorlight_5a_75b.bit');
+    expect(buildOutDir(def, d0)).toBe(`build/board/${BOARD}`);
+    // the defaults given explicitly are still the defaults
+    expect(rgmiiDelays(def, { rxDelayTaps: def.params.RX_DELAY, txClkDelayTaps: def.params.TX_CLK_DELAY }).defaults).toBe(true);
+    const d = rgmiiDelays(def, { rxDelayTaps: 0 });
+    expect(d).toEqual({ rxDelayTaps: 0, txClkDelayTaps: def.params.TX_CLK_DELAY, defaults: false });
+    expect(bitstreamName(def, d)).toBe(`sipnic_colorlight_5a_75b-rx0-txc${def.params.TX_CLK_DELAY}.bit`);
+    expect(buildOutDir(def, d)).toBe(`build/board/${BOARD}-rx0-txc${def.params.TX_CLK_DELAY}`);
+    // every point of a sweep has its own name
+    const names = new Set<string>();
+    for (const rx of [0, 40, 80, 127]) for (const tx of [0, 40, 80, 127]) names.add(bitstreamName(def, rgmiiDelays(def, { rxDelayTaps: rx, txClkDelayTaps: tx })));
+    expect(names.size).toBe(16);
+    expect(() => rgmiiDelays(def, { txClkDelayTaps: 128 })).toThrow(/TX_CLK_DELAY must be 0..127 taps, not 128/);
+  });
+
+  it('sets the taps on the top, every other parameter unchanged', () => {
+    const d = rgmiiDelays(def, { rxDelayTaps: 12, txClkDelayTaps: 100 });
+    const p = buildParams(def, d);
+    expect(p).toEqual({ ...def.params, RX_DELAY: 12, TX_CLK_DELAY: 100 });
+    const script = yosysScript(def, ROOT, join(ROOT, 'build/board/x'), p);
+    expect(script).toMatch(/^chparam .* -set RX_DELAY 12 -set TX_CLK_DELAY 100 sipnic_colorlight_5a_75b$/m);
+    expect(script).toMatch(/ -set QUEUES 4 /);
+  });
+});
+
+describe('warnings of the board build against the allow-list', () => {
+  it('classifies real yosys lines without their numbers, names and source lines', () => {
+    expect(warningClass('Warning: Replacing memory \\inc with list of registers. See ../../../rtl/core/sipnic_counters.v:84')).toBe(
+      'Warning: Replacing memory <id> with list of registers. See sipnic_counters.v',
+    );
+    // the same warning from another run, folder and line: the same class
+    expect(warningClass('Warning: Replacing memory \\inc with list of registers. See /work/x/rtl/core/sipnic_counters.v:91.7-91.10')).toBe(
+      warningClass('Warning: Replacing memory \\inc with list of registers. See ../../../rtl/core/sipnic_counters.v:84'),
+    );
+    // a memory replaced in another file is another class
+    expect(warningClass('Warning: Replacing memory \\x with list of registers. See ../rtl/core/sipnic_parser.v:12')).not.toBe(ALLOW_LIST.yosys[0].class);
+    expect(warningClass("Warning: Drivers conflicting with a constant 1'0 driver:")).toBe(warningClass("Warning: Drivers conflicting with a constant 1'1 driver:"));
+    expect(warningClass('Warning: wire \\nic_inst.\\core_inst.$procmux$42096 [3] is assigned in a block at x.v:1.2-3.4.')).toBe(
+      warningClass('Warning: wire \\a.$procmux$7 [12] is assigned in a block at ../x.v:9.'),
+    );
+    // nextpnr's quoted names
+    expect(warningClass("Warning: IO 'eth0_txd[0]' is unconstrained in LPF and will be automatically placed")).toBe(
+      'Warning: IO <id> is unconstrained in LPF and will be automatically placed',
+    );
+  });
+
+  it('finds the regfile warnings of the build before the fix (must fail) and nothing unknown after it', () => {
+    const before = unknownWarnings('yosys', YOSYS_BEFORE);
+    expect(before.map((w) => w.class)).toEqual(['Warning: Drivers conflicting with a constant N driver:']);
+    expect(before[0].count).toBe(2);
+    expect(before[0].line).toBe("Warning: Drivers conflicting with a constant 1'0 driver:");
+    expect(YOSYS_BEFORE.split('\n')[before[0].lineNumber - 1]).toBe(before[0].line);
+    expect(() => checkWarnings('yosys', YOSYS_BEFORE, 'yosys.log')).toThrow(/class not seen before:[\s\S]*Drivers conflicting[\s\S]*host\/src\/board\/warnings-allowed\.json/);
+    // after: only allowed classes, every one of them seen (the list holds nothing stale)
+    expect(unknownWarnings('yosys', YOSYS_AFTER)).toEqual([]);
+    expect(findWarnings('yosys', YOSYS_AFTER).map((w) => w.class)).toEqual(ALLOW_LIST.yosys.map((a) => a.class));
+    expect(unknownWarnings('nextpnr', NEXTPNR_AFTER)).toEqual([]);
+    expect(findWarnings('nextpnr', NEXTPNR_AFTER + "Warning: IO 'x' is unconstrained in LPF and will be automatically placed\n")).toHaveLength(1);
+    // a class allowed for yosys is not allowed for nextpnr
+    expect(unknownWarnings('nextpnr', YOSYS_AFTER)).toHaveLength(2);
+  });
+
+  it('keeps a well-formed allow-list: normalized classes, one-line reasons, no repeats', () => {
+    expect(() => validateAllowList(ALLOW_LIST)).not.toThrow();
+    expect(() => validateAllowList({ yosys: [{ class: 'Warning: x', reason: '' }], nextpnr: [] })).toThrow(/yosys\[0\] needs a one-line reason/);
+    expect(() => validateAllowList({ yosys: [{ class: 'Warning: x 12', reason: 'r' }], nextpnr: [] })).toThrow(/not normalized \(should be: Warning: x N\)/);
+    expect(() => validateAllowList({ yosys: [], nextpnr: [{ class: 'Warning: a', reason: 'r' }, { class: 'Warning: a', reason: 's' }] })).toThrow(/repeats/);
+    expect(() => validateAllowList({ yosys: [] })).toThrow(/"nextpnr" is not a list/);
   });
 });
