@@ -2,7 +2,7 @@
 // `npm install` hook: builds the Verilated adapter and its Node-API addon.
 //   1. Verilator (and a C++ toolchain) from Debian when missing;
 //   2. the register map's generated files (scripts/gen-regs.mjs);
-//   3. sipnic_core (rtl/manifest.mjs, target core) verilated at DATA_WIDTH 8 and 64 (skipped
+//   3. sipnic_core (rtl/manifest.mjs, target core) verilated at DATA_WIDTH 8, 32 and 64 (skipped
 //      when the target's files, the manifest included, and the flags are unchanged: a hash is
 //      stamped into each model's folder);
 //   4. node-gyp configure + build in sim/ (skipped when nothing it reads changed).
@@ -22,6 +22,8 @@ const buildDir = join(simDir, 'build');
 const force = process.env.SIPNIC_FORCE === '1';
 const jobs = String(process.env.SIPNIC_JOBS ?? 2);
 const t0 = Date.now();
+// the stream widths of the addon's models (sim/model-sources.mjs lists the same)
+const WIDTHS = [8, 32, 64];
 
 const step = (msg) => process.stderr.write(`sipnic install: ${msg}\n`);
 const fail = (msg) => {
@@ -76,7 +78,7 @@ const missingRtl = core.files.filter((f) => !existsSync(f));
 if (missingRtl.length) fail(`missing ${missingRtl.map((f) => relative(root, f)).join(', ')}`);
 const rtlHash = sha(...core.files.flatMap((f) => [relative(root, f), readFileSync(f)]));
 
-for (const width of [8, 64]) {
+for (const width of WIDTHS) {
   const prefix = `Vsipnic_w${width}`;
   const mdir = join(buildDir, `obj_w${width}`);
   const args = [
@@ -104,7 +106,7 @@ for (const f of readdirSync(join(simDir, 'src')).sort()) addonInputs.push(join(s
 const addonStampFile = join(buildDir, '.addon-stamp');
 const addonStamp = sha(
   process.version, process.execPath,
-  ...[8, 64].map((w) => readStamp(join(buildDir, `obj_w${w}`, '.sipnic-stamp'))),
+  ...WIDTHS.map((w) => readStamp(join(buildDir, `obj_w${w}`, '.sipnic-stamp'))),
   ...addonInputs.flatMap((f) => [relative(root, f), readFileSync(f)]),
 );
 if (!force && readStamp(addonStampFile) === addonStamp && existsSync(addon)) {

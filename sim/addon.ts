@@ -46,7 +46,7 @@ export function packFrames(frames: readonly Uint8Array[]): { data: Uint8Array; l
 
 /** The native class, as the addon exports it (sim/src/addon.cpp). */
 interface NativeBinding {
-  SipnicSim: new (options: SimOptions) => Sim;
+  SipnicSim: new (options: SimOptions | TestSimOptions) => Sim;
 }
 
 const addonPath = fileURLToPath(new URL('./build/Release/sipnic_sim.node', import.meta.url));
@@ -61,7 +61,13 @@ function load(): NativeBinding {
   return binding;
 }
 
+/**
+ * The board's width, 32, is built too: the differential test runs it beside 8 and 64 (the
+ * widths the CLI and SimOptions offer).
+ */
+export type TestSimOptions = Omit<SimOptions, 'width'> & { width: 32 };
+
 /** A fresh Verilated sipnic_core (after reset) at the given stream width. */
-export function createSim(options: SimOptions): Sim {
+export function createSim(options: SimOptions | TestSimOptions): Sim {
   return new (load().SipnicSim)(options);
 }

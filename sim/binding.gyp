@@ -1,5 +1,5 @@
-# Node-API addon around the two Verilated models of sipnic_core (DATA_WIDTH 8 and 64).
-# scripts/install.mjs verilates the RTL into build/obj_w8 and build/obj_w64 first, then runs
+# Node-API addon around the three Verilated models of sipnic_core (DATA_WIDTH 8, 32 and 64).
+# scripts/install.mjs verilates the RTL into build/obj_w8, build/obj_w32 and build/obj_w64 first, then runs
 # node-gyp configure + build here; model-sources.mjs lists the generated C++ files.
 {
   "variables": {
@@ -21,6 +21,7 @@
         "<(verilator_root)/include",
         "<(verilator_root)/include/vltstd",
         "build/obj_w8",
+        "build/obj_w32",
         "build/obj_w64",
       ],
       "defines": [

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const sim = dirname(fileURLToPath(import.meta.url));
 const files = [];
-for (const width of [8, 64]) {
+for (const width of [8, 32, 64]) {
   const dir = join('build', `obj_w${width}`);
   const prefix = `Vsipnic_w${width}`;
   const found = existsSync(join(sim, dir))

@@ -22,7 +22,7 @@ const slotsOf = (list: readonly number[]) => Array.from({ length: 8 }, (_, i) =>
  * replaced, with a table no other list has), and its group's slots are then written with the
  * real list through the registers. The reference gets the real rules.
  */
-async function makeSharedRig(width: 8 | 64, rules: RuleSet): Promise<Rig> {
+async function makeSharedRig(width: 8 | 32 | 64, rules: RuleSet): Promise<Rig> {
   const lists = rules.listens.flatMap((l) => (Array.isArray(l.action) ? [l.action] : []));
   const tables = new Set(lists.map((l) => slotsOf(l).join()));
   const standIn = new Map<string, number[]>();
@@ -62,7 +62,7 @@ async function makeSharedRig(width: 8 | 64, rules: RuleSet): Promise<Rig> {
   return makeRigFrom(rig.sim, a, reference);
 }
 
-describe.each([8, 64] as const)('RTL vs reference at DATA_WIDTH %i', (width) => {
+describe.each([8, 32, 64] as const)('RTL vs reference at DATA_WIDTH %i', (width) => {
   it(`agrees on ${FRAMES_PER_WIDTH} frames`, async () => {
     let total = 0;
     let shared = 0;

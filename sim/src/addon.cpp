@@ -1,4 +1,4 @@
-// Node-API binding: class SipnicSim wraps one Harness<Vsipnic_w8> or Harness<Vsipnic_w64>.
+// Node-API binding: class SipnicSim wraps one Harness<Vsipnic_w8>, <Vsipnic_w32> or <Vsipnic_w64>.
 // The typed API is in sim/addon.ts; this file checks arguments and converts data.
 #include <napi.h>
 
@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "Vsipnic_w32.h"
 #include "Vsipnic_w64.h"
 #include "Vsipnic_w8.h"
 #include "harness.h"
@@ -93,11 +94,11 @@ class SipnicSim : public Napi::ObjectWrap<SipnicSim> {
 
   explicit SipnicSim(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SipnicSim>(info) {
     Napi::Env env = info.Env();
-    if (!info[0].IsObject()) typeError(env, "options must be an object { width: 8 | 64, trace?: string }, got " + show(info[0]));
+    if (!info[0].IsObject()) typeError(env, "options must be an object { width: 8 | 32 | 64, trace?: string }, got " + show(info[0]));
     const Napi::Object opts = info[0].As<Napi::Object>();
     const Napi::Value w = opts.Get("width");
     const double width = w.IsNumber() ? w.As<Napi::Number>().DoubleValue() : 0;
-    if (width != 8 && width != 64) typeError(env, "options.width must be 8 or 64, got " + show(w));
+    if (width != 8 && width != 32 && width != 64) typeError(env, "options.width must be 8, 32 or 64, got " + show(w));
     std::string trace;
     const Napi::Value t = opts.Get("trace");
     if (!t.IsUndefined()) {
@@ -108,6 +109,7 @@ class SipnicSim : public Napi::ObjectWrap<SipnicSim> {
     }
     guard(env, [&] {
       if (width == 8) sim_ = std::make_unique<Harness<Vsipnic_w8>>(trace);
+      else if (width == 32) sim_ = std::make_unique<Harness<Vsipnic_w32>>(trace);
       else sim_ = std::make_unique<Harness<Vsipnic_w64>>(trace);
       width_ = sim_->width();
       queues_ = sim_->queues();

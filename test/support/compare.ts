@@ -34,7 +34,7 @@ export interface Rig {
 }
 
 /** A fresh simulated adapter and reference, both loaded with the same rules text. */
-export async function makeRig(width: 8 | 64, rulesText: string): Promise<Rig> {
+export async function makeRig(width: 8 | 32 | 64, rulesText: string): Promise<Rig> {
   const sim = createSim({ width });
   const adapter = await Adapter.open(new SimBus(sim));
   const rules: Rule[] = parseRules(rulesText);
