@@ -13,7 +13,7 @@
 //      test/rtl/core_pipe.cpp): random and malformed frames against the reference model.
 //
 //   node scripts/gate-level.mjs [--frames N] [--sets K] [--seed S] [--only dp16kd,nic,core]
-//                               [--x36-read doa-low|doa-high]
+//                               [--x36-read doa-low|doa-high] [--collision-poison]
 // Build folder: SIPNIC_GATE_DIR (default build/gate). A netlist whose sources, sizing, script
 // and yosys are unchanged is not synthesized again (a stamp beside it), nor re-Verilated.
 // Exit status 1 when any testbench or the differential test fails; the summary (times per
@@ -36,6 +36,9 @@ const { values: opt } = parseArgs({
     seed: { type: 'string', default: '1' },
     only: { type: 'string', default: 'dp16kd,nic,core' },
     'x36-read': { type: 'string', default: 'doa-low' },
+    // a read that collides with the other port's write of the same bits gets the old word
+    // inverted instead of the old word (sim/ecp5/DP16KD.v): the silicon promises neither
+    'collision-poison': { type: 'boolean', default: false },
   },
 });
 const only = new Set(opt.only.split(','));
@@ -43,7 +46,10 @@ if (!['doa-low', 'doa-high'].includes(opt['x36-read'])) throw new Error(`--x36-r
 // Which DP16KD output carries bits 17:0 of a 36-bit read: TN1264 documents only the PDPW16KD
 // primitive; yosys's map reads them from DOA, nextpnr's PDPW16KD conversion puts them on DOB
 // (sim/ecp5/DP16KD.v, docs/gate-level.md). Until a board settles it the runs follow yosys.
-const x36Defines = opt['x36-read'] === 'doa-low' ? ['+define+DP16KD_X36_READ_LOW_ON_DOA'] : [];
+const x36Defines = [
+  ...(opt['x36-read'] === 'doa-low' ? ['+define+DP16KD_X36_READ_LOW_ON_DOA'] : []),
+  ...(opt['collision-poison'] ? ['+define+DP16KD_COLLISION_POISON'] : []),
+];
 const build = resolve(root, process.env.SIPNIC_GATE_DIR ?? 'build/gate');
 mkdirSync(build, { recursive: true });
 
@@ -295,7 +301,7 @@ if (only.has('nic')) jobs.push(synth('nic').then((ok) => ok && nicTest()));
 if (only.has('core')) jobs.push(synth('core').then((ok) => ok && coreTest()));
 await Promise.all(jobs);
 times.total = seconds(t0);
-const summary = { ok: !failed, x36Read: opt['x36-read'], times, results };
+const summary = { ok: !failed, x36Read: opt['x36-read'], collisionPoison: opt['collision-poison'], times, results };
 writeFileSync(join(build, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
 process.stdout.write(`${JSON.stringify(summary)}\n`);
 log(failed ? 'FAILED' : `passed in ${times.total} s`);
