@@ -66,6 +66,9 @@ export async function run(args: readonly string[], io: CliIO): Promise<number> {
     io.stderr(`sipnic: ${printable(message)}\n`);
     if (!known && err instanceof Error && err.stack && io.env.SIPNIC_DEBUG) io.stderr(err.stack + '\n');
     if (json) io.stdout(JSON.stringify({ error: { code: typeof code === 'string' ? code : 'EFAIL', message, ...errorData(err) } }) + '\n');
+    // stopped by a signal: the shell's code for it (128 + signal number)
+    const reason = (err as { reason?: unknown }).reason;
+    if (code === 'EINTR' && (reason === 'SIGINT' || reason === 'SIGTERM')) return reason === 'SIGINT' ? 130 : 143;
     return 1;
   }
 }
@@ -86,6 +89,11 @@ function errorData(err: unknown): Record<string, unknown> {
   for (const k of ['table', 'capacity', 'stash', 'queues', 'action', 'slot', 'entry', 'index', 'line', 'linkType', 'offset']) {
     const v = (err as Record<string, unknown>)[k];
     if (typeof v === 'number' || typeof v === 'string') out[k] = v;
+  }
+  // what an unfinished `rules load` may have left (cli/rules.ts)
+  for (const k of ['leftLines', 'journal']) {
+    const v = (err as Record<string, unknown>)[k];
+    if (Array.isArray(v) || typeof v === 'string') out[k] = v;
   }
   return out;
 }

@@ -6,14 +6,13 @@
 // State lives in the hardware: a new Adapter over the same bus reads back the address slots
 // and the tables, so one process sees what an earlier one wrote.
 import type { RegisterBus } from '../bus/bus.js';
-import { formatIp } from '../codec/ip.js';
-import { ruleKey, type FlowRule, type ListenAction, type ListenRule, type Rule } from '../codec/rules.js';
-import { groupTable } from '../semantics/listen-group.js';
+import type { ListenAction, Rule } from '../codec/rules.js';
 import { checkAction, checkListenAction, decodeAction, encodeAction } from './actions.js';
 import { AddressTable } from './address-table.js';
-import { DriverError, FlowExistsError, ListenExistsError, RuleApplyError, TableFullError } from './errors.js';
+import { DriverError } from './errors.js';
 import { FlowTable } from './flow-table.js';
-import { ListenTable, sameListen } from './listen-table.js';
+import { ListenTable } from './listen-table.js';
+import { applyRules, type ApplyOptions, type ApplyResult } from './rule-set.js';
 import { Ops } from './ops.js';
 import { DROP_REASONS, ENCODINGS, FIELDS, putField, type BlockName, type DropReasonName } from './regs.generated.js';
 import {
@@ -28,12 +27,6 @@ import {
   type ResolvedRegister,
 } from './registers.js';
 import type { AdapterInfo, TableContext } from './table-context.js';
-
-export interface ApplyResult {
-  flows: number;
-  listens: number;
-  defaultAction?: number;
-}
 
 export interface QueueCounters {
   frames: bigint;
@@ -196,97 +189,9 @@ export class Adapter implements TableContext {
     await this.bus.write(this.reg('core', 'CONTROL'), putField(FIELDS.core.CONTROL.CLEAR_COUNTERS, 1));
   }
 
-  /**
-   * Applies a set of rules all or nothing: checks every rule first (queues, repeats, room),
-   * then adds them in order; if one fails, what was added is taken out again and the
-   * default action restored, and a RuleApplyError names the rule.
-   */
-  async applyRules(rules: readonly Rule[]): Promise<ApplyResult> {
-    // check everything that can be checked without touching the tables
-    const seen = new Map<string, number>();
-    const newAddresses = new Set<string>();
-    let flows = 0;
-    let listens = 0;
-    for (const [i, rule] of rules.entries()) {
-      try {
-        if (rule.kind === 'listen') this.checkListenAction(rule.action);
-        else this.checkAction(rule.action);
-      } catch (err) {
-        throw new RuleApplyError(i, rule, err as DriverError);
-      }
-      const key = ruleKey(rule);
-      if (rule.kind !== 'default' && seen.has(key)) {
-        const first = seen.get(key)!;
-        const cause =
-          rule.kind === 'flow' ? new FlowExistsError(rule, -1, (rules[first] as FlowRule).action) : new ListenExistsError(rule, -1, (rules[first] as ListenRule).action);
-        throw new RuleApplyError(i, rule, cause);
-      }
-      seen.set(key, i);
-      if (rule.kind === 'flow') flows++;
-      if (rule.kind === 'listen') listens++;
-      if (rule.kind !== 'default' && this.addresses.find(rule.family, rule.dstIp) < 0) newAddresses.add(`${rule.family}|${formatIp(rule.dstIp, rule.family)}`);
-    }
-    const lastOf = (kind: Rule['kind']) => {
-      for (let i = rules.length - 1; i >= 0; i--) if (rules[i].kind === kind) return i;
-      return -1;
-    };
-    if (newAddresses.size > this.addresses.free()) {
-      const i = rules.findIndex((r) => r.kind !== 'default');
-      throw new RuleApplyError(i, rules[i], new TableFullError('address', this.info.addressSlots));
-    }
-    if (listens > 0) {
-      const existing = await this.listens.list();
-      for (const [i, rule] of rules.entries()) {
-        if (rule.kind !== 'listen') continue;
-        const dup = existing.find((e) => sameListen(e.rule, rule));
-        if (dup) throw new RuleApplyError(i, rule, new ListenExistsError(rule, dup.entry, dup.rule.action));
-      }
-      if (existing.length + listens > this.info.listenEntries) {
-        const i = lastOf('listen');
-        throw new RuleApplyError(i, rules[i], new TableFullError('listen', this.info.listenEntries));
-      }
-      // queue lists: each new list needs a free group unless a group already holds its table
-      const tables = new Set(this.listens.groups().map((g) => g.table.join(',')));
-      let free = this.info.listenGroups - tables.size;
-      for (const [i, rule] of rules.entries()) {
-        if (rule.kind !== 'listen' || !Array.isArray(rule.action)) continue;
-        const t = groupTable(rule.action).join(',');
-        if (tables.has(t)) continue;
-        if (free-- <= 0) throw new RuleApplyError(i, rule, new TableFullError('group', this.info.listenGroups, 0, rule));
-        tables.add(t);
-      }
-    }
-    if (flows > 0 && (await this.flows.count()) + flows > this.info.flowEntries + this.info.flowStash) {
-      const i = lastOf('flow');
-      throw new RuleApplyError(i, rules[i], new TableFullError('flow', this.info.flowEntries, this.info.flowStash));
-    }
-
-    const previousDefault = await this.getDefault();
-    const done: Rule[] = [];
-    let defaultChanged = false;
-    for (const [i, rule] of rules.entries()) {
-      try {
-        if (rule.kind === 'flow') await this.flows.insert(rule);
-        else if (rule.kind === 'listen') await this.listens.add(rule);
-        else {
-          await this.setDefault(rule.action);
-          defaultChanged = true;
-        }
-        if (rule.kind !== 'default') done.push(rule);
-      } catch (err) {
-        await this.rollback(done, defaultChanged ? previousDefault : undefined);
-        throw err instanceof DriverError ? new RuleApplyError(i, rule, err) : err;
-      }
-    }
-    return { flows, listens, defaultAction: defaultChanged ? await this.getDefault() : undefined };
-  }
-
-  private async rollback(done: Rule[], previousDefault: number | undefined): Promise<void> {
-    for (const rule of done.reverse()) {
-      if (rule.kind === 'flow') await this.flows.delete(rule);
-      else if (rule.kind === 'listen') await this.listens.remove(rule);
-    }
-    if (previousDefault !== undefined) await this.setDefault(previousDefault);
+  /** Applies a set of rules all or nothing (rule-set.ts). */
+  async applyRules(rules: readonly Rule[], options?: ApplyOptions): Promise<ApplyResult> {
+    return applyRules(this, rules, options);
   }
 
   /** Every rule the adapter holds, as rules text order: flows, listens, default. */

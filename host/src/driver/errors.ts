@@ -2,7 +2,7 @@
 // caller may want to tell apart, carrying the data that explains it (table, capacity, rule).
 import { formatAction, formatRule, ruleKey, type FlowRule, type ListenAction, type ListenRule, type Rule } from '../codec/rules.js';
 
-export type DriverErrorCode = 'ENODEV' | 'ENOBLOCK' | 'EVERSION' | 'EFULL' | 'EEXIST' | 'ENOENT' | 'EQUEUE' | 'EHW' | 'ENOREG' | 'EACCESS' | 'EINVAL';
+export type DriverErrorCode = 'ENODEV' | 'ENOBLOCK' | 'EVERSION' | 'EFULL' | 'EEXIST' | 'ENOENT' | 'EQUEUE' | 'EHW' | 'ENOREG' | 'EACCESS' | 'EINVAL' | 'EINTR' | 'EPARTIAL';
 
 /** Base of the driver's errors; `code` tells them apart without instanceof. */
 export class DriverError extends Error {
@@ -88,5 +88,35 @@ export class RuleApplyError extends DriverError {
     override readonly cause: DriverError,
   ) {
     super(cause.code, `rule ${index + 1} (${formatRule(rule)}): ${cause.message}; nothing was applied`, { cause });
+  }
+}
+
+/** applyRules stopped by its caller's signal (SIGINT, SIGTERM); what it had added was taken out again. */
+export class ApplyInterruptedError extends DriverError {
+  constructor(
+    readonly reason: string,
+    readonly applied: number,
+    readonly total: number,
+  ) {
+    super('EINTR', `interrupted (${reason}) after ${applied} of ${total} rules; took them back out: nothing was applied`);
+  }
+}
+
+/**
+ * applyRules failed or was interrupted, and taking its rules back out failed too (the bus
+ * went away, or a second signal): `left` are the rules the table may still hold (none of them
+ * was there before: deleting them restores the table), `defaultLeft` the default action when
+ * it was not restored.
+ */
+export class PartialApplyError extends DriverError {
+  constructor(
+    readonly failure: RuleApplyError | ApplyInterruptedError,
+    readonly left: readonly { index: number; rule: Rule }[],
+    readonly defaultLeft: { was: number } | undefined,
+    readonly rollbackError: unknown,
+  ) {
+    const what = [left.length ? `${left.length} of its rules` : '', defaultLeft ? `the new default action (was ${defaultLeft.was})` : ''].filter(Boolean).join(' and ');
+    const why = rollbackError instanceof Error ? rollbackError.message : String(rollbackError);
+    super('EPARTIAL', `${failure.message.replace(/; (took them back out: )?nothing was applied$/, '')}; taking the rules back out failed too (${why}): the table may still hold ${what}`, { cause: failure });
   }
 }

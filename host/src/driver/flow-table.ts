@@ -107,6 +107,37 @@ export class FlowTable {
     return { slot: r.slot, rule: { ...rule, action: r.action }, action: r.action, hits: r.hits, addressSlot };
   }
 
+  /**
+   * Looks several keys up in one bus round trip (one lookup command each): per rule its
+   * entry, or null when the table does not hold the key. A bus failure fails the call.
+   */
+  async lookupMany(rules: readonly FlowRule[]): Promise<(FlowEntry | null)[]> {
+    const c = this.ctx;
+    const ops = new Ops();
+    const at = rules.map((rule) => {
+      const addressSlot = this.addresses.find(rule.family, rule.dstIp);
+      if (addressSlot < 0) return undefined; // no entry uses an address the table does not hold
+      const status = stageFlowCommand(ops, c, 'lookup', rule, addressSlot);
+      const action = ops.read(c.reg('flow', 'RES_ACTION'));
+      ops.read(c.reg('flow', 'RES_SLOT'));
+      ops.read(c.reg('flow', 'RES_HITS'));
+      return { status, action, addressSlot };
+    });
+    if (!at.some(Boolean)) return rules.map(() => null);
+    let r: Uint32Array;
+    try {
+      r = await ops.run(c.bus);
+    } catch (err) {
+      throw stayedBusy(err);
+    }
+    return rules.map((rule, i) => {
+      const a = at[i];
+      if (!a || flowResult(r[a.status]) !== FLOW_RESULT.ok) return null;
+      const action = decodeAction(r[a.action]);
+      return { slot: r[a.action + 1], rule: { ...rule, action }, action, hits: r[a.action + 2], addressSlot: a.addressSlot };
+    });
+  }
+
   /** Every live entry with its slot, action and hits, in slot order. */
   async list(): Promise<FlowEntry[]> {
     return this.scan(true);

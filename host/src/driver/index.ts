@@ -1,8 +1,9 @@
 // The driver's public API. Importers outside driver/ take it from here; what is not named
 // here (the batch builder, the key words, the slot scan) stays internal.
-export { Adapter, countersToJson, type ApplyResult, type Counters, type QueueCounters } from './adapter.js';
+export { Adapter, countersToJson, type Counters, type QueueCounters } from './adapter.js';
+export { type ApplyOptions, type ApplyResult } from './rule-set.js';
 export type { AdapterInfo, TableContext } from './table-context.js';
-export { DriverError, FlowExistsError, ListenExistsError, NotFoundError, RuleApplyError, TableFullError, UnknownQueueError, type DriverErrorCode, type TableName } from './errors.js';
+export { ApplyInterruptedError, DriverError, FlowExistsError, ListenExistsError, NotFoundError, PartialApplyError, RuleApplyError, TableFullError, UnknownQueueError, type DriverErrorCode, type TableName } from './errors.js';
 export { OPTIONAL_BLOCKS, type BlockBases, type ResolvedRegister } from './registers.js';
 export { decodeAction, encodeAction } from './actions.js';
 export { FLOW_OP, TABLE_CMD } from './commands.js';
