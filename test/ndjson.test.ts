@@ -63,6 +63,25 @@ describe('LineSplitter', () => {
   });
 });
 
+describe('LineSplitter chunking', () => {
+  it('gives the same lines however the text is cut into chunks (newlines at chunk edges, blank lines, long lines)', () => {
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) % n);
+    for (let round = 0; round < 200; round++) {
+      const lines = Array.from({ length: 1 + rnd(20) }, () => (rnd(5) === 0 ? '' : 'x'.repeat(rnd(3) === 0 ? 1 + rnd(5000) : 1 + rnd(10)) + round));
+      const text = lines.join('\n') + '\n';
+      const got: string[] = [];
+      const splitter = new LineSplitter(1 << 20);
+      for (let at = 0; at < text.length; ) {
+        const len = 1 + rnd(rnd(4) === 0 ? 4000 : 8);
+        expect(splitter.push(text.slice(at, at + len), (l) => got.push(l))).toBe(true);
+        at += len;
+      }
+      expect(got).toEqual(lines.filter((l) => l.trim() !== ''));
+    }
+  });
+});
+
 describe('onLines / onJsonLines', () => {
   it("afterTooLong 'discard': the server answers the line over the limit and ends; the client reads the answer and a clean end", async () => {
     const seen: string[] = [];

@@ -19,6 +19,8 @@ export class LineSplitter {
   private buffer = '';
   /** Where the next line starts in buffer. */
   private at = 0;
+  /** Where the unfinished line starts in buffer: just after its last '\n' (0 when it has none). */
+  private tail = 0;
   /** A finished line over maxLine was seen (next() stops at it). */
   private overLong = false;
   constructor(readonly maxLine = Number.POSITIVE_INFINITY) {}
@@ -30,22 +32,27 @@ export class LineSplitter {
     return !this.overLong;
   }
 
-  /** Adds a chunk without taking lines out; false when the unfinished line is over maxLine already. */
+  /**
+   * Adds a chunk without taking lines out; false when the unfinished line is over maxLine
+   * already. Only the chunk is searched for '\n', and next() searches only text up to the
+   * last one, so a long line costs time in proportion to its length, not to its square.
+   */
   append(chunk: string): boolean {
     if (this.at > 0 && this.at >= this.buffer.length >> 1) {
       this.buffer = this.buffer.slice(this.at);
+      this.tail -= this.at;
       this.at = 0;
     }
+    const nl = chunk.lastIndexOf('\n');
+    if (nl >= 0) this.tail = this.buffer.length + nl + 1;
     this.buffer += chunk;
-    const lastNl = this.buffer.lastIndexOf('\n');
-    return this.buffer.length - Math.max(this.at, lastNl + 1) <= this.maxLine;
+    return this.buffer.length - Math.max(this.at, this.tail) <= this.maxLine;
   }
 
   /** The next complete line (blank ones skipped), or undefined: none complete, or one over maxLine (overLimit then says so). */
   next(): string | undefined {
-    while (!this.overLong) {
-      const nl = this.buffer.indexOf('\n', this.at);
-      if (nl < 0) return undefined;
+    while (!this.overLong && this.at < this.tail) {
+      const nl = this.buffer.indexOf('\n', this.at); // found: there is one before tail
       if (nl - this.at > this.maxLine) {
         this.overLong = true;
         return undefined;
@@ -59,7 +66,7 @@ export class LineSplitter {
 
   /** Whether a line over maxLine was seen: finished, or unfinished and already longer. */
   get overLimit(): boolean {
-    return this.overLong || this.buffer.length - Math.max(this.at, this.buffer.lastIndexOf('\n') + 1) > this.maxLine;
+    return this.overLong || this.buffer.length - Math.max(this.at, this.tail) > this.maxLine;
   }
 
   /** The start of the unfinished line (or of the line over the limit), for messages. */
@@ -71,6 +78,7 @@ export class LineSplitter {
   clear(): void {
     this.buffer = '';
     this.at = 0;
+    this.tail = 0;
   }
 }
 
