@@ -16,23 +16,38 @@
 //   triples [op, addr, value]: op 0 read, 1 write, 2 poll (read addr until (v & value) == 0);
 //   each triple answers one word (value read, last polled value, 0 for a write). A missing or
 //   malformed `addr`, `value` or batch word is EPROTO naming it (never read as 0); one batch
-//   request carries at most MAX_BATCH_WORDS words (SocketBus splits a larger batch).
-// - One connection owns the bus at a time: the server reads nothing from the next
-//   connection until the current one closes, so its requests simply wait (a CLI command's
-//   table change is never interleaved with another's).
+//   request carries at most MAX_BATCH_WORDS words (SocketBus splits a larger batch). The polls
+//   of one request may repeat their reads SERVED_POLLS.maxReads (100,000) times in all, then
+//   the request is answered ETIMEDOUT (batch.ts: runBoundedBatch; the event loop turns every
+//   256 reads, so the server keeps accepting, reading and timing out connections meanwhile).
+// - Every connection is served at once; the bus runs one request at a time, each whole (a
+//   batch — every table command of the driver is one — never interleaves with another
+//   request), in the order the requests arrive. A connection with MAX_PENDING requests
+//   waiting, or with MAX_BUFFERED bytes of answers it has not read, is not read from until it
+//   catches up: a client that sends and never reads holds a bounded amount of memory and
+//   delays no one.
+// - A request line longer than MAX_REQUEST_LINE (1 MiB; the largest batch is ~540 KB) is
+//   answered {"id":null,"error":{"code":"EPROTO",…}} and the connection ended (the rest of
+//   the line is read and dropped, never buffered). A connection that sends nothing for the
+//   idle timeout (`sim serve --idle-timeout`, default 60 s) while none of its requests waits
+//   is told {"id":null,"error":{"code":"ETIMEDOUT",…}} and ended (one whose answers sit unread
+//   is just closed). A client that ends its side still gets the answers to what it sent.
 // - `own` asks to own the bus for the rest of the connection (`holder`, optional, names the
-//   asker in other clients' errors). Here the connection already does, so it always succeeds.
-//   The cluster adapter's bus (cluster/adapter-bus.ts) serves every connection at once: there
-//   the first `own` wins, a second while that connection is open is refused with EBUSY naming
-//   the holder, and while an owner exists only it may change the table (others read).
+//   asker in other clients' errors). `sim serve` always grants it and guards nothing (every
+//   connection may change the table); an owner (the primary) is never timed out as idle.
+//   The cluster adapter's bus (cluster/adapter-bus.ts) is stricter: there the first `own`
+//   wins, a second while that connection is open is refused with EBUSY naming the holder,
+//   and while an owner exists only it may change the table (others read).
 // - A line that is not JSON, or an unknown op, is answered with an error (id null when the
 //   id could not be read); the connection stays open.
+// - SocketBus waits CONNECT_TIMEOUT_MS (5 s) for the connection and the hello answer, and
+//   ANSWER_TIMEOUT_MS (30 s) for each later answer, then fails with ETIMEDOUT naming the path.
 import { existsSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BusError, type BusErrorCode, type RegisterBus } from './bus.js';
-import { checkAddress, checkBatch, runBatch, writesOf } from './batch.js';
+import { checkAddress, checkBatch, runBoundedBatch, writesOf } from './batch.js';
 import { inOrderAnswers, JsonLineClient, onLines, type JsonObject } from './ndjson.js';
 import { Sequence } from '../util/sequence.js';
 import { takeSocketPath, listenOn, closerOf, connectTo, endSocket } from './unix-socket.js';
@@ -49,6 +64,25 @@ export function defaultSocketPath(env: NodeJS.ProcessEnv = process.env): string 
 
 export const noSimMessage = (path: string): string => `no simulated adapter at ${path} — start one with \`sipnic sim serve\``;
 
+/** How long SocketBus waits before it gives up (SocketBus.connect). */
+export interface SocketBusTimeouts {
+  /** For the connection and the server's answer to hello, in ms (default CONNECT_TIMEOUT_MS). */
+  connectMs?: number;
+  /** For the answer to each later request, in ms (default ANSWER_TIMEOUT_MS). */
+  answerMs?: number;
+}
+
+export const CONNECT_TIMEOUT_MS = 5000;
+export const ANSWER_TIMEOUT_MS = 30_000;
+
+/** ms as seconds for messages: 5000 → "5 s", 250 → "0.25 s". */
+const seconds = (ms: number): string => `${Number((ms / 1000).toFixed(3))} s`;
+
+/** What a client tells its user when the server does not answer in time. */
+function noAnswer(path: string, ms: number, what: string): BusError {
+  return new BusError('ETIMEDOUT', `no answer from the simulated adapter at ${path} within ${seconds(ms)}${what}: is \`sipnic sim serve\` running there, and not stopped (Ctrl-Z, SIGSTOP) or overloaded?`);
+}
+
 export interface ServerHello {
   server: string;
   version: number;
@@ -63,6 +97,7 @@ export class SocketBus implements RegisterBus {
   private constructor(
     private readonly socket: Socket,
     readonly path: string,
+    private readonly answerMs: number,
   ) {
     this.client = new JsonLineClient(socket, {
       answer: (msg) => {
@@ -77,14 +112,26 @@ export class SocketBus implements RegisterBus {
     });
   }
 
-  /** Connects and greets the server; no server → BusError ENOSIM with the hint to start one. */
-  static async connect(path: string = defaultSocketPath()): Promise<SocketBus> {
-    const socket = await connectTo(path).catch((err: NodeJS.ErrnoException) => {
+  /**
+   * Connects and greets the server; no server → BusError ENOSIM with the hint to start one; no
+   * connection or no hello answer within timeouts.connectMs → BusError ETIMEDOUT naming path.
+   */
+  static async connect(path: string = defaultSocketPath(), timeouts: SocketBusTimeouts = {}): Promise<SocketBus> {
+    const connectMs = timeouts.connectMs ?? CONNECT_TIMEOUT_MS;
+    const start = Date.now();
+    const socket = await connectTo(path, connectMs).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ETIMEDOUT') throw noAnswer(path, connectMs, '');
       if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'ENOTSOCK') throw new BusError('ENOSIM', noSimMessage(path), { cause: err });
       throw new BusError('ENOSIM', `cannot reach ${path}: ${err.message}`, { cause: err });
     });
-    const bus = new SocketBus(socket, path);
-    const hello = await bus.request({ op: 'hello' });
+    const bus = new SocketBus(socket, path, timeouts.answerMs ?? ANSWER_TIMEOUT_MS);
+    let hello: JsonObject;
+    try {
+      hello = await bus.client.request({ op: 'hello' }, { ms: Math.max(1, connectMs - (Date.now() - start)), error: () => noAnswer(path, connectMs, '') });
+    } catch (err) {
+      socket.destroy();
+      throw err;
+    }
     if (hello.server !== 'sipnic-sim') {
       await bus.close();
       throw new BusError('EPROTO', `${path} is not a sipnic simulator socket`);
@@ -133,9 +180,10 @@ export class SocketBus implements RegisterBus {
   }
 
   private request(body: JsonObject): Promise<JsonObject> {
-    // after close or a failure: one message, whatever ended the connection
-    if (this.client.closed) return Promise.reject(closedBus());
-    return this.client.request(body);
+    // after close: one message; after a failure: what ended the connection (the server's
+    // reason when it gave one, as for an idle connection)
+    if (this.client.closed) return Promise.reject(this.client.closedError ?? closedBus());
+    return this.client.request(body, { ms: this.answerMs, error: () => noAnswer(this.path, this.answerMs, ` to a ${String(body.op)} request`) });
   }
 }
 
@@ -151,8 +199,8 @@ export interface SimServer {
 }
 
 /**
- * Who may do what on a served bus. `sim serve` serves one connection at a time and lets it do
- * everything; the cluster adapter's bus (cluster/adapter-bus.ts) gives one owner the table.
+ * Who may do what on a served bus. `sim serve` lets every connection do everything; the cluster
+ * adapter's bus (cluster/adapter-bus.ts) gives one owner the table.
  */
 export interface BusAccess<C> {
   /** Fields the hello answer adds. */
@@ -205,7 +253,7 @@ export function busAnswerer<C>(bus: RegisterBus, info: { width: number }, access
           });
           const ops = Uint32Array.from(req.ops as number[]);
           access?.guard(conn, writesOf(ops));
-          return { id, values: Array.from(await runBatch(bus, ops)) };
+          return { id, values: Array.from(await runBoundedBatch(bus, ops)) };
         }
         default:
           throw new BusError('EPROTO', `unknown op ${JSON.stringify(req.op)} (expected hello, read, write, batch, own)`);
@@ -217,45 +265,94 @@ export function busAnswerer<C>(bus: RegisterBus, info: { width: number }, access
   };
 }
 
+/** How `sim serve` treats its connections (serveBus). */
+export interface ServeOptions {
+  /**
+   * A connection that sends nothing for this long (ms) while none of its requests waits is told
+   * so and ended; 0 never. Default DEFAULT_IDLE_TIMEOUT_MS. An owner (`own`) is never timed out.
+   */
+  idleTimeoutMs?: number;
+  /** Longest request line in bytes (default MAX_REQUEST_LINE): a longer one is EPROTO and the end of the connection. */
+  maxLine?: number;
+}
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+/** Longest request line: the largest batch (MAX_BATCH_WORDS words of up to 10 digits) is ~540 KB. */
+export const MAX_REQUEST_LINE = 1 << 20;
+/** Requests one connection may have waiting; beyond, it is not read from until one is answered. */
+export const MAX_PENDING = 16;
+/** Answer bytes a connection has not read; beyond, it is not read from until it reads them. */
+export const MAX_BUFFERED = 1 << 20;
+/** After the server ended a connection (idle, line too long): how long the peer has to close its side. */
+const CLOSE_GRACE_MS = 2000;
+
 /**
- * Serves a register bus on a Unix socket. A socket file left by a dead server is replaced;
- * a live server at the path is an EBUSY error.
+ * Serves a register bus on a Unix socket: every connection at once, the bus one request at a
+ * time in arrival order (see the protocol above). A socket file left by a dead server is
+ * replaced; a live server at the path is an EBUSY error.
  */
-export async function serveBus(bus: RegisterBus, path: string, info: { width: number }): Promise<SimServer> {
+export async function serveBus(bus: RegisterBus, path: string, info: { width: number }, options: ServeOptions = {}): Promise<SimServer> {
   await takeSocketPath(path, 'a simulated adapter', (m) => new BusError('EBUSY', m));
-  // the connection served owns the bus already: `own` has nothing more to take
-  const answer = busAnswerer<Socket>(bus, info);
-  const waiting: Socket[] = [];
+  const idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const maxLine = options.maxLine ?? MAX_REQUEST_LINE;
+  // one request at a time, whichever connection it came from
+  const requests = new Sequence();
+  // `own` is always granted here; an owner is not timed out as idle
+  const owners = new WeakSet<Socket>();
+  const answer = busAnswerer<Socket>(bus, info, { own: (socket) => void owners.add(socket), guard: () => {} });
   const all = new Set<Socket>();
-  let owner: Socket | null = null;
 
-  const next = () => {
-    while (!owner && waiting.length) {
-      const s = waiting.shift()!;
-      if (s.destroyed) continue;
-      owner = s;
-      serve(s);
-    }
-  };
-
-  const serve = (socket: Socket) => {
-    const requests = new Sequence();
-    const send = inOrderAnswers(socket);
-    onLines(socket, (line) => void send(requests.run(() => answer(line, socket))));
-    socket.resume();
-  };
-
-  const server: Server = createServer({ pauseOnConnect: true }, (socket) => {
+  const server: Server = createServer({ allowHalfOpen: true }, (socket) => {
     all.add(socket);
-    socket.setEncoding('utf8');
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => {
-      all.delete(socket);
-      if (owner === socket) owner = null;
-      next();
+    /** Requests read and not yet answered. */
+    let waiting = 0;
+    /** The client ended its side: once everything is answered, so do we. */
+    let peerEnded = false;
+    /** We ended the connection (idle, line too long): nothing more is served. */
+    let closing = false;
+    const send = inOrderAnswers(socket, { maxPending: MAX_PENDING, maxBuffered: MAX_BUFFERED });
+    const idle = () => socket.setTimeout(idleMs > 0 && waiting === 0 && !closing && !owners.has(socket) ? idleMs : 0);
+    const end = () => {
+      if (socket.writableEnded || socket.destroyed) return;
+      socket.end();
+      if (closing) setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+    };
+    const reply = (answer: Promise<JsonObject | undefined>) => {
+      waiting++;
+      idle();
+      void send(answer).then(() => {
+        waiting--;
+        idle();
+        if ((peerEnded || closing) && waiting === 0) end();
+      });
+    };
+    onLines(
+      socket,
+      (line) => {
+        if (!closing) reply(requests.run(async () => (socket.destroyed ? undefined : answer(line, socket))));
+      },
+      maxLine,
+      (_err, head) => {
+        closing = true;
+        reply(Promise.resolve({ id: null, error: { code: 'EPROTO', message: `request line longer than ${maxLine} bytes (it starts ${JSON.stringify(head.slice(0, 40))}); closing the connection` } }));
+      },
+      { afterTooLong: 'discard' },
+    );
+    socket.on('timeout', () => {
+      // a client that does not read its answers is told nothing more
+      if (closing || socket.writableLength > 0) return socket.destroy();
+      closing = true;
+      socket.setTimeout(0);
+      socket.write(JSON.stringify({ id: null, error: { code: 'ETIMEDOUT', message: `sim serve ended this connection: nothing sent for ${idleMs / 1000} s (sim serve --idle-timeout)` } }) + '\n');
+      end();
     });
-    waiting.push(socket);
-    next();
+    socket.on('end', () => {
+      peerEnded = true;
+      if (waiting === 0) end();
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => all.delete(socket));
+    idle();
   });
   await listenOn(server, path);
 

@@ -29,15 +29,30 @@ export async function takeSocketPath(path: string, serverName: string, refuse: (
   unlinkSync(path);
 }
 
-/** A connection to the Unix socket at path; rejects with the connection's error (ENOENT, ECONNREFUSED, …). */
-export function connectTo(path: string): Promise<Socket> {
+/**
+ * A connection to the Unix socket at path; rejects with the connection's error (ENOENT,
+ * ECONNREFUSED, …), or, with timeoutMs, an Error with code ETIMEDOUT once that passed without
+ * a connection (the socket is destroyed).
+ */
+export function connectTo(path: string, timeoutMs?: number): Promise<Socket> {
   return new Promise<Socket>((resolve, reject) => {
     const s = createConnection(path);
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            s.destroy();
+            reject(Object.assign(new Error(`no connection to ${path} within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
+          }, timeoutMs);
     s.once('connect', () => {
+      clearTimeout(timer);
       s.removeAllListeners('error');
       resolve(s);
     });
-    s.once('error', reject);
+    s.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
   });
 }
 

@@ -5,7 +5,7 @@ import type { Sim, SimOptions } from '../../../sim/addon.js';
 import type { RegisterBus } from '../bus/bus.js';
 import { Adapter } from '../driver/index.js';
 import { SerialBus, type SerialProtocol } from '../bus/serial-bus.js';
-import { defaultSocketPath, SocketBus } from '../bus/socket-bus.js';
+import { defaultSocketPath, SocketBus, type SocketBusTimeouts } from '../bus/socket-bus.js';
 import { untilStopped } from '../util/signals.js';
 
 export interface CliIO {
@@ -72,13 +72,22 @@ export class Cli {
   /** Opens the adapter on the serial device or behind `sim serve`, runs fn, always closes the bus. */
   async withAdapter<T>(cmd: Command, fn: (adapter: Adapter) => Promise<T>): Promise<T> {
     const t = this.target(cmd);
-    const bus: RegisterBus = t.kind === 'serial' ? await SerialBus.open(t.device, { baud: t.baud, protocol: t.protocol }) : await SocketBus.connect(t.path);
+    const bus: RegisterBus = t.kind === 'serial' ? await SerialBus.open(t.device, { baud: t.baud, protocol: t.protocol }) : await SocketBus.connect(t.path, this.socketTimeouts());
     try {
       const adapter = await Adapter.open(bus);
       return await fn(adapter);
     } finally {
       await bus.close();
     }
+  }
+
+  /** How long a socket client waits for the connection and hello: $SIPNIC_SOCKET_TIMEOUT seconds, else SocketBus's default. */
+  socketTimeouts(): SocketBusTimeouts {
+    const text = this.io.env.SIPNIC_SOCKET_TIMEOUT;
+    if (text === undefined || text === '') return {};
+    const s = /^[0-9]+(\.[0-9]+)?$/.test(text.trim()) ? Number(text) : NaN;
+    if (!(s > 0 && s <= 86400)) throw new Error(`SIPNIC_SOCKET_TIMEOUT ${JSON.stringify(text)} is not a number of seconds in (0, 86400]`);
+    return { connectMs: s * 1000 };
   }
 
   async simFactory(): Promise<(options: SimOptions) => Sim> {

@@ -29,3 +29,12 @@ export const parsedBy =
       throw new InvalidArgumentError((err as Error).message);
     }
   };
+
+/** A number of seconds in min..max (decimals allowed: 0.5); the message names the option and the range. */
+export const secondsOption =
+  (name: string, min: number, max: number) =>
+  (v: string): number => {
+    const n = /^[0-9]+(\.[0-9]+)?$/.test(v.trim()) ? Number(v) : NaN;
+    if (!(n >= min && n <= max)) throw new InvalidArgumentError(`${name} must be a number of seconds ${min}..${max}, not ${JSON.stringify(v)}`);
+    return n;
+  };

@@ -3,9 +3,11 @@ import progress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SimBus } from '../bus/sim-bus.js';
 import { replayCapture, type ReplaySummary } from '../sim/replay.js';
-import { serveBus } from '../bus/socket-bus.js';
+import { ANSWER_TIMEOUT_MS, CONNECT_TIMEOUT_MS, DEFAULT_IDLE_TIMEOUT_MS, MAX_REQUEST_LINE, serveBus } from '../bus/socket-bus.js';
+import { SERVED_POLLS } from '../bus/batch.js';
 import { untilStopped } from '../util/signals.js';
 import { table, type Cli } from './context.js';
+import { secondsOption } from './options.js';
 import { parseFaultRate, parseFaultSeed, servePty } from './sim-pty.js';
 
 export const widthOption = () =>
@@ -47,9 +49,23 @@ export function simCommand(cli: Cli): Command {
     .option('--pty', 'serve the simulated NIC through its UART register bridge behind a pseudo-terminal; prints the PTY path as the first line')
     .option('--fault-rate <r>', 'with --pty: drop or damage this fraction of the bytes in each direction (seeded)', parseFaultRate)
     .option('--fault-seed <n>', 'with --pty: seed of the fault injection (default 1)', parseFaultSeed)
-    .addHelpText('after', '\nExample:\n  sipnic sim serve --width 64 &\n  sipnic flow list\n\nThe socket is --socket, else $SIPNIC_SOCKET, else $XDG_RUNTIME_DIR/sipnic.sock, else /tmp/sipnic-<uid>.sock.\n\nA simulated board on a serial line (the same UART bridge as the board; fault counts on stderr at exit):\n  sipnic sim serve --pty --fault-rate 0.01 > sim.out &   # first line: the PTY path\n  sleep 1; PTY=$(head -1 sim.out)\n  sipnic flow add flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 40001 dst-port 80 action 2 --device "$PTY"\n  sipnic flow list --device "$PTY" --json')
-    .action(async (opts: { width: string; trace?: string; pty?: boolean; faultRate?: number; faultSeed?: number }, cmd: Command) => {
-      if (opts.pty) return servePty(cli, cmd, opts);
+    .option('--idle-timeout <seconds>', `end a client connection that sends nothing for this long (0: never; default ${DEFAULT_IDLE_TIMEOUT_MS / 1000})`, secondsOption('--idle-timeout', 0, 86400))
+    .addHelpText(
+      'after',
+      '\nExample:\n  sipnic sim serve --width 64 &\n  sipnic flow list\n\nThe socket is --socket, else $SIPNIC_SOCKET, else $XDG_RUNTIME_DIR/sipnic.sock, else /tmp/sipnic-<uid>.sock.\n\n' +
+        'Every client is served at once; the adapter runs one request (a table command is one) at a time, in arrival order.\n' +
+        `A client that sends nothing for --idle-timeout seconds is told so and disconnected (a primary, which owns the bus, never is);\n` +
+        `a request line over ${MAX_REQUEST_LINE} bytes is answered EPROTO and the connection ended; the polls of one request\n` +
+        `read at most ${SERVED_POLLS.maxReads} times (then ETIMEDOUT); a client that does not read its answers is not read from.\n` +
+        `Clients (every table command) wait ${CONNECT_TIMEOUT_MS / 1000} s for the connection and the server's hello ($SIPNIC_SOCKET_TIMEOUT seconds)\n` +
+        `and ${ANSWER_TIMEOUT_MS / 1000} s for each answer, then fail with ETIMEDOUT naming the socket.\n\n` +
+        'A simulated board on a serial line (the same UART bridge as the board; fault counts on stderr at exit):\n  sipnic sim serve --pty --fault-rate 0.01 > sim.out &   # first line: the PTY path\n  sleep 1; PTY=$(head -1 sim.out)\n  sipnic flow add flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 40001 dst-port 80 action 2 --device "$PTY"\n  sipnic flow list --device "$PTY" --json',
+    )
+    .action(async (opts: { width: string; trace?: string; pty?: boolean; faultRate?: number; faultSeed?: number; idleTimeout?: number }, cmd: Command) => {
+      if (opts.pty) {
+        if (opts.idleTimeout !== undefined) throw new Error('--idle-timeout is for the socket; a PTY has one user at a time');
+        return servePty(cli, cmd, opts);
+      }
       if (opts.faultRate !== undefined || opts.faultSeed !== undefined) throw new Error('--fault-rate and --fault-seed need --pty');
       const width = Number(opts.width) as 8 | 64;
       const path = cli.socketPath(cmd);
@@ -58,7 +74,7 @@ export function simCommand(cli: Cli): Command {
       const bus = new SimBus(model, { closeSim: true });
       let server;
       try {
-        server = await serveBus(bus, path, { width });
+        server = await serveBus(bus, path, { width }, opts.idleTimeout === undefined ? {} : { idleTimeoutMs: opts.idleTimeout * 1000 });
       } catch (err) {
         await bus.close();
         throw err;
