@@ -266,6 +266,36 @@ describe('SerialBus over UARTBone', () => {
     expect([board.regs.get(0x1c), board.regs.get(0x20)]).toEqual([9, 10]);
   });
 
+  it('closes only after a read has proved the bridge took every unanswered write', async () => {
+    const board = new FakeSerialBoard();
+    board.regs.set(0, 0x5349504e);
+    const bus = new SerialBus(board, { ...fast, protocol: 'uartbone' });
+    await settled(bus.write(0x1c, 7));
+    await settled(bus.close());
+    // the write, then a one-word read of address 0 whose answer came before the port closed
+    expect(board.frames.map((f) => [f[0], f[1]])).toEqual([
+      [0x01, 1],
+      [0x02, 1],
+    ]);
+    expect(board.closed).toBe(true);
+
+    // nothing to confirm after a read: close sends nothing
+    const quiet = new FakeSerialBoard();
+    const reader = new SerialBus(quiet, { ...fast, protocol: 'uartbone' });
+    await settled(reader.write(0x1c, 7));
+    await settled(reader.read(0x1c));
+    await settled(reader.close());
+    expect(quiet.frames.length).toBe(2);
+
+    // a dead line after writes is an error from close, and the port is let go all the same
+    const dead = new FakeSerialBoard();
+    const lost = new SerialBus(dead, { ...fast, protocol: 'uartbone', retries: 1 });
+    await settled(lost.write(0x1c, 7));
+    dead.silent = true;
+    await expect(settled(lost.close())).rejects.toThrow(/UARTBone read of 1 word at 0x0000 failed after 1 retry/);
+    expect(dead.closed).toBe(true);
+  });
+
   it('resends a read that got no answer, and fails clearly when none comes', async () => {
     const board = new FakeSerialBoard();
     board.regs.set(0x1c, 42);

@@ -181,21 +181,32 @@ async function uartBone<T>(path: string, fn: (port: { write(addr: number, words:
   let rx = Buffer.alloc(0);
   port.on('data', (chunk: Buffer) => (rx = Buffer.concat([rx, chunk])));
   const send = (bytes: Uint8Array) => new Promise<void>((resolve, reject) => port.write(Buffer.from(bytes), (err) => (err ? reject(err) : port.drain(() => resolve()))));
+  // Writes answer nothing, and the next opener's flush (serialport's open does TCIOFLUSH)
+  // discards bytes the simulator has not read yet: read once before letting go after writes,
+  // as SerialBus.close() does.
+  let unconfirmed = false;
+  const bridge = {
+    async write(addr: number, words: number[]) {
+      await send(encodeUartBoneWrite(addr, words));
+      unconfirmed = true;
+    },
+    async read(addr: number, len: number) {
+      rx = Buffer.alloc(0);
+      await send(encodeUartBoneRead(addr, len));
+      const deadline = Date.now() + 5000;
+      while (rx.length < 4 * len) {
+        if (Date.now() > deadline) throw new Error(`UARTBone read of ${len} words at 0x${addr.toString(16)}: ${rx.length} of ${4 * len} bytes in 5 s`);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      expect(rx.length).toBe(4 * len);
+      unconfirmed = false;
+      return decodeUartBoneRead(new Uint8Array(rx), len);
+    },
+  };
   try {
-    return await fn({
-      write: (addr, words) => send(encodeUartBoneWrite(addr, words)),
-      async read(addr, len) {
-        rx = Buffer.alloc(0);
-        await send(encodeUartBoneRead(addr, len));
-        const deadline = Date.now() + 5000;
-        while (rx.length < 4 * len) {
-          if (Date.now() > deadline) throw new Error(`UARTBone read of ${len} words at 0x${addr.toString(16)}: ${rx.length} of ${4 * len} bytes in 5 s`);
-          await new Promise((r) => setTimeout(r, 2));
-        }
-        expect(rx.length).toBe(4 * len);
-        return decodeUartBoneRead(new Uint8Array(rx), len);
-      },
-    });
+    const out = await fn(bridge);
+    if (unconfirmed) await bridge.read(0, 1);
+    return out;
   } finally {
     await new Promise<void>((resolve) => port.close(() => resolve()));
   }

@@ -11,6 +11,9 @@
 //   executed command harmless.
 // - protocol 'uartbone': LiteX UARTBone 0x01..0x04, no checksum, no answer to writes. Reads
 //   that get no answer are resent; a damaged write is not noticed (use it on a clean line).
+//   close() reads the core TYPE register once after unanswered writes: the bridge works in
+//   order, so the answer proves it took every write before the port is let go (a PTY's next
+//   opener flushes bytes the simulator has not read yet, and a dead line shows up here).
 //
 // batch() packs runs of accesses into multi-word commands (serial-plan.ts): a flow-table insert
 // is then four round trips, not twenty.
@@ -135,6 +138,8 @@ export class SerialBus implements RegisterBus {
   private readonly options: Required<Omit<SerialBusOptions, 'seq' | 'protocol'>>;
   private seq: number;
   private closed = false;
+  /** UARTBone writes sent since the last answered read: close() confirms them. */
+  private unconfirmedWrites = 0;
   private lost?: Error;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly decoder = new AnswerDecoder();
@@ -223,9 +228,15 @@ export class SerialBus implements RegisterBus {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    let barrier: Promise<unknown> = Promise.resolve();
+    if (this.unconfirmedWrites > 0) barrier = this.exclusive(() => this.access({ write: false, addr: 0, len: 1, fixed: false, data: [] }));
     this.closed = true;
-    await this.chain.catch(() => undefined);
-    await this.link.close();
+    try {
+      await barrier;
+    } finally {
+      await this.chain.catch(() => undefined);
+      await this.link.close();
+    }
   }
 
   // ───────────────────────────── one command ─────────────────────────────
@@ -258,6 +269,7 @@ export class SerialBus implements RegisterBus {
       // UARTBone writes answer nothing: nothing to wait for, nothing to resend
       await this.send(frame);
       this.stats.commands++;
+      this.unconfirmedWrites++;
       return new Uint32Array(0);
     }
     const wireMs = ((sizes.command + sizes.answer) * 10 * 1000) / this.options.baud;
@@ -285,6 +297,7 @@ export class SerialBus implements RegisterBus {
       } else if (outcome.kind === 'answer') {
         if (!reliable) {
           this.stats.commands++;
+          this.unconfirmedWrites = 0;
           return decodeUartBoneRead(this.takeRaw(4 * a.len), a.len);
         }
         const { answer } = outcome;
