@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { Adapter } from '../host/src/driver/index.js';
+import { scanFlowSlots } from '../host/src/driver/flow-command.js';
 import { PTY_SIM_BINARY, startPtySim } from '../host/src/sim/pty-sim.js';
 import { parseRuleWords, type FlowRule } from '../host/src/codec/rules.js';
 import { SerialBus, type SerialStats } from '../host/src/bus/serial-bus.js';
@@ -70,6 +71,37 @@ export async function serialBench() {
     const deleteSeconds = (performance.now() - t0) / 1000;
     const deletes = delta(bus.stats, s0);
 
+    // `sipnic stats` as a fresh CLI invocation does it: open the adapter (block walk, parameters,
+    // address slots, listen table), then every counter
+    s0 = { ...bus.stats };
+    t0 = performance.now();
+    const statsAdapter = await Adapter.open(bus);
+    await statsAdapter.counters();
+    const statsSeconds = (performance.now() - t0) / 1000;
+    const stats = delta(bus.stats, s0);
+
+    // a full board table: insert until the table refuses (full), then list it
+    let full = 0;
+    let live = 0;
+    for (let i = 0; full < 16 && live < adapter.info.flowEntries + adapter.info.flowStash; i += 64) {
+      const batch = Array.from({ length: 64 }, (_, k) => parseRuleWords(['flow-type', 'udp4', 'src-ip', `198.51.${((i + k) >> 8) & 255}.${(i + k) & 255}`, 'dst-ip', '10.0.0.1', 'src-port', String(1024 + ((i + k) >> 16)), 'dst-port', '53', 'action', '2'], 'flow'));
+      for (const r of await adapter.flows.insertMany(batch)) r.ok ? live++ : full++;
+    }
+    s0 = { ...bus.stats };
+    t0 = performance.now();
+    const listedFull = await adapter.flows.list();
+    const listFullSeconds = (performance.now() - t0) / 1000;
+    const listFull = delta(bus.stats, s0);
+    if (listedFull.length !== live) throw new Error(`flow list of the full table found ${listedFull.length} of ${live} entries`);
+    // the same table read slot by slot (READ_SLOT), as before the walk, for comparison
+    s0 = { ...bus.stats };
+    const slotBySlot = { bus, reg: adapter.reg.bind(adapter), info: { ...adapter.info, flowWalk: false } };
+    let slotBySlotEntries = 0;
+    for await (const _ of scanFlowSlots(slotBySlot, true, () => 256)) slotBySlotEntries++;
+    const listFullSlotBySlot = delta(bus.stats, s0);
+    if (slotBySlotEntries !== live) throw new Error(`slot-by-slot read of the full table found ${slotBySlotEntries} of ${live} entries`);
+    await adapter.flows.clear();
+
     const bytesPerInsert = inserts.bytes / INSERTS;
     const bytesPerDelete = deletes.bytes / INSERTS;
     const bytesPerRead = reads.bytes / READS;
@@ -81,6 +113,9 @@ export async function serialBench() {
       flowInsertsPerSecond: Math.round(baud / 10 / bytesPerInsert),
       flowDeletesPerSecond: Math.round(baud / 10 / bytesPerDelete),
       flowListSeconds: Number(((list.bytes * 10) / baud).toFixed(2)),
+      flowListFullSeconds: Number(((listFull.bytes * 10) / baud).toFixed(2)),
+      flowListFullSlotBySlotSeconds: Number(((listFullSlotBySlot.bytes * 10) / baud).toFixed(2)),
+      statsSeconds: Number(((stats.bytes * 10) / baud).toFixed(3)),
     });
     const totalBytes = reads.bytes + inserts.bytes + list.bytes + deletes.bytes;
     const totalSeconds = readSeconds + insertSeconds + listSeconds + deleteSeconds;
@@ -102,10 +137,19 @@ export async function serialBench() {
         bytesPerInsert,
         bytesPerDelete,
         flowListBytes: list.bytes,
+        flowListFullSeconds: Number(listFullSeconds.toFixed(2)),
+        flowListFullEntries: live,
+        flowListFullBytes: listFull.bytes,
+        flowListFullCommands: listFull.commands,
+        flowListFullSlotBySlotBytes: listFullSlotBySlot.bytes,
+        statsSeconds: Number(statsSeconds.toFixed(3)),
+        statsBytes: stats.bytes,
+        statsCommands: stats.commands,
       },
       computed: {
         note: 'wire time only (bytes × 10 bits / baud); a USB-UART adds its turnaround per command',
         baud115200: atBaud(115200),
+        baud1M: atBaud(1_000_000),
         baud3M: atBaud(3_000_000),
         bridgeMax: { ...atBaud(bridgeMax), coreHz },
       },

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../host/src/cli/program.js';
 import type { CliIO } from '../host/src/cli/context.js';
 import { BOARDS } from '../host/src/board/boards.js';
-import { bitstreamName, buildOutDir, buildParams, parseTaps, rgmiiDelays, yosysScript } from '../host/src/board/build.js';
+import { bitstreamName, buildOutDir, buildParams, parseBuildBaud, parseTaps, rgmiiDelays, uartRate, yosysScript } from '../host/src/board/build.js';
 import { ALLOW_LIST, ALLOW_LIST_PATH, checkWarnings, findWarnings, unknownWarnings, validateAllowList, warningClass } from '../host/src/board/warnings.js';
 import { KNOWN_CABLES } from '../host/src/board/flash.js';
 import { failingClocks, parseNextpnrLog, parseNextpnrReport } from '../host/src/board/report.js';
@@ -285,6 +285,28 @@ describe('board build pipeline (stand-in tools)', () => {
     expect(Object.keys(BOARDS[BOARD].params)).toContain('QUEUES');
     for (const [k, v] of Object.entries(BOARDS[BOARD].params)) expect(script).toMatch(new RegExp(`^chparam(?: .*)? -set ${k} ${v} (?:.* )?sipnic_colorlight_5a_75b$`, 'm'));
     expect(script).toContain('synth_ecp5 -top sipnic_colorlight_5a_75b -json top.json');
+  });
+});
+
+describe('UART rate option (board build --baud)', () => {
+  const def = BOARDS[BOARD];
+
+  it('gives the dividers at the 41.67 MHz core clock, and refuses rates the bridge cannot make', () => {
+    // 500 MHz / 12 = 41,666,667 Hz: 1 Mbaud → 42 clocks per bit (992,063 baud), 3 Mbaud → 14 (2,976,190)
+    expect(uartRate(def, 1_000_000)).toEqual({ baud: 1_000_000, coreHz: 500_000_000 / 12, clocksPerBit: 42, actualBaud: 992_063, errorPercent: -0.79 });
+    expect(uartRate(def, 3_000_000)).toMatchObject({ clocksPerBit: 14, actualBaud: 2_976_190, errorPercent: -0.79 });
+    expect(uartRate(def, 115_200)).toMatchObject({ clocksPerBit: 362, actualBaud: 115_101, errorPercent: -0.09 });
+    expect(parseBuildBaud(def, '3000000')).toBe(3_000_000);
+    expect(parseBuildBaud(def, '5208333')).toBe(5_208_333); // 8 clocks per bit, the fastest
+    expect(() => parseBuildBaud(def, '6000000')).toThrow('--baud 6000000 is too fast for the UART bridge: 7 clocks per bit at the core\'s 41.67 MHz, it needs at least 8 (at most 5208333 baud)');
+    expect(() => parseBuildBaud(def, '4000000')).toThrow('--baud 4000000: 10 clocks per bit at 41.67 MHz give 4166667 baud, 4.17% off (at most ±2%)');
+    for (const bad of ['0', '-1', '1.5', 'fast', '']) expect(() => parseBuildBaud(def, bad), bad).toThrow(`--baud must be a whole number of bits per second, not "${bad}"`);
+  });
+
+  it("sets BAUD on the top in the yosys script; without it the board's", () => {
+    const d = rgmiiDelays(def);
+    expect(yosysScript(def, ROOT, join(ROOT, 'build/board/x'), buildParams(def, d, 3_000_000))).toMatch(/ -set BAUD 3000000 /);
+    expect(yosysScript(def, ROOT, join(ROOT, 'build/board/x'), buildParams(def, d))).toMatch(/ -set BAUD 115200 /);
   });
 });
 

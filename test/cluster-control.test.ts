@@ -11,6 +11,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSim as realCreateSim, packFrames, type Sim, type SimOptions } from '../sim/addon.js';
 import { SimBus } from '../host/src/bus/sim-bus.js';
 import { Adapter } from '../host/src/driver/index.js';
+import { parseRuleLine, type FlowRule } from '../host/src/codec/rules.js';
+import { FIELDS } from '../host/src/driver/regs.generated.js';
 import { ControlClient, ControlError, queryPrimary, type ControlAddress } from '../host/src/cluster/control-protocol.js';
 import type { FrameEvent, FramePort } from '../host/src/cluster/frame-port.js';
 import { Monitor } from '../host/src/cluster/monitor.js';
@@ -571,6 +573,38 @@ describe('table changes in batches', () => {
     const g = one.request({ op: 'flow-add', ...wireFlow(3, 8080) });
     expect(await Promise.all([a, b, l, f, d, g])).toMatchObject([{ ok: true }, { ok: true }, { members: [1] }, { ok: true }, { existed: true }, { ok: true }]);
     expect((await rig.readBack()).flows).toEqual(['1>40001=1', '2>40002=1', '3>8080=1']);
+    await one.close();
+  });
+
+  it("a connection's flow changes never read the flow table: address-slot uses are counted when the primary starts", async () => {
+    /** A SimBus that counts reads of the flow walk and slot-by-slot reads (READ_SLOT commands). */
+    class TableReadCountingBus extends SimBus {
+      tableReads = 0;
+      watch: { walk: number; command: number; readSlot: number } | undefined;
+      override async batch(ops: Uint32Array) {
+        const w = this.watch;
+        for (let i = 0; w && i < ops.length; i += 3) {
+          if ((ops[i] === 0 && ops[i + 1] === w.walk) || (ops[i] === 1 && ops[i + 1] === w.command && ops[i + 2] === w.readSlot)) this.tableReads++;
+        }
+        return super.batch(ops);
+      }
+    }
+    const bus = new TableReadCountingBus(rig.sim);
+    await rig.primary.close();
+    const adapter = await Adapter.open(bus);
+    // a connection left in the table by an earlier run: the primary's start reads the table
+    await adapter.flows.insert(parseRuleLine(`flow-type tcp4 src-ip ${CLIENT_IP} dst-ip ${CLUSTER_IP} src-port 9 dst-port 40009 action 1`) as FlowRule);
+    bus.watch = { walk: adapter.reg('flow', 'WALK_DATA'), command: adapter.reg('flow', 'COMMAND'), readSlot: FIELDS.flow.COMMAND.OP.values.read_slot };
+    await rig.startPrimary({ adapter });
+    const one = await hello(rig, 1, undefined, [40000, 44999]);
+    bus.tableReads = 0;
+    // connections come and go, the last one of the cluster address too (its slot is then freed)
+    for (let i = 1; i <= 3; i++) await one.request({ op: 'flow-add', ...wireFlow(i, 40000 + i) });
+    for (let i = 1; i <= 3; i++) await one.request({ op: 'flow-del', ...wireFlow(i, 40000 + i) });
+    await one.request({ op: 'flow-del', ...wireFlow(9, 40009) });
+    expect((await rig.readBack()).flows).toEqual([]);
+    expect(bus.tableReads).toBe(0);
+    expect(adapter.addresses.list()).toEqual([]);
     await one.close();
   });
 

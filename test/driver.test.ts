@@ -153,7 +153,8 @@ describe('Adapter over SimBus', () => {
 
     // a delete whose address has other users: stops at the first one found
     const shared = await cost((a) => a.flows.delete(flow('192.0.2.1', 1000, 1, '10.0.0.1')));
-    expect(shared.accesses).toBeLessThan(counting.accesses / 20);
+    // (through the flow walk: a burst of 16 slots' records, 113 words, then the delete itself)
+    expect(shared.accesses).toBeLessThan(counting.accesses / 10);
     expect(shared.adapter.addresses.find(4, flow('192.0.2.1', 0, 0, '10.0.0.1').dstIp)).toBe(0);
 
     // the last user of 10.0.0.2: its slot is freed (every live entry seen, none uses it)
@@ -162,7 +163,7 @@ describe('Adapter over SimBus', () => {
     expect((await Adapter.open(new SimBus(sim))).addresses.list().map((s) => s.address[15])).toEqual([1]);
     // and a failed insert (exists) from a fresh Adapter keeps the slot its twin uses
     const exists = await cost((a) => a.flows.insert(flow('192.0.2.2', 1001, 1, '10.0.0.1')).catch((e) => e));
-    expect(exists.accesses).toBeLessThan(counting.accesses / 20);
+    expect(exists.accesses).toBeLessThan(counting.accesses / 10);
     expect(exists.adapter.addresses.find(4, flow('192.0.2.1', 0, 0, '10.0.0.1').dstIp)).toBe(0);
     sim.close();
   });

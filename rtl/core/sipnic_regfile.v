@@ -4,7 +4,8 @@
 
 // Register file: blocks core, addr, flow, listen (with its queue groups), counters (offsets from sipnic_regs.vh);
 // one access at a time, reg_ack one clock after reg_en (two for a counter LO read: sipnic_counters
-// answers from its RAM one clock after the read)
+// answers from its RAM one clock after the read; more for a flow WALK_DATA read that starts a
+// slot's record: it waits for a read_slot command of the flow table)
 module sipnic_regfile #(
     // stream width in bits (reported)
     parameter DATA_WIDTH = 64,
@@ -247,6 +248,19 @@ reg [FLOW_SLOT_WIDTH-1:0] f_res_slot_reg = 0;
 reg [31:0] f_res_hits_reg = 0;
 reg [15:0] f_res_moves_reg = 0;
 
+// flow walk: WALK_DATA reads slot after slot, a record per slot (1 word when empty, 7 when
+// live); reading a record's first word runs read_slot into the walk's own copy of the result
+localparam [31:0] FLOW_SLOTS = FLOW_ENTRIES + FLOW_STASH;
+localparam [2:0] WALK_LAST_WORD = 3'd6;
+reg [31:0] w_slot_reg = 0, w_slot_next;    // cursor: slot of the record being read
+reg [2:0] w_word_reg = 0, w_word_next;     // next word of that record (0: the record is not fetched)
+reg w_fetch_reg = 1'b0, w_fetch_next;      // a word-0 read waits for its slot
+reg w_cmd_reg = 1'b0, w_cmd_next;          // the walk's read_slot is on the command port
+reg w_ack_reg = 1'b0, w_ack_next;          // answers the waiting word-0 read
+reg [31:0] w_rdata_reg = 0, w_rdata_next;
+reg [159:0] w_key_reg = 0;         // the entry's key without family, protocol, address slot
+reg [31:0] w_hits_reg = 0;
+
 // counters
 reg [31:0] hi_latch_reg = 0, hi_latch_next;
 
@@ -255,8 +269,8 @@ reg cnt_pend_reg = 1'b0;
 reg cnt_ack_reg = 1'b0;
 reg [31:0] cnt_rdata_reg = 0;
 
-assign reg_ack = ack_reg || cnt_ack_reg;
-assign reg_rdata = cnt_ack_reg ? cnt_rdata_reg : rdata_reg;
+assign reg_ack = ack_reg || cnt_ack_reg || w_ack_reg;
+assign reg_rdata = cnt_ack_reg ? cnt_rdata_reg : (w_ack_reg ? w_rdata_reg : rdata_reg);
 
 assign default_action = default_action_reg;
 assign clear_counters = clear_reg;
@@ -286,7 +300,7 @@ assign cmd_valid = f_cmd_valid_reg;
 assign cmd_op = f_cmd_op_reg;
 assign cmd_key = {f_flags_reg[0], f_flags_reg[1], f_flags_reg[5:2], f_src_reg, f_ports_reg};
 assign cmd_action = act_enc(f_action_reg);
-assign cmd_slot = f_slot_reg[FLOW_SLOT_WIDTH-1:0];
+assign cmd_slot = w_cmd_reg ? w_slot_reg[FLOW_SLOT_WIDTH-1:0] : f_slot_reg[FLOW_SLOT_WIDTH-1:0];
 
 // key flags as the registers hold them, {slot[3:0], proto, family}, <-> the fields of the set
 // keyFlags (flow KEY_FLAGS and RES_FLAGS, listen FLAGS); ports {source, destination} <-> the set
@@ -317,6 +331,18 @@ endfunction
 
 function [31:0] ports_of(input [31:0] w);
     ports_of = {w[FSET_PORTS_SRC_PORT_SHIFT +: FSET_PORTS_SRC_PORT_WIDTH], w[FSET_PORTS_DST_PORT_SHIFT +: FSET_PORTS_DST_PORT_WIDTH]};
+endfunction
+
+// word 0 of a walk record: VALID, the key flags, the action byte; 0 for an empty slot
+function [31:0] walk_word0(input valid, input [5:0] flags, input [7:0] action);
+    begin
+        walk_word0 = 32'd0;
+        if (valid) begin
+            walk_word0 = flags_word(flags);
+            walk_word0[FLD_FLOW_WALK_DATA_VALID_SHIFT] = 1'b1;
+            walk_word0[FLD_FLOW_WALK_DATA_ACTION_SHIFT +: FLD_FLOW_WALK_DATA_ACTION_WIDTH] = action;
+        end
+    end
 endfunction
 
 // registers of several fields, as read
@@ -409,11 +435,42 @@ always @* begin
     f_status_next = f_status_reg;
     f_done_cnt_next = f_done_cnt_reg;
     hi_latch_next = hi_latch_reg;
+    w_slot_next = w_slot_reg;
+    w_word_next = w_word_reg;
+    w_fetch_next = w_fetch_reg;
+    w_cmd_next = w_cmd_reg;
+    w_ack_next = 1'b0;
+    w_rdata_next = 32'd0;
 
-    if (cmd_done) begin
+    if (cmd_done && !w_cmd_reg) begin
         f_busy_next = 1'b0;
         f_status_next = cmd_status;
         f_done_cnt_next = f_done_cnt_reg + 1;
+    end
+
+    // the walk's fetch: once no host command runs, read_slot on the cursor (a slot past the
+    // stash is empty without a command); the answer is word 0 of the record
+    if (w_fetch_reg && !w_cmd_reg && !f_busy_reg && !f_cmd_valid_reg) begin
+        if (w_slot_reg < FLOW_SLOTS) begin
+            f_cmd_valid_next = 1'b1;
+            f_cmd_op_next = FLD_FLOW_COMMAND_OP_READ_SLOT[2:0];
+            w_cmd_next = 1'b1;
+        end else begin
+            w_fetch_next = 1'b0;
+            w_ack_next = 1'b1;
+            w_slot_next = w_slot_reg + 1;
+        end
+    end
+    if (cmd_done && w_cmd_reg) begin
+        w_cmd_next = 1'b0;
+        w_fetch_next = 1'b0;
+        w_ack_next = 1'b1;
+        w_rdata_next = walk_word0(cmd_res_valid, {cmd_res_key[163:160], cmd_res_key[164], cmd_res_key[165]}, cmd_res_action);
+        if (cmd_res_valid) begin
+            w_word_next = 3'd1;
+        end else begin
+            w_slot_next = w_slot_reg + 1;
+        end
     end
 
     /*
@@ -477,6 +534,28 @@ always @* begin
             REG_FLOW_RES_HITS: rdata_next = f_res_hits_reg;
             REG_FLOW_LAST_MOVES: rdata_next = {16'd0, f_res_moves_reg};
             REG_FLOW_LOOKUP_LATENCY: rdata_next = {24'd0, flow_lookup_latency};
+            REG_FLOW_WALK_SLOT: rdata_next = w_slot_reg;
+            REG_FLOW_WALK_DATA: begin
+                case (w_word_reg)
+                    3'd1: rdata_next = ports_word(w_key_reg[31:0]);
+                    3'd2: rdata_next = w_key_reg[159:128];
+                    3'd3: rdata_next = w_key_reg[127:96];
+                    3'd4: rdata_next = w_key_reg[95:64];
+                    3'd5: rdata_next = w_key_reg[63:32];
+                    3'd6: rdata_next = w_hits_reg;
+                    default: rdata_next = 32'd0;  // word 0 answers from the fetch (walk_rd_start)
+                endcase
+                if (rd) begin
+                    if (w_word_reg == 3'd0) begin
+                        w_fetch_next = 1'b1;
+                    end else if (w_word_reg == WALK_LAST_WORD) begin
+                        w_word_next = 3'd0;
+                        w_slot_next = w_slot_reg + 1;
+                    end else begin
+                        w_word_next = w_word_reg + 3'd1;
+                    end
+                end
+            end
             default: rdata_next = 32'd0;
         endcase
     end else if (in_listen) begin
@@ -557,6 +636,10 @@ always @* begin
                 REG_FLOW_KEY_SRC3: f_src_next[31:0] = reg_wdata;
                 REG_FLOW_ACTION: f_action_next = reg_wdata;
                 REG_FLOW_SLOT: f_slot_next = reg_wdata;
+                REG_FLOW_WALK_SLOT: begin
+                    w_slot_next = reg_wdata;
+                    w_word_next = 3'd0;
+                end
                 REG_FLOW_COMMAND: begin
                     // the op values are insert .. clear, in a row
                     if (!f_busy_reg && reg_wdata >= FLD_FLOW_COMMAND_OP_INSERT && reg_wdata <= FLD_FLOW_COMMAND_OP_CLEAR) begin
@@ -610,8 +693,11 @@ always @* begin
     end
 end
 
+// a WALK_DATA read of a record's first word is answered by the fetch (w_ack_reg)
+wire walk_rd_start = rd && in_flow && off_flow == REG_FLOW_WALK_DATA && w_word_reg == 3'd0;
+
 always @(posedge clk) begin
-    ack_reg <= reg_en && !cnt_rd_en;
+    ack_reg <= reg_en && !cnt_rd_en && !walk_rd_start;
     rdata_reg <= rdata_next;
 
     scratch_reg <= scratch_next;
@@ -644,7 +730,18 @@ always @(posedge clk) begin
     f_status_reg <= f_status_next;
     f_done_cnt_reg <= f_done_cnt_next;
 
-    if (cmd_done) begin
+    w_slot_reg <= w_slot_next;
+    w_word_reg <= w_word_next;
+    w_fetch_reg <= w_fetch_next;
+    w_cmd_reg <= w_cmd_next;
+    w_ack_reg <= w_ack_next;
+    w_rdata_reg <= w_rdata_next;
+    if (cmd_done && w_cmd_reg) begin
+        w_key_reg <= cmd_res_key[159:0];
+        w_hits_reg <= cmd_res_hits;
+    end
+
+    if (cmd_done && !w_cmd_reg) begin
         f_res_valid_reg <= cmd_res_valid;
         f_res_key_reg <= cmd_res_key;
         f_res_action_reg <= cmd_res_action;
@@ -676,6 +773,10 @@ always @(posedge clk) begin
         f_status_reg <= 0;
         f_done_cnt_reg <= 0;
         f_res_valid_reg <= 1'b0;
+        w_word_reg <= 3'd0;
+        w_fetch_reg <= 1'b0;
+        w_cmd_reg <= 1'b0;
+        w_ack_reg <= 1'b0;
     end
 end
 

@@ -42,7 +42,7 @@ localparam [15:0] BLK_FLOW_BASE = 16'h0200;
 localparam [15:0] BLK_FLOW_SIZE = 16'h0100;
 localparam [15:0] BLK_FLOW_NEXT = 16'h0300;
 localparam [31:0] BLK_FLOW_TYPE = 32'h53500003;
-localparam [31:0] BLK_FLOW_VERSION = 32'h00010000;
+localparam [31:0] BLK_FLOW_VERSION = 32'h00010100;
 localparam [15:0] REG_FLOW_TYPE = 16'h0000; // ro: block type
 localparam [15:0] REG_FLOW_VERSION = 16'h0004; // ro: block version
 localparam [15:0] REG_FLOW_NEXT = 16'h0008; // ro: byte address of the next block
@@ -72,6 +72,8 @@ localparam [15:0] REG_FLOW_RES_SLOT = 16'h0064; // ro: slot of that entry
 localparam [15:0] REG_FLOW_RES_HITS = 16'h0068; // ro: frames that hit that entry
 localparam [15:0] REG_FLOW_LAST_MOVES = 16'h006C; // ro: entries the last insert moved
 localparam [15:0] REG_FLOW_LOOKUP_LATENCY = 16'h0070; // ro: cycles from key in to result out
+localparam [15:0] REG_FLOW_WALK_SLOT = 16'h0074; // rw: walk cursor: the slot whose record WALK_DATA reads next (a write starts that slot's record afresh); it steps to the next slot after each record. Slots past the stash give empty records
+localparam [15:0] REG_FLOW_WALK_DATA = 16'h0078; // ro: the walk: each read gives the next word of slot WALK_SLOT's record, so a fixed-address burst reads consecutive slots. An empty slot's record is one word, 0; a live entry's is 7 words: this word (VALID set, key flags, action), RES_PORTS, RES_SRC0..3, RES_HITS as those registers. Reading word 0 runs a read_slot command on the walk's own result registers (the bus waits for it; STATUS and the RES_* registers are untouched)
 
 // listen: Listen table: (family, protocol, destination slot, destination port) -> action; TCP matches SYN without ACK only. An action may name a queue group: the frame goes to the queue in the group's slot [listen hash] (docs/semantics.md, shared ports)
 localparam [15:0] BLK_LISTEN_BASE = 16'h0300;
@@ -274,6 +276,27 @@ localparam [31:0] FLD_FLOW_RES_PORTS_SRC_PORT_MASK = 32'hFFFF0000;
 localparam integer FLD_FLOW_RES_PORTS_DST_PORT_SHIFT = 0; // bits 15:0: destination port
 localparam integer FLD_FLOW_RES_PORTS_DST_PORT_WIDTH = 16;
 localparam [31:0] FLD_FLOW_RES_PORTS_DST_PORT_MASK = 32'h0000FFFF;
+
+// flow.WALK_DATA
+localparam integer FLD_FLOW_WALK_DATA_VALID_SHIFT = 31; // bit 31: the slot holds an entry: 6 more words follow
+localparam integer FLD_FLOW_WALK_DATA_VALID_WIDTH = 1;
+localparam [31:0] FLD_FLOW_WALK_DATA_VALID_MASK = 32'h80000000;
+localparam integer FLD_FLOW_WALK_DATA_FAMILY_SHIFT = 0; // bit 0: address family
+localparam integer FLD_FLOW_WALK_DATA_FAMILY_WIDTH = 1;
+localparam [31:0] FLD_FLOW_WALK_DATA_FAMILY_MASK = 32'h00000001;
+localparam [0:0] FLD_FLOW_WALK_DATA_FAMILY_IPV4 = 1'd0;
+localparam [0:0] FLD_FLOW_WALK_DATA_FAMILY_IPV6 = 1'd1;
+localparam integer FLD_FLOW_WALK_DATA_PROTO_SHIFT = 1; // bit 1: protocol
+localparam integer FLD_FLOW_WALK_DATA_PROTO_WIDTH = 1;
+localparam [31:0] FLD_FLOW_WALK_DATA_PROTO_MASK = 32'h00000002;
+localparam [0:0] FLD_FLOW_WALK_DATA_PROTO_TCP = 1'd0;
+localparam [0:0] FLD_FLOW_WALK_DATA_PROTO_UDP = 1'd1;
+localparam integer FLD_FLOW_WALK_DATA_ADDR_SLOT_SHIFT = 8; // bits 11:8: destination address: a slot of the addr block
+localparam integer FLD_FLOW_WALK_DATA_ADDR_SLOT_WIDTH = 4;
+localparam [31:0] FLD_FLOW_WALK_DATA_ADDR_SLOT_MASK = 32'h00000F00;
+localparam integer FLD_FLOW_WALK_DATA_ACTION_SHIFT = 16; // bits 23:16: the entry's action byte (encoding ACTION)
+localparam integer FLD_FLOW_WALK_DATA_ACTION_WIDTH = 8;
+localparam [31:0] FLD_FLOW_WALK_DATA_ACTION_MASK = 32'h00FF0000;
 
 // listen.FLAGS
 localparam integer FLD_LISTEN_FLAGS_VALID_SHIFT = 31; // bit 31: the entry is live (0: the entry matches nothing and reads back as all zero)

@@ -46,7 +46,7 @@ static constexpr uint32_t BLK_FLOW_BASE = 0x0200u;
 static constexpr uint32_t BLK_FLOW_SIZE = 0x0100u;
 static constexpr uint32_t BLK_FLOW_NEXT = 0x0300u;
 static constexpr uint32_t BLK_FLOW_TYPE = 0x53500003u;
-static constexpr uint32_t BLK_FLOW_VERSION = 0x00010000u;
+static constexpr uint32_t BLK_FLOW_VERSION = 0x00010100u;
 static constexpr uint32_t REG_FLOW_TYPE = 0x0000u; // ro: block type
 static constexpr uint32_t REG_FLOW_VERSION = 0x0004u; // ro: block version
 static constexpr uint32_t REG_FLOW_NEXT = 0x0008u; // ro: byte address of the next block
@@ -76,6 +76,8 @@ static constexpr uint32_t REG_FLOW_RES_SLOT = 0x0064u; // ro: slot of that entry
 static constexpr uint32_t REG_FLOW_RES_HITS = 0x0068u; // ro: frames that hit that entry
 static constexpr uint32_t REG_FLOW_LAST_MOVES = 0x006Cu; // ro: entries the last insert moved
 static constexpr uint32_t REG_FLOW_LOOKUP_LATENCY = 0x0070u; // ro: cycles from key in to result out
+static constexpr uint32_t REG_FLOW_WALK_SLOT = 0x0074u; // rw: walk cursor: the slot whose record WALK_DATA reads next (a write starts that slot's record afresh); it steps to the next slot after each record. Slots past the stash give empty records
+static constexpr uint32_t REG_FLOW_WALK_DATA = 0x0078u; // ro: the walk: each read gives the next word of slot WALK_SLOT's record, so a fixed-address burst reads consecutive slots. An empty slot's record is one word, 0; a live entry's is 7 words: this word (VALID set, key flags, action), RES_PORTS, RES_SRC0..3, RES_HITS as those registers. Reading word 0 runs a read_slot command on the walk's own result registers (the bus waits for it; STATUS and the RES_* registers are untouched)
 
 // listen: Listen table: (family, protocol, destination slot, destination port) -> action; TCP matches SYN without ACK only. An action may name a queue group: the frame goes to the queue in the group's slot [listen hash] (docs/semantics.md, shared ports)
 static constexpr uint32_t BLK_LISTEN_BASE = 0x0300u;
@@ -278,6 +280,27 @@ static constexpr uint32_t FLD_FLOW_RES_PORTS_SRC_PORT_MASK = 0xFFFF0000u;
 static constexpr uint32_t FLD_FLOW_RES_PORTS_DST_PORT_SHIFT = 0; // bits 15:0: destination port
 static constexpr uint32_t FLD_FLOW_RES_PORTS_DST_PORT_WIDTH = 16;
 static constexpr uint32_t FLD_FLOW_RES_PORTS_DST_PORT_MASK = 0x0000FFFFu;
+
+// flow.WALK_DATA
+static constexpr uint32_t FLD_FLOW_WALK_DATA_VALID_SHIFT = 31; // bit 31: the slot holds an entry: 6 more words follow
+static constexpr uint32_t FLD_FLOW_WALK_DATA_VALID_WIDTH = 1;
+static constexpr uint32_t FLD_FLOW_WALK_DATA_VALID_MASK = 0x80000000u;
+static constexpr uint32_t FLD_FLOW_WALK_DATA_FAMILY_SHIFT = 0; // bit 0: address family
+static constexpr uint32_t FLD_FLOW_WALK_DATA_FAMILY_WIDTH = 1;
+static constexpr uint32_t FLD_FLOW_WALK_DATA_FAMILY_MASK = 0x00000001u;
+static constexpr uint32_t FLD_FLOW_WALK_DATA_FAMILY_IPV4 = 0;
+static constexpr uint32_t FLD_FLOW_WALK_DATA_FAMILY_IPV6 = 1;
+static constexpr uint32_t FLD_FLOW_WALK_DATA_PROTO_SHIFT = 1; // bit 1: protocol
+static constexpr uint32_t FLD_FLOW_WALK_DATA_PROTO_WIDTH = 1;
+static constexpr uint32_t FLD_FLOW_WALK_DATA_PROTO_MASK = 0x00000002u;
+static constexpr uint32_t FLD_FLOW_WALK_DATA_PROTO_TCP = 0;
+static constexpr uint32_t FLD_FLOW_WALK_DATA_PROTO_UDP = 1;
+static constexpr uint32_t FLD_FLOW_WALK_DATA_ADDR_SLOT_SHIFT = 8; // bits 11:8: destination address: a slot of the addr block
+static constexpr uint32_t FLD_FLOW_WALK_DATA_ADDR_SLOT_WIDTH = 4;
+static constexpr uint32_t FLD_FLOW_WALK_DATA_ADDR_SLOT_MASK = 0x00000F00u;
+static constexpr uint32_t FLD_FLOW_WALK_DATA_ACTION_SHIFT = 16; // bits 23:16: the entry's action byte (encoding ACTION)
+static constexpr uint32_t FLD_FLOW_WALK_DATA_ACTION_WIDTH = 8;
+static constexpr uint32_t FLD_FLOW_WALK_DATA_ACTION_MASK = 0x00FF0000u;
 
 // listen.FLAGS
 static constexpr uint32_t FLD_LISTEN_FLAGS_VALID_SHIFT = 31; // bit 31: the entry is live (0: the entry matches nothing and reads back as all zero)

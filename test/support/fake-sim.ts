@@ -68,6 +68,17 @@ export function createFakeSim(options: { width: 8 | 64 } & FakeParams): Sim {
     } else if (op === 5) flow.fill(undefined);
     completed = (completed + 1) & 0xffff;
   }
+  // the flow walk (WALK_SLOT, WALK_DATA): a record per slot, 1 word when empty, 7 when live
+  let walkSlot = 0;
+  let walkWord = 0;
+  function walkRead(): number {
+    const e = walkSlot < E + S ? flow[walkSlot] : undefined;
+    if (!e) { walkSlot++; walkWord = 0; return 0; }
+    const words = [(0x80000000 | (e.action << 16) | e.flags) >>> 0, e.ports, ...e.src, e.hits];
+    const w = words[walkWord++];
+    if (walkWord === words.length) { walkSlot++; walkWord = 0; }
+    return w;
+  }
   function read(addr: number): number {
     cycles += 2;
     const c = addr - BASE.counters;
@@ -101,6 +112,8 @@ export function createFakeSim(options: { width: 8 | 64 } & FakeParams): Sim {
       case R('flow', 'RES_HITS'): return res.e?.hits ?? 0;
       case R('flow', 'LAST_MOVES'): return lastMoves;
       case R('flow', 'LOOKUP_LATENCY'): return 4;
+      case R('flow', 'WALK_SLOT'): return walkSlot;
+      case R('flow', 'WALK_DATA'): return walkRead();
       case R('listen', 'ENTRIES'): return L;
     }
     if (addr >= R('flow', 'RES_SRC0') && addr <= R('flow', 'RES_SRC3')) return res.e?.src[(addr - R('flow', 'RES_SRC0')) / 4] ?? 0;
@@ -121,6 +134,7 @@ export function createFakeSim(options: { width: 8 | 64 } & FakeParams): Sim {
       if (value === 1) listen[slot] = { flags: regs.get(R('listen', 'FLAGS')) ?? 0, port: regs.get(R('listen', 'PORT')) ?? 0, action: enc(regs.get(R('listen', 'ACTION')) ?? 0) };
       else if (value === 2) { regs.set(R('listen', 'FLAGS'), listen[slot].flags); regs.set(R('listen', 'PORT'), listen[slot].port); regs.set(R('listen', 'ACTION'), dec(listen[slot].action) >>> 0); }
     } else if (addr === R('flow', 'COMMAND')) flowCommand(value);
+    else if (addr === R('flow', 'WALK_SLOT')) { walkSlot = value; walkWord = 0; }
     else regs.set(addr, value);
   }
   // traffic: IPv4/IPv6 TCP/UDP without tags; enough for host tests

@@ -71,8 +71,52 @@ export function rgmiiDelays(board: BoardDef, given: { rxDelayTaps?: number; txCl
   return { rxDelayTaps, txClkDelayTaps, defaults: rxDelayTaps === rx0 && txClkDelayTaps === tx0 };
 }
 
-/** Every parameter of the top for a build with these delays. */
-export const buildParams = (board: BoardDef, d: RgmiiDelays): Record<string, number> => ({ ...board.params, RX_DELAY: d.rxDelayTaps, TX_CLK_DELAY: d.txClkDelayTaps });
+/** Every parameter of the top for a build with these delays (and this UART rate, default the board's BAUD). */
+export const buildParams = (board: BoardDef, d: RgmiiDelays, baud?: number): Record<string, number> => ({
+  ...board.params,
+  RX_DELAY: d.rxDelayTaps,
+  TX_CLK_DELAY: d.txClkDelayTaps,
+  ...(baud === undefined ? {} : { BAUD: baud }),
+});
+
+/** The board's core clock in Hz: the PLL's 500 MHz VCO over CORE_DIV (docs/board.md, Clocks). */
+export function coreHz(board: BoardDef): number {
+  const div = board.params.CORE_DIV;
+  if (div === undefined) throw new BoardError('EBOARD', `${board.id} has no CORE_DIV`);
+  return 500_000_000 / div;
+}
+
+/** The UART bridge at a rate: clocks per bit as sipnic_uart_rx/tx round them, the rate that gives, its error. */
+export interface UartRate {
+  baud: number;
+  coreHz: number;
+  clocksPerBit: number;
+  actualBaud: number;
+  /** (actual − asked) / asked, in percent */
+  errorPercent: number;
+}
+
+/** A UART rate's error may be this large: a receiver samples mid-bit, so 10 bits drift about 5 × the error. */
+export const UART_MAX_ERROR_PERCENT = 2;
+
+export function uartRate(board: BoardDef, baud: number): UartRate {
+  const hz = coreHz(board);
+  const clocksPerBit = Math.floor((hz + Math.floor(baud / 2)) / baud);
+  const actualBaud = hz / clocksPerBit;
+  return { baud, coreHz: hz, clocksPerBit, actualBaud: Math.round(actualBaud), errorPercent: Number((((actualBaud - baud) / baud) * 100).toFixed(2)) };
+}
+
+/** A `board build --baud` value: a whole rate the bridge makes within 2% with at least 8 clocks per bit. */
+export function parseBuildBaud(board: BoardDef, text: string): number {
+  const n = /^[0-9]+$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new BoardError('EOPTION', `--baud must be a whole number of bits per second, not "${text}"`);
+  const r = uartRate(board, n);
+  if (r.clocksPerBit < 8) throw new BoardError('EOPTION', `--baud ${n} is too fast for the UART bridge: ${r.clocksPerBit} clocks per bit at the core's ${(r.coreHz / 1e6).toFixed(2)} MHz, it needs at least 8 (at most ${Math.floor(r.coreHz / 8)} baud)`);
+  if (Math.abs(r.errorPercent) > UART_MAX_ERROR_PERCENT) {
+    throw new BoardError('EOPTION', `--baud ${n}: ${r.clocksPerBit} clocks per bit at ${(r.coreHz / 1e6).toFixed(2)} MHz give ${r.actualBaud} baud, ${r.errorPercent}% off (at most ±${UART_MAX_ERROR_PERCENT}%)`);
+  }
+  return n;
+}
 
 /** "-rx80-txc0" for delays other than the board's own, "" for those: what names a sweep point. */
 export const delaySuffix = (d: RgmiiDelays): string => (d.defaults ? '' : `-rx${d.rxDelayTaps}-txc${d.txClkDelayTaps}`);
@@ -85,6 +129,8 @@ export const buildOutDir = (board: BoardDef, d: RgmiiDelays): string => `${defau
 
 export interface BuildOptions {
   board: BoardDef;
+  /** UART rate (parseBuildBaud(); default: the board's BAUD). */
+  baud?: number;
   /** RGMII delays (rgmiiDelays(); default: the board's). */
   delays?: RgmiiDelays;
   /** Repository root (where rtl/ is). */
@@ -180,7 +226,7 @@ export async function buildBoard(o: BuildOptions): Promise<BuildResult> {
   };
 
   // 1. synthesis
-  writeFileSync(join(outDir, 'synth.ys'), yosysScript(board, root, outDir, buildParams(board, delays)));
+  writeFileSync(join(outDir, 'synth.ys'), yosysScript(board, root, outDir, buildParams(board, delays, o.baud)));
   const ys = await stage(0, { tool: TOOLS.yosys, argv: ['-q', '-l', 'yosys.log', 'synth.ys'], log: 'yosys.out' });
   if (ys !== 0 || !existsSync(join(outDir, 'top.json'))) {
     throw new BoardError('ETOOL', `synthesis failed (exit ${ys}):\n${tail(join(outDir, 'yosys.log')) || tail(join(outDir, 'yosys.out'))}\nfull log: ${join(outDir, 'yosys.log')}`);

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { BoardError, BOARDS, findBoard } from '../board/boards.js';
-import { buildBoard, buildOutDir, DELAY_TAPS, parseTaps, rgmiiDelays, type ProgressEvent, type RgmiiDelays } from '../board/build.js';
+import { buildBoard, buildOutDir, DELAY_TAPS, parseBuildBaud, parseTaps, rgmiiDelays, uartRate, type ProgressEvent, type RgmiiDelays, type UartRate } from '../board/build.js';
 import { planFlash, runFlash } from '../board/flash.js';
 import { ALLOW_LIST_PATH } from '../board/warnings.js';
 import { formatClocks, formatUtilization, type ClockResult } from '../board/report.js';
@@ -21,6 +21,10 @@ export const formatDelays = (d: RgmiiDelays): string => {
   return `rx ${d.rxDelayTaps} taps (${ns(d.rxDelayTaps)}), txc ${d.txClkDelayTaps} taps (${ns(d.txClkDelayTaps)})${d.defaults ? ", the board's defaults" : ''}`;
 };
 
+/** "UART 3000000 baud: 14 clocks per bit at 41.67 MHz, 2976190 baud (-0.79%)". */
+const formatUart = (u: UartRate): string =>
+  `UART ${u.baud} baud: ${u.clocksPerBit} clocks per bit at ${(u.coreHz / 1e6).toFixed(2)} MHz, ${u.actualBaud} baud (${u.errorPercent > 0 ? '+' : ''}${u.errorPercent}%)`;
+
 export function boardCommand(cli: Cli): Command {
   const board = new Command('board').description(`the FPGA board (${Object.keys(BOARDS).join(', ')}): build the bitstream, load it`);
 
@@ -31,17 +35,21 @@ export function boardCommand(cli: Cli): Command {
     .option('--out <dir>', 'build folder (default build/board/<board>, with -rx<taps>-txc<taps> when the delays are not the defaults)')
     .option('--rx-delay <taps>', `DELAYG taps on rxd/rx_ctl, ${DELAY_TAPS.min}..${DELAY_TAPS.max}, about ${DELAY_TAPS.ps} ps each (default: the board's, sizing.json RX_DELAY)`, parsedBy((v) => parseTaps('--rx-delay', v)))
     .option('--tx-clk-delay <taps>', `DELAYG taps on TXC, ${DELAY_TAPS.min}..${DELAY_TAPS.max} (default: the board's, sizing.json TX_CLK_DELAY)`, parsedBy((v) => parseTaps('--tx-clk-delay', v)))
+    .option('--baud <rate>', "the UART's line rate, e.g. 1000000 or 3000000 (default: the board's, sizing.json BAUD, 115200); the bridge must make it within 2% with at least 8 clocks per bit; the build folder gets -baud<rate>; reach the board with the same --baud")
     .addHelpText(
       'after',
       '\nExamples:\n  sipnic board build --board colorlight-5a-75b-v8\n  sipnic board build --board colorlight-5a-75b-v8 --json --out /tmp/bit\n' +
-        '  sipnic board build --board colorlight-5a-75b-v8 --rx-delay 0 --tx-clk-delay 80   # a sweep point: build/board/colorlight-5a-75b-v8-rx0-txc80/',
+        '  sipnic board build --board colorlight-5a-75b-v8 --rx-delay 0 --tx-clk-delay 80   # a sweep point: build/board/colorlight-5a-75b-v8-rx0-txc80/\n' +
+        '  sipnic board build --board colorlight-5a-75b-v8 --baud 3000000   # build/board/colorlight-5a-75b-v8-baud3000000/, then --baud 3000000 --device ...',
     )
-    .action(async (o: { board: string; out?: string; rxDelay?: number; txClkDelay?: number }, cmd: Command) => {
+    .action(async (o: { board: string; out?: string; rxDelay?: number; txClkDelay?: number; baud?: string }, cmd: Command) => {
       const def = findBoard(o.board);
       const json = cli.json(cmd);
       const io = cli.io;
       const delays = rgmiiDelays(def, { rxDelayTaps: o.rxDelay, txClkDelayTaps: o.txClkDelay });
-      const outDir = resolve(o.out ?? buildOutDir(def, delays));
+      const baud = o.baud === undefined ? undefined : parseBuildBaud(def, o.baud);
+      const uart = uartRate(def, baud ?? def.params.BAUD);
+      const outDir = resolve(o.out ?? buildOutDir(def, delays) + (baud === undefined || baud === def.params.BAUD ? '' : `-baud${baud}`));
       let lastLine = 0;
       const progress = (e: ProgressEvent) => {
         const head = `[${e.index}/${e.total}] ${e.title}`;
@@ -58,10 +66,10 @@ export function boardCommand(cli: Cli): Command {
           io.stderr(`${head} ${mmss(e.seconds)}\n`);
         }
       };
-      io.stderr(`sipnic board build: ${def.description} into ${outDir}\nRGMII delays: ${formatDelays(delays)}\n`);
+      io.stderr(`sipnic board build: ${def.description} into ${outDir}\nRGMII delays: ${formatDelays(delays)}\n${formatUart(uart)}\n`);
       let result;
       try {
-        result = await buildBoard({ board: def, root: ROOT, outDir, env: io.env, progress, delays });
+        result = await buildBoard({ board: def, root: ROOT, outDir, env: io.env, progress, delays, baud });
       } catch (err) {
         if (err instanceof BoardError && err.code === 'ETIMING') {
           const clocks = (err as BoardError & { clocks?: ClockResult[] }).clocks ?? [];
@@ -77,6 +85,7 @@ export function boardCommand(cli: Cli): Command {
           [
             `bitstream ${result.bitstream}`,
             `RGMII delays: ${formatDelays(result.rgmii)}`,
+            formatUart(uart),
             'clocks (Fmax after routing):',
             ...formatClocks(result.clocks),
             'utilization:',
@@ -85,7 +94,7 @@ export function boardCommand(cli: Cli): Command {
             `warnings: ${result.warnings.length ? result.warnings.map((w) => `${w.tool} ${w.count}× "${w.class}"`).join('; ') : 'none'} (all in the allow-list ${ALLOW_LIST_PATH})`,
             `built in ${mmss(result.seconds)} (${result.stages.map((s) => `${s.name} ${mmss(s.seconds)}`).join(', ')})`,
           ].join('\n'),
-        result,
+        { ...result, uart },
       );
     });
 

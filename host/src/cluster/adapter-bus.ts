@@ -33,10 +33,11 @@ import { Sequence } from '../util/sequence.js';
 import { trace, tracing, traceNow } from './trace.js';
 import { takeSocketPath, listenOn, closerOf } from '../bus/unix-socket.js';
 
-/** Registers another connection may write while the bus has an owner: a table command's inputs. */
+/** Registers another connection may write while the bus has an owner: a table command's inputs, the walk's cursor. */
 const STAGING: Partial<Record<BlockName, readonly string[]>> = {
   addr: ['SLOT', 'FAMILY', 'ADDR0', 'ADDR1', 'ADDR2', 'ADDR3'],
-  flow: ['KEY_FLAGS', 'KEY_PORTS', 'KEY_SRC0', 'KEY_SRC1', 'KEY_SRC2', 'KEY_SRC3', 'ACTION', 'SLOT'],
+  // WALK_SLOT: the flow walk's cursor (every walk sets it in each of its batches, so `flow list` beside the primary works)
+  flow: ['KEY_FLAGS', 'KEY_PORTS', 'KEY_SRC0', 'KEY_SRC1', 'KEY_SRC2', 'KEY_SRC3', 'ACTION', 'SLOT', 'WALK_SLOT'],
   listen: ['SLOT', 'FLAGS', 'PORT', 'ACTION', 'GROUP', 'GROUP_QUEUE'],
 };
 

@@ -208,6 +208,10 @@ export class Primary {
       }
       if (m.length) listens++;
     }
+    // count each address slot's uses now, once: a connection's delete then frees its address slot
+    // (or not) from the count instead of reading the flow table for another user (the primary is
+    // the table's only writer while it runs: other processes' changes are refused)
+    await this.adapter.addresses.deriveRefs();
     // the slow path hashes over the ascending member list: a table rule in another order is rewritten
     await this.ports.write([...this.registry.listens.values()].map((g) => ({ proto: g.proto, port: g.port, members: members(g) })));
     const held = [...this.registry.processors.values()].filter((p) => p.alive).map((p) => p.id);

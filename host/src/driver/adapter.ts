@@ -90,8 +90,11 @@ export class Adapter implements TableContext {
       listenGroups: ops.read(reg('listen', 'GROUPS')),
       addressSlots: ops.read(reg('addr', 'SLOTS')),
     };
+    const flowVersion = ops.read(reg('flow', 'VERSION'));
     const r = await ops.run(bus);
     const info = Object.fromEntries(Object.entries(at).map(([k, i]) => [k, r[i]])) as unknown as AdapterInfo;
+    // the walk came with flow version 1.1 (the major version is checked by walkBlocks)
+    info.flowWalk = (r[flowVersion] & 0xffff) >= 0x0100;
     if (info.queues < 1 || info.queues > MAX.queues || info.addressSlots > MAX.addressSlots || info.flowEntries === 0 || info.listenGroups > MAX.listenGroups) {
       throw new DriverError('EHW', `implausible adapter parameters ${JSON.stringify(info)}`);
     }

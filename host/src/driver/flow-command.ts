@@ -6,7 +6,8 @@ import { decodeAction, encodeAction } from './actions.js';
 import { commandWord, FLOW_BUSY, type FlowOp } from './commands.js';
 import { addressBytes, addressWords, decodeKeyFlags, encodePorts, encodeKeyFlags, type KeyFlags } from './key.js';
 import { Ops } from './ops.js';
-import { FIELDS } from './regs.generated.js';
+import { DriverError } from './errors.js';
+import { FIELDS, getField } from './regs.generated.js';
 import type { TableContext } from './table-context.js';
 
 /**
@@ -35,9 +36,58 @@ const ENTRY_REGS = ['RES_PORTS', 'RES_SRC0', 'RES_SRC1', 'RES_SRC2', 'RES_SRC3',
 /**
  * Reads the slots in order, `chunkAt(start)` slots per bus round trip, and yields each live
  * one until COUNT live entries have been seen; a caller that stops early saves the rest.
- * With `full`, each slot's whole entry is read, else only its flags.
+ * With `full`, each slot's whole entry is read, else only its flags (the walk reads whole
+ * entries either way). An adapter with the flow walk (WALK_DATA) is read through it
+ * (walkFlowSlots), else slot by slot (readFlowSlots).
  */
-export async function* scanFlowSlots(ctx: TableContext, full: boolean, chunkAt: (start: number) => number): AsyncGenerator<SlotRead> {
+export function scanFlowSlots(ctx: TableContext, full: boolean, chunkAt: (start: number) => number): AsyncGenerator<SlotRead> {
+  return ctx.info.flowWalk ? walkFlowSlots(ctx, chunkAt) : readFlowSlots(ctx, full, chunkAt);
+}
+
+/** Words of a live entry's walk record (an empty slot's record is one word). */
+export const WALK_RECORD_WORDS = 7;
+
+/**
+ * The table through the flow walk: each bus round trip sets WALK_SLOT to the first slot not yet
+ * read whole and reads WALK_DATA as a burst of words (about `chunkAt(slot)` slots' worth, at
+ * least what the live entries still to come need); the records are parsed in order and a record
+ * cut off at the end of the burst is read again by the next one. Setting the cursor in every
+ * round trip keeps two walkers on one served bus from stepping on each other between round trips.
+ * Stops once COUNT live entries have been seen or the slots are done.
+ */
+export async function* walkFlowSlots(ctx: TableContext, chunkAt: (start: number) => number): AsyncGenerator<SlotRead> {
+  const total = ctx.info.flowEntries + ctx.info.flowStash;
+  const count = await ctx.bus.read(ctx.reg('flow', 'COUNT'));
+  const data = ctx.reg('flow', 'WALK_DATA');
+  let seen = 0;
+  let slot = 0;
+  while (slot < total && seen < count) {
+    const need = (count - seen) * WALK_RECORD_WORDS;
+    const words = Math.max(WALK_RECORD_WORDS, Math.min(chunkAt(slot) * WALK_RECORD_WORDS, need));
+    const ops = new Ops();
+    ops.write(ctx.reg('flow', 'WALK_SLOT'), slot);
+    for (let k = 0; k < words; k++) ops.read(data);
+    const r = await ops.run(ctx.bus);
+    // r[0] is the write's; the words start at 1
+    for (let i = 1; i < r.length && slot < total && seen < count; slot++) {
+      const w = r[i];
+      if (!getField(FIELDS.flow.WALK_DATA.VALID, w)) {
+        if (w !== 0) throw new DriverError('EHW', `flow walk: slot ${slot} has an empty record that is not 0 (0x${w.toString(16)})`);
+        i++;
+        continue;
+      }
+      if (i + WALK_RECORD_WORDS > r.length) break; // cut off: the next burst starts at this slot
+      const { valid: _valid, ...key } = decodeKeyFlags(FIELDS.flow.WALK_DATA, w);
+      seen++;
+      const action = decodeAction(getField(FIELDS.flow.WALK_DATA.ACTION, w)); // the hardware byte: DROP set is -1
+      yield { slot, key, entry: { ports: r[i + 1], src: addressBytes(r.subarray(i + 2, i + 6)), action, hits: r[i + 6] } };
+      i += WALK_RECORD_WORDS;
+    }
+  }
+}
+
+/** The table slot by slot: SLOT, COMMAND read_slot, poll STATUS, read RES_* (5 commands on a serial line). */
+async function* readFlowSlots(ctx: TableContext, full: boolean, chunkAt: (start: number) => number): AsyncGenerator<SlotRead> {
   const total = ctx.info.flowEntries + ctx.info.flowStash;
   const count = await ctx.bus.read(ctx.reg('flow', 'COUNT'));
   let seen = 0;

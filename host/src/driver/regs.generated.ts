@@ -40,7 +40,7 @@ export const BLOCKS = {
     },
   },
   flow: {
-    name: 'flow', type: 0x53500003, version: 0x00010000, size: 0x0100,
+    name: 'flow', type: 0x53500003, version: 0x00010100, size: 0x0100,
     desc: "Exact-match flow table (multi-way cuckoo hash with a stash)",
     registers: {
       TYPE: { offset: 0x000, access: 'ro', width: 32, desc: "block type" },
@@ -72,6 +72,8 @@ export const BLOCKS = {
       RES_HITS: { offset: 0x068, access: 'ro', width: 32, desc: "frames that hit that entry" },
       LAST_MOVES: { offset: 0x06C, access: 'ro', width: 32, desc: "entries the last insert moved" },
       LOOKUP_LATENCY: { offset: 0x070, access: 'ro', width: 32, desc: "cycles from key in to result out" },
+      WALK_SLOT: { offset: 0x074, access: 'rw', width: 32, desc: "walk cursor: the slot whose record WALK_DATA reads next (a write starts that slot's record afresh); it steps to the next slot after each record. Slots past the stash give empty records" },
+      WALK_DATA: { offset: 0x078, access: 'ro', width: 32, desc: "the walk: each read gives the next word of slot WALK_SLOT's record, so a fixed-address burst reads consecutive slots. An empty slot's record is one word, 0; a live entry's is 7 words: this word (VALID set, key flags, action), RES_PORTS, RES_SRC0..3, RES_HITS as those registers. Reading word 0 runs a read_slot command on the walk's own result registers (the bus waits for it; STATUS and the RES_* registers are untouched)" },
     },
   },
   listen: {
@@ -196,6 +198,11 @@ export const FIELDS = {
       ...FIELD_SETS.keyFlags,
     },
     RES_PORTS: FIELD_SETS.ports,
+    WALK_DATA: {
+      VALID: { shift: 31, width: 1, mask: 0x80000000 },
+      ...FIELD_SETS.keyFlags,
+      ACTION: { shift: 16, width: 8, mask: 0x00FF0000 },
+    },
   },
   listen: {
     FLAGS: {

@@ -17,6 +17,8 @@ export interface AdapterInfo {
   /** queue groups for listen rules whose action is a list of queues */
   listenGroups: number;
   addressSlots: number;
+  /** the flow block has the walk (WALK_SLOT, WALK_DATA: flow VERSION 1.1 and later) */
+  flowWalk: boolean;
 }
 
 export interface TableContext {
