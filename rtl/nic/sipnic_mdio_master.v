@@ -61,7 +61,8 @@ reg          done_reg = 1'b0;
 reg [DW-1:0] div_reg = 0;
 reg          mdc_reg = 1'b0;
 reg [5:0]    bit_reg = 6'd0;
-reg [45:0]   shift_reg = 46'd0;
+// ST, OP, PHYAD, REGAD (frame bits 32..45); the preamble is all ones and is not stored
+reg [13:0]   header_reg = 14'd0;
 reg          oe_reg = 1'b0;
 reg [15:0]   data_reg = 16'd0;
 reg          no_answer_reg = 1'b0;
@@ -71,7 +72,7 @@ assign rdata = data_reg;
 assign no_answer = no_answer_reg;
 assign done = done_reg;
 assign mdc = mdc_reg;
-assign mdio_o = shift_reg[45];
+assign mdio_o = !bit_reg[5] || header_reg[13];
 assign mdio_oe = oe_reg;
 
 always @(posedge clk) begin
@@ -83,7 +84,7 @@ always @(posedge clk) begin
             mdc_reg <= 1'b0;
             bit_reg <= 6'd0;
             oe_reg <= 1'b1;
-            shift_reg <= {32'hffff_ffff, 2'b01, 2'b10, phy_addr, reg_addr};
+            header_reg <= {2'b01, 2'b10, phy_addr, reg_addr};
         end
     end else if (div_reg != DIV_LAST) begin
         div_reg <= div_reg + 1;
@@ -101,7 +102,9 @@ always @(posedge clk) begin
         end else begin
             // falling edge: the next bit
             bit_reg <= bit_reg + 1;
-            shift_reg <= {shift_reg[44:0], 1'b0};
+            if (bit_reg[5]) begin
+                header_reg <= {header_reg[12:0], 1'b0};
+            end
             if (bit_reg == LAST_OUT_BIT) begin
                 oe_reg <= 1'b0;
             end
