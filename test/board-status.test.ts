@@ -160,6 +160,26 @@ describe('sipnic board status on the simulated board (sim serve --pty --phy)', (
     expect(wrong.ports[1]).toMatchObject({ answered: true, phyAddress: 0 });
   });
 
+  it('takes --phy from `sim serve --pty` (the CLI) to the PHY models', async () => {
+    const stop = new AbortController();
+    const o = { out: '', err: '' };
+    let ready!: (path: string) => void;
+    const started = new Promise<string>((resolve) => (ready = resolve));
+    const io: CliIO = { stdout: (t) => void (o.out += t), stderr: (t) => void (o.err += t), stderrIsTTY: false, env: {}, signal: stop.signal, onServing: ({ path }) => ready(path) };
+    const serving = run(['sim', 'serve', '--pty', '--phy', '1:1000,0:10half', '--json'], io);
+    try {
+      const path = await Promise.race([started, serving.then((code) => Promise.reject(new Error(`sim serve --pty exited ${code}: ${o.err}`)))]);
+      expect(JSON.parse(o.out.split('\n')[0]).phy).toBe('1:1000,0:10half');
+      const e = { out: '', err: '' };
+      const code = await run(['board', 'status', '--device', path, '--json'], { stdout: (t) => void (e.out += t), stderr: (t) => void (e.err += t), stderrIsTTY: false, env: {} });
+      expect(code, e.err).toBe(0);
+      expect(JSON.parse(e.out).problems).toEqual(['port 0: link at 10 Mb/s half duplex — the design needs 1000BASE-T: check the cable/switch port']);
+    } finally {
+      stop.abort();
+      expect(await serving).toBe(0);
+    }
+  });
+
   it('refuses a bad --phy-addr, and --phy without --pty', async () => {
     sim = await startPtySim();
     const bad = await cli('board', 'status', '--phy-addr', '1:40');
