@@ -3,6 +3,7 @@
 // or reset) with its link resolved the IEEE way, the port counters, and for each port that
 // cannot pass frames the reason in one line.
 import { EgressTable, type Adapter } from '../driver/index.js';
+import { Ops } from '../driver/ops.js';
 import { FIELDS, getField } from '../driver/regs.generated.js';
 import { Mdio } from './mdio.js';
 import { linkProblem, MII, resolveLink, type PhyLink, type PhyRegisters } from './phy-link.js';
@@ -75,13 +76,13 @@ export interface BoardStatus {
 
 const hex8 = (v: number) => v.toString(16).padStart(8, '0');
 
+/** The board block's identity registers (one round trip) and the sizes Adapter.open read from the other blocks. */
 export async function readIdentity(adapter: Adapter): Promise<BoardIdentity> {
-  const r = (name: string) => adapter.bus.read(adapter.reg('board', name));
-  const buildId = await r('BUILD_ID');
-  const gitHash = await r('GIT_HASH');
-  const flags = await r('BUILD_FLAGS');
-  const clkHz = await r('CLK_HZ');
-  const mdcDiv = await r('MDC_DIV');
+  const ops = new Ops();
+  const names = ['BUILD_ID', 'GIT_HASH', 'BUILD_FLAGS', 'CLK_HZ', 'BAUD', 'MDC_DIV'] as const;
+  const at = names.map((n) => ops.read(adapter.reg('board', n)));
+  const words = await ops.run(adapter.bus);
+  const [buildId, gitHash, flags, clkHz, baud, mdcDiv] = at.map((i) => words[i]);
   const i = adapter.info;
   return {
     buildId,
@@ -89,7 +90,7 @@ export async function readIdentity(adapter: Adapter): Promise<BoardIdentity> {
     gitHash: gitHash ? hex8(gitHash) : null,
     gitDirty: getField(FIELDS.board.BUILD_FLAGS.GIT_DIRTY, flags) === 1,
     clkHz,
-    baud: await r('BAUD'),
+    baud,
     mdcHz: mdcDiv ? Math.round(clkHz / (2 * mdcDiv)) : 0,
     dataWidth: i.dataWidth,
     queues: i.queues,
