@@ -38,10 +38,14 @@ export const GROUPS = {
       'sipnic_queue_fifo.v', 'sipnic_counters.v', 'sipnic_regfile.v', 'sipnic_core.v',
     ],
   },
-  // the two-port NIC around the core: UART register bridge, bad-frame FIFOs, egress (MAC rewrite)
+  // the two-port NIC around the core: UART register bridge, bad-frame FIFOs, egress (MAC rewrite),
+  // board block (identity, read-only MDIO master)
   nic: {
     dir: 'rtl/nic',
-    files: ['sipnic_uart_rx.v', 'sipnic_uart_tx.v', 'sipnic_uart_bridge.v', 'sipnic_frame_fifo.v', 'sipnic_egress.v', 'sipnic_nic.v'],
+    files: [
+      'sipnic_uart_rx.v', 'sipnic_uart_tx.v', 'sipnic_uart_bridge.v', 'sipnic_frame_fifo.v', 'sipnic_egress.v',
+      'sipnic_mdio_master.v', 'sipnic_board_block.v', 'sipnic_nic.v',
+    ],
   },
   // Ethernet MACs (GMII side, FCS), board independent
   eth: { dir: 'rtl/eth', files: ['sipnic_crc32.v', 'sipnic_eth_mac_rx.v', 'sipnic_eth_mac_tx.v'] },
@@ -74,7 +78,8 @@ export const TARGETS = {
   // the PTY simulator (sipnic sim serve --pty): the NIC behind its UART
   pty: {
     top: 'sipnic_pty_top',
-    sources: ['core', 'nic', 'sim/pty/sipnic_pty_top.v'],
+    // sim/phy: a PHY's MDIO side (RTL8211F-like registers, link and speed set by the harness)
+    sources: ['core', 'nic', 'sim/phy/sipnic_mdio_phy_model.v', 'sim/pty/sipnic_pty_top.v'],
     cpp: ['sim/pty/pty_sim.cpp'],
     cppInclude: ['sim/src'],
   },
@@ -102,6 +107,12 @@ export const TARGETS = {
     top: 'sipnic_counters',
     sources: ['rtl/core/sipnic_ram_sdp.v', 'rtl/core/sipnic_counters.v'],
     cpp: ['test/rtl/counters_tb.cpp'],
+  },
+  // the MDIO master against two PHY models and an empty address
+  mdio_tb: {
+    top: 'mdio_tb_top',
+    sources: ['rtl/nic/sipnic_mdio_master.v', 'sim/phy/sipnic_mdio_phy_model.v', 'test/rtl/mdio_tb_top.v'],
+    cpp: ['test/rtl/mdio_tb.cpp'],
   },
   nic_tb: { top: 'sipnic_nic', sources: ['core', 'nic'], cpp: ['test/rtl/nic_tb.cpp'], cppInclude: ['sim/src'] },
   board_port_tb: {

@@ -5,6 +5,7 @@
 // build pipeline run against stand-in tools (SIPNIC_YOSYS / SIPNIC_NEXTPNR / SIPNIC_ECPPACK) so
 // that a clock below its target or an unknown warning must fail the build. The real build runs
 // in CI (.ci/run).
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../host/src/cli/program.js';
 import type { CliIO } from '../host/src/cli/context.js';
 import { BOARDS } from '../host/src/board/boards.js';
-import { bitstreamName, buildOutDir, buildParams, parseBuildBaud, parseTaps, rgmiiDelays, uartRate, yosysScript } from '../host/src/board/build.js';
+import { bitstreamName, buildIdentity, buildOutDir, buildParams, identityParams, parseBuildBaud, parseTaps, rgmiiDelays, uartRate, yosysScript } from '../host/src/board/build.js';
 import { ALLOW_LIST, ALLOW_LIST_PATH, checkWarnings, findWarnings, unknownWarnings, validateAllowList, warningClass } from '../host/src/board/warnings.js';
 import { KNOWN_CABLES } from '../host/src/board/flash.js';
 import { failingClocks, parseNextpnrLog, parseNextpnrReport } from '../host/src/board/report.js';
@@ -189,6 +190,11 @@ describe('board build pipeline (stand-in tools)', () => {
     expect(j.utilization.lut4).toEqual({ used: expect.any(Number), available: 24288 });
     expect(j.stages.map((s: { name: string }) => s.name)).toEqual(['synth', 'pnr', 'pack']);
     expect(j.rgmii).toEqual({ rxDelayTaps: 80, txClkDelayTaps: 0, defaults: true });
+    // the identity `board status` reads back: this commit, set on the top by chparam
+    const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+    expect(j.identity.gitHash).toBe(head.slice(0, 8));
+    const hashLiteral = parseInt(head.slice(0, 8), 16) > 0x7fffffff ? `32'h${head.slice(0, 8).replace(/^0+/, '')}` : String(parseInt(head.slice(0, 8), 16));
+    expect(readFileSync(join(out, 'synth.ys'), 'utf8')).toContain(` -set BUILD_ID ${j.identity.buildId} -set GIT_HASH ${hashLiteral} -set GIT_DIRTY ${j.identity.gitDirty ? 1 : 0} sipnic_colorlight_5a_75b\n`);
     // the allowed classes of the real log, counted
     expect(j.warnings).toEqual([
       { tool: 'yosys', class: ALLOW_LIST.yosys[0].class, count: 1 },
@@ -349,6 +355,17 @@ describe('RGMII delay options (a sweep of DELAYG taps)', () => {
     for (const rx of [0, 40, 80, 127]) for (const tx of [0, 40, 80, 127]) names.add(bitstreamName(def, rgmiiDelays(def, { rxDelayTaps: rx, txClkDelayTaps: tx })));
     expect(names.size).toBe(16);
     expect(() => rgmiiDelays(def, { txClkDelayTaps: 128 })).toThrow(/TX_CLK_DELAY must be 0..127 taps, not 128/);
+  });
+
+  it('sets the identity the board block reports (build time, git commit, uncommitted changes)', () => {
+    const id = { buildId: 1796000000, gitHash: 'deadbeef', gitDirty: true };
+    expect(identityParams(id)).toEqual({ BUILD_ID: 1796000000, GIT_HASH: 0xdeadbeef, GIT_DIRTY: 1 });
+    expect(identityParams({ buildId: 5, gitHash: null, gitDirty: false })).toEqual({ BUILD_ID: 5, GIT_HASH: 0, GIT_DIRTY: 0 });
+    const script = yosysScript(def, ROOT, join(ROOT, 'build/board/x'), { ...buildParams(def, rgmiiDelays(def)), ...identityParams(id) });
+    // past 2^31 as a sized constant: yosys would read a plain decimal as a signed integer
+    expect(script).toMatch(/ -set BUILD_ID 1796000000 -set GIT_HASH 32'hdeadbeef -set GIT_DIRTY 1 sipnic_colorlight_5a_75b$/m);
+    expect(buildIdentity(ROOT, 1_000_000_000_999).buildId).toBe(1_000_000_000);
+    expect(buildIdentity('/').gitHash).toBeNull();
   });
 
   it('sets the taps on the top, every other parameter unchanged', () => {

@@ -13,6 +13,8 @@
  *  PHY0           txc ◄─ rgmii/ODDR ◄─ MAC tx (FCS) ◄─ unpack 32→8 ◄─ async FIFO ◄─ nic p0 tx
  *  PHY1 (cluster)  the same on nic port 1
  *  UART: tx on T6 (the LED pin: the LED flickers while the board answers), rx on R7 (button)
+ *  MDIO: MDC R5, MDIO T4, shared by both PHYs; the NIC's master only reads (never writes or
+ *        resets a PHY: PHY1 makes the 25 MHz clock everything here runs from)
  *
  * The 125 MHz logic is only the MAC edge (GMII registers, FCS, 8-bit pack/unpack, FIFO
  * pointers); the core runs DATA_WIDTH bits wide at the slower core clock.
@@ -53,7 +55,12 @@ module sipnic_colorlight_5a_75b #(
     parameter RX_FIFO_BYTES = -1,
     // RGMII rx data delay taps (about 25 ps each) and tx clock delay taps
     parameter RX_DELAY = -1,
-    parameter TX_CLK_DELAY = -1
+    parameter TX_CLK_DELAY = -1,
+    // the build's identity (board block): seconds since 1970 UTC, the git commit's first 8 hex
+    // digits, 1 when the source had uncommitted changes; set by `sipnic board build`, 0: not set
+    parameter BUILD_ID = 0,
+    parameter GIT_HASH = 0,
+    parameter GIT_DIRTY = 0
 ) (
     input  wire       clk25,
 
@@ -62,6 +69,12 @@ module sipnic_colorlight_5a_75b #(
      */
     output wire       uart_tx,
     input  wire       uart_rx,
+
+    /*
+     * PHY management bus, shared by both PHYs
+     */
+    output wire       mdc,
+    inout  wire       mdio,
 
     /*
      * PHY0: clients' port
@@ -178,6 +191,10 @@ wire p0_rx_tvalid, p0_rx_tready, p0_rx_tlast, p0_rx_tuser;
 wire p1_rx_tvalid, p1_rx_tready, p1_rx_tlast, p1_rx_tuser;
 wire p0_tx_tvalid, p0_tx_tready, p0_tx_tlast, p0_tx_tuser;
 wire p1_tx_tvalid, p1_tx_tready, p1_tx_tlast, p1_tx_tuser;
+wire mdio_o, mdio_oe;
+
+// MDIO: driven by the NIC during a frame's first 46 bits, released otherwise (the pull-up or a PHY)
+assign mdio = mdio_oe ? mdio_o : 1'bz;
 
 sipnic_nic #(
     .CLK_HZ(CORE_HZ),
@@ -194,13 +211,20 @@ sipnic_nic #(
     .MAX_FRAME(MAX_FRAME),
     .INGRESS_FIFO_BYTES(INGRESS_FIFO_BYTES),
     .QUEUE_FIFO_BYTES(QUEUE_FIFO_BYTES),
-    .RX_FIFO_BYTES(RX_FIFO_BYTES)
+    .RX_FIFO_BYTES(RX_FIFO_BYTES),
+    .BUILD_ID(BUILD_ID),
+    .GIT_HASH(GIT_HASH),
+    .GIT_DIRTY(GIT_DIRTY)
 )
 nic_inst (
     .clk(clk_core),
     .rst(rst_core_reg),
     .uart_rxd(uart_rx),
     .uart_txd(uart_tx),
+    .mdc(mdc),
+    .mdio_o(mdio_o),
+    .mdio_oe(mdio_oe),
+    .mdio_i(mdio),
     .s_axis_p0_tdata(p0_rx_tdata),
     .s_axis_p0_tkeep(p0_rx_tkeep),
     .s_axis_p0_tvalid(p0_rx_tvalid),

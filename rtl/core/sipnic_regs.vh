@@ -127,7 +127,7 @@ localparam integer REG_COUNTERS_Q_DROPS_COUNT = 16;
 // egress: Two-port NIC (sipnic_nic, the board): queue frames leave on port 1 with the destination MAC of their queue's processor; port 1 frames pass to port 0. Absent from a bare sipnic_core.
 localparam [15:0] BLK_EGRESS_BASE = 16'h0700;
 localparam [15:0] BLK_EGRESS_SIZE = 16'h0100;
-localparam [15:0] BLK_EGRESS_NEXT = 16'h0000;
+localparam [15:0] BLK_EGRESS_NEXT = 16'h0800;
 localparam [31:0] BLK_EGRESS_TYPE = 32'h53500006;
 localparam [31:0] BLK_EGRESS_VERSION = 32'h00010000;
 localparam [15:0] REG_EGRESS_TYPE = 16'h0000; // ro: block type
@@ -145,6 +145,24 @@ localparam integer REG_EGRESS_MAC_HI_COUNT = 16;
 localparam [15:0] REG_EGRESS_MAC_LO = 16'h0044; // rw: destination MAC of queue n, bytes 2..5
 localparam [15:0] REG_EGRESS_MAC_LO_STRIDE = 16'h0008;
 localparam integer REG_EGRESS_MAC_LO_COUNT = 16;
+
+// board: Two-port NIC (sipnic_nic, the board): the build's identity, the clocks, and a read-only MDIO master (IEEE 802.3 clause 22 read frames) on the PHYs' shared management bus. The PHYs are never written or reset. Absent from a bare sipnic_core.
+localparam [15:0] BLK_BOARD_BASE = 16'h0800;
+localparam [15:0] BLK_BOARD_SIZE = 16'h0100;
+localparam [15:0] BLK_BOARD_NEXT = 16'h0000;
+localparam [31:0] BLK_BOARD_TYPE = 32'h53500007;
+localparam [31:0] BLK_BOARD_VERSION = 32'h00010000;
+localparam [15:0] REG_BOARD_TYPE = 16'h0000; // ro: block type
+localparam [15:0] REG_BOARD_VERSION = 16'h0004; // ro: block version
+localparam [15:0] REG_BOARD_NEXT = 16'h0008; // ro: byte address of the next block, 0 = last
+localparam [15:0] REG_BOARD_BUILD_ID = 16'h000C; // ro: set by the board build: the build's time in seconds since 1970 UTC (0: not set, as in simulation)
+localparam [15:0] REG_BOARD_GIT_HASH = 16'h0010; // ro: set by the board build: the first 8 hex digits of the source's git commit (0: not set)
+localparam [15:0] REG_BOARD_BUILD_FLAGS = 16'h0014; // ro: set by the board build
+localparam [15:0] REG_BOARD_CLK_HZ = 16'h0018; // ro: the NIC's clock in Hz
+localparam [15:0] REG_BOARD_BAUD = 16'h001C; // ro: the UART's nominal line rate
+localparam [15:0] REG_BOARD_MDC_DIV = 16'h0020; // ro: clocks per MDC half period: MDC = CLK_HZ / (2 * MDC_DIV), at most 2.5 MHz
+localparam [15:0] REG_BOARD_MDIO_COMMAND = 16'h0024; // wo: a write starts a clause 22 read of register REG of PHY PHY (32 preamble bits, 64 MDC periods in all); ignored while MDIO_STATUS.BUSY
+localparam [15:0] REG_BOARD_MDIO_STATUS = 16'h0028; // ro: the last read
 
 // drop reasons
 localparam [3:0] DROP_RUNT = 4'h1; // frame shorter than 14 bytes
@@ -357,6 +375,33 @@ localparam [31:0] FLD_EGRESS_MAC_HI_ADDR_MASK = 32'h0000FFFF;
 localparam integer FLD_EGRESS_MAC_LO_ADDR_SHIFT = 0; // bits 31:0: MAC bytes 2..5, byte 2 in bits 31:24
 localparam integer FLD_EGRESS_MAC_LO_ADDR_WIDTH = 32;
 localparam [31:0] FLD_EGRESS_MAC_LO_ADDR_MASK = 32'hFFFFFFFF;
+
+// board.BUILD_FLAGS
+localparam integer FLD_BOARD_BUILD_FLAGS_GIT_DIRTY_SHIFT = 0; // bit 0: the source had changes not committed to GIT_HASH
+localparam integer FLD_BOARD_BUILD_FLAGS_GIT_DIRTY_WIDTH = 1;
+localparam [31:0] FLD_BOARD_BUILD_FLAGS_GIT_DIRTY_MASK = 32'h00000001;
+
+// board.MDIO_COMMAND
+localparam integer FLD_BOARD_MDIO_COMMAND_REG_SHIFT = 0; // bits 4:0: PHY register address
+localparam integer FLD_BOARD_MDIO_COMMAND_REG_WIDTH = 5;
+localparam [31:0] FLD_BOARD_MDIO_COMMAND_REG_MASK = 32'h0000001F;
+localparam integer FLD_BOARD_MDIO_COMMAND_PHY_SHIFT = 8; // bits 12:8: PHY address
+localparam integer FLD_BOARD_MDIO_COMMAND_PHY_WIDTH = 5;
+localparam [31:0] FLD_BOARD_MDIO_COMMAND_PHY_MASK = 32'h00001F00;
+
+// board.MDIO_STATUS
+localparam integer FLD_BOARD_MDIO_STATUS_DATA_SHIFT = 0; // bits 15:0: the register's value (all ones when nothing answered)
+localparam integer FLD_BOARD_MDIO_STATUS_DATA_WIDTH = 16;
+localparam [31:0] FLD_BOARD_MDIO_STATUS_DATA_MASK = 32'h0000FFFF;
+localparam integer FLD_BOARD_MDIO_STATUS_BUSY_SHIFT = 16; // bit 16: a read is running
+localparam integer FLD_BOARD_MDIO_STATUS_BUSY_WIDTH = 1;
+localparam [31:0] FLD_BOARD_MDIO_STATUS_BUSY_MASK = 32'h00010000;
+localparam integer FLD_BOARD_MDIO_STATUS_NO_ANSWER_SHIFT = 17; // bit 17: no PHY drove the turnaround's second bit low: nothing at that address (the bus's pull-up held MDIO high)
+localparam integer FLD_BOARD_MDIO_STATUS_NO_ANSWER_WIDTH = 1;
+localparam [31:0] FLD_BOARD_MDIO_STATUS_NO_ANSWER_MASK = 32'h00020000;
+localparam integer FLD_BOARD_MDIO_STATUS_COMPLETED_SHIFT = 24; // bits 31:24: reads completed (wraps)
+localparam integer FLD_BOARD_MDIO_STATUS_COMPLETED_WIDTH = 8;
+localparam [31:0] FLD_BOARD_MDIO_STATUS_COMPLETED_MASK = 32'hFF000000;
 
 // encoding ACTION
 localparam integer ENC_ACTION_DROP_SHIFT = 7; // bit 7: drop the frame

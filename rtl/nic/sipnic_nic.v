@@ -11,7 +11,9 @@
  *   port 1 tx (cluster) ◄── sipnic_egress: dst MAC := MAC[q] ◄───────────┘
  *   port 1 rx (cluster) ─► frame FIFO (drops tuser) ─────────────────────────► port 0 tx
  *   uart ─► sipnic_uart_bridge ─► register bus ─┬─ sipnic_core (core … counters blocks)
- *                                               └─ sipnic_egress (egress block: MACs, control, port counters)
+ *                                               ├─ sipnic_egress (egress block: MACs, control, port counters)
+ *                                               └─ sipnic_board_block (board block: build identity, MDIO reads)
+ *   mdc/mdio ◄─► sipnic_board_block's read-only MDIO master (the PHYs are never written)
  *
  * Streams: byte 0 on the wire = tdata[7:0]; tkeep contiguous low bytes, only the last beat
  * may be partial. tuser on the last beat of an rx stream marks a frame to drop (bad FCS,
@@ -49,7 +51,13 @@ module sipnic_nic #(
     // core per-queue buffer in bytes (power of two)
     parameter QUEUE_FIFO_BYTES = 16384,
     // bad-frame filter buffer of each rx port in bytes (power of two); a frame must fit in it
-    parameter RX_FIFO_BYTES = 16384
+    parameter RX_FIFO_BYTES = 16384,
+    // build time, seconds since 1970 UTC (board.BUILD_ID; 0: not set)
+    parameter BUILD_ID = 0,
+    // first 8 hex digits of the git commit (board.GIT_HASH; 0: not set)
+    parameter GIT_HASH = 0,
+    // 1: the source differed from GIT_HASH
+    parameter GIT_DIRTY = 0
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -59,6 +67,14 @@ module sipnic_nic #(
      */
     input  wire                  uart_rxd,
     output wire                  uart_txd,
+
+    /*
+     * MDIO management bus of the PHYs (mdio_oe high: drive mdio_o; low: release)
+     */
+    output wire                  mdc,
+    output wire                  mdio_o,
+    output wire                  mdio_oe,
+    input  wire                  mdio_i,
 
     /*
      * Port 0 rx: frames from the clients' wire into the core
@@ -114,17 +130,17 @@ end
 
 /*
  * register bus: the UART bridge is the master; sipnic_egress takes the egress block's addresses
- * (eg_reg_sel), the core every other
+ * (eg_reg_sel), sipnic_board_block the board block's (bd_reg_sel), the core every other
  */
 wire        bus_en, bus_we, bus_ack;
 wire [15:0] bus_addr;
 wire [31:0] bus_wdata, bus_rdata;
 
-wire        core_reg_ack, eg_reg_sel, eg_reg_ack;
-wire [31:0] core_reg_rdata, eg_reg_rdata;
+wire        core_reg_ack, eg_reg_sel, eg_reg_ack, bd_reg_sel, bd_reg_ack;
+wire [31:0] core_reg_rdata, eg_reg_rdata, bd_reg_rdata;
 
-assign bus_ack = core_reg_ack || eg_reg_ack;
-assign bus_rdata = eg_reg_ack ? eg_reg_rdata : core_reg_rdata;
+assign bus_ack = core_reg_ack || eg_reg_ack || bd_reg_ack;
+assign bus_rdata = eg_reg_ack ? eg_reg_rdata : bd_reg_ack ? bd_reg_rdata : core_reg_rdata;
 
 /* verilator lint_off PINCONNECTEMPTY */
 sipnic_uart_bridge #(
@@ -219,7 +235,7 @@ core_inst (
     .drop_valid(),
     .drop_id(),
     .drop_reason(),
-    .reg_en(bus_en && !eg_reg_sel),
+    .reg_en(bus_en && !eg_reg_sel && !bd_reg_sel),
     .reg_we(bus_we),
     .reg_addr(bus_addr),
     .reg_wdata(bus_wdata),
@@ -260,6 +276,32 @@ egress_inst (
     .stat_p0_rx_bad(p0_rx_drop_bad || p0_rx_drop_big),
     .stat_p1_rx_bad(p1_rx_drop_bad || p1_rx_drop_big),
     .stat_p0_tx_frame(m_axis_p0_tvalid && m_axis_p0_tready && m_axis_p0_tlast)
+);
+
+/*
+ * board block: identity registers and the MDIO master
+ */
+sipnic_board_block #(
+    .CLK_HZ(CLK_HZ),
+    .BAUD(BAUD),
+    .BUILD_ID(BUILD_ID),
+    .GIT_HASH(GIT_HASH),
+    .GIT_DIRTY(GIT_DIRTY)
+)
+board_block_inst (
+    .clk(clk),
+    .rst(rst),
+    .reg_en(bus_en),
+    .reg_we(bus_we),
+    .reg_addr(bus_addr),
+    .reg_wdata(bus_wdata),
+    .reg_sel(bd_reg_sel),
+    .reg_ack(bd_reg_ack),
+    .reg_rdata(bd_reg_rdata),
+    .mdc(mdc),
+    .mdio_o(mdio_o),
+    .mdio_oe(mdio_oe),
+    .mdio_i(mdio_i)
 );
 
 /*

@@ -1,7 +1,7 @@
 // sipnic-pty-sim: the Verilated adapter (UART register bridge + core, sim/pty/sipnic_pty_top_*.v)
 // behind a pseudo-terminal, so the host reaches it through a serial port exactly as the board.
 //
-//   sipnic-pty-sim [--fault-rate R] [--fault-seed S] [--silence-ms MS]
+//   sipnic-pty-sim [--fault-rate R] [--fault-seed S] [--silence-ms MS] [--phy PORT:MODE[,PORT:MODE]]
 //   sipnic-pty-sim --clock-rate N        (clocks N cycles, prints clocks per second, exits)
 //
 // Prints the PTY's slave path as the first line of stdout and a JSON line about the model as the
@@ -18,6 +18,10 @@
 // Then the model blocks in poll() without using the CPU. So a host that waits more than
 // --silence-ms after the last byte on the line finds the bridge ready, as one that waits
 // more than 100 ms does on the board. The JSON line on stdout says silenceMs.
+//
+// PHYs: the NIC's MDIO bus carries a PHY model per port (sim/phy, addresses 0 and 1). --phy sets
+// a port's link: MODE is 1000, 100 or 10 (Mb/s, full duplex; add "half" for half duplex, e.g.
+// 100half), "down" (no link), or "absent" (the PHY never answers). Default: both 1000 full.
 //
 // Faults: with --fault-rate R each byte in each direction is, with probability R, dropped or
 // damaged (xor of a random non-zero mask), half and half, from a generator seeded with
@@ -152,13 +156,57 @@ class Faults {
     std::mt19937_64 rng_;
 };
 
+// One port's PHY as --phy sets it.
+struct PhyMode {
+    bool present = true;
+    bool up = true;
+    int speed = 1000;
+    bool full = true;
+};
+
+// "1000", "100half", "down", "absent" -> mode; false when the text is none of them
+bool parsePhyMode(const std::string &text, PhyMode &m) {
+    m = PhyMode();
+    if (text == "absent") {
+        m.present = false;
+        return true;
+    }
+    if (text == "down") {
+        m.up = false;
+        return true;
+    }
+    std::string num = text;
+    if (num.size() > 4 && num.compare(num.size() - 4, 4, "half") == 0) {
+        m.full = false;
+        num.resize(num.size() - 4);
+    } else if (num.size() > 4 && num.compare(num.size() - 4, 4, "full") == 0) {
+        num.resize(num.size() - 4);
+    }
+    if (num != "1000" && num != "100" && num != "10") return false;
+    m.speed = std::stoi(num);
+    return true;
+}
+
 class PtySim {
  public:
-    PtySim(double rate, uint64_t seed, double silenceMs = kDefaultSilenceMs)
+    PtySim(double rate, uint64_t seed, double silenceMs = kDefaultSilenceMs, const PhyMode *phys = nullptr)
         : ctx_(std::make_unique<VerilatedContext>()), faults_(rate, seed), silence_(silenceMs / 1000) {
         ctx_->debug(0);
         ctx_->randReset(0);
         top_ = std::make_unique<Vsipnic_pty_top>(ctx_.get(), "TOP");
+        const PhyMode defaults[2];
+        if (!phys) phys = defaults;
+        top_->phy_present = 0;
+        top_->phy_link_up = 0;
+        top_->phy_speed = 0;
+        top_->phy_full_duplex = 0;
+        for (int p = 0; p < 2; p++) {
+            const PhyMode &m = phys[p];
+            top_->phy_present |= (m.present ? 1 : 0) << p;
+            top_->phy_link_up |= (m.up ? 1 : 0) << p;
+            top_->phy_full_duplex |= (m.full ? 1 : 0) << p;
+            top_->phy_speed |= (m.speed == 1000 ? 2 : m.speed == 100 ? 1 : 0) << (2 * p);
+        }
         top_->clk = 0;
         top_->rst = 1;
         top_->uart_rxd = 1;
@@ -306,7 +354,9 @@ class PtySim {
 };
 
 void usage() {
-    fprintf(stderr, "usage: sipnic-pty-sim [--fault-rate R (0..1)] [--fault-seed S] [--silence-ms MS (1..1000)] | --clock-rate CLOCKS\n");
+    fprintf(stderr,
+            "usage: sipnic-pty-sim [--fault-rate R (0..1)] [--fault-seed S] [--silence-ms MS (1..1000)]"
+            " [--phy PORT:MODE[,PORT:MODE] (PORT 0|1, MODE 1000|100|10[half]|down|absent)] | --clock-rate CLOCKS\n");
     exit(2);
 }
 
@@ -316,8 +366,32 @@ int main(int argc, char **argv) {
     double rate = 0;
     uint64_t seed = 1;
     double silenceMs = kDefaultSilenceMs;
+    PhyMode phys[2];
+    std::string phyText = "0:1000,1:1000";
     for (int i = 1; i < argc; i++) {
         const std::string a = argv[i];
+        if (a == "--phy" && i + 1 < argc) {
+            const std::string v = argv[++i];
+            size_t start = 0;
+            while (start <= v.size()) {
+                const size_t comma = v.find(',', start);
+                const std::string item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+                const size_t colon = item.find(':');
+                PhyMode m;
+                if (colon != 1 || (item[0] != '0' && item[0] != '1') || !parsePhyMode(item.substr(2), m)) {
+                    fprintf(stderr,
+                            "sipnic-pty-sim: --phy %s: \"%s\" is not PORT:MODE (PORT 0 or 1; MODE 1000, 100 or 10, with \"half\""
+                            " for half duplex, or down, or absent)\n",
+                            v.c_str(), item.c_str());
+                    return 2;
+                }
+                phys[item[0] - '0'] = m;
+                if (comma == std::string::npos) break;
+                start = comma + 1;
+            }
+            phyText = v;
+            continue;
+        }
         if (a == "--clock-rate" && i + 1 < argc) {
             PtySim sim(0, 1);
             const uint64_t clocks = strtoull(argv[++i], nullptr, 0);
@@ -370,13 +444,13 @@ int main(int argc, char **argv) {
     sigaction(SIGUSR2, &sa, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
-    PtySim sim(rate, seed, silenceMs);
+    PtySim sim(rate, seed, silenceMs, phys);
     sim.openPty();
     // line 1: the path alone; line 2: what it is, as JSON
     printf("%s\n{\"pty\":\"%s\",\"width\":%d,\"clkHz\":%" PRIu64 ",\"clocksPerBit\":%d,\"timeoutClocks\":%" PRIu64
-           ",\"silenceMs\":%g,\"faultRate\":%g,\"faultSeed\":%" PRIu64 ",\"pid\":%d}\n",
+           ",\"silenceMs\":%g,\"faultRate\":%g,\"faultSeed\":%" PRIu64 ",\"pid\":%d,\"phy\":\"%s\"}\n",
            sim.path().c_str(), sim.path().c_str(), PTY_DATA_WIDTH, kClkHz, kCpb, kTimeoutClocks, silenceMs, rate, seed,
-           static_cast<int>(getpid()));
+           static_cast<int>(getpid()), phyText.c_str());
     fflush(stdout);
     fprintf(stderr, "sipnic-pty-sim: %s: UART bridge at %d clocks per bit, silence timeout %" PRIu64
                     " clocks (after %g ms of silence on the PTY), fault rate %g, seed %" PRIu64 "\n",

@@ -3,7 +3,9 @@
 `default_nettype none
 
 // Top of the PTY simulator (sim/pty/pty_sim.cpp): rtl/nic/sipnic_nic.v reached only through its
-// UART; the four streams are tied off (no frames in, always ready). scripts/build-pty-sim.mjs
+// UART; the four streams are tied off (no frames in, always ready). The NIC's MDIO bus carries
+// two PHY models (sim/phy) at addresses 0 (port 0) and 1 (port 1) and a pull-up; the harness
+// sets each PHY's link (pty_sim.cpp --phy). scripts/build-pty-sim.mjs
 // sets the sizing to the board's (host/src/board/sizing.json) with -G, so the tables fill up
 // and the registers read as on the board.
 module sipnic_pty_top #(
@@ -40,8 +42,45 @@ module sipnic_pty_top #(
     input  wire rst,
 
     input  wire uart_rxd,
-    output wire uart_txd
+    output wire uart_txd,
+
+    /*
+     * The PHYs' links, per port (bit/field n: port n): answers at all, link up, speed
+     * (0: 10, 1: 100, 2: 1000 Mb/s), full duplex
+     */
+    input  wire [1:0] phy_present,
+    input  wire [1:0] phy_link_up,
+    input  wire [3:0] phy_speed,
+    input  wire [1:0] phy_full_duplex
 );
+
+wire       mdc, mdio_o, mdio_oe, mdio;
+wire [1:0] phy_o, phy_oe;
+
+// the pull-up holds MDIO high while nobody drives it
+assign mdio = mdio_oe ? mdio_o : phy_oe[0] ? phy_o[0] : phy_oe[1] ? phy_o[1] : 1'b1;
+
+genvar p;
+generate
+    for (p = 0; p < 2; p = p + 1) begin : phy
+        /* verilator lint_off PINCONNECTEMPTY */
+        sipnic_mdio_phy_model #(
+            .PHY_ADDR(p)
+        )
+        phy_inst (
+            .mdc(mdc),
+            .mdio_i(mdio),
+            .mdio_o(phy_o[p]),
+            .mdio_oe(phy_oe[p]),
+            .present(phy_present[p]),
+            .link_up(phy_link_up[p]),
+            .speed(phy_speed[2*p +: 2]),
+            .full_duplex(phy_full_duplex[p]),
+            .writes_seen()
+        );
+        /* verilator lint_on PINCONNECTEMPTY */
+    end
+endgenerate
 
 /* verilator lint_off PINCONNECTEMPTY */
 sipnic_nic #(
@@ -64,6 +103,10 @@ sipnic_nic #(
     .rst(rst),
     .uart_rxd(uart_rxd),
     .uart_txd(uart_txd),
+    .mdc(mdc),
+    .mdio_o(mdio_o),
+    .mdio_oe(mdio_oe),
+    .mdio_i(mdio),
     .s_axis_p0_tdata('0),
     .s_axis_p0_tkeep('0),
     .s_axis_p0_tvalid(1'b0),

@@ -131,7 +131,7 @@ static constexpr uint32_t REG_COUNTERS_Q_DROPS_COUNT = 16;
 // egress: Two-port NIC (sipnic_nic, the board): queue frames leave on port 1 with the destination MAC of their queue's processor; port 1 frames pass to port 0. Absent from a bare sipnic_core.
 static constexpr uint32_t BLK_EGRESS_BASE = 0x0700u;
 static constexpr uint32_t BLK_EGRESS_SIZE = 0x0100u;
-static constexpr uint32_t BLK_EGRESS_NEXT = 0x0000u;
+static constexpr uint32_t BLK_EGRESS_NEXT = 0x0800u;
 static constexpr uint32_t BLK_EGRESS_TYPE = 0x53500006u;
 static constexpr uint32_t BLK_EGRESS_VERSION = 0x00010000u;
 static constexpr uint32_t REG_EGRESS_TYPE = 0x0000u; // ro: block type
@@ -149,6 +149,24 @@ static constexpr uint32_t REG_EGRESS_MAC_HI_COUNT = 16;
 static constexpr uint32_t REG_EGRESS_MAC_LO = 0x0044u; // rw: destination MAC of queue n, bytes 2..5
 static constexpr uint32_t REG_EGRESS_MAC_LO_STRIDE = 0x0008u;
 static constexpr uint32_t REG_EGRESS_MAC_LO_COUNT = 16;
+
+// board: Two-port NIC (sipnic_nic, the board): the build's identity, the clocks, and a read-only MDIO master (IEEE 802.3 clause 22 read frames) on the PHYs' shared management bus. The PHYs are never written or reset. Absent from a bare sipnic_core.
+static constexpr uint32_t BLK_BOARD_BASE = 0x0800u;
+static constexpr uint32_t BLK_BOARD_SIZE = 0x0100u;
+static constexpr uint32_t BLK_BOARD_NEXT = 0x0000u;
+static constexpr uint32_t BLK_BOARD_TYPE = 0x53500007u;
+static constexpr uint32_t BLK_BOARD_VERSION = 0x00010000u;
+static constexpr uint32_t REG_BOARD_TYPE = 0x0000u; // ro: block type
+static constexpr uint32_t REG_BOARD_VERSION = 0x0004u; // ro: block version
+static constexpr uint32_t REG_BOARD_NEXT = 0x0008u; // ro: byte address of the next block, 0 = last
+static constexpr uint32_t REG_BOARD_BUILD_ID = 0x000Cu; // ro: set by the board build: the build's time in seconds since 1970 UTC (0: not set, as in simulation)
+static constexpr uint32_t REG_BOARD_GIT_HASH = 0x0010u; // ro: set by the board build: the first 8 hex digits of the source's git commit (0: not set)
+static constexpr uint32_t REG_BOARD_BUILD_FLAGS = 0x0014u; // ro: set by the board build
+static constexpr uint32_t REG_BOARD_CLK_HZ = 0x0018u; // ro: the NIC's clock in Hz
+static constexpr uint32_t REG_BOARD_BAUD = 0x001Cu; // ro: the UART's nominal line rate
+static constexpr uint32_t REG_BOARD_MDC_DIV = 0x0020u; // ro: clocks per MDC half period: MDC = CLK_HZ / (2 * MDC_DIV), at most 2.5 MHz
+static constexpr uint32_t REG_BOARD_MDIO_COMMAND = 0x0024u; // wo: a write starts a clause 22 read of register REG of PHY PHY (32 preamble bits, 64 MDC periods in all); ignored while MDIO_STATUS.BUSY
+static constexpr uint32_t REG_BOARD_MDIO_STATUS = 0x0028u; // ro: the last read
 
 // drop reasons
 static constexpr uint32_t DROP_RUNT = 0x1u; // frame shorter than 14 bytes
@@ -361,6 +379,33 @@ static constexpr uint32_t FLD_EGRESS_MAC_HI_ADDR_MASK = 0x0000FFFFu;
 static constexpr uint32_t FLD_EGRESS_MAC_LO_ADDR_SHIFT = 0; // bits 31:0: MAC bytes 2..5, byte 2 in bits 31:24
 static constexpr uint32_t FLD_EGRESS_MAC_LO_ADDR_WIDTH = 32;
 static constexpr uint32_t FLD_EGRESS_MAC_LO_ADDR_MASK = 0xFFFFFFFFu;
+
+// board.BUILD_FLAGS
+static constexpr uint32_t FLD_BOARD_BUILD_FLAGS_GIT_DIRTY_SHIFT = 0; // bit 0: the source had changes not committed to GIT_HASH
+static constexpr uint32_t FLD_BOARD_BUILD_FLAGS_GIT_DIRTY_WIDTH = 1;
+static constexpr uint32_t FLD_BOARD_BUILD_FLAGS_GIT_DIRTY_MASK = 0x00000001u;
+
+// board.MDIO_COMMAND
+static constexpr uint32_t FLD_BOARD_MDIO_COMMAND_REG_SHIFT = 0; // bits 4:0: PHY register address
+static constexpr uint32_t FLD_BOARD_MDIO_COMMAND_REG_WIDTH = 5;
+static constexpr uint32_t FLD_BOARD_MDIO_COMMAND_REG_MASK = 0x0000001Fu;
+static constexpr uint32_t FLD_BOARD_MDIO_COMMAND_PHY_SHIFT = 8; // bits 12:8: PHY address
+static constexpr uint32_t FLD_BOARD_MDIO_COMMAND_PHY_WIDTH = 5;
+static constexpr uint32_t FLD_BOARD_MDIO_COMMAND_PHY_MASK = 0x00001F00u;
+
+// board.MDIO_STATUS
+static constexpr uint32_t FLD_BOARD_MDIO_STATUS_DATA_SHIFT = 0; // bits 15:0: the register's value (all ones when nothing answered)
+static constexpr uint32_t FLD_BOARD_MDIO_STATUS_DATA_WIDTH = 16;
+static constexpr uint32_t FLD_BOARD_MDIO_STATUS_DATA_MASK = 0x0000FFFFu;
+static constexpr uint32_t FLD_BOARD_MDIO_STATUS_BUSY_SHIFT = 16; // bit 16: a read is running
+static constexpr uint32_t FLD_BOARD_MDIO_STATUS_BUSY_WIDTH = 1;
+static constexpr uint32_t FLD_BOARD_MDIO_STATUS_BUSY_MASK = 0x00010000u;
+static constexpr uint32_t FLD_BOARD_MDIO_STATUS_NO_ANSWER_SHIFT = 17; // bit 17: no PHY drove the turnaround's second bit low: nothing at that address (the bus's pull-up held MDIO high)
+static constexpr uint32_t FLD_BOARD_MDIO_STATUS_NO_ANSWER_WIDTH = 1;
+static constexpr uint32_t FLD_BOARD_MDIO_STATUS_NO_ANSWER_MASK = 0x00020000u;
+static constexpr uint32_t FLD_BOARD_MDIO_STATUS_COMPLETED_SHIFT = 24; // bits 31:24: reads completed (wraps)
+static constexpr uint32_t FLD_BOARD_MDIO_STATUS_COMPLETED_WIDTH = 8;
+static constexpr uint32_t FLD_BOARD_MDIO_STATUS_COMPLETED_MASK = 0xFF000000u;
 
 // encoding ACTION
 static constexpr uint32_t ENC_ACTION_DROP_SHIFT = 7; // bit 7: drop the frame

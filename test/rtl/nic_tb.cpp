@@ -1,6 +1,7 @@
 // Verilator testbench for sipnic_nic (UART bridge + sipnic_core + egress): registers only
 // through a bit-level UART model (LiteX UARTBone commands), frames on the four AXI-Stream
-// ports. Checks: the block chain ends in the egress block; per-queue MACs read back; frames
+// ports. Checks: the block chain holds the egress block and ends in the board block (its
+// identity registers; an MDIO read with nothing on the bus ends with NO_ANSWER and all ones); per-queue MACs read back; frames
 // from port 0 steered by listen rules leave port 1 with their queue's MAC as destination
 // (unchanged with the rewrite off), every other byte intact, in order per queue, round robin
 // across queues; frames marked bad (tuser) on either rx port are dropped and counted; port 1
@@ -82,6 +83,7 @@ struct TB {
         top->clk = 0;
         top->rst = 1;
         top->uart_rxd = 1;
+        top->mdio_i = 1;  // the bus's pull-up, no PHY
         top->eval();
         for (int i = 0; i < 20; i++) tick();
         top->rst = 0;
@@ -237,16 +239,38 @@ int main(int argc, char **argv) {
     uint32_t a = 0, type = 0;
     int blocks = 0;
     bool found_egress = false;
+    uint32_t last_type = 0;
     do {
         type = tb.rd(a + REG_CORE_TYPE);
         if (type == BLK_EGRESS_TYPE) {
             found_egress = true;
             CHECK(a == EG, "egress block at 0x%x, want 0x%x", a, EG);
         }
+        last_type = type;
         a = tb.rd(a + REG_CORE_NEXT);
         blocks++;
     } while (a != 0 && blocks < 10);
-    CHECK(found_egress && blocks == 6, "block chain: %d blocks, egress %s", blocks, found_egress ? "found" : "missing");
+    CHECK(found_egress && blocks == 7 && last_type == BLK_BOARD_TYPE, "block chain: %d blocks, egress %s, last type 0x%08x", blocks,
+          found_egress ? "found" : "missing", last_type);
+
+    // ---------------------------------------------------------------- board block
+    const uint32_t BD = BLK_BOARD_BASE;
+    CHECK(tb.rd(BD + REG_BOARD_TYPE) == BLK_BOARD_TYPE, "board TYPE");
+    CHECK(tb.rd(BD + REG_BOARD_BUILD_ID) == 0 && tb.rd(BD + REG_BOARD_GIT_HASH) == 0, "board identity unset by default");
+    CHECK(tb.rd(BD + REG_BOARD_CLK_HZ) == 50000000u, "board CLK_HZ %u", tb.rd(BD + REG_BOARD_CLK_HZ));
+    // 50 MHz: 10 clocks per MDC half period, MDC 2.5 MHz
+    CHECK(tb.rd(BD + REG_BOARD_MDC_DIV) == 10, "board MDC_DIV %u", tb.rd(BD + REG_BOARD_MDC_DIV));
+    {
+        uint32_t before = tb.rd(BD + REG_BOARD_MDIO_STATUS);
+        tb.wr(BD + REG_BOARD_MDIO_COMMAND, (3u << FLD_BOARD_MDIO_COMMAND_PHY_SHIFT) | (2u << FLD_BOARD_MDIO_COMMAND_REG_SHIFT));
+        uint32_t st = tb.rd(BD + REG_BOARD_MDIO_STATUS);
+        int polls = 0;
+        while ((st & FLD_BOARD_MDIO_STATUS_BUSY_MASK) && polls++ < 100) st = tb.rd(BD + REG_BOARD_MDIO_STATUS);
+        CHECK(!(st & FLD_BOARD_MDIO_STATUS_BUSY_MASK) && (st & FLD_BOARD_MDIO_STATUS_NO_ANSWER_MASK) &&
+                  (st & FLD_BOARD_MDIO_STATUS_DATA_MASK) == 0xffff &&
+                  ((st >> FLD_BOARD_MDIO_STATUS_COMPLETED_SHIFT) & 0xff) == (((before >> FLD_BOARD_MDIO_STATUS_COMPLETED_SHIFT) + 1) & 0xff),
+              "MDIO read with no PHY: status 0x%08x (before 0x%08x)", st, before);
+    }
     CHECK(tb.rd(EG + REG_EGRESS_VERSION) == BLK_EGRESS_VERSION, "egress VERSION");
     CHECK(tb.rd(EG + REG_EGRESS_QUEUES) == QUEUES, "egress QUEUES");
     CHECK(tb.rd(REG_CORE_DATA_WIDTH) == DW, "core DATA_WIDTH through the UART");

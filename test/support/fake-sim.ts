@@ -4,8 +4,8 @@
 import { BLOCKS } from '../../host/src/driver/regs.generated.js';
 import type { Sim, SimResults } from '../../sim/addon.js';
 
-// egress: the block of sipnic_nic (the board), which a bare core and this stand-in lack
-const BASE = { core: 0x000, addr: 0x100, flow: 0x200, listen: 0x300, counters: 0x400, egress: 0x700 } as const;
+// egress, board: the blocks of sipnic_nic (the board), which a bare core and this stand-in lack
+const BASE = { core: 0x000, addr: 0x100, flow: 0x200, listen: 0x300, counters: 0x400, egress: 0x700, board: 0x800 } as const;
 const R = <B extends keyof typeof BLOCKS>(b: B, r: keyof (typeof BLOCKS)[B]['registers']): number =>
   BASE[b] + (BLOCKS[b].registers as Record<string, { offset: number }>)[r as string].offset;
 

@@ -1,11 +1,13 @@
-// sipnic board build|flash — the FPGA board: bitstream from the RTL (yosys, nextpnr, ecppack
-// from PyPI's yowasp packages) and loading it with openFPGALoader.
+// sipnic board build|flash|status — the FPGA board: bitstream from the RTL (yosys, nextpnr,
+// ecppack from PyPI's yowasp packages), loading it with openFPGALoader, and what a running board
+// says about itself over its serial line (identity, PHY links through MDIO reads, counters).
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { BoardError, BOARDS, findBoard } from '../board/boards.js';
 import { buildBoard, buildOutDir, DELAY_TAPS, parseBuildBaud, parseTaps, rgmiiDelays, uartRate, type ProgressEvent, type RgmiiDelays, type UartRate } from '../board/build.js';
 import { planFlash, runFlash } from '../board/flash.js';
+import { DEFAULT_PHY_ADDRESSES, formatBoardStatus, parsePhyAddresses, readBoardStatus } from '../board/status.js';
 import { ALLOW_LIST_PATH } from '../board/warnings.js';
 import { formatClocks, formatUtilization, type ClockResult } from '../board/report.js';
 import { CliExit, type Cli } from './context.js';
@@ -26,7 +28,7 @@ const formatUart = (u: UartRate): string =>
   `UART ${u.baud} baud: ${u.clocksPerBit} clocks per bit at ${(u.coreHz / 1e6).toFixed(2)} MHz, ${u.actualBaud} baud (${u.errorPercent > 0 ? '+' : ''}${u.errorPercent}%)`;
 
 export function boardCommand(cli: Cli): Command {
-  const board = new Command('board').description(`the FPGA board (${Object.keys(BOARDS).join(', ')}): build the bitstream, load it`);
+  const board = new Command('board').description(`the FPGA board (${Object.keys(BOARDS).join(', ')}): build the bitstream, load it, ask it how it is`);
 
   board
     .command('build')
@@ -86,6 +88,7 @@ export function boardCommand(cli: Cli): Command {
             `bitstream ${result.bitstream}`,
             `RGMII delays: ${formatDelays(result.rgmii)}`,
             formatUart(uart),
+            `identity (board status): build id ${result.identity.buildId}, git ${result.identity.gitHash ?? 'not set'}${result.identity.gitDirty ? ' with uncommitted changes' : ''}`,
             'clocks (Fmax after routing):',
             ...formatClocks(result.clocks),
             'utilization:',
@@ -133,6 +136,29 @@ export function boardCommand(cli: Cli): Command {
         throw new CliExit(1);
       }
       cli.out(cmd, `loaded ${plan.bitstream}${plan.writeFlash ? ' into the SPI flash' : ''}`, { command: plan.argv, line: plan.line, bitstream: plan.bitstream, writeFlash: plan.writeFlash, dryRun: false, exitCode: 0 });
+    });
+
+  board
+    .command('status')
+    .description("the running board's design identity, each port's link (PHY registers read over MDIO: never written, never reset) and port counters, over the serial line")
+    .option('--phy-addr <port:addr,...>', `MDIO address of each port's PHY (default ${DEFAULT_PHY_ADDRESSES.map((a, p) => `${p}:${a}`).join(',')})`, parsedBy(parsePhyAddresses))
+    .addHelpText(
+      'after',
+      '\nWhat it reads, all through --device (the board, or `sipnic sim serve --pty`):\n' +
+        '  design    build time and git commit set by `sipnic board build`, clock, UART, table sizes\n' +
+        '  ports     per PHY: BMSR twice (its link bit is latched low: the first read says whether the link\n' +
+        '            went down since the last read, the second how it is now), then the highest mode both ends\n' +
+        '            advertise (1000BASE-T control/status, registers 9/10, then 4/5); BMCR when auto-negotiation is off\n' +
+        '  counters  frames in and out of each port, frames dropped as bad\n' +
+        'The design passes frames only over 1000BASE-T full duplex links; for every port without one, the last\n' +
+        'lines say why and what to check, like\n' +
+        '  port 1: link at 100 Mb/s — the design needs 1000BASE-T: check the cable/switch port\n' +
+        'A PHY that does not answer at its address makes status scan addresses 0..31 and name those that answer.\n' +
+        '\nExamples:\n  sipnic board status --device /dev/ttyUSB0\n  sipnic board status --device /dev/ttyUSB0 --json\n  sipnic board status --device /dev/ttyUSB0 --phy-addr 0:4,1:5',
+    )
+    .action(async (o: { phyAddr?: number[] }, cmd: Command) => {
+      const status = await cli.withAdapter(cmd, (adapter) => readBoardStatus(adapter, o.phyAddr));
+      cli.out(cmd, () => formatBoardStatus(status), status);
     });
 
   return board;

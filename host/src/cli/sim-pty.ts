@@ -1,7 +1,7 @@
 // `sipnic sim serve --pty`: the simulated NIC behind a pseudo-terminal (sim/pty/pty_sim.cpp),
 // reached with --device like the board. The PTY's path is the first line of stdout.
 import { InvalidArgumentError, type Command } from 'commander';
-import { formatFaults, startPtySim } from '../sim/pty-sim.js';
+import { formatFaults, parsePhyModes, startPtySim } from '../sim/pty-sim.js';
 import type { Cli } from './context.js';
 import { untilStopped } from '../util/signals.js';
 
@@ -17,16 +17,27 @@ export function parseFaultSeed(v: string): number {
   return n;
 }
 
+/** commander's parser of --phy (parsePhyModes). */
+export function parsePhyOption(v: string): string {
+  try {
+    return parsePhyModes(v);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
 export interface PtyServeOptions {
   faultRate?: number;
   faultSeed?: number;
+  /** Each port's PHY model (parsePhyModes). */
+  phy?: string;
 }
 
 /** Runs the PTY simulator until SIGINT/SIGTERM or the CLI's abort signal; reports the faults it injected. */
 export async function servePty(cli: Cli, cmd: Command, opts: PtyServeOptions): Promise<void> {
-  const sim = await startPtySim({ faultRate: opts.faultRate, faultSeed: opts.faultSeed, onLog: (line) => cli.io.stderr(`${line}\n`) });
+  const sim = await startPtySim({ faultRate: opts.faultRate, faultSeed: opts.faultSeed, phy: opts.phy, onLog: (line) => cli.io.stderr(`${line}\n`) });
   const stopped = untilStopped({ signal: cli.io.signal, stopWhen: (stop) => void sim.exited.then(() => stop('exited')) });
-  cli.out(cmd, sim.path, { pty: sim.path, width: sim.info.width, pid: process.pid, simPid: sim.info.pid, silenceMs: sim.info.silenceMs, faultRate: sim.info.faultRate, faultSeed: sim.info.faultSeed });
+  cli.out(cmd, sim.path, { pty: sim.path, width: sim.info.width, pid: process.pid, simPid: sim.info.pid, silenceMs: sim.info.silenceMs, faultRate: sim.info.faultRate, faultSeed: sim.info.faultSeed, phy: sim.info.phy });
   cli.io.onServing?.({ path: sim.path, width: sim.info.width });
   const why = await stopped;
   const faults = await sim.stop();

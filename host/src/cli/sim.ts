@@ -8,7 +8,7 @@ import { SERVED_POLLS } from '../bus/batch.js';
 import { untilStopped } from '../util/signals.js';
 import { table, type Cli } from './context.js';
 import { secondsOption } from './options.js';
-import { parseFaultRate, parseFaultSeed, servePty } from './sim-pty.js';
+import { parseFaultRate, parseFaultSeed, parsePhyOption, servePty } from './sim-pty.js';
 
 export const widthOption = () =>
   new Option('--width <bits>', 'data path width of the simulated adapter').choices(['8', '64']).default('64').argParser((v: string) => {
@@ -49,6 +49,7 @@ export function simCommand(cli: Cli): Command {
     .option('--pty', 'serve the simulated NIC through its UART register bridge behind a pseudo-terminal; prints the PTY path as the first line')
     .option('--fault-rate <r>', 'with --pty: drop or damage this fraction of the bytes in each direction (seeded)', parseFaultRate)
     .option('--fault-seed <n>', 'with --pty: seed of the fault injection (default 1)', parseFaultSeed)
+    .option('--phy <port:mode,...>', 'with --pty: the link each port\'s PHY model reports over MDIO (`sipnic board status`): mode 1000, 100 or 10 (Mb/s, full duplex; 100half for half), down, or absent (never answers); default 0:1000,1:1000', parsePhyOption)
     .option('--idle-timeout <seconds>', `end a client connection that sends nothing for this long (0: never; default ${DEFAULT_IDLE_TIMEOUT_MS / 1000})`, secondsOption('--idle-timeout', 0, 86400))
     .addHelpText(
       'after',
@@ -59,14 +60,16 @@ export function simCommand(cli: Cli): Command {
         `read at most ${SERVED_POLLS.maxReads} times (then ETIMEDOUT); a client that does not read its answers is not read from.\n` +
         `Clients (every table command) wait ${CONNECT_TIMEOUT_MS / 1000} s for the connection and the server's hello ($SIPNIC_SOCKET_TIMEOUT seconds)\n` +
         `and ${ANSWER_TIMEOUT_MS / 1000} s for each answer, then fail with ETIMEDOUT naming the socket.\n\n` +
-        'A simulated board on a serial line (the same UART bridge as the board; fault counts on stderr at exit):\n  sipnic sim serve --pty --fault-rate 0.01 > sim.out &   # first line: the PTY path\n  sleep 1; PTY=$(head -1 sim.out)\n  sipnic flow add flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 40001 dst-port 80 action 2 --device "$PTY"\n  sipnic flow list --device "$PTY" --json',
+        'A simulated board on a serial line (the same UART bridge as the board; fault counts on stderr at exit):\n  sipnic sim serve --pty --fault-rate 0.01 > sim.out &   # first line: the PTY path\n  sleep 1; PTY=$(head -1 sim.out)\n  sipnic flow add flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 40001 dst-port 80 action 2 --device "$PTY"\n  sipnic flow list --device "$PTY" --json\n\n' +
+        'A simulated board whose port 1 PHY links at 100 Mb/s (what `board status` says about it):\n  sipnic sim serve --pty --phy 0:1000,1:100 > sim.out &\n  sipnic board status --device "$(head -1 sim.out)"',
     )
-    .action(async (opts: { width: string; trace?: string; pty?: boolean; faultRate?: number; faultSeed?: number; idleTimeout?: number }, cmd: Command) => {
+    .action(async (opts: { width: string; trace?: string; pty?: boolean; faultRate?: number; faultSeed?: number; phy?: string; idleTimeout?: number }, cmd: Command) => {
       if (opts.pty) {
         if (opts.idleTimeout !== undefined) throw new Error('--idle-timeout is for the socket; a PTY has one user at a time');
         return servePty(cli, cmd, opts);
       }
       if (opts.faultRate !== undefined || opts.faultSeed !== undefined) throw new Error('--fault-rate and --fault-seed need --pty');
+      if (opts.phy !== undefined) throw new Error('--phy needs --pty: the PHY models sit on the simulated board\'s MDIO bus');
       const width = Number(opts.width) as 8 | 64;
       const path = cli.socketPath(cmd);
       const createSim = await cli.simFactory();

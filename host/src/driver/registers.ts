@@ -20,7 +20,7 @@ export interface ResolvedRegister {
 
 export const BLOCK_NAMES = Object.keys(BLOCKS) as BlockName[];
 /** Blocks a bare sipnic_core lacks: only the two-port NIC (sipnic_nic, the board) has them. */
-export const OPTIONAL_BLOCKS: readonly BlockName[] = ['egress'];
+export const OPTIONAL_BLOCKS: readonly BlockName[] = ['egress', 'board'];
 const MAX_BLOCKS = 64;
 
 const registersOf = (block: BlockName) => BLOCKS[block].registers as Record<string, RegisterDef>;

@@ -130,6 +130,23 @@ export const BLOCKS = {
       MAC_LO: { offset: 0x044, access: 'rw', width: 32, desc: "destination MAC of queue n, bytes 2..5", array: { count: 16, stride: 0x08 } },
     },
   },
+  board: {
+    name: 'board', type: 0x53500007, version: 0x00010000, size: 0x0100,
+    desc: "Two-port NIC (sipnic_nic, the board): the build's identity, the clocks, and a read-only MDIO master (IEEE 802.3 clause 22 read frames) on the PHYs' shared management bus. The PHYs are never written or reset. Absent from a bare sipnic_core.",
+    registers: {
+      TYPE: { offset: 0x000, access: 'ro', width: 32, desc: "block type" },
+      VERSION: { offset: 0x004, access: 'ro', width: 32, desc: "block version" },
+      NEXT: { offset: 0x008, access: 'ro', width: 32, desc: "byte address of the next block, 0 = last" },
+      BUILD_ID: { offset: 0x00C, access: 'ro', width: 32, desc: "set by the board build: the build's time in seconds since 1970 UTC (0: not set, as in simulation)" },
+      GIT_HASH: { offset: 0x010, access: 'ro', width: 32, desc: "set by the board build: the first 8 hex digits of the source's git commit (0: not set)" },
+      BUILD_FLAGS: { offset: 0x014, access: 'ro', width: 32, desc: "set by the board build" },
+      CLK_HZ: { offset: 0x018, access: 'ro', width: 32, desc: "the NIC's clock in Hz" },
+      BAUD: { offset: 0x01C, access: 'ro', width: 32, desc: "the UART's nominal line rate" },
+      MDC_DIV: { offset: 0x020, access: 'ro', width: 32, desc: "clocks per MDC half period: MDC = CLK_HZ / (2 * MDC_DIV), at most 2.5 MHz" },
+      MDIO_COMMAND: { offset: 0x024, access: 'wo', width: 32, desc: "a write starts a clause 22 read of register REG of PHY PHY (32 preamble bits, 64 MDC periods in all); ignored while MDIO_STATUS.BUSY" },
+      MDIO_STATUS: { offset: 0x028, access: 'ro', width: 32, desc: "the last read" },
+    },
+  },
 } as const satisfies Record<string, BlockDef>;
 
 export type BlockName = keyof typeof BLOCKS;
@@ -228,6 +245,21 @@ export const FIELDS = {
     },
     MAC_LO: {
       ADDR: { shift: 0, width: 32, mask: 0xFFFFFFFF },
+    },
+  },
+  board: {
+    BUILD_FLAGS: {
+      GIT_DIRTY: { shift: 0, width: 1, mask: 0x00000001 },
+    },
+    MDIO_COMMAND: {
+      REG: { shift: 0, width: 5, mask: 0x0000001F },
+      PHY: { shift: 8, width: 5, mask: 0x00001F00 },
+    },
+    MDIO_STATUS: {
+      DATA: { shift: 0, width: 16, mask: 0x0000FFFF },
+      BUSY: { shift: 16, width: 1, mask: 0x00010000 },
+      NO_ANSWER: { shift: 17, width: 1, mask: 0x00020000 },
+      COMPLETED: { shift: 24, width: 8, mask: 0xFF000000 },
     },
   },
 } as const satisfies Record<string, Record<string, Record<string, FieldDef>>>;

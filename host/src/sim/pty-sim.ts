@@ -41,6 +41,8 @@ export interface PtySimInfo {
   faultRate: number;
   faultSeed: number;
   pid: number;
+  /** Each port's PHY model as --phy set it ("0:1000,1:1000" by default). */
+  phy: string;
 }
 
 export interface PtySim {
@@ -61,6 +63,8 @@ export interface PtySimOptions {
   faultSeed?: number;
   /** Silence on the PTY that counts as the bridge's timeout (default: the simulator's, 2 ms). */
   silenceMs?: number;
+  /** Each port's PHY model: "PORT:MODE,…" (parsePhyModes; default both 1000 full duplex). */
+  phy?: string;
   binary?: string;
   /** Lines the simulator writes to stderr other than fault reports. */
   onLog?: (line: string) => void;
@@ -81,6 +85,7 @@ export async function startPtySim(options: PtySimOptions = {}): Promise<PtySim> 
     if (!(Number.isFinite(options.silenceMs) && options.silenceMs >= 1 && options.silenceMs <= 1000)) throw new Error(`silence ${options.silenceMs} ms is not in 1..1000`);
     args.push('--silence-ms', String(options.silenceMs));
   }
+  if (options.phy !== undefined) args.push('--phy', parsePhyModes(options.phy));
   const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 
   const reports: ((f: PtySimFaults) => void)[] = [];
@@ -165,6 +170,28 @@ export async function startPtySim(options: PtySimOptions = {}): Promise<PtySim> 
 export function ptySimBusOptions(info: Pick<PtySimInfo, 'silenceMs'>): SerialBusOptions {
   const bridge = info.silenceMs ?? 100;
   return { baud: 115200, latencyMs: 2, bridgeSilenceMs: bridge, silenceMs: bridge + 2 };
+}
+
+/** A PHY model's mode for `sim serve --pty --phy`: a speed in Mb/s (full duplex unless "half"), no link, or no PHY. */
+export const PHY_MODES = ['1000', '1000half', '100', '100half', '10', '10half', 'down', 'absent'] as const;
+
+/**
+ * "0:1000,1:100" → the same text checked ("PORT:MODE" items, port 0 or 1, each port once, MODE
+ * one of PHY_MODES, "full" accepted as a suffix); an error naming the bad item otherwise.
+ */
+export function parsePhyModes(text: string): string {
+  const seen = new Set<string>();
+  const items = text.split(',').map((item) => {
+    const m = /^\s*([01])\s*:\s*([a-z0-9]+)\s*$/.exec(item);
+    const mode = m?.[2].replace(/^(1000|100|10)full$/, '$1');
+    if (!m || !mode || !(PHY_MODES as readonly string[]).includes(mode)) {
+      throw new Error(`--phy "${item}" is not PORT:MODE (port 0 or 1; MODE ${PHY_MODES.join(', ')}), like 0:1000,1:100`);
+    }
+    if (seen.has(m[1])) throw new Error(`--phy "${text}" sets port ${m[1]} twice`);
+    seen.add(m[1]);
+    return `${m[1]}:${mode}`;
+  });
+  return items.join(',');
 }
 
 /** One line for people: what the fault injection did. */
