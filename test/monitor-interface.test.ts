@@ -153,5 +153,8 @@ describe.skipIf(skipReason !== '')('sipnic monitor --interface', () => {
       return m && m.pinnedByRequest + m.pinnedByOpen === 2 && m;
     });
     expect(monitor).toMatchObject({ pinnedByRequest: 1, pinnedByOpen: 1, pinnedByPoll: 0 });
+    // its hello named its interface's MAC (where a primary on Ethernet sends its slow path)
+    const { stdout } = await inNs(NSP, 'cat', `/sys/class/net/${IFP}/address`);
+    expect(primary.registry.processor(1).mac).toBe(stdout.trim());
   }, 60_000);
 });

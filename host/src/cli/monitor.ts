@@ -5,6 +5,7 @@ import { parseControlAddress, secretFor, type ControlAddress } from '../cluster/
 import { FramePortClient } from '../cluster/frame-port-socket.js';
 import { PacketFramePort } from '../cluster/frame-port-packet.js';
 import { Monitor } from '../cluster/monitor.js';
+import { formatMac } from '../codec/mac.js';
 import { traceAs } from '../cluster/trace.js';
 import { procFs } from '../cluster/monitor-proc.js';
 import { CliExit, logger, untilStoppedOrLost, type Cli } from './context.js';
@@ -80,6 +81,7 @@ Example:
         opts.interface !== undefined ? PacketFramePort.open(opts.interface, { synOnly: true }) : await FramePortClient.connect(opts.frames as string, `monitor ${opts.processor}`);
       const monitor = new Monitor({
         processor: opts.processor,
+        ...(framePort instanceof PacketFramePort ? { mac: formatMac(framePort.mac) } : {}),
         secret,
         primary: opts.primary,
         framePort,
