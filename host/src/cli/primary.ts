@@ -90,7 +90,7 @@ export function primaryCommand(cli: Cli): Command {
       `
 Give exactly one of --frames (the one-machine cluster's adapter) or --interface (in front of
 the board, no simulator). With --interface the frames the interface receives for its MAC (and
-broadcasts) are queue 0, a frame for processor p is sent to the MAC p's monitor names in its
+broadcasts, multicasts) are queue 0, a frame for processor p is sent to the MAC p's monitor names in its
 hello, and on a two-port NIC (--device to the board or \`sim serve --pty\`) the egress table is
 set: queue 0 → this interface's MAC, queue p → processor p's MAC, rewrite on.
 
