@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Builds host/native (the TAP addon the one-machine cluster uses: host/native/tap.cpp) with
+// Builds host/native (the TAP addon the one-machine cluster uses: host/native/tap.cpp, and the
+// AF_PACKET sockets of the roles' --interface: packet.cpp) with
 // node-gyp configure + build; skipped when nothing it reads changed. Called by install.mjs;
 // SIPNIC_FORCE=1 rebuilds. Linux only: elsewhere it says so and leaves the cluster out.
 import { spawnSync } from 'node:child_process';
@@ -22,7 +23,7 @@ if (process.platform !== 'linux') {
   step('TAP addon: not Linux, skipped (the one-machine cluster needs Linux)');
   process.exit(0);
 }
-const inputs = ['binding.gyp', 'tap.cpp'].map((f) => join(dir, f));
+const inputs = ['binding.gyp', 'tap.cpp', 'packet.cpp', 'packet.h'].map((f) => join(dir, f));
 const h = createHash('sha256');
 for (const p of [process.version, process.execPath, ...inputs.flatMap((f) => [relative(root, f), readFileSync(f)])]) h.update(p).update('\0');
 const stamp = h.digest('hex');

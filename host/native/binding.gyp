@@ -1,10 +1,10 @@
-# Node-API addon for Linux TAP devices (tap.cpp), kept apart from sim/'s Verilator addon so
+# Node-API addon for Linux TAP devices (tap.cpp) and AF_PACKET sockets (packet.cpp), kept apart from sim/'s Verilator addon so
 # neither rebuild touches the other. Built by scripts/build-tap.mjs (called from install.mjs).
 {
   "targets": [
     {
       "target_name": "sipnic_tap",
-      "sources": ["tap.cpp"],
+      "sources": ["tap.cpp", "packet.cpp"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_CPP_EXCEPTIONS", "NAPI_VERSION=8"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],

@@ -1,7 +1,8 @@
 // Node-API binding for Linux TAP devices: class Tap opens /dev/net/tun with TUNSETIFF
 // (IFF_TAP | IFF_NO_PI, non-blocking), writes batches of frames; poll() waits on many TAPs in a
 // worker thread and returns every frame that was ready, so the JS thread never blocks and an
-// idle adapter costs no CPU. The typed API is in host/native/tap.ts.
+// idle adapter costs no CPU. The typed API is in host/native/tap.ts. The same addon carries the
+// AF_PACKET sockets of packet.cpp (typed in host/native/packet.ts).
 #include <napi.h>
 
 #include <fcntl.h>
@@ -16,6 +17,8 @@
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "packet.h"
 
 namespace {
 
@@ -220,6 +223,7 @@ Napi::Value Poll(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Tap", Tap::Init(env));
   exports.Set("poll", Napi::Function::New(env, Poll, "poll"));
+  sipnic::InitPacket(env, exports);
   return exports;
 }
 

@@ -1,5 +1,6 @@
 // The one untyped loading point of the TAP addon (host/native/build/Release/sipnic_tap.node,
-// built by scripts/build-tap.mjs from `npm install`). Everything above this file is typed.
+// built by scripts/build-tap.mjs from `npm install`; it also carries packet.cpp, typed in
+// packet.ts). Everything above this file and packet.ts is typed.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -30,15 +31,19 @@ export interface TapPollResult {
   errors: Int32Array;
 }
 
-interface NativeBinding {
+/** The addon's exports; packet.cpp's half is typed in packet.ts. */
+export interface NativeBinding {
   Tap: new (name: string) => Tap;
   poll(fds: Int32Array, timeoutMs: number, maxPerFd: number): Promise<TapPollResult>;
+  PacketSocket: new (name: string, filter?: Uint32Array) => unknown;
+  pollPackets(fds: Int32Array, timeoutMs: number, maxPerFd: number): Promise<unknown>;
 }
 
 const addonPath = fileURLToPath(new URL('./build/Release/sipnic_tap.node', import.meta.url));
 let binding: NativeBinding | undefined;
 
-function load(): NativeBinding {
+/** Loads the addon once (tap.cpp and packet.cpp); a clear error when it is not built. */
+export function loadNativeAddon(): NativeBinding {
   if (binding) return binding;
   if (!existsSync(addonPath)) throw new Error(`the TAP addon ${addonPath} is not built: run \`node scripts/build-tap.mjs\` (or npm install)`);
   binding = createRequire(import.meta.url)(addonPath) as NativeBinding;
@@ -47,7 +52,7 @@ function load(): NativeBinding {
 
 /** Opens /dev/net/tun and attaches a TAP named `name` (`sn%d`: the kernel picks the number). Needs CAP_NET_ADMIN. */
 export function openTap(name: string): Tap {
-  return new (load().Tap)(name);
+  return new (loadNativeAddon().Tap)(name);
 }
 
 /**
@@ -55,5 +60,5 @@ export function openTap(name: string): Tap {
  * maxPerFd frames from each readable fd without blocking.
  */
 export function pollTaps(fds: Int32Array, timeoutMs: number, maxPerFd = 256): Promise<TapPollResult> {
-  return load().poll(fds, timeoutMs, maxPerFd);
+  return loadNativeAddon().poll(fds, timeoutMs, maxPerFd);
 }

@@ -3,7 +3,9 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseControlAddress, secretFor, type ControlAddress } from '../cluster/control-protocol.js';
 import { FramePortClient } from '../cluster/frame-port-socket.js';
+import { PacketFramePort } from '../cluster/frame-port-packet.js';
 import { Monitor } from '../cluster/monitor.js';
+import { formatMac } from '../codec/mac.js';
 import { traceAs } from '../cluster/trace.js';
 import { procFs } from '../cluster/monitor-proc.js';
 import { CliExit, logger, untilStoppedOrLost, type Cli } from './context.js';
@@ -27,7 +29,8 @@ interface MonitorOpts {
   primary: ControlAddress;
   processor: number;
   secretFile: string;
-  frames: string;
+  frames?: string;
+  interface?: string;
   poll: number;
   share?: 'all' | number[];
   portRange?: [number, number];
@@ -42,7 +45,8 @@ export function monitorCommand(cli: Cli): Command {
     .requiredOption('--primary <addr>', 'the primary control address: unix:PATH or HOST:PORT', parsedBy(parseControlAddress))
     .requiredOption('--processor <n>', 'this processor (its queue number, 1..N)', positiveInt('--processor'))
     .requiredOption('--secret-file <file>', 'the processor\'s secret: the primary\'s secrets file (its "N SECRET" line is used) or a file holding just the secret')
-    .requiredOption('--frames <path>', "the adapter's frame port (Unix socket), for the SYN copies")
+    .option('--frames <path>', "the adapter's frame port (Unix socket of the one-machine cluster), for the SYN copies")
+    .option('--interface <if>', "this processor's own network interface: its stack's SYNs, incoming and outgoing, are seen there (AF_PACKET with a kernel filter; needs CAP_NET_RAW), no adapter needed")
     .addOption(new Option('--poll <ms>', 'how often /proc/net is read').default(100).argParser(positiveInt('--poll')))
     .option('--share <ports>', '"all" or PORT,PORT…: listen ports this processor shares with others listening on them (each sharer must say so)', shareArg)
     .option('--port-range <lo-hi>', "local port range for outgoing connections (default: this namespace's net.ipv4.ip_local_port_range); must not overlap another processor's", rangeArg)
@@ -52,22 +56,32 @@ export function monitorCommand(cli: Cli): Command {
     .addHelpText(
       'after',
       `
-Run one per processor inside its namespace. It prints one line on stdout once connected,
+Give exactly one of --frames (the one-machine cluster: the adapter copies the SYNs) or
+--interface (in front of the board: the monitor reads its own interface).
+
+Run one per processor inside its namespace (or on its host). It prints one line on stdout once connected,
 logs to stderr, reconnects when the primary restarts, and exits 0 on SIGTERM/SIGINT.
 The processor's rules stay in the adapter after it exits until the primary misses its
 heartbeats (--heartbeat-timeout of \`sipnic primary\`).
 
 Example:
   ip netns exec sipnic-p1 sipnic monitor --primary unix:/run/sipnic/primary.sock \\
-    --processor 1 --secret-file /run/sipnic/secrets --frames /run/sipnic/frames.sock --share all`,
+    --processor 1 --secret-file /run/sipnic/secrets --frames /run/sipnic/frames.sock --share all
+  sipnic monitor --primary 192.168.50.1:7000 --processor 2 --secret-file /etc/sipnic/secret \\
+    --interface eth1 --share all`,
     )
     .action(async (opts: MonitorOpts, cmd: Command) => {
       traceAs(`monitor-${opts.processor}`);
+      if ((opts.frames === undefined) === (opts.interface === undefined)) {
+        throw new Error('monitor: give exactly one of --frames PATH (the adapter\'s frame port) or --interface IF (this processor\'s own interface)');
+      }
       const log = logger(cli, 'monitor');
       const secret = secretFor(opts.secretFile, opts.processor);
-      const framePort = await FramePortClient.connect(opts.frames, `monitor ${opts.processor}`);
+      const framePort =
+        opts.interface !== undefined ? PacketFramePort.open(opts.interface, { synOnly: true }) : await FramePortClient.connect(opts.frames as string, `monitor ${opts.processor}`);
       const monitor = new Monitor({
         processor: opts.processor,
+        ...(framePort instanceof PacketFramePort ? { mac: formatMac(framePort.mac) } : {}),
         secret,
         primary: opts.primary,
         framePort,

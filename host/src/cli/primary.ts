@@ -3,7 +3,8 @@
 // What `sipnic cluster up` must pass (all required unless marked):
 //   --socket PATH          root option: the register bus of the cluster adapter (or --device:
 //                          whatever the table commands use)
-//   --frames PATH          the adapter's frame port (Unix socket)
+//   --frames PATH          the adapter's frame port (Unix socket), or instead
+//   --interface IF         the primary's own interface in front of the board (AF_PACKET)
 //   --ip ADDR              the cluster's IP address (repeat for IPv4 + IPv6)
 //   --mac MAC              the cluster's MAC address
 //   --processors N         processors 1..N (queue p = processor p)
@@ -22,6 +23,9 @@ import { parseIp } from '../codec/ip.js';
 import { MacParseError, parseMac } from '../codec/mac.js';
 import { ControlError, formatControlAddress, parseControlAddress, readSecrets, type ControlAddress } from '../cluster/control-protocol.js';
 import { FramePortClient } from '../cluster/frame-port-socket.js';
+import { PacketFramePort } from '../cluster/frame-port-packet.js';
+import { EgressTable } from '../driver/index.js';
+import { formatMac } from '../codec/mac.js';
 import { Primary } from '../cluster/primary.js';
 import { traceAs } from '../cluster/trace.js';
 import { SocketBus } from '../bus/socket-bus.js';
@@ -38,7 +42,8 @@ const macArg = (v: string) => {
 };
 
 interface PrimaryOpts {
-  frames: string;
+  frames?: string;
+  interface?: string;
   ip: { family: 4 | 6; bytes: Uint8Array }[];
   mac: Uint8Array;
   processors: number;
@@ -63,7 +68,8 @@ const unauthenticatedArg = (v: string): [number, number] => {
 export function primaryCommand(cli: Cli): Command {
   return new Command('primary')
     .description('run the primary management process: owns the register bus and queue 0, answers ARP/ICMP, serves the monitors')
-    .requiredOption('--frames <path>', "the adapter's frame port (Unix socket of `sipnic cluster up`)")
+    .option('--frames <path>', "the adapter's frame port (Unix socket of `sipnic cluster up`)")
+    .option('--interface <if>', "the primary's own interface in front of the board: queue 0 is received there, the slow path sent there to each processor's MAC (AF_PACKET; needs CAP_NET_RAW)")
     .requiredOption('--ip <addr>', 'a cluster IP address (repeat for IPv4 and IPv6)', collect(parsedBy(parseIp)))
     .requiredOption('--mac <mac>', 'the cluster MAC address, like 02:00:00:00:00:01', macArg)
     .requiredOption('--processors <n>', 'processors 1..n; queue p is processor p', positiveInt('--processors'))
@@ -82,6 +88,12 @@ export function primaryCommand(cli: Cli): Command {
     .addHelpText(
       'after',
       `
+Give exactly one of --frames (the one-machine cluster's adapter) or --interface (in front of
+the board, no simulator). With --interface the frames the interface receives for its MAC (and
+broadcasts, multicasts) are queue 0, a frame for processor p is sent to the MAC p's monitor names in its
+hello, and on a two-port NIC (--device to the board or \`sim serve --pty\`) the egress table is
+set: queue 0 → this interface's MAC, queue p → processor p's MAC, rewrite on.
+
 The register bus is the root --socket (a running \`sipnic sim serve\` or cluster adapter). While the
 primary runs it owns that bus: every table change goes through it (\`sim serve\`: other table
 commands wait; a cluster adapter: others may read, their changes are refused with EBUSY).
@@ -96,10 +108,15 @@ requests themselves: serve TCP only on a network you trust (or inside a VPN), el
 Example:
   sipnic --socket /run/sipnic/adapter.sock primary --frames /run/sipnic/frames.sock \\
     --ip 10.0.0.1 --mac 02:00:00:00:00:01 --processors 3 --secrets /run/sipnic/secrets \\
-    --control unix:/run/sipnic/primary.sock`,
+    --control unix:/run/sipnic/primary.sock
+  sipnic --device /dev/ttyUSB0 primary --interface eth1 --ip 10.0.0.1 \\
+    --mac 02:00:00:00:00:01 --processors 3 --secrets /etc/sipnic/secrets --control 0.0.0.0:7000`,
     )
     .action(async (opts: PrimaryOpts, cmd: Command) => {
       traceAs('primary');
+      if ((opts.frames === undefined) === (opts.interface === undefined)) {
+        throw new Error('primary: give exactly one of --frames PATH (the adapter\'s frame port) or --interface IF (its own interface in front of the board)');
+      }
       const log = logger(cli, 'primary');
       const secrets = readSecrets(opts.secrets);
       if (secrets.single !== undefined) throw new ControlError('EPROTO', `--secrets ${opts.secrets}: the primary needs "PROCESSOR SECRET" lines, not a single secret`);
@@ -108,7 +125,14 @@ Example:
         // the table's register bus has one owner at a time: a cluster adapter refuses other
         // connections' table changes while we hold it, and a second primary
         if (adapter.bus instanceof SocketBus) await adapter.bus.own(`primary (pid ${process.pid})`);
-        const framePort = await FramePortClient.connect(opts.frames, 'primary');
+        const packetPort = opts.interface !== undefined ? PacketFramePort.open(opts.interface) : undefined;
+        const framePort = packetPort ?? (await FramePortClient.connect(opts.frames as string, 'primary'));
+        let egress: EgressTable | undefined;
+        if (packetPort) {
+          if (adapter.has('egress')) egress = await EgressTable.open(adapter);
+          else log('warning: this adapter has no egress block (a bare core): queue MACs are not set; only the slow path uses the processors\' MACs');
+          log(`queue 0 and the slow path on ${packetPort.interfaceName} (${formatMac(packetPort.mac)})`);
+        }
         let primary: Primary | undefined;
         let failure: Error | undefined;
         try {
@@ -118,6 +142,7 @@ Example:
             identity: { mac: opts.mac, ips: opts.ip },
             processors: opts.processors,
             secrets,
+            ...(egress && packetPort ? { egress, queue0Mac: packetPort.mac } : {}),
             heartbeatTimeoutMs: opts.heartbeatTimeout,
             reclaimMs: opts.reclaim,
             maxFlowBatch: opts.maxFlowBatch,

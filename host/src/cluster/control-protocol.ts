@@ -17,6 +17,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { formatIp, parseIp } from '../codec/ip.js';
+import { formatMac, parseMac } from '../codec/mac.js';
 import type { Family, Proto } from '../codec/rules.js';
 import { JsonLineClient, type JsonObject } from '../bus/ndjson.js';
 import { endSocket } from '../bus/unix-socket.js';
@@ -125,6 +126,8 @@ export interface HelloRequest {
   /** helloProof('hello', …), 64 hex digits. */
   proof: string;
   portRange?: [number, number];
+  /** The processor's own MAC (its interface in front of the board): where the primary sends its slow path, and the MAC the board's egress table gives its queue. */
+  mac?: string;
 }
 
 export type Request =
@@ -143,6 +146,7 @@ export interface HelloCredentials {
   processor: number;
   secret: string;
   portRange?: [number, number];
+  mac?: string;
 }
 
 /** What ControlClient.request takes: a request as sent, or a hello with the secret. */
@@ -188,7 +192,16 @@ export function checkRequest(msg: Record<string, unknown>): Request {
         const r = msg.portRange as unknown[];
         if (!Array.isArray(r) || r.length !== 2 || !isPort(r[0]) || !isPort(r[1]) || r[0] > r[1]) throw bad('portRange', '[low, high] ports');
       }
-      return { op: 'hello', version: msg.version as number, processor: msg.processor as number, cnonce: msg.cnonce as string, proof: msg.proof as string, ...(msg.portRange ? { portRange: msg.portRange as [number, number] } : {}) };
+      if (msg.mac !== undefined && !isUnicastMac(msg.mac)) throw bad('mac', 'a unicast MAC address like "02:00:00:00:00:01"');
+      return {
+        op: 'hello',
+        version: msg.version as number,
+        processor: msg.processor as number,
+        cnonce: msg.cnonce as string,
+        proof: msg.proof as string,
+        ...(msg.portRange ? { portRange: msg.portRange as [number, number] } : {}),
+        ...(msg.mac !== undefined ? { mac: formatMac(parseMac(msg.mac as string)) } : {}),
+      };
     case 'listen':
     case 'unlisten':
       if (!isProto(msg.proto)) throw bad('proto', '"tcp" or "udp"');
@@ -357,7 +370,7 @@ export class ControlClient {
    * answer — a primary that cannot make it does not hold the secret: EAUTH, and the connection
    * is dropped. A primary that speaks only another version: EVERSION.
    */
-  async hello(h: { processor: number; secret: string; portRange?: [number, number] }): Promise<JsonObject> {
+  async hello(h: { processor: number; secret: string; portRange?: [number, number]; mac?: string }): Promise<JsonObject> {
     const at = formatControlAddress(this.address);
     let challenge: JsonObject;
     try {
@@ -383,6 +396,7 @@ export class ControlClient {
       cnonce,
       proof: helloProof('hello', h.secret, nonce, cnonce, h.processor),
       ...(h.portRange ? { portRange: h.portRange } : {}),
+      ...(h.mac ? { mac: h.mac } : {}),
     });
     if (!sameProof(helloProof('primary', h.secret, nonce, cnonce, h.processor), answer.proof)) {
       const err = new ControlError('EAUTH', `the primary at ${at} did not prove it holds processor ${h.processor}'s secret (the proof in its hello answer is wrong); not talking to it`);
@@ -452,4 +466,14 @@ export function secretFor(path: string, processor: number): string {
   const secret = s.get(processor) ?? s.single;
   if (secret === undefined) throw new ControlError('EPROTO', `secrets file ${path} has no line for processor ${processor}`);
   return secret;
+}
+
+/** A MAC address text naming one host: six hex bytes, not multicast or broadcast (bit 0 of the first byte clear). */
+function isUnicastMac(v: unknown): boolean {
+  if (typeof v !== 'string') return false;
+  try {
+    return (parseMac(v)[0] & 1) === 0;
+  } catch {
+    return false;
+  }
 }

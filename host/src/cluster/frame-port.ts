@@ -39,6 +39,11 @@ export interface FramePort {
   onFrame(listener: (event: FrameEvent) => void): void;
   /** Slow path: hands a frame to processor p's stack as if its queue had delivered it. */
   deliver(processor: number, frame: Uint8Array): Promise<void>;
+  /**
+   * Processor p's own MAC, from its hello: a transport that reaches the processors over
+   * Ethernet (frame-port-packet.ts) sends deliver(p) there; the adapter's socket needs none.
+   */
+  setProcessorMac?(processor: number, mac: Uint8Array): void;
   /** Sends a frame to the clients on the wire (ARP and ICMP answers, RST). */
   transmit(frame: Uint8Array): Promise<void>;
   close(): Promise<void>;

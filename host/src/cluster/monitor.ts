@@ -39,6 +39,8 @@ export interface MonitorOptions {
   pollMs?: number;
   /** Ports this processor is willing to share with other processors' listeners: 'all' or a list. */
   share?: 'all' | readonly number[];
+  /** This processor's own MAC, told the primary in the hello (--interface: the interface's). */
+  mac?: string;
   /** Local port range to announce; default: the namespace's ip_local_port_range. */
   portRange?: [number, number];
   /** A flow pinned from a SYN copy that never shows up in /proc is removed after this long (default 3000 ms). */
@@ -165,7 +167,7 @@ export class Monitor {
     let hello: Record<string, unknown>;
     try {
       // challenge-response: the secret is not sent; the primary proves it holds it too
-      hello = await client.hello({ processor: o.processor, secret: o.secret, ...(this.portRange ? { portRange: this.portRange } : {}) });
+      hello = await client.hello({ processor: o.processor, secret: o.secret, ...(this.portRange ? { portRange: this.portRange } : {}), ...(o.mac ? { mac: o.mac } : {}) });
     } catch (err) {
       await client.close();
       throw err;

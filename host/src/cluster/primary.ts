@@ -12,9 +12,9 @@
 //   (a leave that needs a queue group none is free for, a failing adapter) stays in it and is
 //   retried (settle()). On start the registry is rebuilt from the adapter's table, so the primary can
 //   be restarted under live connections.
-import type { Adapter } from '../driver/index.js';
+import type { Adapter, EgressTable } from '../driver/index.js';
 import { formatIp, parseIp } from '../codec/ip.js';
-import { formatMac } from '../codec/mac.js';
+import { formatMac, parseMac } from '../codec/mac.js';
 import { ownsIp, type Identity } from '../codec/packet.js';
 import type { FlowRule, ListenRule } from '../codec/rules.js';
 import type { FramePort } from './frame-port.js';
@@ -42,6 +42,14 @@ export interface PrimaryOptions {
   /** After a start, how long processors found in the table have to say hello again (default 5000 ms). */
   reclaimMs?: number;
   groups?: ListenGroups;
+  /**
+   * The board's egress table (the two-port NIC): each processor's queue gets the MAC its hello
+   * names, queue 0 gets queue0Mac, and the rewrite is switched on at start. Without it MACs are
+   * only used for the slow path (frame port's setProcessorMac).
+   */
+  egress?: EgressTable;
+  /** The MAC queue 0's frames must reach: the primary's own interface (with egress). */
+  queue0Mac?: Uint8Array;
   /** Most flow changes sent to the adapter in one bus round trip (default MAX_FLOW_BATCH; 1 = one at a time). */
   maxFlowBatch?: number;
   /** Most flows one processor may hold (default: the flow table's entries and stash over the processors). */
@@ -58,6 +66,8 @@ export interface PrimaryCounters extends SlowPathCounters {
   flowQuotaRefusals: number;
   /** Retries of table changes the adapter did not take at once (leaving ports, a lost processor's flows). */
   tableRetries: number;
+  /** Queue MACs from hellos the egress table did not take. */
+  egressErrors: number;
 }
 
 /** First and longest wait before retrying table changes the adapter did not take. */
@@ -83,6 +93,7 @@ export class Primary {
     heldWhileReclaiming: 0,
     flowQuotaRefusals: 0,
     tableRetries: 0,
+    egressErrors: 0,
   };
   /** Most flows one processor may hold (EQUOTA beyond). */
   readonly flowQuota: number;
@@ -139,6 +150,7 @@ export class Primary {
       registry: this.registry,
       counters: this.counters,
       reclaiming: () => this.reclaiming.size > 0,
+      ...(options.egress && options.queue0Mac ? { queue0Mac: options.queue0Mac } : {}),
       log: this.log,
     });
   }
@@ -151,6 +163,14 @@ export class Primary {
   /** Rebuilds the registry from the adapter's table, claims queue 0 and starts the heartbeat check. */
   async start(): Promise<void> {
     await this.tables.run(() => this.rebuild());
+    const { egress, queue0Mac } = this.options;
+    if (egress && queue0Mac) {
+      await this.tables.run(async () => {
+        await egress.setMac(0, queue0Mac);
+        await egress.setRewrite(true);
+      });
+      this.log(`egress: queue 0 → ${formatMac(queue0Mac)}, rewrite on`);
+    }
     this.slowPath.start();
     await this.port.claimQueue(0);
     const tick = Math.max(20, Math.min(100, this.timeoutMs / 4));
@@ -309,7 +329,7 @@ export class Primary {
   }
 
   /** A hello whose proof of the processor's secret the control server checked already. */
-  private hello(c: ControlConnection, req: Extract<Request, { op: 'hello' }>): Record<string, unknown> {
+  private async hello(c: ControlConnection, req: Extract<Request, { op: 'hello' }>): Promise<Record<string, unknown>> {
     const p = req.processor;
     if (c.processor !== undefined && c.processor !== p) throw new ControlError('EAUTH', `this connection is processor ${c.processor}'s`);
     const info = this.registry.processor(p);
@@ -322,6 +342,7 @@ export class Primary {
     info.alive = true;
     info.connected = true;
     if (req.portRange) info.portRange = [req.portRange[0], req.portRange[1]];
+    if (req.mac) await this.learnMac(p, req.mac);
     this.seen(p);
     c.socket.once('close', () => {
       if (![...this.control.connections].some((o) => o !== c && o.processor === p)) info.connected = false;
@@ -338,6 +359,27 @@ export class Primary {
       listens: this.registry.listensOf(p).map((g) => ({ proto: g.proto, port: g.port, shared: g.members.get(p) })),
       flows: this.registry.flowsOf(p),
     };
+  }
+
+  /** A processor's MAC from its hello: the slow path sends there, and its queue's egress MAC is set (once per change). */
+  private async learnMac(p: number, mac: string): Promise<void> {
+    const info = this.registry.processor(p);
+    const bytes = parseMac(mac);
+    this.port.setProcessorMac?.(p, bytes);
+    const egress = this.options.egress;
+    if (info.mac === mac || !egress) {
+      info.mac = mac;
+      return;
+    }
+    try {
+      await this.tables.run(() => egress.setMac(p, bytes));
+      info.mac = mac;
+      this.log(`egress: queue ${p} → ${mac} (processor ${p}'s hello)`);
+    } catch (err) {
+      // the hello still counts: the slow path reaches the processor; the next hello tries again
+      this.counters.egressErrors++;
+      this.log(`egress: setting queue ${p} → ${mac} failed: ${(err as Error).message}`);
+    }
   }
 
   private seen(p: number): void {
@@ -381,6 +423,7 @@ export class Primary {
           connected: p.connected,
           lastSeenMsAgo: p.lastSeen ? Math.round(now - p.lastSeen) : null,
           portRange: p.portRange ?? null,
+          mac: p.mac ?? null,
           flows: this.registry.flowCount(p.id),
           flowQuotaRefusals: this.flowChanges.quotaRefusals.get(p.id) ?? 0,
           listens: this.registry.listensOf(p.id).map((g) => `${g.proto}/${g.port}`),

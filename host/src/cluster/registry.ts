@@ -21,6 +21,8 @@ import type { Proto } from '../codec/rules.js';
 export interface ProcessorInfo {
   id: number;
   portRange?: [number, number];
+  /** The processor's own MAC from its hello (a monitor with --interface), "02:…". */
+  mac?: string;
   /** Holds rules: said hello and has not missed its heartbeats, or was found in the table at start. */
   alive: boolean;
   /** Has an authenticated control connection now. */

@@ -39,6 +39,8 @@ export interface SlowPathOptions {
   counters: SlowPathCounters;
   /** Whether processors found in the table at start are still to say hello (their port ranges are unknown). */
   reclaiming(): boolean;
+  /** The MAC the board's egress rewrite gives queue 0's frames (the primary's interface): such frames count as the cluster's. */
+  queue0Mac?: Uint8Array;
   log(line: string): void;
 }
 
@@ -76,7 +78,7 @@ export class SlowPath {
   /** Handles one frame of queue 0. */
   frame(frame: Uint8Array): void {
     const p = parsePacket(frame);
-    if (p.kind === 'other' || !isBroadcastOrFor(p.dstMac!, this.me)) {
+    if (p.kind === 'other' || !(isBroadcastOrFor(p.dstMac!, this.me) || this.rewrittenForQueue0(p.dstMac!))) {
       this.counters.ignored++;
       return;
     }
@@ -149,6 +151,11 @@ export class SlowPath {
     if (l4.proto === 'tcp') this.counters.resets++;
     else this.counters.portUnreachables++;
     this.send(answer);
+  }
+
+  private rewrittenForQueue0(dst: Uint8Array): boolean {
+    const q0 = this.o.queue0Mac;
+    return q0 !== undefined && q0.every((b, i) => dst[i] === b);
   }
 
   private toEveryProcessor(frame: Uint8Array): void {
