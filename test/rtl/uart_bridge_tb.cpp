@@ -5,6 +5,7 @@
 // "rate=P" sets the stress test's per-byte error rate (default 0.02); "seed=N".
 #include <verilated.h>
 #include "Vuart_tb_top.h"
+#include "sipnic_regs.generated.h"  // scripts/gen-regs.mjs, from rtl/regs.json
 
 #include <cstdint>
 #include <cstdio>
@@ -255,9 +256,16 @@ static void test_uartbone(Harness &h) {
     for (uint32_t v : f) good = good && v == CORE_TYPE;
     CHECK(good, "fixed read len 0 = 256 words of TYPE (%zu words)", f.size());
 
-    // incrementing read len 255 equals single reads
+    // incrementing read len 255 equals single reads. The words span the flow block's walk, whose
+    // WALK_DATA read steps the cursor WALK_SLOT: both sequences start from slot 0, so they read
+    // the same accesses in the same order, and the burst must have stepped the cursor once.
+    const uint32_t walkSlot = (BLK_FLOW_BASE + REG_FLOW_WALK_SLOT) / 4;
+    static_assert((BLK_FLOW_BASE + REG_FLOW_WALK_DATA) / 4 < 255, "the burst covers the walk");
+    ub_write(h, 0x01, walkSlot, {0});
     auto burst = ub_read(h, 0x02, 255, 0);
     good = burst.size() == 255;
+    CHECK(ub_read1(h, walkSlot) == 1, "the burst read WALK_DATA once: the walk is at slot 1");
+    ub_write(h, 0x01, walkSlot, {0});
     for (uint32_t i = 0; good && i < 255; i++) {
         uint32_t s = ub_read1(h, i);
         if (s != burst[i]) {

@@ -2,7 +2,8 @@
 // one incrementing write, repeated accesses to one address into a fixed-address command, and a
 // poll followed by reads of the next addresses into one read that is repeated until the poll
 // condition holds (registers here have no read side effects beyond the counters' LO→HI latch,
-// which the repeat keeps in order). A flow-table insert is then four round trips, not twenty.
+// which the repeat keeps in order, and flow WALK_DATA, which the driver never reads after a
+// poll). A flow-table insert is then four round trips, not twenty.
 import { BUS_OP } from './bus.js';
 
 export const hex = (n: number, digits = 4): string => `0x${n.toString(16).padStart(digits, '0')}`;
