@@ -435,9 +435,12 @@ withRoles('the cluster with its primary and monitors', () => {
       }
       const fraction = fast / (fast + via);
       console.log(`outgoing connections: ${fast} of ${fast + via} reply frames on the fast path (${(fraction * 100).toFixed(2)}%), ${((fast + via) / (2 * CONNS)).toFixed(0)} frames per connection; per processor ${JSON.stringify(perProcessor)}`);
-      // measured 98.8–99.6% (each connection's SYN-ACK races the rule and mostly loses: ~0.5% by itself);
-      // 89–95% with the monitor not pinning on the SYN copy (rules from the /proc poll only)
-      expect(fraction).toBeGreaterThanOrEqual(0.97);
+      // measured 98.8–99.6% on a quiet machine (each connection's SYN-ACK races the rule and mostly
+      // loses: ~0.5% by itself), 96.1% beside a CI run and two C++ builds on 2 cores; 89–95% with
+      // the monitor not pinning on the SYN copy (rules from the /proc poll only), 0% with no pin.
+      // The bound says the data went the fast path once pinned; which path pinned first is
+      // checked below by the monitors' own counters, which load does not blur.
+      expect(fraction).toBeGreaterThanOrEqual(0.9);
 
       // the monitors pinned those connections from the copies of the SYNs their stacks sent (not by polling /proc)
       const { queryPrimary } = await import('../host/src/cluster/control-protocol.js');
