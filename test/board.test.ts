@@ -309,6 +309,14 @@ describe('UART rate option (board build --baud)', () => {
     for (const bad of ['0', '-1', '1.5', 'fast', '']) expect(() => parseBuildBaud(def, bad), bad).toThrow(`--baud must be a whole number of bits per second, not "${bad}"`);
   });
 
+  it('reaches the build from the command line (the root --baud must not swallow it)', async () => {
+    const out = join(tmpdir(), `sipnic-baud-${process.pid}`);
+    const r = await cli(['board', 'build', '--board', BOARD, '--baud', '4000000', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch('--baud 4000000: 10 clocks per bit at 41.67 MHz give 4166667 baud, 4.17% off (at most ±2%)');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("sets BAUD on the top in the yosys script; without it the board's", () => {
     const d = rgmiiDelays(def);
     expect(yosysScript(def, ROOT, join(ROOT, 'build/board/x'), buildParams(def, d, 3_000_000))).toMatch(/ -set BAUD 3000000 /);

@@ -49,7 +49,9 @@ export function boardCommand(cli: Cli): Command {
       const json = cli.json(cmd);
       const io = cli.io;
       const delays = rgmiiDelays(def, { rxDelayTaps: o.rxDelay, txClkDelayTaps: o.txClkDelay });
-      const baud = o.baud === undefined ? undefined : parseBuildBaud(def, o.baud);
+      // the root's --baud (a client's line rate) takes the option wherever it stands on the line
+      const baudText = o.baud ?? (cmd.optsWithGlobals() as { baud?: number }).baud?.toString();
+      const baud = baudText === undefined ? undefined : parseBuildBaud(def, baudText);
       const uart = uartRate(def, baud ?? def.params.BAUD);
       const outDir = resolve(o.out ?? buildOutDir(def, delays) + (baud === undefined || baud === def.params.BAUD ? '' : `-baud${baud}`));
       let lastLine = 0;
