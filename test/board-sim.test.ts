@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeUartBoneRead } from '../host/src/bus/serial-protocol.js';
+import { decodeUartBoneRead, encodeUartBoneRead, encodeUartBoneWrite } from '../host/src/bus/serial-protocol.js';
+import { registerAddress } from '../host/src/driver/registers.js';
 import { run } from '../host/src/cli/program.js';
 import type { CliIO } from '../host/src/cli/context.js';
 import { checkBoardOptions } from '../host/src/cli/sim-pty.js';
@@ -297,6 +298,69 @@ describe.skipIf(skipReason !== '')('sim serve --board', () => {
     }
     console.log(`test/board-sim.test.ts: wall time / wire time (1-word reads one at a time, and 5 KiB of answers streamed): ${JSON.stringify(ratios)}`);
   }, 120_000);
+
+  it('measures silence on the line: a long paced frame is not cut, a half frame is forgotten after --silence-ms', async () => {
+    // at 2400 baud a byte takes 4.2 ms on the line, longer than silenceMs (2 ms): the PTY is silent
+    // between the bytes of one frame while the line is not
+    const slow = await startPtySim({ board: { tap0: `sbs${tag}s0`, tap1: `sbs${tag}s1` }, baud: 2400 });
+    const port = new SerialPort({ path: slow.path, baudRate: 2400, autoOpen: false });
+    try {
+      const bus = await SerialBus.open(slow.path, ptySimBusOptions(slow.info));
+      let scratch: number;
+      try {
+        scratch = registerAddress((await Adapter.open(bus)).bases, 'core', 'SCRATCH');
+      } finally {
+        await bus.close();
+      }
+      await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+      let rx = Buffer.alloc(0);
+      port.on('data', (chunk: Buffer) => (rx = Buffer.concat([rx, chunk])));
+      const send = (b: Uint8Array) => new Promise<void>((resolve, reject) => port.write(Buffer.from(b), (err) => (err ? reject(err) : port.drain(() => resolve()))));
+      const readScratch = async () => {
+        rx = Buffer.alloc(0);
+        await send(encodeUartBoneRead(scratch, 1));
+        const deadline = Date.now() + 10_000;
+        while (rx.length < 4) {
+          if (Date.now() > deadline) throw new Error(`no answer to a read of SCRATCH (${rx.length} bytes)`);
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        return decodeUartBoneRead(rx.subarray(0, 4), 1)[0];
+      };
+      // 24 fixed writes of SCRATCH in one frame: 102 bytes, 425 ms on the line, in the PTY at once
+      const values = Uint32Array.from({ length: 24 }, (_, i) => 0x5a000000 + i);
+      const t0 = performance.now();
+      await send(encodeUartBoneWrite(scratch, values, true));
+      expect(await readScratch()).toBe(0x5a000017);
+      expect(performance.now() - t0).toBeGreaterThanOrEqual((0.95 * ((102 + 6 + 4) * 10 * 1000)) / 2400);
+      // half a write frame, then silence on the line: the bridge forgets it, the read is a read
+      await send(encodeUartBoneWrite(scratch, Uint32Array.of(0x11111111), false).subarray(0, 5));
+      await new Promise((r) => setTimeout(r, 5 * 10_000 / 2400 + 20 * slow.info.silenceMs));
+      expect(await readScratch()).toBe(0x5a000017);
+    } finally {
+      if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+      await slow.stop();
+    }
+  }, 60_000);
+
+  it('runs from the CLI: the PTY path first, --json says board, baud, taps; the port counts at exit', async () => {
+    const stop = new AbortController();
+    let ready!: (path: string) => void;
+    const started = new Promise<string>((resolve) => (ready = resolve));
+    const serve = output({ signal: stop.signal, onServing: ({ path }) => ready(path) });
+    const taps = [`sbs${tag}c0`, `sbs${tag}c1`];
+    const serving = run(['sim', 'serve', '--board', '--tap0', taps[0], '--tap1', taps[1], '--baud', '57600', '--json'], serve.io);
+    const path = await Promise.race([started, serving.then((code) => Promise.reject(new Error(`sim serve --board exited ${code}: ${serve.o.err}`)))]);
+    const links = (await sh('ip', '-o', 'link', 'show')).stdout;
+    stop.abort();
+    expect(await serving).toBe(0);
+    expect(links).toContain(`${taps[0]}:`);
+    expect(links).toContain(`${taps[1]}:`);
+    const info = JSON.parse(serve.o.out);
+    expect(info).toMatchObject({ pty: path, board: true, baud: 57600, taps, maxFrame: 2040 });
+    expect(serve.o.err).toMatch(new RegExp(`port 0 \\(TAP ${taps[0]}\\): \\d+ frames in`));
+    const after = (await sh('ip', '-o', 'link', 'show')).stdout;
+    for (const t of taps) expect(after).not.toContain(`${t}:`);
+  }, 60_000);
 
   it('refuses --board without taps, a bad baud, and a TAP name in use', async () => {
     const noTaps = output();

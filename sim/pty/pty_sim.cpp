@@ -109,6 +109,9 @@ constexpr int kKeepBytes = PTY_DATA_WIDTH / 8;
 // after the last frame beat in or out, keep clocking this long: a frame inside the NIC (store and
 // forward in two FIFOs, the lookup) comes out well within it
 constexpr uint64_t kFrameTail = 16384;
+// while the bridge may be inside a frame, frames alone may clock the model this long after the last
+// bit on the line (half the bridge's silence timeout; see frameClocks)
+constexpr uint64_t kFrameBudget = kTimeoutClocks / 2;
 // frames waiting to enter one port's receive stream; a frame beyond this is dropped and counted
 // (the NIC's rx FIFO is full: on the board the MAC would lose it)
 constexpr size_t kPortQueueFrames = 256;
@@ -385,8 +388,8 @@ class PtySim {
             }
             double now = wallSeconds();
             feedDue(now);
-            const bool portsBusy = board_ && portsActive();
-            const bool busy = !uart_.quiet() || cycles_ - lastActive_ < kActiveTail || portsBusy;
+            const bool portsBusy = board_ && portsActive() && frameClocks() > 0;
+            const bool busy = lineBusy() || portsBusy;
             // the line's silence starts at the end of the last byte on it either way
             const double quietSince = std::max(silentSince, std::max(inLineFree_, outLineFree_));
             const bool silencePending = !busy && in_.empty() && cycles_ - lastActive_ < kSilenceLimit;
@@ -444,10 +447,15 @@ class PtySim {
                     if (n > 0 && (fds[2 + p].revents & POLLIN)) readTap(ports_[p], frame);
             }
             feedDue(wallSeconds());
-            if (!uart_.quiet() || cycles_ - lastActive_ < kActiveTail || (board_ && portsActive())) {
+            if (lineBusy()) {
                 // a few byte times per round, then look at the PTY and the TAPs again
                 for (int i = 0; i < kRoundClocks; i++) tick();
                 silentSince = wallSeconds();
+            } else if (board_ && portsActive()) {
+                // frames alone: as many clocks as the bridge can take without its timeout
+                const uint64_t n = std::min<uint64_t>(kRoundClocks, frameClocks());
+                for (uint64_t i = 0; i < n; i++) tick();
+                if (n) silentSince = wallSeconds();
             }
             flushOut();
         }
@@ -474,6 +482,20 @@ class PtySim {
             uart_.send(in_.front().b);
             in_.pop_front();
         }
+    }
+
+    // the UART is moving bits or has just done so (the bridge answers within the tail)
+    bool lineBusy() const { return !uart_.quiet() || cycles_ - lastActive_ < kActiveTail; }
+
+    // Clocks the frames may run now without the line. The bridge may be inside a frame until the
+    // silence rule has clocked it through its timeout (kSilenceLimit after the last line activity);
+    // until then frames get at most kFrameBudget clocks after the last bit on the line, so that a
+    // frame's clocks never add up to the bridge's timeout between two bytes of one command (at a
+    // low --baud a byte takes longer in wall time than the timeout takes at the model's speed).
+    uint64_t frameClocks() const {
+        const uint64_t since = cycles_ - lastActive_;
+        if (since >= kSilenceLimit) return UINT64_MAX;
+        return since < kFrameBudget ? kFrameBudget - since : 0;
     }
 
     bool portsActive() const {
