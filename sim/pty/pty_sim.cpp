@@ -30,8 +30,9 @@
 // peer would have sent it; longer than MAX_FRAME: cut there and marked bad with tuser, as a MAC
 // does, so the NIC counts it in egress.PN_RX_BAD), a frame the NIC sends on port N (m_axis_pN) is
 // written to tapN. The TAPs vanish with the process (nobody else holds them). The model clocks
-// while frames are in flight (and kFrameTail clocks after the last beat either way) and sleeps
-// in poll() when both the line and the ports are idle. The line is paced at --baud (default
+// while frames are in flight (and kFrameTail clocks after the last beat either way; while the
+// bridge may be inside a command, at most kFrameBudget clocks after the last bit on the line) and
+// sleeps in poll() when both the line and the ports are idle. The line is paced at --baud (default
 // 115200) in wall time, each direction on its own: a byte read from the PTY enters the UART
 // model when the line would have started carrying it (10 bits per byte, back to back), and a
 // byte the bridge sends reaches the PTY when the line would have finished it, no earlier than
