@@ -12,6 +12,9 @@
 // many clocks the bridge's 100 ms silence timeout (CLK_HZ / 10) takes; a low nominal rate keeps
 // the silences that recovery needs cheap to simulate (1,920 clocks, 24 byte times, at 2400; the
 // bridge needs at least 4 byte times). pty_sim.cpp maps that timeout to wall time (--silence-ms).
+// Board mode (`sim serve --board`, the streams on two TAPs, the line paced at --baud in wall time)
+// is the same binary: sim/pty/sipnic_pty_top.v brings the NIC's four streams out to the harness,
+// which ties them off without --board. MAX_FRAME reaches the harness as PTY_MAX_FRAME.
 // SIPNIC_RTL_DIR points at another RTL folder of the same layout (default rtl/); SIPNIC_FORCE=1 rebuilds.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -62,7 +65,7 @@ if (!verilatorVersion) fail('verilator is not installed (scripts/install.mjs ins
 const args = [
   '--cc', '--exe', '--build', '-j', jobs, '-O3', '--x-assign', 'fast', '--x-initial', 'fast', '--noassert',
   '-Wno-fatal', ...Object.entries(params).map(([k, v]) => `-G${k}=${v}`),
-  '-CFLAGS', `-DPTY_CLK_HZ=${PTY_CLK_HZ} -DPTY_BAUD=${PTY_BAUD} -DPTY_DATA_WIDTH=${dataWidth}`,
+  '-CFLAGS', `-DPTY_CLK_HZ=${PTY_CLK_HZ} -DPTY_BAUD=${PTY_BAUD} -DPTY_DATA_WIDTH=${dataWidth} -DPTY_MAX_FRAME=${params.MAX_FRAME}`,
   '-MAKEFLAGS', 'OPT_FAST=-O2 OPT_SLOW=-O1 OPT_GLOBAL=-O2',
   '--Mdir', mdir, ...verilatorArgs(target),
 ];

@@ -2,8 +2,9 @@
 `timescale 1ns / 1ps
 `default_nettype none
 
-// Top of the PTY simulator (sim/pty/pty_sim.cpp): rtl/nic/sipnic_nic.v reached only through its
-// UART; the four streams are tied off (no frames in, always ready). The NIC's MDIO bus carries
+// Top of the PTY simulator (sim/pty/pty_sim.cpp): rtl/nic/sipnic_nic.v behind its UART, its four
+// frame streams brought out to the harness: with --board it moves them to and from two TAP
+// devices, without it ties them off in C++ (no frames in, always ready). The NIC's MDIO bus carries
 // two PHY models (sim/phy) at addresses 0 (port 0) and 1 (port 1) and a pull-up; the harness
 // sets each PHY's link (pty_sim.cpp --phy). scripts/build-pty-sim.mjs
 // sets the sizing to the board's (host/src/board/sizing.json) with -G, so the tables fill up
@@ -51,7 +52,35 @@ module sipnic_pty_top #(
     input  wire [1:0] phy_present,
     input  wire [1:0] phy_link_up,
     input  wire [3:0] phy_speed,
-    input  wire [1:0] phy_full_duplex
+    input  wire [1:0] phy_full_duplex,
+
+    /*
+     * Frame streams of the NIC, as sipnic_nic names them (the harness drives and reads them)
+     */
+    input  wire [DATA_WIDTH-1:0]   s_axis_p0_tdata,
+    input  wire [DATA_WIDTH/8-1:0] s_axis_p0_tkeep,
+    input  wire                    s_axis_p0_tvalid,
+    output wire                    s_axis_p0_tready,
+    input  wire                    s_axis_p0_tlast,
+    input  wire                    s_axis_p0_tuser,
+    output wire [DATA_WIDTH-1:0]   m_axis_p1_tdata,
+    output wire [DATA_WIDTH/8-1:0] m_axis_p1_tkeep,
+    output wire                    m_axis_p1_tvalid,
+    input  wire                    m_axis_p1_tready,
+    output wire                    m_axis_p1_tlast,
+    output wire                    m_axis_p1_tuser,
+    input  wire [DATA_WIDTH-1:0]   s_axis_p1_tdata,
+    input  wire [DATA_WIDTH/8-1:0] s_axis_p1_tkeep,
+    input  wire                    s_axis_p1_tvalid,
+    output wire                    s_axis_p1_tready,
+    input  wire                    s_axis_p1_tlast,
+    input  wire                    s_axis_p1_tuser,
+    output wire [DATA_WIDTH-1:0]   m_axis_p0_tdata,
+    output wire [DATA_WIDTH/8-1:0] m_axis_p0_tkeep,
+    output wire                    m_axis_p0_tvalid,
+    input  wire                    m_axis_p0_tready,
+    output wire                    m_axis_p0_tlast,
+    output wire                    m_axis_p0_tuser
 );
 
 wire       mdc, mdio_o, mdio_oe, mdio;
@@ -82,7 +111,6 @@ generate
     end
 endgenerate
 
-/* verilator lint_off PINCONNECTEMPTY */
 sipnic_nic #(
     .CLK_HZ(CLK_HZ),
     .BAUD(BAUD),
@@ -107,32 +135,31 @@ sipnic_nic #(
     .mdio_o(mdio_o),
     .mdio_oe(mdio_oe),
     .mdio_i(mdio),
-    .s_axis_p0_tdata('0),
-    .s_axis_p0_tkeep('0),
-    .s_axis_p0_tvalid(1'b0),
-    .s_axis_p0_tready(),
-    .s_axis_p0_tlast(1'b0),
-    .s_axis_p0_tuser(1'b0),
-    .m_axis_p1_tdata(),
-    .m_axis_p1_tkeep(),
-    .m_axis_p1_tvalid(),
-    .m_axis_p1_tready(1'b1),
-    .m_axis_p1_tlast(),
-    .m_axis_p1_tuser(),
-    .s_axis_p1_tdata('0),
-    .s_axis_p1_tkeep('0),
-    .s_axis_p1_tvalid(1'b0),
-    .s_axis_p1_tready(),
-    .s_axis_p1_tlast(1'b0),
-    .s_axis_p1_tuser(1'b0),
-    .m_axis_p0_tdata(),
-    .m_axis_p0_tkeep(),
-    .m_axis_p0_tvalid(),
-    .m_axis_p0_tready(1'b1),
-    .m_axis_p0_tlast(),
-    .m_axis_p0_tuser()
+    .s_axis_p0_tdata(s_axis_p0_tdata),
+    .s_axis_p0_tkeep(s_axis_p0_tkeep),
+    .s_axis_p0_tvalid(s_axis_p0_tvalid),
+    .s_axis_p0_tready(s_axis_p0_tready),
+    .s_axis_p0_tlast(s_axis_p0_tlast),
+    .s_axis_p0_tuser(s_axis_p0_tuser),
+    .m_axis_p1_tdata(m_axis_p1_tdata),
+    .m_axis_p1_tkeep(m_axis_p1_tkeep),
+    .m_axis_p1_tvalid(m_axis_p1_tvalid),
+    .m_axis_p1_tready(m_axis_p1_tready),
+    .m_axis_p1_tlast(m_axis_p1_tlast),
+    .m_axis_p1_tuser(m_axis_p1_tuser),
+    .s_axis_p1_tdata(s_axis_p1_tdata),
+    .s_axis_p1_tkeep(s_axis_p1_tkeep),
+    .s_axis_p1_tvalid(s_axis_p1_tvalid),
+    .s_axis_p1_tready(s_axis_p1_tready),
+    .s_axis_p1_tlast(s_axis_p1_tlast),
+    .s_axis_p1_tuser(s_axis_p1_tuser),
+    .m_axis_p0_tdata(m_axis_p0_tdata),
+    .m_axis_p0_tkeep(m_axis_p0_tkeep),
+    .m_axis_p0_tvalid(m_axis_p0_tvalid),
+    .m_axis_p0_tready(m_axis_p0_tready),
+    .m_axis_p0_tlast(m_axis_p0_tlast),
+    .m_axis_p0_tuser(m_axis_p0_tuser)
 );
-/* verilator lint_on PINCONNECTEMPTY */
 
 endmodule
 

@@ -8,7 +8,7 @@ import { SERVED_POLLS } from '../bus/batch.js';
 import { untilStopped } from '../util/signals.js';
 import { table, type Cli } from './context.js';
 import { secondsOption } from './options.js';
-import { parseFaultRate, parseFaultSeed, parsePhyOption, servePty } from './sim-pty.js';
+import { parseFaultRate, parseFaultSeed, parsePhyOption, parsePtyBaud, servePty, tapNameOption } from './sim-pty.js';
 
 export const widthOption = () =>
   new Option('--width <bits>', 'data path width of the simulated adapter').choices(['8', '64']).default('64').argParser((v: string) => {
@@ -50,6 +50,10 @@ export function simCommand(cli: Cli): Command {
     .option('--fault-rate <r>', 'with --pty: drop or damage this fraction of the bytes in each direction (seeded)', parseFaultRate)
     .option('--fault-seed <n>', 'with --pty: seed of the fault injection (default 1)', parseFaultSeed)
     .option('--phy <port:mode,...>', 'with --pty: the link each port\'s PHY model reports over MDIO (`sipnic board status`): mode 1000, 100 or 10 (Mb/s, full duplex; 100half for half), down, or absent (never answers); default 0:1000,1:1000', parsePhyOption)
+    .option('--board', "the board's design in the loop (implies --pty): the NIC's port 0 and port 1 frames on the TAP devices --tap0 and --tap1, which the simulator creates (root), and the PTY paced at --baud")
+    .option('--tap0 <name>', 'with --board: the TAP device for port 0 (the clients\' side); must not exist yet', tapNameOption('--tap0'))
+    .option('--tap1 <name>', 'with --board: the TAP device for port 1 (the cluster\'s side); must not exist yet', tapNameOption('--tap1'))
+    .option('--baud <n>', 'with --board: the line rate the PTY is paced to, both directions, 10 bits per byte (default 115200); every client passes the same --baud', parsePtyBaud)
     .option('--idle-timeout <seconds>', `end a client connection that sends nothing for this long (0: never; default ${DEFAULT_IDLE_TIMEOUT_MS / 1000})`, secondsOption('--idle-timeout', 0, 86400))
     .addHelpText(
       'after',
@@ -61,10 +65,25 @@ export function simCommand(cli: Cli): Command {
         `Clients (every table command) wait ${CONNECT_TIMEOUT_MS / 1000} s for the connection and the server's hello ($SIPNIC_SOCKET_TIMEOUT seconds)\n` +
         `and ${ANSWER_TIMEOUT_MS / 1000} s for each answer, then fail with ETIMEDOUT naming the socket.\n\n` +
         'A simulated board on a serial line (the same UART bridge as the board; fault counts on stderr at exit):\n  sipnic sim serve --pty --fault-rate 0.01 > sim.out &   # first line: the PTY path\n  sleep 1; PTY=$(head -1 sim.out)\n  sipnic flow add flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 40001 dst-port 80 action 2 --device "$PTY"\n  sipnic flow list --device "$PTY" --json\n\n' +
-        'A simulated board whose port 1 PHY links at 100 Mb/s (what `board status` says about it):\n  sipnic sim serve --pty --phy 0:1000,1:100 > sim.out &\n  sipnic board status --device "$(head -1 sim.out)"',
+        'A simulated board whose port 1 PHY links at 100 Mb/s (what `board status` says about it):\n  sipnic sim serve --pty --phy 0:1000,1:100 > sim.out &\n  sipnic board status --device "$(head -1 sim.out)"\n\n' +
+        'The board\'s design in the loop (root): frames on two TAPs, the serial line at 115200 baud in wall time:\n' +
+        '  sipnic sim serve --board --tap0 sb0 --tap1 sb1 --baud 115200 > sim.out &   # first line: the PTY path\n' +
+        '  ip netns add client; ip link set sb0 netns client      # port 0: the clients\' wire\n' +
+        '  ip -n client addr add 10.9.0.2/24 dev sb0; ip -n client link set sb0 up\n' +
+        '  ip netns add host; ip link set sb1 netns host          # port 1: the cluster side\n' +
+        '  ip -n host addr add 10.9.0.1/24 dev sb1; ip -n host link set sb1 up\n' +
+        '  ip netns exec client ping -c 3 10.9.0.1                # queue 0 → port 1, port 1 → port 0\n' +
+        '  sipnic stats --device "$(head -1 sim.out)" --baud 115200\n' +
+        'The TAPs are created up in this namespace and vanish when the simulator ends; a name that exists already is refused.\n' +
+        'A frame shorter than 60 bytes is padded to 60 (as a MAC\'s peer sends it); one longer than the NIC\'s MAX_FRAME is cut and\n' +
+        'counted bad (egress P0_RX_BAD/P1_RX_BAD). The frame counts per TAP go to stderr at exit.',
     )
-    .action(async (opts: { width: string; trace?: string; pty?: boolean; faultRate?: number; faultSeed?: number; phy?: string; idleTimeout?: number }, cmd: Command) => {
-      if (opts.pty) {
+    .action(async (opts: { width: string; trace?: string; pty?: boolean; faultRate?: number; faultSeed?: number; phy?: string; idleTimeout?: number; board?: boolean; tap0?: string; tap1?: string; baud?: number }, cmd: Command) => {
+      // the root's --baud (the clients' line rate) takes the option wherever it stands on the
+      // command line; declared here too for this command's --help
+      const baud = opts.baud ?? (cmd.optsWithGlobals() as { baud?: number }).baud;
+      if (baud !== undefined) opts.baud = parsePtyBaud(String(baud));
+      if (opts.pty || opts.board || opts.tap0 !== undefined || opts.tap1 !== undefined || opts.baud !== undefined) {
         if (opts.idleTimeout !== undefined) throw new Error('--idle-timeout is for the socket; a PTY has one user at a time');
         return servePty(cli, cmd, opts);
       }

@@ -43,6 +43,32 @@ export interface PtySimInfo {
   pid: number;
   /** Each port's PHY model as --phy set it ("0:1000,1:1000" by default). */
   phy: string;
+  /** --board: the NIC's ports on two TAP devices, the line paced at `baud`. */
+  board: boolean;
+  /** With board: the line rate in bits per second that both directions of the PTY are paced to. */
+  baud?: number;
+  /** With board: the longest frame the NIC takes (MAX_FRAME); a longer one from a TAP is cut and counted bad. */
+  maxFrame?: number;
+  /** With board: the TAP devices of port 0 and port 1 (created by the simulator, gone when it ends). */
+  taps?: [string, string];
+}
+
+/** One port of a board simulator (`sipnic-pty-sim: ports [...]` on stderr). */
+export interface PtySimPort {
+  port: number;
+  tap: string;
+  /** Frames read from the TAP. */
+  rxFrames: number;
+  /** Of those, shorter than 60 bytes and padded. */
+  rxPadded: number;
+  /** Of those, longer than MAX_FRAME: cut and marked bad (the NIC counts them in egress.PN_RX_BAD). */
+  rxTooLong: number;
+  /** Of those, dropped because 256 frames were already waiting for the NIC's receive stream. */
+  rxOverflow: number;
+  /** Frames the NIC sent on this port, written to the TAP. */
+  txFrames: number;
+  /** Frames the TAP refused (link down) or the NIC marked bad. */
+  txErrors: number;
 }
 
 export interface PtySim {
@@ -56,6 +82,8 @@ export interface PtySim {
   setFaults(on: boolean): Promise<PtySimFaults>;
   /** Ends the simulator; resolves with its final fault counts. */
   stop(): Promise<PtySimFaults | undefined>;
+  /** With board: each port's frame counts, as of the last report (faults(), setFaults() or stop()). */
+  ports(): PtySimPort[] | undefined;
 }
 
 export interface PtySimOptions {
@@ -65,12 +93,29 @@ export interface PtySimOptions {
   silenceMs?: number;
   /** Each port's PHY model: "PORT:MODE,…" (parsePhyModes; default both 1000 full duplex). */
   phy?: string;
+  /** Board mode: port 0 ↔ TAP tap0, port 1 ↔ TAP tap1 (created by the simulator; needs CAP_NET_ADMIN). */
+  board?: { tap0: string; tap1: string };
+  /** With board: line rate the PTY is paced to, both directions (default 115200). */
+  baud?: number;
   binary?: string;
   /** Lines the simulator writes to stderr other than fault reports. */
   onLog?: (line: string) => void;
 }
 
 const FAULTS_PREFIX = 'sipnic-pty-sim: faults ';
+const PORTS_PREFIX = 'sipnic-pty-sim: ports ';
+
+/** A TAP name the kernel takes: 1..15 characters, no '/', ':', whitespace or '%'. */
+export function checkTapName(name: string, field: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(name) || name === '.' || name === '..') throw new Error(`${field} "${name}" is not an interface name (1 to 15 letters, digits, '_', '.', '-')`);
+  return name;
+}
+
+/** A --baud for the paced line: a whole number of bits per second in 50..20,000,000. */
+export function checkPtyBaud(baud: number, field = '--baud'): number {
+  if (!Number.isSafeInteger(baud) || baud < 50 || baud > 20_000_000) throw new Error(`${field} ${baud} is not a whole number of bits per second in 50..20000000`);
+  return baud;
+}
 
 /** Starts the simulator and waits until its PTY exists. */
 export async function startPtySim(options: PtySimOptions = {}): Promise<PtySim> {
@@ -86,13 +131,24 @@ export async function startPtySim(options: PtySimOptions = {}): Promise<PtySim> 
     args.push('--silence-ms', String(options.silenceMs));
   }
   if (options.phy !== undefined) args.push('--phy', parsePhyModes(options.phy));
+  if (options.board) {
+    const tap0 = checkTapName(options.board.tap0, '--tap0');
+    const tap1 = checkTapName(options.board.tap1, '--tap1');
+    if (tap0 === tap1) throw new Error(`--tap0 and --tap1 are both ${tap0}; each port needs its own TAP`);
+    args.push('--board', '--tap0', tap0, '--tap1', tap1, '--baud', String(checkPtyBaud(options.baud ?? 115200)));
+  } else if (options.baud !== undefined) {
+    throw new Error('--baud paces the line of a board simulator: it needs board (--board with --tap0 and --tap1)');
+  }
   const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 
   const reports: ((f: PtySimFaults) => void)[] = [];
   let lastFaults: PtySimFaults | undefined;
+  let lastPorts: PtySimPort[] | undefined;
   const errLines: string[] = [];
   createInterface({ input: child.stderr! }).on('line', (line) => {
-    if (line.startsWith(FAULTS_PREFIX)) {
+    if (line.startsWith(PORTS_PREFIX)) {
+      lastPorts = JSON.parse(line.slice(PORTS_PREFIX.length)) as PtySimPort[];
+    } else if (line.startsWith(FAULTS_PREFIX)) {
       lastFaults = JSON.parse(line.slice(FAULTS_PREFIX.length)) as PtySimFaults;
       for (const r of reports.splice(0)) r(lastFaults);
     } else {
@@ -118,6 +174,7 @@ export async function startPtySim(options: PtySimOptions = {}): Promise<PtySim> 
     void exited.then((code) => reject(new Error(`${binary} exited (${code}) before its PTY was ready${errLines.length ? `: ${errLines.join('; ')}` : ''}`)));
   });
   if (lines[0] !== info.pty) throw new Error(`${binary}: first line ${lines[0]} is not the PTY ${info.pty}`);
+  info.board ??= false;
 
   const ask = (signal: 'SIGUSR1' | 'SIGUSR2') =>
     new Promise<PtySimFaults>((resolve, reject) => {
@@ -132,6 +189,9 @@ export async function startPtySim(options: PtySimOptions = {}): Promise<PtySim> 
     exited,
     faults() {
       return ask('SIGUSR1');
+    },
+    ports() {
+      return lastPorts;
     },
     async setFaults(on: boolean) {
       const now = await ask('SIGUSR1');
@@ -166,10 +226,13 @@ export async function startPtySim(options: PtySimOptions = {}): Promise<PtySim> 
  *   silenceMs        quiet time before a resend, from the last byte either way: 2 ms more
  *                    (doubling with each resend of the same command, SerialBus quietMs)
  * Any longer time is also correct, only slower (the board's defaults work on the simulator).
+ * A board simulator (`board`) paces the line at `info.baud`; the wire times are then computed
+ * for that rate.
  */
-export function ptySimBusOptions(info: Pick<PtySimInfo, 'silenceMs'>): SerialBusOptions {
+export function ptySimBusOptions(info: Pick<PtySimInfo, 'silenceMs'> & { baud?: number }): SerialBusOptions {
   const bridge = info.silenceMs ?? 100;
-  return { baud: 115200, latencyMs: 2, bridgeSilenceMs: bridge, silenceMs: bridge + 2 };
+  // a board simulator paces its line at info.baud: the wire times are those of that rate
+  return { baud: info.baud ?? 115200, latencyMs: 2, bridgeSilenceMs: bridge, silenceMs: bridge + 2 };
 }
 
 /** A PHY model's mode for `sim serve --pty --phy`: a speed in Mb/s (full duplex unless "half"), no link, or no PHY. */
