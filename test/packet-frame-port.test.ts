@@ -10,6 +10,7 @@ import { PacketFramePort } from '../host/src/cluster/frame-port-packet.js';
 import type { FrameEvent } from '../host/src/cluster/frame-port.js';
 import { openPacketSocket, type PacketSocket } from '../host/native/packet.js';
 import { buildFrame, type FlowSpec } from './support/framegen.js';
+import { nextPacket } from './support/packets.js';
 
 const execFileP = promisify(execFile);
 const skipReason = process.platform !== 'linux' ? 'needs Linux (AF_PACKET)' : process.getuid?.() !== 0 ? 'needs root (veth pairs, packet sockets); CI runs it as root' : '';
@@ -44,22 +45,6 @@ async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
-}
-
-/** Reads frames a raw socket gets (the test's side of the wire). */
-async function readFrames(s: PacketSocket, want: (f: Uint8Array) => boolean): Promise<Uint8Array> {
-  const { pollPackets } = await import('../host/native/packet.js');
-  const start = Date.now();
-  while (Date.now() - start < 5000) {
-    const r = await pollPackets(Int32Array.of(s.fd), 100);
-    let at = 0;
-    for (const n of r.lengths) {
-      const f = r.data.slice(at, at + n);
-      at += n;
-      if (want(f)) return f;
-    }
-  }
-  throw new Error('the frame did not arrive');
 }
 
 const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -162,13 +147,13 @@ describe.skipIf(skipReason !== '')('packet frame port on a veth pair', () => {
       const mac3 = Uint8Array.of(0x02, 0x53, 0x4e, 0x00, 0x00, 0x03);
       port.setProcessorMac(3, mac3);
       await port.deliver(3, frame);
-      const got = await readFrames(wire, (f) => f.length === frame.length && f[f.length - 1] === frame[frame.length - 1]);
+      const got = await nextPacket(wire, (f) => f.length === frame.length && f[f.length - 1] === frame[frame.length - 1]);
       expect(got.subarray(0, 6)).toEqual(mac3);
       expect(got.subarray(6)).toEqual(frame.subarray(6));
       expect(frame.subarray(0, 6)).toEqual(Uint8Array.from(BROADCAST)); // the caller's frame is not changed
       const plain = to(OTHER, buildFrame(udp4, { payload: 22 }));
       await port.transmit(plain);
-      expect(await readFrames(wire, (f) => same(f, plain))).toEqual(plain);
+      expect(await nextPacket(wire, (f) => same(f, plain))).toEqual(plain);
       await expect(port.transmit(Uint8Array.of(1, 2, 3))).rejects.toThrow(/3 bytes has no Ethernet header/);
     } finally {
       await port.close();

@@ -13,9 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../host/src/cli/program.js';
 import type { CliIO } from '../host/src/cli/context.js';
 import { ControlClient } from '../host/src/cluster/control-protocol.js';
-import { openPacketSocket, pollPackets, type PacketSocket } from '../host/native/packet.js';
+import { openPacketSocket, type PacketSocket } from '../host/native/packet.js';
 import { formatMac } from '../host/src/codec/mac.js';
 import { buildFrame } from './support/framegen.js';
+import { nextPacket } from './support/packets.js';
 
 const execFileP = promisify(execFile);
 const skipReason = process.platform !== 'linux' ? 'needs Linux (AF_PACKET)' : process.getuid?.() !== 0 ? 'needs root (veth pairs, packet sockets); CI runs it as root' : '';
@@ -35,21 +36,6 @@ function output(extra: Partial<CliIO> = {}) {
   const o = { out: '', err: '' };
   const io: CliIO = { stdout: (t) => void (o.out += t), stderr: (t) => void (o.err += t), stderrIsTTY: false, env: {}, ...extra };
   return { io, o };
-}
-
-/** The next frame the socket reads that `want` accepts. */
-async function nextFrame(s: PacketSocket, want: (f: Uint8Array) => boolean): Promise<Uint8Array> {
-  const start = Date.now();
-  while (Date.now() - start < 10_000) {
-    const r = await pollPackets(Int32Array.of(s.fd), 100);
-    let at = 0;
-    for (const n of r.lengths) {
-      const f = r.data.slice(at, at + n);
-      at += n;
-      if (want(f)) return f;
-    }
-  }
-  throw new Error('the frame did not arrive');
 }
 
 describe.skipIf(skipReason !== '')('sipnic primary --interface', () => {
@@ -111,7 +97,7 @@ describe.skipIf(skipReason !== '')('sipnic primary --interface', () => {
         0, 1, 0x08, 0x00, 6, 4, 0, 1, ...CLIENT_MAC, 10, 97, 0, 100, 0, 0, 0, 0, 0, 0, 10, 97, 0, 1,
       ]);
       wire.send(arp, Uint32Array.of(arp.length));
-      const reply = await nextFrame(wire, (f) => f[12] === 0x08 && f[13] === 0x06 && f[21] === 2);
+      const reply = await nextPacket(wire, (f) => f[12] === 0x08 && f[13] === 0x06 && f[21] === 2);
       expect([...reply.subarray(0, 6)]).toEqual(CLIENT_MAC);
       expect([...reply.subarray(22, 28)]).toEqual(CLUSTER_MAC); // the cluster's MAC answers
       expect([...reply.subarray(28, 32)]).toEqual([10, 97, 0, 1]);
@@ -124,7 +110,7 @@ describe.skipIf(skipReason !== '')('sipnic primary --interface', () => {
       const syn = buildFrame({ family: 4, proto: 'tcp', src: '10.97.0.100', dst: '10.97.0.1', srcPort: 40000, dstPort: 8080 }, { flags: 0x02 });
       syn.set(macA, 0);
       wire.send(syn, Uint32Array.of(syn.length));
-      const delivered = await nextFrame(wire, (f) => f.length === syn.length && f[12] === 0x08 && f[23] === 6 && f[47] === 0x02);
+      const delivered = await nextPacket(wire, (f) => f.length === syn.length && f[12] === 0x08 && f[23] === 6 && f[47] === 0x02);
       expect(formatMac(delivered.subarray(0, 6))).toBe(P1_MAC);
       expect(delivered.subarray(6)).toEqual(syn.subarray(6));
 

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "napi_util.h"
 #include "packet.h"
 
 namespace sipnic {
@@ -29,28 +30,6 @@ namespace sipnic {
 namespace {
 
 constexpr size_t kMaxFrame = 65536;
-
-[[noreturn]] void typeError(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, msg); }
-
-const char* errnoCode(int err) {
-  switch (err) {
-    case EPERM: return "EPERM";
-    case EACCES: return "EACCES";
-    case ENODEV: return "ENODEV";
-    case ENXIO: return "ENXIO";
-    case ENETDOWN: return "ENETDOWN";
-    case EINVAL: return "EINVAL";
-    default: return "EOS";
-  }
-}
-
-Napi::Error osError(Napi::Env env, int err, const std::string& what) {
-  Napi::Error e = Napi::Error::New(env, what + ": " + std::strerror(err));
-  e.Set("code", Napi::String::New(env, errnoCode(err)));
-  e.Set("errno", Napi::Number::New(env, err));
-  e.Set("syscall", Napi::String::New(env, what));
-  return e;
-}
 
 bool isTyped(const Napi::Value& v, napi_typedarray_type t) { return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == t; }
 
@@ -232,21 +211,11 @@ class PacketPollWorker : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Env env = Env();
     Napi::Object out = Napi::Object::New(env);
-    Napi::Uint16Array index = Napi::Uint16Array::New(env, index_.size());
-    if (!index_.empty()) std::memcpy(index.Data(), index_.data(), index_.size() * 2);
-    Napi::Uint32Array lengths = Napi::Uint32Array::New(env, lengths_.size());
-    if (!lengths_.empty()) std::memcpy(lengths.Data(), lengths_.data(), lengths_.size() * 4);
-    Napi::Uint8Array pkttype = Napi::Uint8Array::New(env, pkttype_.size());
-    if (!pkttype_.empty()) std::memcpy(pkttype.Data(), pkttype_.data(), pkttype_.size());
-    Napi::Uint8Array data = Napi::Uint8Array::New(env, data_.size());
-    if (!data_.empty()) std::memcpy(data.Data(), data_.data(), data_.size());
-    Napi::Int32Array errors = Napi::Int32Array::New(env, errors_.size());
-    if (!errors_.empty()) std::memcpy(errors.Data(), errors_.data(), errors_.size() * 4);
-    out.Set("index", index);
-    out.Set("lengths", lengths);
-    out.Set("pkttype", pkttype);
-    out.Set("data", data);
-    out.Set("errors", errors);
+    out.Set("index", copyOut(env, index_));
+    out.Set("lengths", copyOut(env, lengths_));
+    out.Set("pkttype", copyOut(env, pkttype_));
+    out.Set("data", copyOut(env, data_));
+    out.Set("errors", copyOut(env, errors_));
     out.Set("truncated", truncated_);
     deferred_.Resolve(out);
   }
@@ -266,23 +235,14 @@ class PacketPollWorker : public Napi::AsyncWorker {
   uint32_t truncated_ = 0;
 };
 
-int intArg(const Napi::CallbackInfo& info, size_t i, const char* name, double min, double max) {
-  const Napi::Value v = info[i];
-  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : std::nan("");
-  if (!std::isfinite(d) || std::floor(d) != d || d < min || d > max) {
-    typeError(info.Env(), std::string(name) + " must be an integer from " + std::to_string(static_cast<long long>(min)) + " to " + std::to_string(static_cast<long long>(max)));
-  }
-  return static_cast<int>(d);
-}
-
 Napi::Value PollPackets(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!isTyped(info[0], napi_int32_array)) typeError(env, "fds must be an Int32Array");
   Napi::Int32Array a = info[0].As<Napi::Int32Array>();
   if (a.ElementLength() > 65535) typeError(env, "fds must hold at most 65535 descriptors");
   std::vector<int> fds(a.Data(), a.Data() + a.ElementLength());
-  const int timeoutMs = intArg(info, 1, "timeoutMs", -1, 3600000);
-  const int maxPerFd = intArg(info, 2, "maxPerFd", 1, 65536);
+  const int timeoutMs = static_cast<int>(integerArg(info, 1, "timeoutMs", -1, 3600000));
+  const int maxPerFd = static_cast<int>(integerArg(info, 2, "maxPerFd", 1, 65536));
   PacketPollWorker* w = new PacketPollWorker(env, std::move(fds), timeoutMs, maxPerFd);
   Napi::Promise p = w->Promise();
   w->Queue();

@@ -18,32 +18,17 @@
 #include <string>
 #include <vector>
 
+#include "napi_util.h"
 #include "packet.h"
 
 namespace {
 
+using sipnic::copyOut;
+using sipnic::integerArg;
+using sipnic::osError;
+using sipnic::typeError;
+
 constexpr size_t kMaxFrame = 65536;  // one read(2) of a TAP returns at most one frame
-
-[[noreturn]] void typeError(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, msg); }
-
-Napi::Error osError(Napi::Env env, int err, const std::string& what) {
-  Napi::Error e = Napi::Error::New(env, what + ": " + std::strerror(err));
-  e.Set("code", Napi::String::New(env, err == EPERM ? "EPERM" : err == EBUSY ? "EBUSY" : err == ENOENT ? "ENOENT" : "EOS"));
-  e.Set("errno", Napi::Number::New(env, err));
-  e.Set("syscall", Napi::String::New(env, what));
-  return e;
-}
-
-double integerArg(const Napi::CallbackInfo& info, size_t i, const char* name, double min, double max) {
-  const Napi::Value v = info[i];
-  const double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : std::nan("");
-  if (!v.IsNumber() || !std::isfinite(d) || std::floor(d) != d || d < min || d > max) {
-    char range[96];
-    std::snprintf(range, sizeof range, "an integer from %.0f to %.0f", min, max);
-    typeError(info.Env(), std::string(name) + " must be " + range);
-  }
-  return d;
-}
 
 class Tap : public Napi::ObjectWrap<Tap> {
  public:
@@ -178,18 +163,10 @@ class PollWorker : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Env env = Env();
     Napi::Object out = Napi::Object::New(env);
-    Napi::Uint16Array index = Napi::Uint16Array::New(env, index_.size());
-    if (!index_.empty()) std::memcpy(index.Data(), index_.data(), index_.size() * 2);
-    Napi::Uint32Array lengths = Napi::Uint32Array::New(env, lengths_.size());
-    if (!lengths_.empty()) std::memcpy(lengths.Data(), lengths_.data(), lengths_.size() * 4);
-    Napi::Uint8Array data = Napi::Uint8Array::New(env, data_.size());
-    if (!data_.empty()) std::memcpy(data.Data(), data_.data(), data_.size());
-    Napi::Int32Array errors = Napi::Int32Array::New(env, errors_.size());
-    if (!errors_.empty()) std::memcpy(errors.Data(), errors_.data(), errors_.size() * 4);
-    out.Set("index", index);
-    out.Set("lengths", lengths);
-    out.Set("data", data);
-    out.Set("errors", errors);
+    out.Set("index", copyOut(env, index_));
+    out.Set("lengths", copyOut(env, lengths_));
+    out.Set("data", copyOut(env, data_));
+    out.Set("errors", copyOut(env, errors_));
     deferred_.Resolve(out);
   }
 

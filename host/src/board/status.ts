@@ -2,7 +2,7 @@
 // build's identity and parameters, each port's PHY (MDIO reads only: the PHYs are never written
 // or reset) with its link resolved the IEEE way, the port counters, and for each port that
 // cannot pass frames the reason in one line.
-import { EgressTable, type Adapter } from '../driver/index.js';
+import { EgressTable, type Adapter, type AdapterInfo } from '../driver/index.js';
 import { Ops } from '../driver/ops.js';
 import { FIELDS, getField } from '../driver/regs.generated.js';
 import { Mdio } from './mdio.js';
@@ -18,7 +18,9 @@ import { linkProblem, MII, resolveLink, type PhyLink, type PhyRegisters } from '
 export const DEFAULT_PHY_ADDRESSES: readonly number[] = [0, 1];
 export const PORT_ROLES = ['clients', 'cluster'] as const;
 
-export interface BoardIdentity {
+/** The design's identity: the board block's build facts and the sizes the driver read at open. */
+export interface BoardIdentity
+  extends Pick<AdapterInfo, 'dataWidth' | 'queues' | 'maxFrame' | 'queueFifoBytes' | 'flowEntries' | 'flowWays' | 'flowStash' | 'listenEntries' | 'listenGroups' | 'addressSlots'> {
   /** BUILD_ID: the build's time in seconds since 1970 UTC; 0 when the build did not set it. */
   buildId: number;
   /** The build's time (ISO 8601), or null when not set. */
@@ -30,16 +32,6 @@ export interface BoardIdentity {
   baud: number;
   /** MDC in Hz: CLK_HZ / (2 × MDC_DIV). */
   mdcHz: number;
-  dataWidth: number;
-  queues: number;
-  maxFrame: number;
-  queueFifoBytes: number;
-  flowEntries: number;
-  flowWays: number;
-  flowStash: number;
-  listenEntries: number;
-  listenGroups: number;
-  addressSlots: number;
 }
 
 export interface PortStatus {
