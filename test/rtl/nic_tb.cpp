@@ -10,8 +10,8 @@
 // CONTROL.REWRITE_SRC): off, frames pass byte-identical even with a cluster MAC set; on, the
 // source MAC and, in untagged ARP only, the sender hardware address become the cluster MAC and
 // nothing else changes, for IPv4, ARP, VLAN-tagged ARP, near-miss EtherTypes and random frames
-// of 1..1518 bytes (every length 1..64 of each kind) under random backpressure; switched off
-// while frames flow, each frame is rewritten whole or not at all.
+// of 1..1518 bytes (every length 1..64 of each kind) under random backpressure; switched off and
+// on while frames flow, each frame is rewritten whole or not at all.
 // Built and run by scripts/test-nic.sh at widths 8, 32, 64.
 #include <verilated.h>
 #include "Vsipnic_nic.h"
@@ -554,32 +554,38 @@ int main(int argc, char **argv) {
     printf("  width %d: %zu port 1 frames to port 0 with the rewrite off, then on (%d ARP, %d VLAN ARP, %d IPv4, %d random, %d near-miss beyond the length sweep)\n", DW, mix.size(), kinds[1], kinds[2], kinds[0],
            kinds[3], kinds[4]);
 
-    // switched off while frames flow: each frame whole, rewritten or not, the rewritten ones first
+    // switched off and on four times while short ARP frames (28..40 bytes: mostly the rewritten
+    // bytes 6..27) stream: each frame whole, rewritten or not, the setting changing exactly four times
     tb.p0_out.frames.clear();
+    tb.p1_in.p_valid = 1.0;
     std::vector<Bytes> flow;
-    for (int i = 0; i < 60; i++) flow.push_back(cluster_frame(tb.rng, 1, 28 + tb.rng() % 200));
+    for (int i = 0; i < 400 * KW; i++) flow.push_back(cluster_frame(tb.rng, 1, 28 + tb.rng() % 13));
     for (auto &f : flow) tb.p1_in.frames.push_back({f, false});
     tb.run(300);
-    tb.wr(EG + REG_EGRESS_CONTROL, 0);
-    tb.drain(4000000);
+    for (int flip = 0; flip < 4; flip++) {
+        tb.wr(EG + REG_EGRESS_CONTROL, flip % 2 ? FLD_EGRESS_CONTROL_REWRITE_SRC_MASK : 0);
+        tb.run(200 + tb.rng() % 300);
+    }
+    CHECK(!tb.p1_in.frames.empty(), "switching: frames still waiting after the last switch (%zu)", tb.p1_in.frames.size());
+    tb.drain(8000000);
     tb.run(20000);
-    CHECK(tb.p0_out.frames.size() == flow.size(), "switch mid-stream: port 0 got %zu frames, want %zu", tb.p0_out.frames.size(), flow.size());
+    CHECK(tb.p0_out.frames.size() == flow.size(), "switching: port 0 got %zu frames, want %zu", tb.p0_out.frames.size(), flow.size());
     {
-        int rewritten = 0, plain_n = 0;
-        bool order = true;
+        int rewritten = 0, plain_n = 0, changes = 0, mode = 1, torn = 0;
         for (size_t i = 0; i < tb.p0_out.frames.size() && i < flow.size(); i++) {
             const Bytes &got = tb.p0_out.frames[i];
-            if (got == src_rewritten(flow[i], CMAC)) {
-                rewritten++;
-                if (plain_n) order = false;
-            } else if (got == flow[i]) {
-                plain_n++;
-            } else {
-                CHECK(false, "switch mid-stream: frame %zu is neither rewritten nor unchanged", i);
+            int m = got == src_rewritten(flow[i], CMAC) ? 1 : got == flow[i] ? 0 : -1;
+            if (m < 0) {
+                if (torn++ < 5) CHECK(false, "switching: frame %zu is neither rewritten nor unchanged", i);
+                continue;
             }
+            m ? rewritten++ : plain_n++;
+            if (m != mode) changes++;
+            mode = m;
         }
-        CHECK(order && rewritten > 0 && plain_n > 0, "switch mid-stream: %d rewritten then %d unchanged (in order: %d)", rewritten, plain_n, order);
+        CHECK(torn == 0 && changes == 4, "switching: %d rewritten, %d unchanged, %d torn, %d changes (want 4)", rewritten, plain_n, torn, changes);
     }
+    CHECK(tb.rd(EG + REG_EGRESS_CONTROL) == FLD_EGRESS_CONTROL_REWRITE_SRC_MASK, "CONTROL after switching");
 
     printf("nic_tb: %d passed, %d failed (DATA_WIDTH %d, %lu clocks)\n", g_pass, g_fail, DW, (unsigned long)tb.cycles);
     return g_fail ? 1 : 0;
