@@ -39,12 +39,12 @@ export const GROUPS = {
     ],
   },
   // the two-port NIC around the core: UART register bridge, bad-frame FIFOs, egress (MAC rewrite),
-  // board block (identity, read-only MDIO master)
+  // source MAC rewrite of the cluster-to-clients path, board block (identity, read-only MDIO master)
   nic: {
     dir: 'rtl/nic',
     files: [
       'sipnic_uart_rx.v', 'sipnic_uart_tx.v', 'sipnic_uart_bridge.v', 'sipnic_frame_fifo.v', 'sipnic_egress.v',
-      'sipnic_mdio_master.v', 'sipnic_board_block.v', 'sipnic_nic.v',
+      'sipnic_src_rewrite.v', 'sipnic_mdio_master.v', 'sipnic_board_block.v', 'sipnic_nic.v',
     ],
   },
   // Ethernet MACs (GMII side, FCS), board independent
@@ -69,6 +69,8 @@ export const TARGETS = {
   nic: { top: 'sipnic_nic', sources: ['core', 'nic'] },
   // sipnic_egress on its own: lint
   egress: { top: 'sipnic_egress', sources: ['rtl/nic/sipnic_egress.v'], include: ['rtl/core'] },
+  // sipnic_src_rewrite on its own: lint
+  src_rewrite: { top: 'sipnic_src_rewrite', sources: ['rtl/nic/sipnic_src_rewrite.v'] },
   // the Colorlight 5A-75B board top: sipnic board build (yosys), lint (with the models)
   board: {
     top: 'sipnic_colorlight_5a_75b',

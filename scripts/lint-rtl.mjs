@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Lints the RTL with Verilator -Wall: the core, the board's NIC (core + UART bridge + egress) and
-// the egress block on their own at every supported data width, and the board top at the board's
+// the egress block and the source MAC rewrite on their own at every supported data width, and the board top at the board's
 // sizing (host/src/board/sizing.json) with the ECP5 simulation models (sim/ecp5). Sources from
 // rtl/manifest.mjs. Exits non-zero on any warning.
 import { spawnSync } from 'node:child_process';
@@ -9,7 +9,7 @@ import { boardSizing } from './board-sizing.mjs';
 
 const board = boardSizing('colorlight-5a-75b-v8');
 const runs = [
-  ...['core', 'nic', 'egress'].flatMap((t) => [8, 32, 64].map((w) => ({ target: t, params: { DATA_WIDTH: w } }))),
+  ...['core', 'nic', 'egress', 'src_rewrite'].flatMap((t) => [8, 32, 64].map((w) => ({ target: t, params: { DATA_WIDTH: w } }))),
   { target: 'board', params: { ...board.nic, ...board.board } },
 ];
 let failed = 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the testbenches of the board's NIC: test/rtl/counters_tb.cpp (block-RAM
 # counters, QUEUES 2/4/16) and test/rtl/nic_tb.cpp (sipnic_nic: UART registers, egress MAC
-# rewrite, port 1 -> port 0, bad frames) at DATA_WIDTH 8, 32, 64 with the board's sizes
+# rewrite, port 1 -> port 0 with and without the source MAC rewrite, bad frames) at DATA_WIDTH 8, 32, 64 with the board's sizes
 # (host/src/board/sizing.json; a 256-entry flow table keeps the run short), and
 # test/rtl/board_port_tb.cpp (one board port: clock-crossing FIFOs, pack/unpack, MACs, RGMII loop).
 # Sources from rtl/manifest.mjs (targets counters_tb, nic_tb, board_port_tb).

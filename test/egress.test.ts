@@ -1,6 +1,7 @@
 // host/src/driver/egress-table.ts against a register-level stand-in of sipnic_nic's egress block (the RTL
 // of the block is tested through the UART by test/rtl/nic_tb.cpp): MAC words in the order the
-// RTL keeps them, queue range, the rewrite bit, counters; and a bare core has no such block.
+// RTL keeps them, queue range, the rewrite bit, counters, the cluster MAC and the source rewrite bit
+// (each CONTROL switch set without touching the other); and a bare core has no such block.
 // Then `sipnic egress` end to end against `sim serve --pty` (the Verilated sipnic_nic).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../host/src/cli/program.js';
@@ -15,7 +16,7 @@ import { BLOCKS } from '../host/src/driver/regs.generated.js';
 const BASE = 0x700;
 const R = BLOCKS.egress.registers;
 
-/** The egress block as sipnic_nic.v implements it: MAC_HI keeps 16 bits, CONTROL 1 bit. */
+/** The egress block as sipnic_nic.v implements it: MAC_HI and CLUSTER_MAC_HI keep 16 bits, CONTROL 2 bits. */
 function egressBus(queues: number): RegisterBus & { words: Map<number, number> } {
   const words = new Map<number, number>([
     [BASE + R.TYPE.offset, BLOCKS.egress.type],
@@ -32,7 +33,9 @@ function egressBus(queues: number): RegisterBus & { words: Map<number, number> }
     },
     async write(addr, value) {
       const off = addr - BASE;
-      if (off === R.CONTROL.offset) words.set(addr, value & 1);
+      if (off === R.CONTROL.offset) words.set(addr, value & 3);
+      else if (off === R.CLUSTER_MAC_HI.offset) words.set(addr, value & 0xffff);
+      else if (off === R.CLUSTER_MAC_LO.offset) words.set(addr, value >>> 0);
       else if (off >= R.MAC_HI.offset && off < R.MAC_HI.offset + queues * R.MAC_HI.array.stride) {
         words.set(addr, (off - R.MAC_HI.offset) % 8 === 0 ? value & 0xffff : value >>> 0);
       }
@@ -68,6 +71,36 @@ describe('egress MAC table', () => {
     await t.setRewrite(true);
     expect(await t.rewriteEnabled()).toBe(true);
     expect(await t.counters()).toEqual({ p0RxBad: 3, p1RxBad: 4, p1TxFrames: 5, p0TxFrames: 6 });
+  });
+
+  it('writes CLUSTER_MAC_HI/LO and switches the source rewrite without touching the destination rewrite', async () => {
+    const bus = egressBus(2);
+    const t = new EgressTable(bus, BASE, 2);
+    expect(formatMac(await t.getClusterMac())).toBe('00:00:00:00:00:00');
+    await t.setClusterMac('02:53:4e:00:00:01');
+    expect(bus.words.get(BASE + R.CLUSTER_MAC_HI.offset)).toBe(0x0253);
+    expect(bus.words.get(BASE + R.CLUSTER_MAC_LO.offset)).toBe(0x4e000001);
+    expect(formatMac(await t.getClusterMac())).toBe('02:53:4e:00:00:01');
+    await t.setClusterMac(Uint8Array.from([0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54]).subarray(0));
+    expect(formatMac(await t.getClusterMac())).toBe('fe:dc:ba:98:76:54');
+    await expect(t.setClusterMac(Uint8Array.of(1, 2, 3))).rejects.toThrow(/a MAC address has 6 bytes, not 3/);
+    // no queue MAC was written
+    expect((await t.list()).map((e) => e.mac)).toEqual(['00:00:00:00:00:00', '00:00:00:00:00:00']);
+
+    const control = () => bus.words.get(BASE + R.CONTROL.offset) ?? 0;
+    expect(await t.srcRewriteEnabled()).toBe(false);
+    await t.setRewrite(true);
+    await t.setSrcRewrite(true);
+    expect(control()).toBe(3);
+    expect(await t.srcRewriteEnabled()).toBe(true);
+    await t.setRewrite(false);
+    expect(control()).toBe(2);
+    expect(await t.rewriteEnabled()).toBe(false);
+    expect(await t.srcRewriteEnabled()).toBe(true);
+    await t.setRewrite(true);
+    await t.setSrcRewrite(false);
+    expect(control()).toBe(1);
+    expect(await t.rewriteEnabled()).toBe(true);
   });
 
   it('says a bare core (the in-process simulator) has no egress block', async () => {
@@ -142,10 +175,41 @@ describe('sipnic egress on the simulated NIC (sim serve --pty)', () => {
     const text = await cli('egress', 'list');
     expect(text.out).toMatch(/^queue {2}mac\n/);
     expect(text.out).toMatch(/^ *1 +02:5e:10:a2:22:0d$/m);
-    expect(text.out).toMatch(/rewrite on\n$/);
+    expect(text.out).toMatch(/^rewrite on\ncluster mac 00:00:00:00:00:00, source rewrite off\n$/m);
 
     expect(await json('egress', 'disable')).toEqual({ rewrite: false });
     expect((await json('regs', 'read', 'egress.CONTROL')).value).toBe(0);
+  });
+
+  it('sets the cluster MAC and switches the source rewrite on and off, apart from the queue rewrite', async () => {
+    const before = await json('egress', 'list');
+    expect(before.clusterMac).toBe('00:00:00:00:00:00');
+    expect(before.rewriteSrc).toBe(false);
+
+    expect(await json('egress', 'cluster-mac', '02:53:4E:00:00:01')).toEqual({ clusterMac: '02:53:4e:00:00:01' });
+    expect((await json('regs', 'read', 'egress.CLUSTER_MAC_HI')).value).toBe(0x0253);
+    expect((await json('regs', 'read', 'egress.CLUSTER_MAC_LO')).value).toBe(0x4e000001);
+    // setting the MAC does not switch the rewrite on
+    expect((await json('egress', 'list')).rewriteSrc).toBe(false);
+
+    expect(await json('egress', 'enable', '--src')).toEqual({ rewriteSrc: true });
+    expect((await json('regs', 'read', 'egress.CONTROL')).value).toBe(2);
+    expect(await json('egress', 'enable')).toEqual({ rewrite: true });
+    expect((await json('regs', 'read', 'egress.CONTROL')).value).toBe(3);
+    const listed = await json('egress', 'list');
+    expect(listed).toMatchObject({ rewrite: true, rewriteSrc: true, clusterMac: '02:53:4e:00:00:01' });
+    const text = await cli('egress', 'list');
+    expect(text.out).toMatch(/rewrite on\ncluster mac 02:53:4e:00:00:01, source rewrite on\n$/);
+
+    expect(await json('egress', 'disable', '--src')).toEqual({ rewriteSrc: false });
+    expect((await json('regs', 'read', 'egress.CONTROL')).value).toBe(1);
+    expect(await json('egress', 'disable')).toEqual({ rewrite: false });
+    expect((await json('regs', 'read', 'egress.CONTROL')).value).toBe(0);
+
+    const bad = await cli('egress', 'cluster-mac', '02:53:4e:00:00', '--json');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/"02:53:4e:00:00" is not a MAC address/);
+    expect((await json('egress', 'list')).clusterMac).toBe('02:53:4e:00:00:01');
   });
 
   it('refuses a queue the NIC does not have, a bad MAC and a queue that is not a number', async () => {
@@ -172,5 +236,11 @@ describe('sipnic egress on the simulated NIC (sim serve --pty)', () => {
     const { io, o } = output();
     expect(await run(['egress', 'set', '--help'], io)).toBe(0);
     expect(o.out).toMatch(/Example:\n {2}sipnic egress set 1 02:00:5e:10:00:01/);
+    const c = output();
+    expect(await run(['egress', 'cluster-mac', '--help'], c.io)).toBe(0);
+    expect(c.o.out).toMatch(/Example:\n {2}sipnic egress cluster-mac 02:53:4e:00:00:01\n {2}sipnic egress enable --src/);
+    const e = output();
+    expect(await run(['egress', 'enable', '--help'], e.io)).toBe(0);
+    expect(e.o.out).toMatch(/--src +switch on the source rewrite instead/);
   });
 });

@@ -129,6 +129,9 @@ describe.skipIf(skipReason !== '')('sipnic primary --interface', () => {
     expect(await run(['--device', pty, 'egress', 'list', '--json'], list.io), list.o.err).toBe(0);
     const egress = JSON.parse(list.o.out);
     expect(egress.rewrite).toBe(true);
+    expect(egress.rewriteSrc).toBe(true);
+    expect(egress.clusterMac).toBe(formatMac(Uint8Array.from(CLUSTER_MAC)));
+    expect(primaryOut.o.err).toMatch(/egress: frames from the cluster reach the clients with source MAC 02:53:4e:00:00:01 \(ARP: sender address too\), source rewrite on/);
     expect(egress.macs[0]).toEqual({ queue: 0, mac: formatMac(macA) });
     expect(egress.macs[1]).toEqual({ queue: 1, mac: P1_MAC });
   }, 90_000);

@@ -124,12 +124,12 @@ localparam [15:0] REG_COUNTERS_Q_DROPS = 16'h0110; // ro 64-bit: frames tail-dro
 localparam [15:0] REG_COUNTERS_Q_DROPS_STRIDE = 16'h0020;
 localparam integer REG_COUNTERS_Q_DROPS_COUNT = 16;
 
-// egress: Two-port NIC (sipnic_nic, the board): queue frames leave on port 1 with the destination MAC of their queue's processor; port 1 frames pass to port 0. Absent from a bare sipnic_core.
+// egress: Two-port NIC (sipnic_nic, the board): queue frames leave on port 1 with the destination MAC of their queue's processor; port 1 frames pass to port 0, optionally with the cluster's source MAC. Absent from a bare sipnic_core.
 localparam [15:0] BLK_EGRESS_BASE = 16'h0700;
 localparam [15:0] BLK_EGRESS_SIZE = 16'h0100;
 localparam [15:0] BLK_EGRESS_NEXT = 16'h0800;
 localparam [31:0] BLK_EGRESS_TYPE = 32'h53500006;
-localparam [31:0] BLK_EGRESS_VERSION = 32'h00010000;
+localparam [31:0] BLK_EGRESS_VERSION = 32'h00010100;
 localparam [15:0] REG_EGRESS_TYPE = 16'h0000; // ro: block type
 localparam [15:0] REG_EGRESS_VERSION = 16'h0004; // ro: block version
 localparam [15:0] REG_EGRESS_NEXT = 16'h0008; // ro: byte address of the next block, 0 = last
@@ -139,6 +139,8 @@ localparam [15:0] REG_EGRESS_P0_RX_BAD = 16'h0014; // ro: port 0 (clients) frame
 localparam [15:0] REG_EGRESS_P1_RX_BAD = 16'h0018; // ro: port 1 (cluster) frames dropped as bad, as P0_RX_BAD (wraps)
 localparam [15:0] REG_EGRESS_P1_TX_FRAMES = 16'h001C; // ro: queue frames sent to port 1 (wraps)
 localparam [15:0] REG_EGRESS_P0_TX_FRAMES = 16'h0020; // ro: port 1 frames passed to port 0 (wraps)
+localparam [15:0] REG_EGRESS_CLUSTER_MAC_HI = 16'h0024; // rw: the cluster's MAC, bytes 0..1: source MAC of port 1 frames passed to port 0 while CONTROL.REWRITE_SRC is set (reset 0)
+localparam [15:0] REG_EGRESS_CLUSTER_MAC_LO = 16'h0028; // rw: the cluster's MAC, bytes 2..5 (reset 0)
 localparam [15:0] REG_EGRESS_MAC_HI = 16'h0040; // rw: destination MAC of queue n, bytes 0..1
 localparam [15:0] REG_EGRESS_MAC_HI_STRIDE = 16'h0008;
 localparam integer REG_EGRESS_MAC_HI_COUNT = 16;
@@ -365,6 +367,19 @@ localparam [31:0] FLD_LISTEN_GROUP_COMMAND_OP_READ = 32'd2;
 localparam integer FLD_EGRESS_CONTROL_REWRITE_MAC_SHIFT = 0; // bit 0: replace the destination MAC of queue n's frames with MAC_HI/MAC_LO[n] on port 1 (0: frames leave unchanged)
 localparam integer FLD_EGRESS_CONTROL_REWRITE_MAC_WIDTH = 1;
 localparam [31:0] FLD_EGRESS_CONTROL_REWRITE_MAC_MASK = 32'h00000001;
+localparam integer FLD_EGRESS_CONTROL_REWRITE_SRC_SHIFT = 1; // bit 1: replace the source MAC of port 1 frames passed to port 0 with CLUSTER_MAC_HI/CLUSTER_MAC_LO, and in untagged ARP frames (EtherType 0x0806 at bytes 12..13) also the sender hardware address (bytes 22..27), so the clients see one MAC for the cluster (0: frames pass unchanged)
+localparam integer FLD_EGRESS_CONTROL_REWRITE_SRC_WIDTH = 1;
+localparam [31:0] FLD_EGRESS_CONTROL_REWRITE_SRC_MASK = 32'h00000002;
+
+// egress.CLUSTER_MAC_HI
+localparam integer FLD_EGRESS_CLUSTER_MAC_HI_ADDR_SHIFT = 0; // bits 15:0: MAC bytes 0..1, byte 0 (first on the wire) in bits 15:8
+localparam integer FLD_EGRESS_CLUSTER_MAC_HI_ADDR_WIDTH = 16;
+localparam [31:0] FLD_EGRESS_CLUSTER_MAC_HI_ADDR_MASK = 32'h0000FFFF;
+
+// egress.CLUSTER_MAC_LO
+localparam integer FLD_EGRESS_CLUSTER_MAC_LO_ADDR_SHIFT = 0; // bits 31:0: MAC bytes 2..5, byte 2 in bits 31:24
+localparam integer FLD_EGRESS_CLUSTER_MAC_LO_ADDR_WIDTH = 32;
+localparam [31:0] FLD_EGRESS_CLUSTER_MAC_LO_ADDR_MASK = 32'hFFFFFFFF;
 
 // egress.MAC_HI
 localparam integer FLD_EGRESS_MAC_HI_ADDR_SHIFT = 0; // bits 15:0: MAC bytes 0..1, byte 0 (first on the wire) in bits 15:8

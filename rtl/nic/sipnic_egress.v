@@ -11,6 +11,8 @@
  *
  * Registers (egress block of rtl/regs.json): QUEUES, CONTROL, MAC_HI/MAC_LO per queue, and
  * four wrapping frame counters, three of them counting events of the NIC's other paths (stat_*).
+ * CLUSTER_MAC_HI/LO and CONTROL.REWRITE_SRC belong to the port 1 -> port 0 path: they leave on
+ * cluster_mac / rewrite_src for sipnic_src_rewrite.
  * The block decodes its own addresses (reg_sel: reg_addr is in the block), as a LiteX CSR bank
  * does; reg_ack follows an access to it one clock later.
  */
@@ -60,7 +62,13 @@ module sipnic_egress #(
      */
     input  wire                         stat_p0_rx_bad,
     input  wire                         stat_p1_rx_bad,
-    input  wire                         stat_p0_tx_frame
+    input  wire                         stat_p0_tx_frame,
+
+    /*
+     * Source MAC rewrite of the port 1 -> port 0 path (CLUSTER_MAC_HI/LO, CONTROL.REWRITE_SRC)
+     */
+    output wire [47:0]                  cluster_mac,
+    output wire                         rewrite_src
 );
 
 /* verilator lint_off UNUSEDPARAM */
@@ -95,6 +103,10 @@ initial begin
         $error("Error: MAC_HI.ADDR and MAC_LO.ADDR must hold 48 bits (instance %m)");
         $finish;
     end
+    if (FLD_EGRESS_CLUSTER_MAC_HI_ADDR_WIDTH + FLD_EGRESS_CLUSTER_MAC_LO_ADDR_WIDTH != 48) begin
+        $error("Error: CLUSTER_MAC_HI.ADDR and CLUSTER_MAC_LO.ADDR must hold 48 bits (instance %m)");
+        $finish;
+    end
 end
 
 /*
@@ -103,6 +115,8 @@ end
 reg         ack_reg = 1'b0;
 reg  [31:0] rdata_reg = 32'd0;
 reg         rewrite_en_reg = 1'b0;
+reg         rewrite_src_reg = 1'b0;
+reg  [47:0] cluster_mac_reg = 48'd0;
 reg  [47:0] mac_reg [0:QUEUES-1];
 reg  [31:0] p0_rx_bad_reg = 32'd0;
 reg  [31:0] p1_rx_bad_reg = 32'd0;
@@ -115,6 +129,8 @@ wire        in_block = off < BLK_EGRESS_SIZE;
 assign reg_sel = in_block;
 assign reg_ack = ack_reg;
 assign reg_rdata = rdata_reg;
+assign cluster_mac = cluster_mac_reg;
+assign rewrite_src = rewrite_src_reg;
 
 wire        off_mac = off >= REG_EGRESS_MAC_HI && off < MAC_END;
 /* verilator lint_off UNUSEDSIGNAL */
@@ -147,7 +163,14 @@ always @* begin
             REG_EGRESS_VERSION: rdata = BLK_EGRESS_VERSION;
             REG_EGRESS_NEXT: rdata = {16'd0, BLK_EGRESS_NEXT};
             REG_EGRESS_QUEUES: rdata = QUEUES;
-            REG_EGRESS_CONTROL: rdata[FLD_EGRESS_CONTROL_REWRITE_MAC_SHIFT] = rewrite_en_reg;
+            REG_EGRESS_CONTROL: begin
+                rdata[FLD_EGRESS_CONTROL_REWRITE_MAC_SHIFT] = rewrite_en_reg;
+                rdata[FLD_EGRESS_CONTROL_REWRITE_SRC_SHIFT] = rewrite_src_reg;
+            end
+            REG_EGRESS_CLUSTER_MAC_HI:
+                rdata[FLD_EGRESS_CLUSTER_MAC_HI_ADDR_SHIFT +: FLD_EGRESS_CLUSTER_MAC_HI_ADDR_WIDTH] = cluster_mac_reg[47:FLD_EGRESS_CLUSTER_MAC_LO_ADDR_WIDTH];
+            REG_EGRESS_CLUSTER_MAC_LO:
+                rdata[FLD_EGRESS_CLUSTER_MAC_LO_ADDR_SHIFT +: FLD_EGRESS_CLUSTER_MAC_LO_ADDR_WIDTH] = cluster_mac_reg[FLD_EGRESS_CLUSTER_MAC_LO_ADDR_WIDTH-1:0];
             REG_EGRESS_P0_RX_BAD: rdata = p0_rx_bad_reg;
             REG_EGRESS_P1_RX_BAD: rdata = p1_rx_bad_reg;
             REG_EGRESS_P1_TX_FRAMES: rdata = p1_tx_frames_reg;
@@ -171,6 +194,13 @@ always @(posedge clk) begin
             end
         end else if (off == REG_EGRESS_CONTROL) begin
             rewrite_en_reg <= reg_wdata[FLD_EGRESS_CONTROL_REWRITE_MAC_SHIFT];
+            rewrite_src_reg <= reg_wdata[FLD_EGRESS_CONTROL_REWRITE_SRC_SHIFT];
+        end else if (off == REG_EGRESS_CLUSTER_MAC_HI) begin
+            cluster_mac_reg[47:FLD_EGRESS_CLUSTER_MAC_LO_ADDR_WIDTH] <=
+                reg_wdata[FLD_EGRESS_CLUSTER_MAC_HI_ADDR_SHIFT +: FLD_EGRESS_CLUSTER_MAC_HI_ADDR_WIDTH];
+        end else if (off == REG_EGRESS_CLUSTER_MAC_LO) begin
+            cluster_mac_reg[FLD_EGRESS_CLUSTER_MAC_LO_ADDR_WIDTH-1:0] <=
+                reg_wdata[FLD_EGRESS_CLUSTER_MAC_LO_ADDR_SHIFT +: FLD_EGRESS_CLUSTER_MAC_LO_ADDR_WIDTH];
         end
     end
 
@@ -190,6 +220,8 @@ always @(posedge clk) begin
     if (rst) begin
         ack_reg <= 1'b0;
         rewrite_en_reg <= 1'b0;
+        rewrite_src_reg <= 1'b0;
+        cluster_mac_reg <= 48'd0;
         p0_rx_bad_reg <= 32'd0;
         p1_rx_bad_reg <= 32'd0;
         p1_tx_frames_reg <= 32'd0;

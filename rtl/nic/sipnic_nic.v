@@ -4,14 +4,16 @@
 
 /*
  * Two-port sipnic NIC, one clock domain, board independent: UART register bridge, sipnic_core,
- * per-queue destination-MAC rewrite and the cluster-to-clients path.
+ * per-queue destination-MAC rewrite and the cluster-to-clients path with its source-MAC rewrite.
  *
  *   port 0 rx (clients) ─► frame FIFO (drops tuser) ─► sipnic_core ─► queue 0..Q-1
  *                                                                        │ round robin, whole frames
  *   port 1 tx (cluster) ◄── sipnic_egress: dst MAC := MAC[q] ◄───────────┘
- *   port 1 rx (cluster) ─► frame FIFO (drops tuser) ─────────────────────────► port 0 tx
+ *   port 1 rx (cluster) ─► frame FIFO (drops tuser) ─► sipnic_src_rewrite ──────► port 0 tx
+ *                                                      src MAC, ARP sender MAC := CLUSTER_MAC
+ *                                                      (egress CONTROL.REWRITE_SRC)
  *   uart ─► sipnic_uart_bridge ─► register bus ─┬─ sipnic_core (core … counters blocks)
- *                                               ├─ sipnic_egress (egress block: MACs, control, port counters)
+ *                                               ├─ sipnic_egress (egress block: MACs, cluster MAC, control, port counters)
  *                                               └─ sipnic_board_block (board block: build identity, MDIO reads)
  *   mdc/mdio ◄─► sipnic_board_block's read-only MDIO master (the PHYs are never written)
  *
@@ -166,6 +168,8 @@ uart_bridge_inst (
 /* verilator lint_on PINCONNECTEMPTY */
 
 wire p0_rx_drop_bad, p0_rx_drop_big, p1_rx_drop_bad, p1_rx_drop_big;
+wire [47:0] cluster_mac;
+wire        rewrite_src;
 
 /*
  * port 0 rx: bad-frame filter, then the core
@@ -275,7 +279,9 @@ egress_inst (
     .m_axis_tuser(m_axis_p1_tuser),
     .stat_p0_rx_bad(p0_rx_drop_bad || p0_rx_drop_big),
     .stat_p1_rx_bad(p1_rx_drop_bad || p1_rx_drop_big),
-    .stat_p0_tx_frame(m_axis_p0_tvalid && m_axis_p0_tready && m_axis_p0_tlast)
+    .stat_p0_tx_frame(m_axis_p0_tvalid && m_axis_p0_tready && m_axis_p0_tlast),
+    .cluster_mac(cluster_mac),
+    .rewrite_src(rewrite_src)
 );
 
 /*
@@ -305,8 +311,12 @@ board_block_inst (
 );
 
 /*
- * port 1 rx -> port 0 tx: bad-frame filter only
+ * port 1 rx -> port 0 tx: bad-frame filter, then the source MAC rewrite
  */
+wire [DATA_WIDTH-1:0] p1_rx_tdata;
+wire [KEEP_WIDTH-1:0] p1_rx_tkeep;
+wire                  p1_rx_tvalid, p1_rx_tready, p1_rx_tlast;
+
 sipnic_frame_fifo #(
     .DATA_WIDTH(DATA_WIDTH),
     .KEEP_WIDTH(KEEP_WIDTH),
@@ -321,13 +331,34 @@ p1_rx_fifo_inst (
     .s_axis_tready(s_axis_p1_tready),
     .s_axis_tlast(s_axis_p1_tlast),
     .s_axis_tuser(s_axis_p1_tuser),
+    .m_axis_tdata(p1_rx_tdata),
+    .m_axis_tkeep(p1_rx_tkeep),
+    .m_axis_tvalid(p1_rx_tvalid),
+    .m_axis_tready(p1_rx_tready),
+    .m_axis_tlast(p1_rx_tlast),
+    .drop_bad(p1_rx_drop_bad),
+    .drop_big(p1_rx_drop_big)
+);
+
+sipnic_src_rewrite #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .KEEP_WIDTH(KEEP_WIDTH)
+)
+src_rewrite_inst (
+    .clk(clk),
+    .rst(rst),
+    .enable(rewrite_src),
+    .cluster_mac(cluster_mac),
+    .s_axis_tdata(p1_rx_tdata),
+    .s_axis_tkeep(p1_rx_tkeep),
+    .s_axis_tvalid(p1_rx_tvalid),
+    .s_axis_tready(p1_rx_tready),
+    .s_axis_tlast(p1_rx_tlast),
     .m_axis_tdata(m_axis_p0_tdata),
     .m_axis_tkeep(m_axis_p0_tkeep),
     .m_axis_tvalid(m_axis_p0_tvalid),
     .m_axis_tready(m_axis_p0_tready),
-    .m_axis_tlast(m_axis_p0_tlast),
-    .drop_bad(p1_rx_drop_bad),
-    .drop_big(p1_rx_drop_big)
+    .m_axis_tlast(m_axis_p0_tlast)
 );
 
 assign m_axis_p0_tuser = 1'b0;

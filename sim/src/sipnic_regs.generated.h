@@ -128,12 +128,12 @@ static constexpr uint32_t REG_COUNTERS_Q_DROPS = 0x0110u; // ro 64-bit: frames t
 static constexpr uint32_t REG_COUNTERS_Q_DROPS_STRIDE = 0x0020u;
 static constexpr uint32_t REG_COUNTERS_Q_DROPS_COUNT = 16;
 
-// egress: Two-port NIC (sipnic_nic, the board): queue frames leave on port 1 with the destination MAC of their queue's processor; port 1 frames pass to port 0. Absent from a bare sipnic_core.
+// egress: Two-port NIC (sipnic_nic, the board): queue frames leave on port 1 with the destination MAC of their queue's processor; port 1 frames pass to port 0, optionally with the cluster's source MAC. Absent from a bare sipnic_core.
 static constexpr uint32_t BLK_EGRESS_BASE = 0x0700u;
 static constexpr uint32_t BLK_EGRESS_SIZE = 0x0100u;
 static constexpr uint32_t BLK_EGRESS_NEXT = 0x0800u;
 static constexpr uint32_t BLK_EGRESS_TYPE = 0x53500006u;
-static constexpr uint32_t BLK_EGRESS_VERSION = 0x00010000u;
+static constexpr uint32_t BLK_EGRESS_VERSION = 0x00010100u;
 static constexpr uint32_t REG_EGRESS_TYPE = 0x0000u; // ro: block type
 static constexpr uint32_t REG_EGRESS_VERSION = 0x0004u; // ro: block version
 static constexpr uint32_t REG_EGRESS_NEXT = 0x0008u; // ro: byte address of the next block, 0 = last
@@ -143,6 +143,8 @@ static constexpr uint32_t REG_EGRESS_P0_RX_BAD = 0x0014u; // ro: port 0 (clients
 static constexpr uint32_t REG_EGRESS_P1_RX_BAD = 0x0018u; // ro: port 1 (cluster) frames dropped as bad, as P0_RX_BAD (wraps)
 static constexpr uint32_t REG_EGRESS_P1_TX_FRAMES = 0x001Cu; // ro: queue frames sent to port 1 (wraps)
 static constexpr uint32_t REG_EGRESS_P0_TX_FRAMES = 0x0020u; // ro: port 1 frames passed to port 0 (wraps)
+static constexpr uint32_t REG_EGRESS_CLUSTER_MAC_HI = 0x0024u; // rw: the cluster's MAC, bytes 0..1: source MAC of port 1 frames passed to port 0 while CONTROL.REWRITE_SRC is set (reset 0)
+static constexpr uint32_t REG_EGRESS_CLUSTER_MAC_LO = 0x0028u; // rw: the cluster's MAC, bytes 2..5 (reset 0)
 static constexpr uint32_t REG_EGRESS_MAC_HI = 0x0040u; // rw: destination MAC of queue n, bytes 0..1
 static constexpr uint32_t REG_EGRESS_MAC_HI_STRIDE = 0x0008u;
 static constexpr uint32_t REG_EGRESS_MAC_HI_COUNT = 16;
@@ -369,6 +371,19 @@ static constexpr uint32_t FLD_LISTEN_GROUP_COMMAND_OP_READ = 2;
 static constexpr uint32_t FLD_EGRESS_CONTROL_REWRITE_MAC_SHIFT = 0; // bit 0: replace the destination MAC of queue n's frames with MAC_HI/MAC_LO[n] on port 1 (0: frames leave unchanged)
 static constexpr uint32_t FLD_EGRESS_CONTROL_REWRITE_MAC_WIDTH = 1;
 static constexpr uint32_t FLD_EGRESS_CONTROL_REWRITE_MAC_MASK = 0x00000001u;
+static constexpr uint32_t FLD_EGRESS_CONTROL_REWRITE_SRC_SHIFT = 1; // bit 1: replace the source MAC of port 1 frames passed to port 0 with CLUSTER_MAC_HI/CLUSTER_MAC_LO, and in untagged ARP frames (EtherType 0x0806 at bytes 12..13) also the sender hardware address (bytes 22..27), so the clients see one MAC for the cluster (0: frames pass unchanged)
+static constexpr uint32_t FLD_EGRESS_CONTROL_REWRITE_SRC_WIDTH = 1;
+static constexpr uint32_t FLD_EGRESS_CONTROL_REWRITE_SRC_MASK = 0x00000002u;
+
+// egress.CLUSTER_MAC_HI
+static constexpr uint32_t FLD_EGRESS_CLUSTER_MAC_HI_ADDR_SHIFT = 0; // bits 15:0: MAC bytes 0..1, byte 0 (first on the wire) in bits 15:8
+static constexpr uint32_t FLD_EGRESS_CLUSTER_MAC_HI_ADDR_WIDTH = 16;
+static constexpr uint32_t FLD_EGRESS_CLUSTER_MAC_HI_ADDR_MASK = 0x0000FFFFu;
+
+// egress.CLUSTER_MAC_LO
+static constexpr uint32_t FLD_EGRESS_CLUSTER_MAC_LO_ADDR_SHIFT = 0; // bits 31:0: MAC bytes 2..5, byte 2 in bits 31:24
+static constexpr uint32_t FLD_EGRESS_CLUSTER_MAC_LO_ADDR_WIDTH = 32;
+static constexpr uint32_t FLD_EGRESS_CLUSTER_MAC_LO_ADDR_MASK = 0xFFFFFFFFu;
 
 // egress.MAC_HI
 static constexpr uint32_t FLD_EGRESS_MAC_HI_ADDR_SHIFT = 0; // bits 15:0: MAC bytes 0..1, byte 0 (first on the wire) in bits 15:8

@@ -6,7 +6,13 @@
 // (unchanged with the rewrite off), every other byte intact, in order per queue, round robin
 // across queues; frames marked bad (tuser) on either rx port are dropped and counted; port 1
 // frames reach port 0 unchanged under random backpressure; a frame larger than the receive
-// buffer is dropped and counted. Built and run by scripts/test-nic.sh at widths 8, 32, 64.
+// buffer is dropped and counted; the source MAC rewrite of port 1 -> port 0 (CLUSTER_MAC_HI/LO,
+// CONTROL.REWRITE_SRC): off, frames pass byte-identical even with a cluster MAC set; on, the
+// source MAC and, in untagged ARP only, the sender hardware address become the cluster MAC and
+// nothing else changes, for IPv4, ARP, VLAN-tagged ARP, near-miss EtherTypes and random frames
+// of 1..1518 bytes (every length 1..64 of each kind) under random backpressure; switched off and
+// on while frames flow, each frame is rewritten whole or not at all.
+// Built and run by scripts/test-nic.sh at widths 8, 32, 64.
 #include <verilated.h>
 #include "Vsipnic_nic.h"
 
@@ -225,6 +231,52 @@ static Bytes udp_frame(std::mt19937_64 &rng, uint16_t dport, size_t payload) {
 }
 static int dport_of(const Bytes &f) { return f.size() >= 38 ? (f[36] << 8 | f[37]) : -1; }
 
+// a frame from a processor for the source MAC test: kind 0 IPv4, 1 ARP, 2 VLAN-tagged ARP,
+// 3 random bytes, 4 a near-miss EtherType (0x08xx or 0xxx06 but not 0x0806); len bytes (cut or padded)
+static Bytes cluster_frame(std::mt19937_64 &rng, int kind, size_t len) {
+    Bytes f(len < 64 ? 64 : len);
+    for (auto &b : f) b = (uint8_t)rng();
+    uint8_t proc_mac[6] = {0x02, 0x5e, 0x10, 0xa0, (uint8_t)(rng() % 16), 0x01};
+    memcpy(&f[6], proc_mac, 6);
+    size_t l3 = 14;
+    switch (kind) {
+    case 0:
+        f[12] = 0x08, f[13] = 0x00;
+        f[14] = 0x45;
+        break;
+    case 2:
+        f[12] = 0x81, f[13] = 0x00, f[14] = 0x00, f[15] = 0x05, f[16] = 0x08, f[17] = 0x06;
+        l3 = 18;
+        // fall through
+    case 1: {
+        if (kind == 1) f[12] = 0x08, f[13] = 0x06;
+        const uint8_t arp[8] = {0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, (uint8_t)(1 + rng() % 2)};
+        memcpy(&f[l3], arp, 8);
+        memcpy(&f[l3 + 8], proc_mac, 6);  // sender hardware address
+        break;
+    }
+    case 4:
+        if (rng() % 2) f[12] = 0x08, f[13] = (uint8_t)(rng() % 255 == 0x06 ? 0x07 : rng());
+        else f[12] = (uint8_t)(0x09 + rng() % 0xf0), f[13] = 0x06;
+        if (f[12] == 0x08 && f[13] == 0x06) f[13] = 0x05;
+        break;
+    default:
+        break;
+    }
+    f.resize(len);
+    return f;
+}
+
+// what port 0 must send for a port 1 frame with REWRITE_SRC on: byte edits on the input
+static Bytes src_rewritten(const Bytes &in, const uint8_t mac[6]) {
+    Bytes out = in;
+    for (size_t i = 6; i < 12 && i < out.size(); i++) out[i] = mac[i - 6];
+    bool arp = in.size() >= 14 && in[12] == 0x08 && in[13] == 0x06;
+    if (arp)
+        for (size_t i = 22; i < 28 && i < out.size(); i++) out[i] = mac[i - 22];
+    return out;
+}
+
 static void mac_of(int q, uint8_t m[6]) {
     uint8_t v[6] = {0x02, 0x5e, 0x10, (uint8_t)(0xa0 + q), (uint8_t)(q * 17), (uint8_t)(0x0f ^ q)};
     memcpy(m, v, 6);
@@ -434,6 +486,106 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < tb.p0_out.frames.size() && i < pass.size(); i++) CHECK(tb.p0_out.frames[i] == pass[i], "port 1 -> 0 frame %zu differs", i);
     CHECK(tb.rd(EG + REG_EGRESS_P1_RX_BAD) == (uint32_t)bad1, "P1_RX_BAD %u want %d", tb.rd(EG + REG_EGRESS_P1_RX_BAD), bad1);
     CHECK(tb.rd(EG + REG_EGRESS_P0_TX_FRAMES) == (uint32_t)pass.size(), "P0_TX_FRAMES");
+    uint32_t p0_tx_total = (uint32_t)pass.size();
+
+    // ---------------------------------------------------------------- port 1 -> port 0, source MAC
+    const uint8_t CMAC[6] = {0x02, 0x53, 0x4e, 0xc1, 0x7e, 0x99};
+    CHECK(tb.rd(EG + REG_EGRESS_CLUSTER_MAC_HI) == 0 && tb.rd(EG + REG_EGRESS_CLUSTER_MAC_LO) == 0, "CLUSTER_MAC 0 after reset");
+    tb.wr(EG + REG_EGRESS_CLUSTER_MAC_HI, (uint32_t)(CMAC[0] << 8 | CMAC[1]) | 0x12340000u);
+    tb.wr(EG + REG_EGRESS_CLUSTER_MAC_LO, (uint32_t)CMAC[2] << 24 | CMAC[3] << 16 | CMAC[4] << 8 | CMAC[5]);
+    {
+        uint32_t hi = tb.rd(EG + REG_EGRESS_CLUSTER_MAC_HI), lo = tb.rd(EG + REG_EGRESS_CLUSTER_MAC_LO);
+        CHECK(hi == (uint32_t)(CMAC[0] << 8 | CMAC[1]), "CLUSTER_MAC_HI = %08x (16 bits kept)", hi);
+        CHECK(lo == ((uint32_t)CMAC[2] << 24 | CMAC[3] << 16 | CMAC[4] << 8 | CMAC[5]), "CLUSTER_MAC_LO = %08x", lo);
+    }
+    // both CONTROL bits, each on its own
+    tb.wr(EG + REG_EGRESS_CONTROL, FLD_EGRESS_CONTROL_REWRITE_SRC_MASK);
+    CHECK(tb.rd(EG + REG_EGRESS_CONTROL) == FLD_EGRESS_CONTROL_REWRITE_SRC_MASK, "CONTROL: REWRITE_SRC alone");
+    tb.wr(EG + REG_EGRESS_CONTROL, FLD_EGRESS_CONTROL_REWRITE_SRC_MASK | FLD_EGRESS_CONTROL_REWRITE_MAC_MASK);
+    CHECK(tb.rd(EG + REG_EGRESS_CONTROL) == (FLD_EGRESS_CONTROL_REWRITE_SRC_MASK | FLD_EGRESS_CONTROL_REWRITE_MAC_MASK), "CONTROL: both bits");
+    tb.wr(EG + REG_EGRESS_CONTROL, 0);
+    CHECK(tb.rd(EG + REG_EGRESS_CONTROL) == 0, "CONTROL: both off");
+
+    // the same frames with the rewrite off, then on: every length 1..64 of each kind, then random
+    // lengths up to 1518 (a third of them 14..27 bytes)
+    std::vector<Bytes> mix;
+    int kinds[5] = {0, 0, 0, 0, 0};
+    for (int kind = 0; kind < 5; kind++)
+        for (size_t len = 1; len <= 64; len++) mix.push_back(cluster_frame(tb.rng, kind, len));
+    for (int i = 0; i < 150; i++) {
+        int kind = (int)(tb.rng() % 5);
+        size_t len = tb.rng() % 3 == 0 ? 14 + tb.rng() % 14 : 28 + tb.rng() % (1518 - 28 + 1);
+        if (i == 0) len = 1518;
+        mix.push_back(cluster_frame(tb.rng, kind, len));
+        kinds[kind]++;
+    }
+    // frames that came out right with a sender address rewritten, and VLAN-tagged ARP that kept its own
+    int arp_rewrites = 0, vlan_kept = 0;
+    for (int on = 0; on < 2; on++) {
+        if (on) {
+            tb.wr(EG + REG_EGRESS_CONTROL, FLD_EGRESS_CONTROL_REWRITE_SRC_MASK);
+        }
+        tb.p0_out.frames.clear();
+        tb.p0_out.p_ready = 0.5;
+        tb.p1_in.p_valid = 0.8;
+        for (auto &f : mix) tb.p1_in.frames.push_back({f, false});
+        tb.drain(8000000);
+        tb.run(20000);
+        CHECK(tb.p0_out.frames.size() == mix.size(), "source rewrite %s: port 0 got %zu frames, want %zu", on ? "on" : "off", tb.p0_out.frames.size(), mix.size());
+        for (size_t i = 0; i < tb.p0_out.frames.size() && i < mix.size(); i++) {
+            Bytes exp = on ? src_rewritten(mix[i], CMAC) : mix[i];
+            const Bytes &got = tb.p0_out.frames[i];
+            size_t at = 0;
+            while (at < got.size() && at < exp.size() && got[at] == exp[at]) at++;
+            if (on && got == exp) {
+                bool sha = false;
+                for (size_t k = 22; k < 28 && k < exp.size(); k++) sha = sha || exp[k] != mix[i][k];
+                if (sha) arp_rewrites++;
+                else if (exp.size() > 22 && exp[12] == 0x81 && exp[13] == 0x00 && exp[16] == 0x08 && exp[17] == 0x06) vlan_kept++;
+            }
+            CHECK(got == exp, "source rewrite %s: frame %zu (%zu bytes, EtherType %02x%02x) differs at byte %zu (got %zu bytes)", on ? "on" : "off", i, exp.size(),
+                  exp.size() > 13 ? mix[i][12] : 0, exp.size() > 13 ? mix[i][13] : 0, at, got.size());
+        }
+        p0_tx_total += (uint32_t)mix.size();
+    }
+    CHECK(tb.rd(EG + REG_EGRESS_P0_TX_FRAMES) == p0_tx_total, "P0_TX_FRAMES after the source rewrite");
+    // the length sweep alone holds 42 of each (23..64 bytes)
+    CHECK(arp_rewrites >= 42 && vlan_kept >= 42, "ARP frames with the sender address rewritten: %d, VLAN-tagged ARP kept: %d", arp_rewrites, vlan_kept);
+    printf("  width %d: %zu port 1 frames to port 0 with the rewrite off, then on (%d ARP, %d VLAN ARP, %d IPv4, %d random, %d near-miss beyond the length sweep)\n", DW, mix.size(), kinds[1], kinds[2], kinds[0],
+           kinds[3], kinds[4]);
+
+    // switched off and on four times while short ARP frames (28..40 bytes: mostly the rewritten
+    // bytes 6..27) stream: each frame whole, rewritten or not, the setting changing exactly four times
+    tb.p0_out.frames.clear();
+    tb.p1_in.p_valid = 1.0;
+    std::vector<Bytes> flow;
+    for (int i = 0; i < 400 * KW; i++) flow.push_back(cluster_frame(tb.rng, 1, 28 + tb.rng() % 13));
+    for (auto &f : flow) tb.p1_in.frames.push_back({f, false});
+    tb.run(300);
+    for (int flip = 0; flip < 4; flip++) {
+        tb.wr(EG + REG_EGRESS_CONTROL, flip % 2 ? FLD_EGRESS_CONTROL_REWRITE_SRC_MASK : 0);
+        tb.run(200 + tb.rng() % 300);
+    }
+    CHECK(!tb.p1_in.frames.empty(), "switching: frames still waiting after the last switch (%zu)", tb.p1_in.frames.size());
+    tb.drain(8000000);
+    tb.run(20000);
+    CHECK(tb.p0_out.frames.size() == flow.size(), "switching: port 0 got %zu frames, want %zu", tb.p0_out.frames.size(), flow.size());
+    {
+        int rewritten = 0, plain_n = 0, changes = 0, mode = 1, torn = 0;
+        for (size_t i = 0; i < tb.p0_out.frames.size() && i < flow.size(); i++) {
+            const Bytes &got = tb.p0_out.frames[i];
+            int m = got == src_rewritten(flow[i], CMAC) ? 1 : got == flow[i] ? 0 : -1;
+            if (m < 0) {
+                if (torn++ < 5) CHECK(false, "switching: frame %zu is neither rewritten nor unchanged", i);
+                continue;
+            }
+            m ? rewritten++ : plain_n++;
+            if (m != mode) changes++;
+            mode = m;
+        }
+        CHECK(torn == 0 && changes == 4, "switching: %d rewritten, %d unchanged, %d torn, %d changes (want 4)", rewritten, plain_n, torn, changes);
+    }
+    CHECK(tb.rd(EG + REG_EGRESS_CONTROL) == FLD_EGRESS_CONTROL_REWRITE_SRC_MASK, "CONTROL after switching");
 
     printf("nic_tb: %d passed, %d failed (DATA_WIDTH %d, %lu clocks)\n", g_pass, g_fail, DW, (unsigned long)tb.cycles);
     return g_fail ? 1 : 0;

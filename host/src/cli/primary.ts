@@ -92,7 +92,9 @@ Give exactly one of --frames (the one-machine cluster's adapter) or --interface 
 the board, no simulator). With --interface the frames the interface receives for its MAC (and
 broadcasts, multicasts) are queue 0, a frame for processor p is sent to the MAC p's monitor names in its
 hello, and on a two-port NIC (--device to the board or \`sim serve --pty\`) the egress table is
-set: queue 0 → this interface's MAC, queue p → processor p's MAC, rewrite on.
+set: queue 0 → this interface's MAC, queue p → processor p's MAC, rewrite on; and the cluster
+MAC → --mac with the source rewrite on, so the clients see --mac as the source of every frame
+from the cluster (and as the sender address of its ARP).
 
 The register bus is the root --socket (a running \`sipnic sim serve\` or cluster adapter). While the
 primary runs it owns that bus: every table change goes through it (\`sim serve\`: other table

@@ -44,8 +44,10 @@ export interface PrimaryOptions {
   groups?: ListenGroups;
   /**
    * The board's egress table (the two-port NIC): each processor's queue gets the MAC its hello
-   * names, queue 0 gets queue0Mac, and the rewrite is switched on at start. Without it MACs are
-   * only used for the slow path (frame port's setProcessorMac).
+   * names, queue 0 gets queue0Mac, and the rewrite is switched on at start; so is the source
+   * rewrite, with the cluster MAC (identity.mac), so the clients see one MAC for the cluster
+   * whichever host sends. Without it MACs are only used for the slow path (frame port's
+   * setProcessorMac).
    */
   egress?: EgressTable;
   /** The MAC queue 0's frames must reach: the primary's own interface (with egress). */
@@ -168,8 +170,11 @@ export class Primary {
       await this.tables.run(async () => {
         await egress.setMac(0, queue0Mac);
         await egress.setRewrite(true);
+        await egress.setClusterMac(this.me.mac);
+        await egress.setSrcRewrite(true);
       });
       this.log(`egress: queue 0 → ${formatMac(queue0Mac)}, rewrite on`);
+      this.log(`egress: frames from the cluster reach the clients with source MAC ${formatMac(this.me.mac)} (ARP: sender address too), source rewrite on`);
     }
     this.slowPath.start();
     await this.port.claimQueue(0);

@@ -1,6 +1,8 @@
 // The egress block of the two-port NIC (rtl/sipnic_nic.v, the board): per-queue destination
-// MACs for frames sent to the cluster port, the rewrite switch and the ports' counters. A bare
-// sipnic_core (the in-process simulator) has no such block: EgressTable.open says so.
+// MACs for frames sent to the cluster port, the rewrite switch and the ports' counters; and the
+// cluster MAC that frames passed from the cluster port to the clients' port get as source (and
+// untagged ARP as sender address) while its switch is on. A bare sipnic_core (the in-process
+// simulator) has no such block: EgressTable.open says so.
 import type { RegisterBus } from '../bus/bus.js';
 import { formatMac, parseMac } from '../codec/mac.js';
 import { DriverError } from './errors.js';
@@ -19,7 +21,8 @@ export interface EgressCounters {
   p0TxFrames: number;
 }
 
-type EgressRegister = 'CONTROL' | 'P0_RX_BAD' | 'P1_RX_BAD' | 'P1_TX_FRAMES' | 'P0_TX_FRAMES' | 'MAC_HI' | 'MAC_LO';
+type EgressRegister = 'CONTROL' | 'P0_RX_BAD' | 'P1_RX_BAD' | 'P1_TX_FRAMES' | 'P0_TX_FRAMES' | 'MAC_HI' | 'MAC_LO' | 'CLUSTER_MAC_HI' | 'CLUSTER_MAC_LO';
+type ControlSwitch = 'REWRITE_MAC' | 'REWRITE_SRC';
 const F = FIELDS.egress;
 
 export class EgressTable {
@@ -67,11 +70,31 @@ export class EgressTable {
 
   async setMac(queue: number, mac: Uint8Array | string): Promise<void> {
     this.checkQueue(queue);
+    await this.writeMac('MAC_HI', 'MAC_LO', queue, mac);
+  }
+
+  /** The source MAC frames passed from port 1 to port 0 get while the source rewrite is on. */
+  async getClusterMac(): Promise<Uint8Array> {
+    const hi = await this.bus.read(this.addr('CLUSTER_MAC_HI'));
+    const lo = await this.bus.read(this.addr('CLUSTER_MAC_LO'));
+    const mac = new Uint8Array(6);
+    const view = new DataView(mac.buffer);
+    view.setUint16(0, getField(F.CLUSTER_MAC_HI.ADDR, hi), false);
+    view.setUint32(2, getField(F.CLUSTER_MAC_LO.ADDR, lo), false);
+    return mac;
+  }
+
+  async setClusterMac(mac: Uint8Array | string): Promise<void> {
+    await this.writeMac('CLUSTER_MAC_HI', 'CLUSTER_MAC_LO', 0, mac);
+  }
+
+  /** bytes 0..1 into hi, 2..5 into lo, each big-endian (the first byte on the wire highest) */
+  private async writeMac(hi: 'MAC_HI' | 'CLUSTER_MAC_HI', lo: 'MAC_LO' | 'CLUSTER_MAC_LO', index: number, mac: Uint8Array | string): Promise<void> {
     const b = typeof mac === 'string' ? parseMac(mac) : mac;
     if (b.length !== 6) throw new DriverError('ENOREG', `a MAC address has 6 bytes, not ${b.length}`);
     const view = new DataView(b.buffer, b.byteOffset, 6);
-    await this.bus.write(this.addr('MAC_HI', queue), putField(F.MAC_HI.ADDR, view.getUint16(0, false)));
-    await this.bus.write(this.addr('MAC_LO', queue), putField(F.MAC_LO.ADDR, view.getUint32(2, false)));
+    await this.bus.write(this.addr(hi, index), putField(F[hi].ADDR, view.getUint16(0, false)));
+    await this.bus.write(this.addr(lo, index), putField(F[lo].ADDR, view.getUint32(2, false)));
   }
 
   /** Every queue's MAC. */
@@ -87,7 +110,26 @@ export class EgressTable {
   }
 
   async setRewrite(on: boolean): Promise<void> {
-    await this.bus.write(this.addr('CONTROL'), putField(F.CONTROL.REWRITE_MAC, on ? 1 : 0));
+    await this.setControl('REWRITE_MAC', on);
+  }
+
+  /**
+   * Whether port 1 frames reach port 0 with the cluster MAC as source (and, in untagged ARP, as
+   * sender hardware address).
+   */
+  async srcRewriteEnabled(): Promise<boolean> {
+    return getField(F.CONTROL.REWRITE_SRC, await this.bus.read(this.addr('CONTROL'))) === 1;
+  }
+
+  async setSrcRewrite(on: boolean): Promise<void> {
+    await this.setControl('REWRITE_SRC', on);
+  }
+
+  /** One CONTROL switch, the others kept (read, modify, write). */
+  private async setControl(field: ControlSwitch, on: boolean): Promise<void> {
+    const word = await this.bus.read(this.addr('CONTROL'));
+    const f = F.CONTROL[field];
+    await this.bus.write(this.addr('CONTROL'), ((word & ~f.mask) | putField(f, on ? 1 : 0)) >>> 0);
   }
 
   async counters(): Promise<EgressCounters> {

@@ -114,8 +114,8 @@ export const BLOCKS = {
     },
   },
   egress: {
-    name: 'egress', type: 0x53500006, version: 0x00010000, size: 0x0100,
-    desc: "Two-port NIC (sipnic_nic, the board): queue frames leave on port 1 with the destination MAC of their queue's processor; port 1 frames pass to port 0. Absent from a bare sipnic_core.",
+    name: 'egress', type: 0x53500006, version: 0x00010100, size: 0x0100,
+    desc: "Two-port NIC (sipnic_nic, the board): queue frames leave on port 1 with the destination MAC of their queue's processor; port 1 frames pass to port 0, optionally with the cluster's source MAC. Absent from a bare sipnic_core.",
     registers: {
       TYPE: { offset: 0x000, access: 'ro', width: 32, desc: "block type" },
       VERSION: { offset: 0x004, access: 'ro', width: 32, desc: "block version" },
@@ -126,6 +126,8 @@ export const BLOCKS = {
       P1_RX_BAD: { offset: 0x018, access: 'ro', width: 32, desc: "port 1 (cluster) frames dropped as bad, as P0_RX_BAD (wraps)" },
       P1_TX_FRAMES: { offset: 0x01C, access: 'ro', width: 32, desc: "queue frames sent to port 1 (wraps)" },
       P0_TX_FRAMES: { offset: 0x020, access: 'ro', width: 32, desc: "port 1 frames passed to port 0 (wraps)" },
+      CLUSTER_MAC_HI: { offset: 0x024, access: 'rw', width: 32, desc: "the cluster's MAC, bytes 0..1: source MAC of port 1 frames passed to port 0 while CONTROL.REWRITE_SRC is set (reset 0)" },
+      CLUSTER_MAC_LO: { offset: 0x028, access: 'rw', width: 32, desc: "the cluster's MAC, bytes 2..5 (reset 0)" },
       MAC_HI: { offset: 0x040, access: 'rw', width: 32, desc: "destination MAC of queue n, bytes 0..1", array: { count: 16, stride: 0x08 } },
       MAC_LO: { offset: 0x044, access: 'rw', width: 32, desc: "destination MAC of queue n, bytes 2..5", array: { count: 16, stride: 0x08 } },
     },
@@ -239,6 +241,13 @@ export const FIELDS = {
   egress: {
     CONTROL: {
       REWRITE_MAC: { shift: 0, width: 1, mask: 0x00000001 },
+      REWRITE_SRC: { shift: 1, width: 1, mask: 0x00000002 },
+    },
+    CLUSTER_MAC_HI: {
+      ADDR: { shift: 0, width: 16, mask: 0x0000FFFF },
+    },
+    CLUSTER_MAC_LO: {
+      ADDR: { shift: 0, width: 32, mask: 0xFFFFFFFF },
     },
     MAC_HI: {
       ADDR: { shift: 0, width: 16, mask: 0x0000FFFF },
