@@ -103,6 +103,22 @@ describe('egress MAC table', () => {
     expect(await t.rewriteEnabled()).toBe(true);
   });
 
+  it('knows a bitstream from before the source rewrite by its VERSION, and refuses the cluster MAC there', async () => {
+    const opened = async (version: number) => {
+      const bus = egressBus(2);
+      bus.words.set(BASE + R.VERSION.offset, version);
+      const adapter = { bus, has: (b: string) => b === 'egress', reg: (_b: string, name: string) => BASE + R[name as keyof typeof R].offset };
+      return EgressTable.open(adapter);
+    };
+    const old = await opened(0x00010000);
+    expect(old.hasSrcRewrite).toBe(false);
+    await expect(old.setClusterMac('02:53:4e:00:00:01')).rejects.toThrow(/egress block \(VERSION 1\.0, a bitstream built before the source rewrite\) has no cluster MAC/);
+    await expect(old.setSrcRewrite(true)).rejects.toMatchObject({ code: 'EVERSION' });
+    await old.setRewrite(true); // what the old block has still works
+    expect(await old.rewriteEnabled()).toBe(true);
+    expect((await opened(BLOCKS.egress.version)).hasSrcRewrite).toBe(true);
+  });
+
   it('says a bare core (the in-process simulator) has no egress block', async () => {
     const sim = createSim({ width: 8 });
     const bus = new SimBus(sim, { closeSim: true });

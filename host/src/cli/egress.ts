@@ -70,12 +70,14 @@ export function egressCommand(cli: Cli): Command {
       const { macs, rewrite, clusterMac, rewriteSrc } = await withEgress(cli, cmd, async (e) => ({
         macs: await e.list(),
         rewrite: await e.rewriteEnabled(),
-        clusterMac: formatMac(await e.getClusterMac()),
-        rewriteSrc: await e.srcRewriteEnabled(),
+        // null: a bitstream from before the source rewrite (egress VERSION 1.0)
+        clusterMac: e.hasSrcRewrite ? formatMac(await e.getClusterMac()) : null,
+        rewriteSrc: e.hasSrcRewrite ? await e.srcRewriteEnabled() : null,
       }));
+      const src = clusterMac === null ? 'no source rewrite in this bitstream (egress VERSION 1.0)' : `cluster mac ${clusterMac}, source rewrite ${rewriteSrc ? 'on' : 'off'}`;
       cli.out(
         cmd,
-        () => `${table(['queue', 'mac'], macs.map((m) => [m.queue, m.mac]))}\nrewrite ${rewrite ? 'on' : 'off'}\ncluster mac ${clusterMac}, source rewrite ${rewriteSrc ? 'on' : 'off'}`,
+        () => `${table(['queue', 'mac'], macs.map((m) => [m.queue, m.mac]))}\nrewrite ${rewrite ? 'on' : 'off'}\n${src}`,
         { rewrite, queues: macs.length, macs, clusterMac, rewriteSrc },
       );
     });

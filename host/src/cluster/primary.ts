@@ -170,11 +170,17 @@ export class Primary {
       await this.tables.run(async () => {
         await egress.setMac(0, queue0Mac);
         await egress.setRewrite(true);
-        await egress.setClusterMac(this.me.mac);
-        await egress.setSrcRewrite(true);
+        if (egress.hasSrcRewrite) {
+          await egress.setClusterMac(this.me.mac);
+          await egress.setSrcRewrite(true);
+        }
       });
       this.log(`egress: queue 0 → ${formatMac(queue0Mac)}, rewrite on`);
-      this.log(`egress: frames from the cluster reach the clients with source MAC ${formatMac(this.me.mac)} (ARP: sender address too), source rewrite on`);
+      this.log(
+        egress.hasSrcRewrite
+          ? `egress: frames from the cluster reach the clients with source MAC ${formatMac(this.me.mac)} (ARP: sender address too), source rewrite on`
+          : 'egress: this bitstream has no source rewrite (egress VERSION 1.0): clients see each host\'s own MAC; load a newer bitstream',
+      );
     }
     this.slowPath.start();
     await this.port.claimQueue(0);

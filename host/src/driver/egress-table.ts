@@ -32,6 +32,8 @@ export class EgressTable {
     readonly base: number,
     /** Queues, one MAC each. */
     readonly queues: number,
+    /** The block has CLUSTER_MAC and CONTROL.REWRITE_SRC (egress VERSION 1.1 and later; a bitstream built before has not). */
+    readonly hasSrcRewrite = true,
   ) {}
 
   /** The egress block of an opened adapter; ENOBLOCK when the adapter has none (a bare core). */
@@ -41,12 +43,19 @@ export class EgressTable {
     }
     const base = adapter.reg('egress', 'TYPE');
     const queues = await adapter.bus.read(adapter.reg('egress', 'QUEUES'));
-    return new EgressTable(adapter.bus, base, queues);
+    const version = await adapter.bus.read(adapter.reg('egress', 'VERSION'));
+    return new EgressTable(adapter.bus, base, queues, (version & 0xffff) >= 0x0100);
   }
 
   private addr(name: EgressRegister, index = 0): number {
     // the table knows only its own block's base
     return registerAddress({ egress: this.base } as BlockBases, 'egress', name, index);
+  }
+
+  private checkSrcRewrite(): void {
+    if (!this.hasSrcRewrite) {
+      throw new DriverError('EVERSION', "this adapter's egress block (VERSION 1.0, a bitstream built before the source rewrite) has no cluster MAC: build and load a newer bitstream");
+    }
   }
 
   private checkQueue(queue: number): void {
@@ -75,6 +84,7 @@ export class EgressTable {
 
   /** The source MAC frames passed from port 1 to port 0 get while the source rewrite is on. */
   async getClusterMac(): Promise<Uint8Array> {
+    this.checkSrcRewrite();
     const hi = await this.bus.read(this.addr('CLUSTER_MAC_HI'));
     const lo = await this.bus.read(this.addr('CLUSTER_MAC_LO'));
     const mac = new Uint8Array(6);
@@ -85,6 +95,7 @@ export class EgressTable {
   }
 
   async setClusterMac(mac: Uint8Array | string): Promise<void> {
+    this.checkSrcRewrite();
     await this.writeMac('CLUSTER_MAC_HI', 'CLUSTER_MAC_LO', 0, mac);
   }
 
@@ -118,10 +129,12 @@ export class EgressTable {
    * sender hardware address).
    */
   async srcRewriteEnabled(): Promise<boolean> {
+    this.checkSrcRewrite();
     return getField(F.CONTROL.REWRITE_SRC, await this.bus.read(this.addr('CONTROL'))) === 1;
   }
 
   async setSrcRewrite(on: boolean): Promise<void> {
+    this.checkSrcRewrite();
     await this.setControl('REWRITE_SRC', on);
   }
 
