@@ -6,12 +6,14 @@
 //   apiVsNativeRatio     frames/s through the TypeScript batched API / frames/s of a C++ loop, same model and frames
 //   insertsPerSecond     flow inserts per second from TypeScript into the simulator (one command each)
 //   serial               the serial link: measured through the PTY simulator, computed for real lines (scripts/bench-serial.ts)
+//   boardSim             table commands over `sim serve --board`'s paced line at 115200, 1 M and 3 Mbaud (root; scripts/bench-board-sim.ts)
 import { performance } from 'node:perf_hooks';
 import { createSim, packFrames, type Sim } from '../sim/addon.js';
 import { SimBus } from '../host/src/bus/sim-bus.js';
 import { Adapter, TableFullError } from '../host/src/driver/index.js';
 import { parseRules } from '../host/src/codec/rules.js';
 import { serialBench } from './bench-serial.js';
+import { boardSimBench } from './bench-board-sim.js';
 import { buildFrame, makeRng, randomFlow, randomRuleSet, rulesText, type FlowSpec, type Rng } from '../test/support/framegen.js';
 
 const FRAME_BYTES = 64;
@@ -130,6 +132,7 @@ const w64 = await cyclesPerFrame(64);
 const lf = await loadFactor();
 const api = await apiVsNative();
 const serial = await serialBench();
+const boardSim = await boardSimBench();
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 console.log(JSON.stringify({
   cyclesPerFrame: {
@@ -146,4 +149,5 @@ console.log(JSON.stringify({
   nativeFramesPerSecond: Math.round(api.nativeFramesPerSecond),
   insertsPerSecond: Math.round(lf.insertsPerSecond),
   serial,
+  boardSim,
 }, null, 2));
