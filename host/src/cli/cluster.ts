@@ -3,7 +3,7 @@
 // primary and one monitor per processor.
 import { Command, Option } from 'commander';
 import { ClusterAdapter } from '../cluster/adapter.js';
-import { clusterDown, defaultStateDir, makePlan, CLUSTER_DEFAULTS, ClusterError, type ClusterState } from '../cluster/netns.js';
+import { clusterDown, defaultStateDir, makePlan, BOARD_SIM_DEFAULTS, CLUSTER_DEFAULTS, ClusterError, type ClusterState } from '../cluster/netns.js';
 import { driveClient, formatDemo, runDemo, serveDemo } from '../cluster/demo.js';
 import { restartProcess, startCluster } from '../cluster/roles.js';
 import { clusterStatus, type ClusterStatus } from '../cluster/status.js';
@@ -13,6 +13,16 @@ import { logger, table, type Cli } from './context.js';
 import { intOption } from './options.js';
 
 const nameOption = () => new Option('--name <name>', 'cluster name: prefix of its namespaces (sipnic-client, sipnic-p1…)').default(CLUSTER_DEFAULTS.name);
+const boardSimOption = () =>
+  new Option('--board-sim', "the board simulator (`sim serve --board`) in front of namespaces set up as the hosts of docs/deploy.md: the primary on its PTY (root --baud, default 115200) and its own LAN interface, each monitor on its own (docs/cluster.md)");
+
+/** With --board-sim: the line rate, the root's --baud (it takes the option wherever it stands on the line). */
+function boardSimFrom(cmd: Command, on: boolean | undefined, withRoles: boolean): { baud: number } | undefined {
+  if (!on) return undefined;
+  if (!withRoles) throw new ClusterError('EINVAL', '--board-sim needs the primary and the monitors: without them nothing programs the board (no --no-roles)');
+  return { baud: (cmd.optsWithGlobals() as { baud?: number }).baud ?? BOARD_SIM_DEFAULTS.baud };
+}
+
 const stateDirOption = () => new Option('--state-dir <dir>', 'folder for sockets, logs and state (default $XDG_RUNTIME_DIR or /tmp, /<name>-cluster)');
 
 /** The roles the program offers: `sipnic primary` and `sipnic monitor` when they exist. */
@@ -35,11 +45,13 @@ export function clusterCommand(cli: Cli): Command {
     .addOption(stateDirOption())
     .option('--no-roles', 'start no primary and no monitors (rules by hand: `sipnic --socket <dir>/bus.sock listen add …`; the client gets a static ARP entry)')
     .option('--share <ports>', 'listen ports the processors share (`sipnic monitor --share`): all, none, or PORT,PORT…', 'all')
-    .addHelpText('after', '\nExample:\n  sipnic cluster up --processors 3\n  sipnic cluster status\n  sipnic cluster down')
-    .action(async (opts: { processors: number; name: string; stateDir?: string; roles: boolean; share: string }, cmd: Command) => {
+    .addOption(boardSimOption())
+    .addHelpText('after', '\nExample:\n  sipnic cluster up --processors 3\n  sipnic --baud 115200 cluster up --board-sim --processors 2\n  sipnic cluster status\n  sipnic cluster down')
+    .action(async (opts: { processors: number; name: string; stateDir?: string; roles: boolean; share: string; boardSim?: boolean }, cmd: Command) => {
       const withRoles = opts.roles && rolesAvailable(cmd);
       if (opts.roles && !withRoles) progress('`sipnic primary`/`sipnic monitor` are not in this build: starting the data plane only (as --no-roles)');
-      const plan = makePlan({ processors: opts.processors, name: opts.name, stateDir: opts.stateDir, staticArp: !withRoles, env: cli.io.env });
+      const boardSim = boardSimFrom(cmd, opts.boardSim, withRoles);
+      const plan = makePlan({ processors: opts.processors, name: opts.name, stateDir: opts.stateDir, staticArp: !withRoles, env: cli.io.env, boardSim });
       const intr = interruptSignal(cli.io.signal);
       try {
         const state = await startCluster(plan, { progress, signal: intr.signal, roles: withRoles, share: opts.share, failAt: cli.io.env.SIPNIC_CLUSTER_FAIL_AT });
