@@ -142,9 +142,11 @@ export function clusterCommand(cli: Cli): Command {
     .addOption(stateDirOption())
     .option('--no-roles', 'no primary/monitors: the demo installs listen rules itself (one processor per port)')
     .option('--trace <dir>', "timestamps of every rule install from the cluster's processes into this folder (SIPNIC_TRACE_DIR); the result gets a stage breakdown (`timing`)")
-    .addHelpText('after', '\nExample:\n  sipnic cluster demo --processors 3 --connections 300 --json')
-    .action(async (opts: { processors: number; connections: number; bytes: number; concurrency: number; name: string; stateDir?: string; roles: boolean; trace?: string }, cmd: Command) => {
+    .addOption(boardSimOption())
+    .addHelpText('after', '\nExample:\n  sipnic cluster demo --processors 3 --connections 300 --json\n  sipnic --baud 1000000 cluster demo --board-sim --processors 3 --connections 300 --json')
+    .action(async (opts: { processors: number; connections: number; bytes: number; concurrency: number; name: string; stateDir?: string; roles: boolean; trace?: string; boardSim?: boolean }, cmd: Command) => {
       const withRoles = opts.roles && rolesAvailable(cmd);
+      const boardSim = boardSimFrom(cmd, opts.boardSim, withRoles);
       const intr = interruptSignal(cli.io.signal);
       const say = cli.json(cmd) && !cli.io.env.SIPNIC_PROGRESS ? () => undefined : progress;
       try {
@@ -160,6 +162,7 @@ export function clusterCommand(cli: Cli): Command {
           progress: say,
           signal: intr.signal,
           traceDir: opts.trace,
+          boardSim,
         });
         cli.out(cmd, () => formatDemo(result), result);
         if (result.connections.failed > 0 || result.leftover.namespaces + result.leftover.links > 0) process.exitCode = 1;
