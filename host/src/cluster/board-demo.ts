@@ -12,12 +12,21 @@ import { ClusterError, stopProcess, type ClusterState } from './netns.js';
 export interface PrimarySnapshot {
   /** Frames the primary handed to their processor (every slow-path reason). */
   viaPrimary: number;
+  /** Exact rules the primary holds (its registry, as the table). */
+  flows: number;
+  /** Rule installs the monitors have reported acknowledged (their ruleInstallMs counts, with each heartbeat). */
+  installs: number;
+  /** Flow changes it has sent to the table in batches. */
+  flowChanges: number;
   serial: { baud: number; commands: number; bytesSent: number; bytesReceived: number };
   at: number;
 }
 
 interface PrimaryStats {
   counters?: { slowPath?: Record<string, number> };
+  flows?: number;
+  flowBatches?: { changes?: number };
+  processors?: { monitor?: { ruleInstallMs?: { count?: number } } | null }[];
   serial?: PrimarySnapshot['serial'] | null;
   listens?: { proto: string; port: number; members: number[] }[];
 }
@@ -26,7 +35,8 @@ export async function primarySnapshot(control: string): Promise<PrimarySnapshot>
   const s = (await queryPrimary(control, { op: 'stats' }, 5000)) as PrimaryStats;
   if (!s.serial) throw new ClusterError('ESTEP', "the primary's stats have no serial line: it is not on the board simulator's PTY");
   const viaPrimary = Object.values(s.counters?.slowPath ?? {}).reduce((a, b) => a + b, 0);
-  return { viaPrimary, serial: s.serial, at: performance.now() };
+  const installs = (s.processors ?? []).reduce((n, p) => n + (p.monitor?.ruleInstallMs?.count ?? 0), 0);
+  return { viaPrimary, flows: s.flows ?? 0, installs, flowChanges: s.flowBatches?.changes ?? 0, serial: s.serial, at: performance.now() };
 }
 
 /** The serial line between two snapshots: commands, bytes both ways, and the busier direction's share of the wall time. */
@@ -36,6 +46,24 @@ export function serialBetween(a: PrimarySnapshot, b: PrimarySnapshot): { baud: n
   const ms = b.at - a.at;
   const busy = (Math.max(sent, received) * 10 * 1000) / b.serial.baud;
   return { baud: b.serial.baud, commands: b.serial.commands - a.serial.commands, bytes: sent + received, busyFraction: ms > 0 ? Math.round((busy / ms) * 10000) / 10000 : null };
+}
+
+/**
+ * Waits until the primary's flow changes have drained: its serial line has carried no command
+ * for quietMs (on a slow line the rules come in long after the connections ended, and the rules
+ * of connections already gone are deleted again). Returns the primary's stats as of the last
+ * command seen; undefined when the line is still busy after timeoutMs.
+ */
+export async function whenLineQuiet(control: string, o: { quietMs: number; timeoutMs: number; signal?: AbortSignal }): Promise<PrimarySnapshot | undefined> {
+  const until = Date.now() + o.timeoutMs;
+  let last: PrimarySnapshot | undefined;
+  while (Date.now() < until && !o.signal?.aborted) {
+    const now = await primarySnapshot(control).catch(() => undefined);
+    if (now && (!last || now.serial.commands !== last.serial.commands)) last = now;
+    else if (now && last && now.at - last.at >= o.quietMs) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return undefined;
 }
 
 /** Every processor's own port and the shared port have a listen rule with the primary (its registry is the table's). */

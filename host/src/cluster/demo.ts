@@ -11,7 +11,7 @@ import { queryPrimary } from './control-protocol.js';
 import { analyzeTrace, traceNow, type TraceSummary } from './trace.js';
 import { clusterDown, isAlive, makePlan, readText, SIPNIC_BIN, startBackground, waitFor, ClusterError, type ClusterState } from './netns.js';
 import { startCluster } from './roles.js';
-import { boardQueueFrames, listensReadyAtPrimary, primarySnapshot, serialBetween, type PrimarySnapshot } from './board-demo.js';
+import { boardQueueFrames, listensReadyAtPrimary, primarySnapshot, serialBetween, whenLineQuiet, type PrimarySnapshot } from './board-demo.js';
 import { readAdapterStats, withAdapterAt } from './status.js';
 import { nearestRank, summarize } from '../util/percentiles.js';
 
@@ -70,6 +70,8 @@ export interface ConnectionResult {
   ok: boolean;
   processor?: number;
   ms: number;
+  /** When the connection started, ms after the client's first one (the rate leaves the client's start-up out). */
+  at?: number;
   error?: string;
 }
 
@@ -77,11 +79,12 @@ export interface ConnectionResult {
 export async function driveClient(o: { host: string; ports: number[]; connections: number; bytes: number; concurrency: number; spreadMs?: number; timeoutMs?: number; onDone?: (n: number) => void }): Promise<ConnectionResult[]> {
   const results: ConnectionResult[] = [];
   let next = 0;
+  const runStart = performance.now();
   const one = (i: number): Promise<ConnectionResult> => {
     const port = o.ports[i % o.ports.length];
     const t0 = performance.now();
     return new Promise((resolve) => {
-      const done = (r: Omit<ConnectionResult, 'i' | 'port' | 'ms'>) => resolve({ i, port, ms: Math.round((performance.now() - t0) * 10) / 10, ...r });
+      const done = (r: Omit<ConnectionResult, 'i' | 'port' | 'ms'>) => resolve({ i, port, ms: Math.round((performance.now() - t0) * 10) / 10, at: Math.round((t0 - runStart) * 10) / 10, ...r });
       const req = request({ host: o.host, port, path: `/c/${i}/${o.bytes}${o.spreadMs ? `/${o.spreadMs}` : ''}`, agent: false, headers: { connection: 'close' }, timeout: o.timeoutMs ?? 10_000 }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -157,6 +160,13 @@ export interface DemoResult {
   connectionsPerSecond: number;
   /** With boardSim: the serial line during the client's run (the primary's SerialBus): commands, bytes both ways, the busier direction's share of the time. */
   serial?: { baud: number; commands: number; bytes: number; busyFraction: number | null };
+  /**
+   * With boardSim: when the primary's last flow change of the run went over the line (ms after
+   * the client's end; the line then stayed quiet for 1 s; null: still busy after 120 s), the flow
+   * changes (adds, and deletes of connections already gone) per second the line carried from the
+   * client's start until then, and the serial line over that time.
+   */
+  rulesCaughtUp?: { afterClientMs: number | null; flowChangesPerSecond: number | null; serial: { baud: number; commands: number; bytes: number; busyFraction: number | null } | null };
   elapsedMs: number;
   leftover: { namespaces: number; links: number; names: string[] };
   /** With traceDir: where the rule installs' time went (trace.ts analyzeTrace), and the machine's load average. */
@@ -227,6 +237,17 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       byProcessor[String(r.processor)][r.port === SHARED_PORT ? 'sharedPort' : 'ownPort']++;
     }
     const failed = results.filter((r) => !r.ok);
+    let rulesCaughtUp: DemoResult['rulesCaughtUp'];
+    if (plan.boardSim) {
+      // on a slow line the exact rules come in long after the connections: wait for them (the rule-install times then cover every connection)
+      const b = before as PrimarySnapshot;
+      const caught = await whenLineQuiet(control, { quietMs: 1000, timeoutMs: 120_000, signal: o.signal });
+      rulesCaughtUp = {
+        afterClientMs: caught ? Math.round(caught.at - (after as PrimarySnapshot).at) : null,
+        flowChangesPerSecond: caught ? Math.round(((caught.flowChanges - b.flowChanges) / ((caught.at - b.at) / 1000)) * 10) / 10 : null,
+        serial: caught ? serialBetween(b, caught) : null,
+      };
+    }
     // the monitors report their latencies with each heartbeat: give them one
     await new Promise((r) => setTimeout(r, 1500));
     const ruleInstallMs = await ruleInstallFromPrimary(control);
@@ -238,9 +259,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       byProcessor,
       frames,
       ruleInstallMs,
-      ...(plan.boardSim ? { serial: serialBetween(before as PrimarySnapshot, after as PrimarySnapshot) } : { adapterLoop: adapterLoop(before as AdapterStats, after as AdapterStats) }),
+      ...(plan.boardSim ? { serial: serialBetween(before as PrimarySnapshot, after as PrimarySnapshot), rulesCaughtUp } : { adapterLoop: adapterLoop(before as AdapterStats, after as AdapterStats) }),
       connectionMs: percentiles(results.filter((r) => r.ok).map((r) => r.ms)),
-      connectionsPerSecond: Math.round(((results.length - failed.length) / (runMs / 1000)) * 10) / 10,
+      connectionsPerSecond: connectionRate(results, runMs),
       ...(timing ? { timing } : {}),
     };
   } finally {
@@ -251,6 +272,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     }
   }
   throw new ClusterError('ESTEP', 'the demo did not finish');
+}
+
+/** Connections that succeeded per second, from the first one's start to the last one's end (the client's own start-up left out when it says when each started). */
+export function connectionRate(results: ConnectionResult[], fallbackMs: number): number {
+  const ok = results.filter((r) => r.ok).length;
+  const timed = results.filter((r) => r.at !== undefined);
+  const spanMs = timed.length === results.length && timed.length ? Math.max(...timed.map((r) => r.at! + r.ms)) - Math.min(...timed.map((r) => r.at!)) : fallbackMs;
+  return spanMs > 0 ? Math.round((ok / (spanMs / 1000)) * 10) / 10 : 0;
 }
 
 const fraction = (fast: number, via: number): number | null => (fast + via ? Math.round((fast / (fast + via)) * 10000) / 10000 : null);
@@ -340,6 +369,7 @@ export function formatDemo(r: DemoResult): string {
     `connection time: p50 ${r.connectionMs.p50} ms, p99 ${r.connectionMs.p99} ms`,
     `connections per second: ${r.connectionsPerSecond}`,
     ...(r.adapterLoop ? [`adapter loop: ${r.adapterLoop.iterations} wake-ups, ${r.adapterLoop.busyMsPerIteration} ms of work each on average, largest batch ${r.adapterLoop.maxBatch} frames`] : []),
+    ...(r.rulesCaughtUp ? [`last flow change of the run: ${r.rulesCaughtUp.afterClientMs === null ? 'the line still busy after 120 s' : `${r.rulesCaughtUp.afterClientMs} ms after the client's end, ${r.rulesCaughtUp.flowChangesPerSecond} flow changes per second`}`] : []),
     ...(r.serial ? [`serial line: ${r.serial.baud} baud, ${r.serial.commands} commands, ${r.serial.bytes} bytes, busy ${r.serial.busyFraction === null ? '?' : `${(r.serial.busyFraction * 100).toFixed(1)}%`} of the time`] : []),
     `left over after down: ${r.leftover.namespaces} namespaces, ${r.leftover.links} links`,
     `took ${(r.elapsedMs / 1000).toFixed(1)} s`,
