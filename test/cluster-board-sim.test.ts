@@ -197,7 +197,7 @@ boardSim('cluster demo --board-sim', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'sipnic-cluster-board-demo-'));
     try {
       const r = await sipnicJson<DemoResult>(['--baud', String(BAUD), 'cluster', 'demo', '--board-sim', '--processors', '3', '--connections', '300', '--name', name, '--state-dir', stateDir], { timeoutMs: 600_000 });
-      console.log(`test/cluster-board-sim.test.ts: demo at ${BAUD} baud: ${JSON.stringify({ connectionsPerSecond: r.connectionsPerSecond, fastPathFraction: r.frames.fastPathFraction, ruleInstallMs: { p50: r.ruleInstallMs.p50, p99: r.ruleInstallMs.p99, samples: r.ruleInstallMs.samples }, serial: r.serial, connectionMs: r.connectionMs })}`);
+      console.log(`test/cluster-board-sim.test.ts: demo at ${BAUD} baud: ${JSON.stringify({ connectionsPerSecond: r.connectionsPerSecond, fastPathFraction: r.frames.fastPathFraction, ruleInstallMs: { p50: r.ruleInstallMs.p50, p99: r.ruleInstallMs.p99, samples: r.ruleInstallMs.samples }, serial: r.serial, rulesCaughtUp: r.rulesCaughtUp, connectionMs: r.connectionMs })}`);
       expect(r.connections).toMatchObject({ attempted: 300, ok: 300, failed: 0 });
       expect(r.leftover).toEqual({ namespaces: 0, links: 0, names: [] });
       expect(r.serial).toMatchObject({ baud: BAUD });
