@@ -37,10 +37,10 @@ interface Run {
 }
 
 /** `sipnic ARGS` in a child process (as from a shell), optionally inside a namespace. */
-function sipnic(args: string[], o: { ns?: string; timeoutMs?: number } = {}): Promise<Run> {
+function sipnic(args: string[], o: { ns?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<Run> {
   const argv = o.ns ? ['ip', 'netns', 'exec', o.ns, process.execPath, BIN, ...args] : [process.execPath, BIN, ...args];
   return new Promise((resolve) => {
-    execFile(argv[0], argv.slice(1), { cwd: ROOT, timeout: o.timeoutMs ?? 300_000, maxBuffer: 64 << 20 }, (err, out, errOut) => {
+    execFile(argv[0], argv.slice(1), { cwd: ROOT, env: { ...process.env, ...o.env }, timeout: o.timeoutMs ?? 300_000, maxBuffer: 64 << 20 }, (err, out, errOut) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: String(out), err: String(errOut) });
     });
   });
@@ -149,7 +149,12 @@ boardSim('cluster up --board-sim: namespaces as hosts in front of the board simu
       expect((await sh('ip', '-n', ns, 'route', 'show', '10.77.0.0/24')).stdout).toMatch(/dev sn-lan .*src 10\.77\.0\.1/);
     }
     expect((await sh('ip', 'netns', 'exec', `${name}-primary`, 'sysctl', '-n', 'net.ipv4.ip_forward')).stdout.trim()).toBe('0');
-  });
+    // status asks the primary on its Unix socket; no adapter process here
+    const status = await sipnicJson(['cluster', 'status', '--name', name, '--state-dir', stateDir]);
+    expect(status.boardSim).toMatchObject({ baud: BAUD, taps: [`${name}-b0`, `${name}-b1`], pty: s.pty });
+    expect(status.adapter).toBeNull();
+    expect(status.primary.processors.map((p: { connected: boolean }) => p.connected)).toEqual([true, true]);
+  }, 60_000);
 
   it('the primary answers ARP and ping for the cluster address through the design', async () => {
     const before = await primaryStats();
@@ -188,6 +193,26 @@ boardSim('cluster up --board-sim: namespaces as hosts in front of the board simu
     await until('nothing of the cluster left', async () => (await leftovers(name, stateDir)).length === 0, 15_000).catch(async (err) => {
       throw new Error(`${(err as Error).message}: ${(await leftovers(name, stateDir)).join('; ')}`);
     });
+  }, 120_000);
+});
+
+boardSim('cluster up --board-sim failing half-way', () => {
+  it('removes what it made: the simulator, its TAPs, the namespaces, the bridge', async () => {
+    const name = `sipnicf${process.pid % 10000}`;
+    const stateDir = mkdtempSync(join(tmpdir(), 'sipnic-cluster-board-fail-'));
+    try {
+      // 'lan': after the simulator started and port 0 moved, while the hosts' veths are made
+      const r = await sipnic(['cluster', 'up', '--board-sim', '--processors', '2', '--name', name, '--state-dir', stateDir], { env: { SIPNIC_CLUSTER_FAIL_AT: 'lan' } });
+      expect(r.code).not.toBe(0);
+      expect(r.err).toMatch(/forced failure at lan/);
+      expect(r.err).toMatch(/removing what was made/);
+      await until('nothing of the cluster left', async () => (await leftovers(name, stateDir)).length === 0, 15_000).catch(async (err) => {
+        throw new Error(`${(err as Error).message}: ${(await leftovers(name, stateDir)).join('; ')}`);
+      });
+    } finally {
+      await sipnic(['cluster', 'down', '--name', name, '--state-dir', stateDir]);
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
 

@@ -243,13 +243,15 @@ function formatStatus(o: ClusterStatus): string {
     table(['process', 'pid', 'namespace', 'alive'], o.processes.map((p) => [p.role, p.pid, p.namespace ?? '(root)', p.alive ? 'yes' : 'NO'])),
     '',
   ];
-  lines.push(tables ? `tables: ${tables.flows} of ${tables.flowCapacity} flow entries, ${tables.listens} of ${tables.listenCapacity} listen entries` : 'tables: the register bus did not answer');
+  if (o.boardSim) lines.push(`board simulator: ${o.boardSim.pty} at ${o.boardSim.baud} baud, TAPs ${o.boardSim.taps.join(' and ')} (the primary holds the serial line: its stats below say what it wrote)`);
+  else lines.push(tables ? `tables: ${tables.flows} of ${tables.flowCapacity} flow entries, ${tables.listens} of ${tables.listenCapacity} listen entries` : 'tables: the register bus did not answer');
   if (primary) {
     const procs = (primary.processors ?? []) as { processor: number; alive?: boolean; connected?: boolean; flows?: number; listens?: string[] }[];
     lines.push(`primary: ${procs.map((p) => `p${p.processor} ${p.connected ? 'connected' : p.alive === false ? 'lost' : 'not connected'} (${p.flows ?? 0} flows, listens ${(p.listens ?? []).join(' ') || '-'})`).join('; ')}`);
   }
-  if (!s) lines.push('adapter: not answering on its frame port');
-  else {
+  // no adapter process in front of the board simulator
+  if (!s && !o.boardSim) lines.push('adapter: not answering on its frame port');
+  else if (s) {
     lines.push(`adapter: up ${(s.uptimeMs / 1000).toFixed(0)} s; flow table ${s.table.flows}/${s.table.flowCapacity}; wire in ${s.wire.received}, out ${s.wire.transmitted}; queue 0 → primary ${s.toClaimants}, unclaimed ${s.unclaimedDrops}`);
     lines.push(table(['processor', 'fast path', 'via primary', 'transmitted', 'write errors'], s.processors.map((p) => [p.processor, p.fastPath, p.viaPrimary, p.transmitted, p.writeErrors])));
   }
