@@ -112,7 +112,8 @@ describe.skipIf(skipReason !== '')('sipnic primary --interface', () => {
       wire.send(syn, Uint32Array.of(syn.length));
       const delivered = await nextPacket(wire, (f) => f.length === syn.length && f[12] === 0x08 && f[23] === 6 && f[47] === 0x02);
       expect(formatMac(delivered.subarray(0, 6))).toBe(P1_MAC);
-      expect(delivered.subarray(6)).toEqual(syn.subarray(6));
+      expect(delivered.subarray(6, 12)).toEqual(macA); // from the primary's interface, not the client's MAC
+      expect(delivered.subarray(12)).toEqual(syn.subarray(12));
 
       const stats = await monitor.request({ op: 'stats' });
       const p1 = (stats.processors as { processor: number; mac: string | null }[]).find((p) => p.processor === 1);

@@ -138,6 +138,8 @@ export class SerialBus implements RegisterBus {
   private readonly options: Required<Omit<SerialBusOptions, 'seq' | 'protocol'>>;
   private seq: number;
   private closed = false;
+  /** When the bus was opened (ms, performance.now()): `wire()` measures the line's busy fraction from here. */
+  private readonly openedAt = performance.now();
   /** UARTBone writes sent since the last answered read: close() confirms them. */
   private unconfirmedWrites = 0;
   private lost?: Error;
@@ -177,6 +179,22 @@ export class SerialBus implements RegisterBus {
       this.lost = err ?? new Error('closed');
       this.wake?.();
     });
+  }
+
+  /** The line rate the wire times are computed for (bits per second). */
+  get baud(): number {
+    return this.options.baud;
+  }
+
+  /**
+   * The line as a whole: its rate, the commands and bytes so far, and the share of the time since
+   * the bus was opened that the bytes took on the wire (10 bits per byte; the busier direction).
+   */
+  wire(): { baud: number; commands: number; bytesSent: number; bytesReceived: number; busyFraction: number; sinceMs: number } {
+    const sinceMs = performance.now() - this.openedAt;
+    const busiest = Math.max(this.stats.bytesSent, this.stats.bytesReceived);
+    const busyFraction = sinceMs > 0 ? Math.round(((busiest * 10 * 1000) / this.options.baud / sinceMs) * 10000) / 10000 : 0;
+    return { baud: this.options.baud, commands: this.stats.commands, bytesSent: this.stats.bytesSent, bytesReceived: this.stats.bytesReceived, busyFraction, sinceMs: Math.round(sinceMs) };
   }
 
   /** Opens a serial device with the serialport package and a SerialBus over it. */

@@ -3,7 +3,7 @@
 // primary and one monitor per processor.
 import { Command, Option } from 'commander';
 import { ClusterAdapter } from '../cluster/adapter.js';
-import { clusterDown, defaultStateDir, makePlan, CLUSTER_DEFAULTS, ClusterError, type ClusterState } from '../cluster/netns.js';
+import { clusterDown, defaultStateDir, makePlan, BOARD_SIM_DEFAULTS, CLUSTER_DEFAULTS, ClusterError, type ClusterState } from '../cluster/netns.js';
 import { driveClient, formatDemo, runDemo, serveDemo } from '../cluster/demo.js';
 import { restartProcess, startCluster } from '../cluster/roles.js';
 import { clusterStatus, type ClusterStatus } from '../cluster/status.js';
@@ -13,6 +13,16 @@ import { logger, table, type Cli } from './context.js';
 import { intOption } from './options.js';
 
 const nameOption = () => new Option('--name <name>', 'cluster name: prefix of its namespaces (sipnic-client, sipnic-p1…)').default(CLUSTER_DEFAULTS.name);
+const boardSimOption = () =>
+  new Option('--board-sim', "the board simulator (`sim serve --board`) in front of namespaces set up as the hosts of docs/deploy.md: the primary on its PTY (root --baud, default 115200) and its own LAN interface, each monitor on its own (docs/cluster.md)");
+
+/** With --board-sim: the line rate, the root's --baud (it takes the option wherever it stands on the line). */
+function boardSimFrom(cmd: Command, on: boolean | undefined, withRoles: boolean): { baud: number } | undefined {
+  if (!on) return undefined;
+  if (!withRoles) throw new ClusterError('EINVAL', '--board-sim needs the primary and the monitors: without them nothing programs the board (no --no-roles)');
+  return { baud: (cmd.optsWithGlobals() as { baud?: number }).baud ?? BOARD_SIM_DEFAULTS.baud };
+}
+
 const stateDirOption = () => new Option('--state-dir <dir>', 'folder for sockets, logs and state (default $XDG_RUNTIME_DIR or /tmp, /<name>-cluster)');
 
 /** The roles the program offers: `sipnic primary` and `sipnic monitor` when they exist. */
@@ -35,11 +45,13 @@ export function clusterCommand(cli: Cli): Command {
     .addOption(stateDirOption())
     .option('--no-roles', 'start no primary and no monitors (rules by hand: `sipnic --socket <dir>/bus.sock listen add …`; the client gets a static ARP entry)')
     .option('--share <ports>', 'listen ports the processors share (`sipnic monitor --share`): all, none, or PORT,PORT…', 'all')
-    .addHelpText('after', '\nExample:\n  sipnic cluster up --processors 3\n  sipnic cluster status\n  sipnic cluster down')
-    .action(async (opts: { processors: number; name: string; stateDir?: string; roles: boolean; share: string }, cmd: Command) => {
+    .addOption(boardSimOption())
+    .addHelpText('after', '\nExample:\n  sipnic cluster up --processors 3\n  sipnic --baud 115200 cluster up --board-sim --processors 2\n  sipnic cluster status\n  sipnic cluster down')
+    .action(async (opts: { processors: number; name: string; stateDir?: string; roles: boolean; share: string; boardSim?: boolean }, cmd: Command) => {
       const withRoles = opts.roles && rolesAvailable(cmd);
       if (opts.roles && !withRoles) progress('`sipnic primary`/`sipnic monitor` are not in this build: starting the data plane only (as --no-roles)');
-      const plan = makePlan({ processors: opts.processors, name: opts.name, stateDir: opts.stateDir, staticArp: !withRoles, env: cli.io.env });
+      const boardSim = boardSimFrom(cmd, opts.boardSim, withRoles);
+      const plan = makePlan({ processors: opts.processors, name: opts.name, stateDir: opts.stateDir, staticArp: !withRoles, env: cli.io.env, boardSim });
       const intr = interruptSignal(cli.io.signal);
       try {
         const state = await startCluster(plan, { progress, signal: intr.signal, roles: withRoles, share: opts.share, failAt: cli.io.env.SIPNIC_CLUSTER_FAIL_AT });
@@ -130,9 +142,11 @@ export function clusterCommand(cli: Cli): Command {
     .addOption(stateDirOption())
     .option('--no-roles', 'no primary/monitors: the demo installs listen rules itself (one processor per port)')
     .option('--trace <dir>', "timestamps of every rule install from the cluster's processes into this folder (SIPNIC_TRACE_DIR); the result gets a stage breakdown (`timing`)")
-    .addHelpText('after', '\nExample:\n  sipnic cluster demo --processors 3 --connections 300 --json')
-    .action(async (opts: { processors: number; connections: number; bytes: number; concurrency: number; name: string; stateDir?: string; roles: boolean; trace?: string }, cmd: Command) => {
+    .addOption(boardSimOption())
+    .addHelpText('after', '\nExample:\n  sipnic cluster demo --processors 3 --connections 300 --json\n  sipnic --baud 1000000 cluster demo --board-sim --processors 3 --connections 300 --json')
+    .action(async (opts: { processors: number; connections: number; bytes: number; concurrency: number; name: string; stateDir?: string; roles: boolean; trace?: string; boardSim?: boolean }, cmd: Command) => {
       const withRoles = opts.roles && rolesAvailable(cmd);
+      const boardSim = boardSimFrom(cmd, opts.boardSim, withRoles);
       const intr = interruptSignal(cli.io.signal);
       const say = cli.json(cmd) && !cli.io.env.SIPNIC_PROGRESS ? () => undefined : progress;
       try {
@@ -148,6 +162,7 @@ export function clusterCommand(cli: Cli): Command {
           progress: say,
           signal: intr.signal,
           traceDir: opts.trace,
+          boardSim,
         });
         cli.out(cmd, () => formatDemo(result), result);
         if (result.connections.failed > 0 || result.leftover.namespaces + result.leftover.links > 0) process.exitCode = 1;
@@ -228,13 +243,15 @@ function formatStatus(o: ClusterStatus): string {
     table(['process', 'pid', 'namespace', 'alive'], o.processes.map((p) => [p.role, p.pid, p.namespace ?? '(root)', p.alive ? 'yes' : 'NO'])),
     '',
   ];
-  lines.push(tables ? `tables: ${tables.flows} of ${tables.flowCapacity} flow entries, ${tables.listens} of ${tables.listenCapacity} listen entries` : 'tables: the register bus did not answer');
+  if (o.boardSim) lines.push(`board simulator: ${o.boardSim.pty} at ${o.boardSim.baud} baud, TAPs ${o.boardSim.taps.join(' and ')} (the primary holds the serial line: its stats below say what it wrote)`);
+  else lines.push(tables ? `tables: ${tables.flows} of ${tables.flowCapacity} flow entries, ${tables.listens} of ${tables.listenCapacity} listen entries` : 'tables: the register bus did not answer');
   if (primary) {
     const procs = (primary.processors ?? []) as { processor: number; alive?: boolean; connected?: boolean; flows?: number; listens?: string[] }[];
     lines.push(`primary: ${procs.map((p) => `p${p.processor} ${p.connected ? 'connected' : p.alive === false ? 'lost' : 'not connected'} (${p.flows ?? 0} flows, listens ${(p.listens ?? []).join(' ') || '-'})`).join('; ')}`);
   }
-  if (!s) lines.push('adapter: not answering on its frame port');
-  else {
+  // no adapter process in front of the board simulator
+  if (!s && !o.boardSim) lines.push('adapter: not answering on its frame port');
+  else if (s) {
     lines.push(`adapter: up ${(s.uptimeMs / 1000).toFixed(0)} s; flow table ${s.table.flows}/${s.table.flowCapacity}; wire in ${s.wire.received}, out ${s.wire.transmitted}; queue 0 → primary ${s.toClaimants}, unclaimed ${s.unclaimedDrops}`);
     lines.push(table(['processor', 'fast path', 'via primary', 'transmitted', 'write errors'], s.processors.map((p) => [p.processor, p.fastPath, p.viaPrimary, p.transmitted, p.writeErrors])));
   }

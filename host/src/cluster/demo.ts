@@ -11,6 +11,7 @@ import { queryPrimary } from './control-protocol.js';
 import { analyzeTrace, traceNow, type TraceSummary } from './trace.js';
 import { clusterDown, isAlive, makePlan, readText, SIPNIC_BIN, startBackground, waitFor, ClusterError, type ClusterState } from './netns.js';
 import { startCluster } from './roles.js';
+import { boardQueueFrames, listensReadyAtPrimary, primarySnapshot, serialBetween, whenLineQuiet, type PrimarySnapshot } from './board-demo.js';
 import { readAdapterStats, withAdapterAt } from './status.js';
 import { nearestRank, summarize } from '../util/percentiles.js';
 
@@ -69,6 +70,8 @@ export interface ConnectionResult {
   ok: boolean;
   processor?: number;
   ms: number;
+  /** When the connection started, ms after the client's first one (the rate leaves the client's start-up out). */
+  at?: number;
   error?: string;
 }
 
@@ -76,11 +79,12 @@ export interface ConnectionResult {
 export async function driveClient(o: { host: string; ports: number[]; connections: number; bytes: number; concurrency: number; spreadMs?: number; timeoutMs?: number; onDone?: (n: number) => void }): Promise<ConnectionResult[]> {
   const results: ConnectionResult[] = [];
   let next = 0;
+  const runStart = performance.now();
   const one = (i: number): Promise<ConnectionResult> => {
     const port = o.ports[i % o.ports.length];
     const t0 = performance.now();
     return new Promise((resolve) => {
-      const done = (r: Omit<ConnectionResult, 'i' | 'port' | 'ms'>) => resolve({ i, port, ms: Math.round((performance.now() - t0) * 10) / 10, ...r });
+      const done = (r: Omit<ConnectionResult, 'i' | 'port' | 'ms'>) => resolve({ i, port, ms: Math.round((performance.now() - t0) * 10) / 10, at: Math.round((t0 - runStart) * 10) / 10, ...r });
       const req = request({ host: o.host, port, path: `/c/${i}/${o.bytes}${o.spreadMs ? `/${o.spreadMs}` : ''}`, agent: false, headers: { connection: 'close' }, timeout: o.timeoutMs ?? 10_000 }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -124,6 +128,17 @@ export interface DemoOptions {
   signal?: AbortSignal;
   /** Folder for the cluster processes' timestamps (SIPNIC_TRACE_DIR); the result then has `timing`. */
   traceDir?: string;
+  /** The board simulator in front of namespaces as hosts (board-lan.ts) at this line rate, instead of the adapter process. */
+  boardSim?: { baud: number };
+}
+
+/** Frames from the wire into one processor: the fast path, and (the adapter's counts) the rest. */
+export interface ProcessorFrames {
+  processor: number;
+  fastPath: number;
+  viaPrimary?: number;
+  transmitted?: number;
+  writeErrors?: number;
 }
 
 export interface Percentiles {
@@ -136,11 +151,22 @@ export interface DemoResult {
   processors: number;
   connections: { attempted: number; ok: number; failed: number; errors: string[] };
   byProcessor: Record<string, { ownPort: number; sharedPort: number }>;
-  frames: { fastPath: number; viaPrimary: number; fastPathFraction: number | null; perProcessor: AdapterStats['processors'] };
+  frames: { fastPath: number; viaPrimary: number; fastPathFraction: number | null; perProcessor: ProcessorFrames[]; source?: string };
   ruleInstallMs: Percentiles & { source: string; perProcessor: { processor: number; count: number; p50: number | null; p99: number | null; max: number | null }[] };
   connectionMs: Percentiles;
-  /** The adapter loop during the connections: poll wake-ups, ms spent working per wake-up, largest batch. */
-  adapterLoop: { iterations: number; busyMsPerIteration: number | null; maxBatch: number };
+  /** The adapter loop during the connections: poll wake-ups, ms spent working per wake-up, largest batch (none with boardSim). */
+  adapterLoop?: { iterations: number; busyMsPerIteration: number | null; maxBatch: number };
+  /** Connections that succeeded per second of the client's run. */
+  connectionsPerSecond: number;
+  /** With boardSim: the serial line during the client's run (the primary's SerialBus): commands, bytes both ways, the busier direction's share of the time. */
+  serial?: { baud: number; commands: number; bytes: number; busyFraction: number | null };
+  /**
+   * With boardSim: when the primary's last flow change of the run went over the line (ms after
+   * the client's end; the line then stayed quiet for 1 s; null: still busy after 120 s), the flow
+   * changes (adds, and deletes of connections already gone) per second the line carried from the
+   * client's start until then, and the serial line over that time.
+   */
+  rulesCaughtUp?: { afterClientMs: number | null; flowChangesPerSecond: number | null; serial: { baud: number; commands: number; bytes: number; busyFraction: number | null } | null };
   elapsedMs: number;
   leftover: { namespaces: number; links: number; names: string[] };
   /** With traceDir: where the rule installs' time went (trace.ts analyzeTrace), and the machine's load average. */
@@ -177,7 +203,8 @@ export async function ruleInstallFromPrimary(control: string): Promise<DemoResul
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   if (!o.withRoles) throw new ClusterError('EINVAL', 'the demo needs the primary and the monitors (`sipnic primary`, `sipnic monitor`) to install the rules; they are not in this build');
   const t0 = performance.now();
-  const plan = makePlan({ processors: o.processors, name: o.name, stateDir: o.stateDir, env: o.env });
+  const plan = makePlan({ processors: o.processors, name: o.name, stateDir: o.stateDir, env: o.env, boardSim: o.boardSim });
+  const control = `unix:${plan.paths.control}`;
   // the cluster's processes inherit it (startBackground passes the environment on)
   if (o.traceDir) process.env.SIPNIC_TRACE_DIR = o.traceDir;
   let state: ClusterState | undefined;
@@ -190,52 +217,51 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     );
     o.progress(`HTTP servers: port ${ownPort(1)}…${ownPort(plan.processors)} (one per processor) and ${SHARED_PORT} (all) at ${plan.clusterIp}`);
     await waitFor('the HTTP servers', () => servers.every((s) => /listening/.test(readText(s.log))), { timeoutMs: 30_000, processes: servers, signal: o.signal });
-    // the monitors see the listens and have them installed; wait until every port has its rule
-    await waitFor('listen rules for every server', () => listensReady(plan.paths.bus, plan.processors), { timeoutMs: 30_000, signal: o.signal });
-    const before = await readAdapterStats(plan.paths.framePort, 'demo');
     const ports = [SHARED_PORT, ...plan.namespaces.processors.map((_, i) => ownPort(i + 1))];
+    // the monitors see the listens and have them installed; wait until every port has its rule
+    const listens = plan.boardSim ? () => listensReadyAtPrimary(control, ports) : () => listensReady(plan.paths.bus, plan.processors);
+    await waitFor('listen rules for every server', listens, { timeoutMs: 30_000, signal: o.signal });
+    const before = plan.boardSim ? await primarySnapshot(control) : await readAdapterStats(plan.paths.framePort, 'demo');
     o.progress(`${o.connections} connections from ${plan.namespaces.client} (${o.concurrency} at a time, ${o.bytes}-byte bodies)`);
     const clientStart = traceNow();
+    const runStart = performance.now();
     const client = await runInNamespace(plan.namespaces.client, ['cluster', 'demo-client', '--host', plan.clusterIp, '--ports', ports.join(','), '--connections', String(o.connections), '--bytes', String(o.bytes), '--concurrency', String(o.concurrency)], o.signal, o.progress);
+    const runMs = performance.now() - runStart;
     const results = JSON.parse(client) as ConnectionResult[];
     const clientEnd = traceNow();
-    const after = await readAdapterStats(plan.paths.framePort, 'demo');
+    const after = plan.boardSim ? await primarySnapshot(control) : await readAdapterStats(plan.paths.framePort, 'demo');
     const byProcessor: DemoResult['byProcessor'] = {};
     for (let p = 1; p <= plan.processors; p++) byProcessor[String(p)] = { ownPort: 0, sharedPort: 0 };
     for (const r of results) {
       if (!r.ok || !r.processor || !byProcessor[String(r.processor)]) continue;
       byProcessor[String(r.processor)][r.port === SHARED_PORT ? 'sharedPort' : 'ownPort']++;
     }
-    const fastPath = after.fastPath - before.fastPath;
-    const viaPrimary = after.viaPrimary - before.viaPrimary;
     const failed = results.filter((r) => !r.ok);
+    let rulesCaughtUp: DemoResult['rulesCaughtUp'];
+    if (plan.boardSim) {
+      // on a slow line the exact rules come in long after the connections: wait for them (the rule-install times then cover every connection)
+      const b = before as PrimarySnapshot;
+      const caught = await whenLineQuiet(control, { quietMs: 1000, timeoutMs: 120_000, signal: o.signal });
+      rulesCaughtUp = {
+        afterClientMs: caught ? Math.round(caught.at - (after as PrimarySnapshot).at) : null,
+        flowChangesPerSecond: caught ? Math.round(((caught.flowChanges - b.flowChanges) / ((caught.at - b.at) / 1000)) * 10) / 10 : null,
+        serial: caught ? serialBetween(b, caught) : null,
+      };
+    }
     // the monitors report their latencies with each heartbeat: give them one
     await new Promise((r) => setTimeout(r, 1500));
-    const ruleInstallMs = await ruleInstallFromPrimary(`unix:${plan.paths.control}`);
+    const ruleInstallMs = await ruleInstallFromPrimary(control);
     const timing = o.traceDir ? { ...analyzeTrace(o.traceDir, clientStart, clientEnd + 200), loadAverage: loadavg().map((v) => Math.round(v * 100) / 100) } : undefined;
+    const frames = plan.boardSim ? await boardFrames(state, before as PrimarySnapshot, after as PrimarySnapshot) : adapterFrames(before as AdapterStats, after as AdapterStats);
     result = {
       processors: plan.processors,
       connections: { attempted: results.length, ok: results.length - failed.length, failed: failed.length, errors: [...new Set(failed.map((r) => `port ${r.port}: ${r.error}`))].slice(0, 10) },
       byProcessor,
-      frames: {
-        fastPath,
-        viaPrimary,
-        fastPathFraction: fastPath + viaPrimary ? Math.round((fastPath / (fastPath + viaPrimary)) * 10000) / 10000 : null,
-        perProcessor: after.processors.map((p, i) => ({
-          processor: p.processor,
-          fastPath: p.fastPath - before.processors[i].fastPath,
-          viaPrimary: p.viaPrimary - before.processors[i].viaPrimary,
-          transmitted: p.transmitted - before.processors[i].transmitted,
-          writeErrors: p.writeErrors - before.processors[i].writeErrors,
-        })),
-      },
+      frames,
       ruleInstallMs,
-      adapterLoop: {
-        iterations: after.loop.iterations - before.loop.iterations,
-        busyMsPerIteration: after.loop.iterations > before.loop.iterations ? Math.round(((after.loop.busyMs - before.loop.busyMs) / (after.loop.iterations - before.loop.iterations)) * 1000) / 1000 : null,
-        maxBatch: after.loop.maxBatch,
-      },
+      ...(plan.boardSim ? { serial: serialBetween(before as PrimarySnapshot, after as PrimarySnapshot), rulesCaughtUp } : { adapterLoop: adapterLoop(before as AdapterStats, after as AdapterStats) }),
       connectionMs: percentiles(results.filter((r) => r.ok).map((r) => r.ms)),
+      connectionsPerSecond: connectionRate(results, runMs),
       ...(timing ? { timing } : {}),
     };
   } finally {
@@ -246,6 +272,61 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     }
   }
   throw new ClusterError('ESTEP', 'the demo did not finish');
+}
+
+/** Connections that succeeded per second, from the first one's start to the last one's end (the client's own start-up left out when it says when each started). */
+export function connectionRate(results: ConnectionResult[], fallbackMs: number): number {
+  const ok = results.filter((r) => r.ok).length;
+  const timed = results.filter((r) => r.at !== undefined);
+  const spanMs = timed.length === results.length && timed.length ? Math.max(...timed.map((r) => r.at! + r.ms)) - Math.min(...timed.map((r) => r.at!)) : fallbackMs;
+  return spanMs > 0 ? Math.round((ok / (spanMs / 1000)) * 10) / 10 : 0;
+}
+
+const fraction = (fast: number, via: number): number | null => (fast + via ? Math.round((fast / (fast + via)) * 10000) / 10000 : null);
+
+/** The adapter's counts of frames into the processors between two of its stats. */
+function adapterFrames(before: AdapterStats, after: AdapterStats): DemoResult['frames'] {
+  const fastPath = after.fastPath - before.fastPath;
+  const viaPrimary = after.viaPrimary - before.viaPrimary;
+  return {
+    fastPath,
+    viaPrimary,
+    fastPathFraction: fraction(fastPath, viaPrimary),
+    perProcessor: after.processors.map((p, i) => ({
+      processor: p.processor,
+      fastPath: p.fastPath - before.processors[i].fastPath,
+      viaPrimary: p.viaPrimary - before.processors[i].viaPrimary,
+      transmitted: p.transmitted - before.processors[i].transmitted,
+      writeErrors: p.writeErrors - before.processors[i].writeErrors,
+    })),
+  };
+}
+
+function adapterLoop(before: AdapterStats, after: AdapterStats): NonNullable<DemoResult['adapterLoop']> {
+  return {
+    iterations: after.loop.iterations - before.loop.iterations,
+    busyMsPerIteration: after.loop.iterations > before.loop.iterations ? Math.round(((after.loop.busyMs - before.loop.busyMs) / (after.loop.iterations - before.loop.iterations)) * 1000) / 1000 : null,
+    maxBatch: after.loop.maxBatch,
+  };
+}
+
+/**
+ * The board simulator's frames into the processors: the fast path is each processor's queue
+ * counter (read once the primary is stopped; the simulator started at zero and only the demo's
+ * connections reach queues 1..N), via primary the frames the primary handed over meanwhile.
+ */
+async function boardFrames(state: ClusterState, before: PrimarySnapshot, after: PrimarySnapshot): Promise<DemoResult['frames']> {
+  const queues = await boardQueueFrames(state);
+  const perProcessor = state.plan.namespaces.processors.map((_, i) => ({ processor: i + 1, fastPath: queues[i + 1] ?? 0 }));
+  const fastPath = perProcessor.reduce((n, p) => n + p.fastPath, 0);
+  const viaPrimary = after.viaPrimary - before.viaPrimary;
+  return {
+    fastPath,
+    viaPrimary,
+    fastPathFraction: fraction(fastPath, viaPrimary),
+    perProcessor,
+    source: "fast path: the board's queue 1..N frame counters (read over the PTY after the primary stopped); via primary: the primary's slow-path counters during the connections",
+  };
 }
 
 /** Every processor's own port and the shared port have a listen entry. */
@@ -286,7 +367,10 @@ export function formatDemo(r: DemoResult): string {
     `frames to processors: fast path ${r.frames.fastPath}, via primary ${r.frames.viaPrimary}${r.frames.fastPathFraction === null ? '' : ` (${(r.frames.fastPathFraction * 100).toFixed(2)}% fast path)`}`,
     `rule install: ${r.ruleInstallMs.p50 === null ? r.ruleInstallMs.source : `p50 ${r.ruleInstallMs.p50} ms, p99 ${r.ruleInstallMs.p99} ms (${r.ruleInstallMs.samples} rules)`}`,
     `connection time: p50 ${r.connectionMs.p50} ms, p99 ${r.connectionMs.p99} ms`,
-    `adapter loop: ${r.adapterLoop.iterations} wake-ups, ${r.adapterLoop.busyMsPerIteration} ms of work each on average, largest batch ${r.adapterLoop.maxBatch} frames`,
+    `connections per second: ${r.connectionsPerSecond}`,
+    ...(r.adapterLoop ? [`adapter loop: ${r.adapterLoop.iterations} wake-ups, ${r.adapterLoop.busyMsPerIteration} ms of work each on average, largest batch ${r.adapterLoop.maxBatch} frames`] : []),
+    ...(r.rulesCaughtUp ? [`last flow change of the run: ${r.rulesCaughtUp.afterClientMs === null ? 'the line still busy after 120 s' : `${r.rulesCaughtUp.afterClientMs} ms after the client's end, ${r.rulesCaughtUp.flowChangesPerSecond} flow changes per second`}`] : []),
+    ...(r.serial ? [`serial line: ${r.serial.baud} baud, ${r.serial.commands} commands, ${r.serial.bytes} bytes, busy ${r.serial.busyFraction === null ? '?' : `${(r.serial.busyFraction * 100).toFixed(1)}%`} of the time`] : []),
     `left over after down: ${r.leftover.namespaces} namespaces, ${r.leftover.links} links`,
     `took ${(r.elapsedMs / 1000).toFixed(1)} s`,
   ];

@@ -13,7 +13,9 @@
 // - watchConnectionOpens(p): SYNs without ACK this host sends (PACKET_OUTGOING) become p's
 //   connection opens.
 // - deliver(p, frame): the frame with its destination MAC set to processor p's (setProcessorMac,
-//   from p's hello) is sent on the interface.
+//   from p's hello) and its source MAC to this interface's is sent on the interface. The source
+//   matters on a learning switch: sent with the client's MAC as source, the switch would move the
+//   client to the primary's port, and the processors' replies to the client would go there.
 // - transmit(frame): sent on the interface as it is.
 // A packet socket does not see the frames it sent itself.
 import type { FrameEvent, FramePort } from './frame-port.js';
@@ -130,6 +132,7 @@ export class PacketFramePort implements FramePort {
     if (frame.length < 14) throw new FramePortError('EINVAL', `a frame of ${frame.length} bytes has no Ethernet header`);
     const out = Uint8Array.from(frame);
     out.set(mac, 0);
+    out.set(this.socket.mac, 6);
     this.send(out);
   }
 

@@ -45,6 +45,8 @@ export interface MonitorOptions {
   portRange?: [number, number];
   /** A flow pinned from a SYN copy that never shows up in /proc is removed after this long (default 3000 ms). */
   graceMs?: number;
+  /** How long a request to the primary may take before it counts as unanswered (default 3000 ms). */
+  requestTimeoutMs?: number;
   /** How long start() keeps trying to reach the primary (default 10000 ms); a refused hello fails at once (one the primary's rate limit holds back, ERATE, is tried again after the wait it names). */
   connectTimeoutMs?: number;
   log?: (line: string) => void;
@@ -59,6 +61,12 @@ interface Pinned {
   inFlight?: Promise<void>;
   /** The primary refused it: not retried until it disappears from /proc. */
   refused?: boolean;
+  /**
+   * Its flow-add got no answer in time: the primary may still have installed it (it queues
+   * table changes behind a slow serial line), so it is deleted when the connection goes, as an
+   * acknowledged one is (a flow-del of a rule that never went in is refused, harmlessly).
+   */
+  unanswered?: boolean;
 }
 
 const MAX_SAMPLES = 100_000;
@@ -70,6 +78,8 @@ export class Monitor {
   private readonly refusedListens = new Map<string, number>();
   private readonly pinned = new Map<string, Pinned>();
   private readonly samples: number[] = [];
+  /** Flow-adds that got no answer in time (the first 20 are logged). */
+  private unanswered = 0;
   private readonly counts = { polls: 0, flowAddsRefused: 0, pinnedByRequest: 0, pinnedByOpen: 0, pinnedByPoll: 0, removed: 0 };
   private portRange?: [number, number];
   private pollTimer?: NodeJS.Timeout;
@@ -163,7 +173,7 @@ export class Monitor {
 
   private async connect(): Promise<void> {
     const o = this.options;
-    const client = await ControlClient.connect(o.primary);
+    const client = await ControlClient.connect(o.primary, o.requestTimeoutMs);
     let hello: Record<string, unknown>;
     try {
       // challenge-response: the secret is not sent; the primary proves it holds it too
@@ -268,7 +278,10 @@ export class Monitor {
       },
       (err: Error) => {
         entry.inFlight = undefined;
-        if (err instanceof ControlError && (err.code === 'EPERM' || err.code === 'EFULL' || err.code === 'EQUOTA')) {
+        if (err instanceof ControlError && err.code === 'ETIMEDOUT') {
+          entry.unanswered = true;
+          if (++this.unanswered <= 20) this.log(`processor ${this.options.processor}: flow ${key}: ${err.message}; deleted when the connection goes, as if installed`);
+        } else if (err instanceof ControlError && (err.code === 'EPERM' || err.code === 'EFULL' || err.code === 'EQUOTA')) {
           entry.refused = true;
           this.counts.flowAddsRefused++;
           if (this.counts.flowAddsRefused <= 20) this.log(`processor ${this.options.processor}: flow ${key} refused: ${err.message}`);
@@ -370,7 +383,7 @@ export class Monitor {
       if (live.has(key) || p.inFlight) continue;
       if (now - p.pinnedAt < grace && !p.refused) continue;
       this.pinned.delete(key);
-      if (!p.acked) continue;
+      if (!p.acked && !p.unanswered) continue;
       this.counts.removed++;
       requests.push(client.request({ op: 'flow-del', ...p.flow }).catch(() => {}));
     }

@@ -48,6 +48,31 @@ export interface ClusterPlan {
   paths: { bus: string; framePort: string; control: string; secrets: string; portRanges: string; adapterReady: string; state: string };
   /** Permanent neighbour entries instead of ARP (set when no primary answers ARP). */
   staticArp: boolean;
+  /** The board simulator in front of namespaces as real hosts (board-lan.ts) instead of the adapter process. */
+  boardSim?: BoardSimPlan;
+}
+
+/**
+ * `--board-sim`: `sim serve --board` with port 0 on TAP taps[0] (into the client namespace) and
+ * port 1 on taps[1] (into the LAN namespace's bridge); the primary's host and each processor's
+ * host are namespaces with a veth on that bridge (docs/deploy.md, on one machine).
+ */
+export interface BoardSimPlan {
+  baud: number;
+  taps: [string, string];
+  namespaces: { primary: string; lan: string };
+  /** The bridge in the LAN namespace (the switch of LAN B). */
+  bridge: string;
+  /** Each host's LAN interface, inside its namespace. */
+  lanLink: string;
+  /** The bridge side of each host's veth, in the LAN namespace. */
+  lanPorts: { primary: string; processors: string[] };
+  /** The control network (LAN B): the primary's address, each processor's. */
+  lanPrefixLength: number;
+  lanIps: { primary: string; processors: string[] };
+  macs: { primary: string; processors: string[] };
+  /** The primary's TCP control port on its LAN address. */
+  controlPort: number;
 }
 
 export interface ProcessRecord {
@@ -64,6 +89,8 @@ export interface ClusterState {
   namespaces: string[];
   /** TAP names in the root namespace as the kernel gave them (before the move). */
   taps: string[];
+  /** With boardSim: the board simulator's serial device (its PTY). */
+  pty?: string;
   processes: ProcessRecord[];
   up: boolean;
 }
@@ -89,10 +116,12 @@ export function portRanges(processors: number, low: number = CLUSTER_DEFAULTS.po
   return Array.from({ length: processors }, (_, i) => ({ processor: i + 1, low: low + i * size, high: low + (i + 1) * size - 1 }));
 }
 
-export function makePlan(o: { processors: number; name?: string; stateDir?: string; staticArp?: boolean; env?: NodeJS.ProcessEnv }): ClusterPlan {
+export function makePlan(o: { processors: number; name?: string; stateDir?: string; staticArp?: boolean; env?: NodeJS.ProcessEnv; boardSim?: { baud: number } }): ClusterPlan {
   const name = o.name ?? CLUSTER_DEFAULTS.name;
   if (!/^[a-z][a-z0-9-]{0,15}$/.test(name) || !name.startsWith('sipnic')) throw new ClusterError('EINVAL', `cluster name "${name}" must start with "sipnic" (lower case, digits, '-', at most 16 characters)`);
   if (!Number.isInteger(o.processors) || o.processors < 1 || o.processors > 15) throw new ClusterError('EINVAL', `--processors must be 1..15, got ${o.processors}`);
+  if (o.boardSim && name.length > 12) throw new ClusterError('EINVAL', `cluster name "${name}" is too long for --board-sim: its TAPs are <name>-b0 and <name>-b1 (at most 15 characters), so at most 12 characters`);
+  if (o.boardSim && !(Number.isSafeInteger(o.boardSim.baud) && o.boardSim.baud >= 50 && o.boardSim.baud <= 20_000_000)) throw new ClusterError('EINVAL', `--baud ${o.boardSim.baud} is not a whole number of bits per second in 50..20000000`);
   const stateDir = o.stateDir ?? defaultStateDir(name, o.env);
   const p = Array.from({ length: o.processors }, (_, i) => i + 1);
   return {
@@ -117,8 +146,36 @@ export function makePlan(o: { processors: number; name?: string; stateDir?: stri
       state: join(stateDir, 'state.json'),
     },
     staticArp: o.staticArp ?? false,
+    ...(o.boardSim ? { boardSim: boardSimPlan(name, o.processors, o.boardSim.baud) } : {}),
   };
 }
+
+function boardSimPlan(name: string, processors: number, baud: number): BoardSimPlan {
+  const p = Array.from({ length: processors }, (_, i) => i + 1);
+  const lan = BOARD_SIM_DEFAULTS.lanNet;
+  return {
+    baud,
+    taps: [`${name}-b0`, `${name}-b1`],
+    namespaces: { primary: `${name}-primary`, lan: `${name}-lan` },
+    bridge: 'sn-switch',
+    lanLink: 'sn-lan',
+    lanPorts: { primary: 'sn-primary', processors: p.map((i) => `sn-p${i}`) },
+    lanPrefixLength: 24,
+    lanIps: { primary: `${lan}.1`, processors: p.map((i) => `${lan}.${1 + i}`) },
+    macs: { primary: '02:53:4e:00:01:00', processors: p.map((i) => `02:53:4e:00:01:${i.toString(16).padStart(2, '0')}`) },
+    controlPort: BOARD_SIM_DEFAULTS.controlPort,
+  };
+}
+
+export const BOARD_SIM_DEFAULTS = { baud: 115200, lanNet: '192.168.77', controlPort: 7000 } as const;
+
+/** Every namespace of the plan: the client, the processors and, with boardSim, the primary's host and the LAN. */
+export function planNamespaces(plan: ClusterPlan): string[] {
+  return [plan.namespaces.client, ...plan.namespaces.processors, ...(plan.boardSim ? [plan.boardSim.namespaces.primary, plan.boardSim.namespaces.lan] : [])];
+}
+
+/** The processes that hold the data plane (its TAPs): stopped after the roles. */
+export const isDataPlane = (role: string): boolean => role === 'adapter' || role === 'board-sim';
 
 // ───────────────────────────── commands ─────────────────────────────
 
@@ -267,11 +324,13 @@ export interface UpHooks {
   startRoles?(state: ClusterState): Promise<void>;
   /** Test hook: throw at this step to check that a failure removes everything. */
   failAt?: string;
+  /** Makes the data plane instead of the adapter and its TAPs (board-lan.ts for --board-sim); `step` checks for abort and the test hook. */
+  dataPlane?(state: ClusterState, step: (name: string) => void): Promise<void>;
 }
 
 /** Everything `down` must remove that is ours even without a state file. */
 export async function clusterNamespaces(name: string): Promise<string[]> {
-  const re = new RegExp(`^${name}-(client|p\\d+)$`);
+  const re = new RegExp(`^${name}-(client|p\\d+|primary|lan)$`);
   return (await listNamespaces()).filter((n) => re.test(n));
 }
 
@@ -294,8 +353,8 @@ export async function clusterUp(plan: ClusterPlan, hooks: UpHooks): Promise<Clus
   };
   try {
     // 1. namespaces
-    hooks.progress(`namespaces: ${[plan.namespaces.client, ...plan.namespaces.processors].join(', ')}`);
-    for (const ns of [plan.namespaces.client, ...plan.namespaces.processors]) {
+    hooks.progress(`namespaces: ${planNamespaces(plan).join(', ')}`);
+    for (const ns of planNamespaces(plan)) {
       step('namespaces');
       await ip('netns', 'add', ns);
       state.namespaces.push(ns);
@@ -308,35 +367,9 @@ export async function clusterUp(plan: ClusterPlan, hooks: UpHooks): Promise<Clus
     }
     writeFileSync(plan.paths.portRanges, JSON.stringify(plan.portRanges, null, 2) + '\n');
 
-    // 2. the adapter opens the TAPs in the root namespace
-    step('adapter');
-    hooks.progress(`adapter: Verilated model, ${plan.processors + 1} TAPs, bus ${plan.paths.bus}, frame port ${plan.paths.framePort}`);
-    rmSync(plan.paths.adapterReady, { force: true });
-    const adapter = startBackground(state, 'adapter', [
-      'cluster', 'adapter',
-      '--processors', String(plan.processors),
-      '--bus', plan.paths.bus,
-      '--frame-port', plan.paths.framePort,
-      '--ready-file', plan.paths.adapterReady,
-    ]);
-    await waitFor('the adapter', () => existsSync(plan.paths.adapterReady), { timeoutMs: 60_000, processes: [adapter], signal: hooks.signal });
-    const ready = JSON.parse(readFileSync(plan.paths.adapterReady, 'utf8')) as AdapterReady;
-    state.taps = [ready.taps.wire, ...ready.taps.processors];
-    saveState(state);
-
-    // 3. TAPs into their namespaces, addresses
-    step('links');
-    hooks.progress(`links: ${plan.links.wire} ${plan.clientIp}/${plan.prefixLength} in ${plan.namespaces.client}; ${plan.links.processors[0]}… ${plan.clusterIp}/${plan.prefixLength} ${plan.clusterMac} in each processor`);
-    await moveTap(ready.taps.wire, plan.namespaces.client, plan.links.wire, plan.clientMac, `${plan.clientIp}/${plan.prefixLength}`);
-    if (plan.staticArp) await ip('-n', plan.namespaces.client, 'neigh', 'replace', plan.clusterIp, 'lladdr', plan.clusterMac, 'dev', plan.links.wire, 'nud', 'permanent');
-    for (let i = 0; i < plan.processors; i++) {
-      const ns = plan.namespaces.processors[i];
-      await moveTap(ready.taps.processors[i], ns, plan.links.processors[i], plan.clusterMac, `${plan.clusterIp}/${plan.prefixLength}`);
-      // processors know the client's MAC: their own ARP requests would reach the client, but
-      // its replies (to the shared MAC) go to queue 0, and which processor asked is not the
-      // primary's to guess
-      await ip('-n', ns, 'neigh', 'replace', plan.clientIp, 'lladdr', plan.clientMac, 'dev', plan.links.processors[i], 'nud', 'permanent');
-    }
+    // 2, 3. the data plane: the adapter and its TAPs, or the board simulator and its LAN
+    if (hooks.dataPlane) await hooks.dataPlane(state, step);
+    else await adapterDataPlane(state, hooks, step);
 
     // 4. primary and monitors
     step('roles');
@@ -352,7 +385,42 @@ export async function clusterUp(plan: ClusterPlan, hooks: UpHooks): Promise<Clus
   }
 }
 
-async function moveTap(kernelName: string, ns: string, name: string, mac: string, cidr: string): Promise<void> {
+/** The adapter process opens a TAP per processor and the wire's in the root namespace; they move into their namespaces. */
+async function adapterDataPlane(state: ClusterState, hooks: UpHooks, step: (name: string) => void): Promise<void> {
+  const { plan } = state;
+  // 2. the adapter opens the TAPs in the root namespace
+  step('adapter');
+  hooks.progress(`adapter: Verilated model, ${plan.processors + 1} TAPs, bus ${plan.paths.bus}, frame port ${plan.paths.framePort}`);
+  rmSync(plan.paths.adapterReady, { force: true });
+  const adapter = startBackground(state, 'adapter', [
+    'cluster', 'adapter',
+    '--processors', String(plan.processors),
+    '--bus', plan.paths.bus,
+    '--frame-port', plan.paths.framePort,
+    '--ready-file', plan.paths.adapterReady,
+  ]);
+  await waitFor('the adapter', () => existsSync(plan.paths.adapterReady), { timeoutMs: 60_000, processes: [adapter], signal: hooks.signal });
+  const ready = JSON.parse(readFileSync(plan.paths.adapterReady, 'utf8')) as AdapterReady;
+  state.taps = [ready.taps.wire, ...ready.taps.processors];
+  saveState(state);
+
+  // 3. TAPs into their namespaces, addresses
+  step('links');
+  hooks.progress(`links: ${plan.links.wire} ${plan.clientIp}/${plan.prefixLength} in ${plan.namespaces.client}; ${plan.links.processors[0]}… ${plan.clusterIp}/${plan.prefixLength} ${plan.clusterMac} in each processor`);
+  await moveTap(ready.taps.wire, plan.namespaces.client, plan.links.wire, plan.clientMac, `${plan.clientIp}/${plan.prefixLength}`);
+  if (plan.staticArp) await ip('-n', plan.namespaces.client, 'neigh', 'replace', plan.clusterIp, 'lladdr', plan.clusterMac, 'dev', plan.links.wire, 'nud', 'permanent');
+  for (let i = 0; i < plan.processors; i++) {
+    const ns = plan.namespaces.processors[i];
+    await moveTap(ready.taps.processors[i], ns, plan.links.processors[i], plan.clusterMac, `${plan.clusterIp}/${plan.prefixLength}`);
+    // processors know the client's MAC: their own ARP requests would reach the client, but
+    // its replies (to the shared MAC) go to queue 0, and which processor asked is not the
+    // primary's to guess
+    await ip('-n', ns, 'neigh', 'replace', plan.clientIp, 'lladdr', plan.clientMac, 'dev', plan.links.processors[i], 'nud', 'permanent');
+  }
+}
+
+/** Moves a TAP (or any link) from the root namespace into ns, renames it, sets its MAC and address, and sets it up. */
+export async function moveTap(kernelName: string, ns: string, name: string, mac: string, cidr: string): Promise<void> {
   await ip('link', 'set', kernelName, 'netns', ns);
   await ip('-n', ns, 'link', 'set', kernelName, 'name', name);
   await ip('-n', ns, 'link', 'set', name, 'address', mac);
@@ -372,8 +440,8 @@ export async function clusterDown(stateDir: string, o: { name?: string; progress
   const name = state?.plan.name ?? o.name ?? CLUSTER_DEFAULTS.name;
   const progress = o.progress ?? (() => undefined);
   const report: DownReport = { stopped: [], namespacesRemoved: [], leftover: { namespaces: [], links: [] } };
-  // roles first (monitors, primary), the adapter last: it holds the TAPs
-  const procs = [...(state?.processes ?? [])].reverse().sort((a, b) => Number(a.role === 'adapter') - Number(b.role === 'adapter'));
+  // roles first (monitors, primary), the adapter (or board simulator) last: it holds the TAPs
+  const procs = [...(state?.processes ?? [])].reverse().sort((a, b) => Number(isDataPlane(a.role)) - Number(isDataPlane(b.role)));
   for (const p of procs) {
     if (!isAlive(p.pid)) continue;
     progress(`stopping ${p.role} (pid ${p.pid})`);

@@ -24,6 +24,7 @@ import { fairFlowQuota, FlowChanges, type FlowBatchStats } from './primary-flows
 import { ListenPorts, listenGroups, type ListenGroups } from './primary-groups.js';
 import { members, owners, Registry } from './registry.js';
 import { SlowPath, type SlowPathCounters } from './slow-path.js';
+import { SerialBus } from '../bus/serial-bus.js';
 import { summarize } from '../util/percentiles.js';
 import { Sequence } from '../util/sequence.js';
 
@@ -410,6 +411,8 @@ export class Primary {
       clusterIps: this.me.ips.map((a) => formatIp(a.bytes, a.family)),
       clusterMac: formatMac(this.me.mac),
       counters: this.counters,
+      // the register bus when it is a serial line (the board, a board simulator): its rate, commands, bytes, busy share
+      serial: this.adapter.bus instanceof SerialBus ? { ...this.adapter.bus.wire(), retries: this.adapter.bus.stats.retries, timeouts: this.adapter.bus.stats.timeouts, failures: this.adapter.bus.stats.failures } : null,
       control: this.control.stats(),
       listens: [...this.registry.listens.values()].map((g) => ({ proto: g.proto, port: g.port, members: members(g), ...(g.leaving.size ? { leaving: [...g.leaving].sort((a, b) => a - b) } : {}) })),
       flows: this.registry.flows.size,

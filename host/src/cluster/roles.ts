@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { clusterUp, readText, restartRole, startBackground, waitFor, type ClusterPlan, type ClusterState, type ProcessRecord } from './netns.js';
 import { allConnected } from './status.js';
+import { boardMonitorArgs, boardPrimaryArgs, boardSimDataPlane } from './board-lan.js';
 
 /** What each role prints once it is ready (its first line on stdout, in its log). */
 const READY: Record<string, RegExp> = {
@@ -37,6 +38,7 @@ export function startCluster(plan: ClusterPlan, o: StartOptions): Promise<Cluste
     signal: o.signal,
     startRoles: o.roles ? (state) => startRoles(state, o.progress, o.signal, o.share) : undefined,
     failAt: o.failAt,
+    dataPlane: plan.boardSim ? (state, step) => boardSimDataPlane(state, step, o.progress, o.signal) : undefined,
   });
 }
 
@@ -49,22 +51,19 @@ export async function startRoles(state: ClusterState, progress: (line: string) =
   const secrets = plan.namespaces.processors.map((_, i) => `${i + 1} ${randomBytes(16).toString('hex')}`);
   writeFileSync(plan.paths.secrets, `# processor secret (sipnic cluster up)\n${secrets.join('\n')}\n`, { mode: 0o600 });
   const control = `unix:${plan.paths.control}`;
-  progress(`primary: control ${control}, claims queue 0`);
-  const primary = startBackground(state, 'primary', [
-    '--socket', plan.paths.bus,
-    'primary',
-    '--frames', plan.paths.framePort,
-    '--ip', plan.clusterIp,
-    '--mac', plan.clusterMac,
-    '--processors', String(plan.processors),
-    '--secrets', plan.paths.secrets,
-    '--control', control,
-  ]);
-  await waitFor('the primary', () => READY.primary.test(readText(primary.log)), { timeoutMs: 60_000, processes: [primary], signal });
+  const board = plan.boardSim;
+  progress(board ? `primary in ${board.namespaces.primary}: ${state.pty} at ${board.baud} baud, queue 0 on ${board.lanLink}, control ${board.lanIps.primary}:${board.controlPort} and ${control}` : `primary: control ${control}, claims queue 0`);
+  const primaryArgs = board
+    ? boardPrimaryArgs(state)
+    : ['--socket', plan.paths.bus, 'primary', '--frames', plan.paths.framePort, '--ip', plan.clusterIp, '--mac', plan.clusterMac, '--processors', String(plan.processors), '--secrets', plan.paths.secrets, '--control', control];
+  const primary = startBackground(state, 'primary', primaryArgs, board?.namespaces.primary);
+  // on a serial line the primary reads the whole table back before it serves
+  await waitFor('the primary', () => READY.primary.test(readText(primary.log)), { timeoutMs: board ? 180_000 : 60_000, processes: [primary], signal });
   const monitors = plan.namespaces.processors.map((ns, i) => {
     const p = i + 1;
     const r = plan.portRanges[i];
     progress(`monitor ${p} in ${ns} (ports ${r.low}-${r.high}${share === 'none' ? '' : `, shares ${share}`})`);
+    if (board) return startBackground(state, `monitor-${p}`, boardMonitorArgs(plan, p, share), ns);
     return startBackground(
       state,
       `monitor-${p}`,

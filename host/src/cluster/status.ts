@@ -95,9 +95,11 @@ export async function clusterStatus(stateDir: string, name: string) {
   const state = loadState(stateDir);
   if (!state) throw new ClusterError('ENOTUP', `no cluster "${name}" (no state in ${stateDir}); start one with \`sipnic cluster up --processors N\``);
   const present = await listNamespaces();
-  const stats = await adapterStats(state.plan.paths.framePort);
+  const board = state.plan.boardSim;
+  // with --board-sim there is no adapter process: the primary holds the board's serial line, and its stats say what it wrote
+  const stats = board ? undefined : await adapterStats(state.plan.paths.framePort);
   const primary = existsSync(state.plan.paths.control) ? await primaryStats(`unix:${state.plan.paths.control}`) : undefined;
-  const tables = await tableOccupancy(state.plan.paths.bus);
+  const tables = board ? undefined : await tableOccupancy(state.plan.paths.bus);
   return {
     name: state.plan.name,
     up: state.up,
@@ -110,6 +112,7 @@ export async function clusterStatus(stateDir: string, name: string) {
     processes: state.processes.map((p) => ({ role: p.role, pid: p.pid, namespace: p.namespace ?? null, alive: isAlive(p.pid), log: p.log })),
     portRanges: state.plan.portRanges,
     tables: tables ?? null,
+    boardSim: board ? { pty: state.pty ?? null, baud: board.baud, taps: board.taps, namespaces: board.namespaces, lanIps: board.lanIps } : null,
     adapter: stats ?? null,
     primary: primary ?? null,
   };

@@ -1,0 +1,237 @@
+// `cluster up|demo --board-sim`: the board simulator (`sim serve --board`) in front of network
+// namespaces set up as the hosts of docs/deploy.md — the client on port 0, a bridge on port 1
+// with the primary's host and each processor's host — so that nothing reaches into the simulator
+// but its two TAPs and its PTY. Needs root (namespaces, TAP devices); skipped with a message
+// otherwise. Every block checks that `cluster down` leaves no namespace, link or process.
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryPrimary } from '../host/src/cluster/control-protocol.js';
+import type { DemoResult } from '../host/src/cluster/demo.js';
+import type { ClusterState } from '../host/src/cluster/netns.js';
+
+const execFileP = promisify(execFile);
+const ROOT = join(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin', 'sipnic.mjs');
+
+const skipReason =
+  process.platform !== 'linux' ? 'not Linux'
+  : process.getuid?.() !== 0 ? 'needs root (network namespaces, TAP devices); CI runs it as root'
+  : !existsSync('/dev/net/tun') ? 'no /dev/net/tun'
+  : spawnSync('ip', ['-V']).status !== 0 ? 'no `ip` (iproute2)'
+  : '';
+if (skipReason) console.warn(`test/cluster-board-sim.test.ts: skipped: ${skipReason}`);
+const boardSim = describe.skipIf(skipReason !== '');
+
+const BAUD = 115200;
+const CLUSTER_IP = '10.77.0.1';
+const CLUSTER_MAC = '02:53:4e:00:00:01';
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** `sipnic ARGS` in a child process (as from a shell), optionally inside a namespace. */
+function sipnic(args: string[], o: { ns?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<Run> {
+  const argv = o.ns ? ['ip', 'netns', 'exec', o.ns, process.execPath, BIN, ...args] : [process.execPath, BIN, ...args];
+  return new Promise((resolve) => {
+    execFile(argv[0], argv.slice(1), { cwd: ROOT, env: { ...process.env, ...o.env }, timeout: o.timeoutMs ?? 300_000, maxBuffer: 64 << 20 }, (err, out, errOut) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: String(out), err: String(errOut) });
+    });
+  });
+}
+
+async function sipnicJson<T = any>(args: string[], o: Parameters<typeof sipnic>[1] = {}): Promise<T> {
+  const r = await sipnic([...args, '--json'], o);
+  if (r.code !== 0) throw new Error(`sipnic ${args.join(' ')} exited ${r.code}: ${r.err}\n${r.out}`);
+  return JSON.parse(r.out) as T;
+}
+
+const sh = (cmd: string, ...args: string[]) => execFileP(cmd, args, { encoding: 'utf8', timeout: 30_000 });
+
+/** Waits until check() answers true, polling; fails naming what after timeoutMs. */
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** What of a cluster named `name` is left: namespaces, links in the root namespace, processes mentioning it or its state folder. */
+async function leftovers(name: string, stateDir: string): Promise<string[]> {
+  const ns = (await sh('ip', 'netns', 'list')).stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(`${name}-`));
+  const links = (await sh('ip', '-o', 'link', 'show')).stdout.split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1] ?? '').filter((l) => l.startsWith(`${name}-`));
+  const procs = (await sh('ps', '-eo', 'pid,stat,args')).stdout
+    .split('\n')
+    .filter((l) => (l.includes(`${name}-`) || l.includes(stateDir)) && !l.includes('ps -eo') && !/^\s*\d+\s+Z/.test(l));
+  return [...ns, ...links, ...procs];
+}
+
+/** ICMP echo over a raw socket (no ping binary here); prints `ok/n`. */
+const PING_PY = [
+  'import socket, struct, sys, os',
+  'def csum(b):',
+  "    if len(b) % 2: b += b'\\0'",
+  "    s = sum(struct.unpack('!%dH' % (len(b)//2), b)); s = (s >> 16) + (s & 0xffff); s += s >> 16",
+  '    return ~s & 0xffff',
+  'dst = sys.argv[1]; n = int(sys.argv[2])',
+  's = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP); s.settimeout(5)',
+  'ok = 0',
+  'for seq in range(n):',
+  "    ident = os.getpid() & 0xffff; payload = b'sipnic-board-sim'.ljust(56, b'.')",
+  "    hdr = struct.pack('!BBHHH', 8, 0, 0, ident, seq); pkt = struct.pack('!BBHHH', 8, 0, csum(hdr + payload), ident, seq) + payload",
+  '    s.sendto(pkt, (dst, 0))',
+  '    while True:',
+  '        try: data, addr = s.recvfrom(65536)',
+  "        except socket.timeout: break",
+  "        ihl = (data[0] & 15) * 4; t, c, _, i, q = struct.unpack('!BBHHH', data[ihl:ihl+8])",
+  '        if t == 0 and i == ident and q == seq and data[ihl+8:] == payload: ok += 1; break',
+  "print('%d/%d' % (ok, n))",
+].join('\n');
+
+/** One HTTP request on one TCP connection; prints the client's port and the processor that answered. */
+const HTTP_PY = [
+  'import socket, sys, json',
+  's = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)',
+  "s.sendall(b'GET /c/7/1000 HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n')",
+  "d = b''",
+  'while True:',
+  '    c = s.recv(65536)',
+  '    if not c: break',
+  '    d += c',
+  "head = d.split(b'\\r\\n\\r\\n')[0].decode()",
+  "proc = [l.split(':')[1].strip() for l in head.split('\\r\\n') if l.lower().startswith('x-sipnic-processor')]",
+  "print(json.dumps({'port': s.getsockname()[1], 'status': head.split(' ')[1], 'processor': int(proc[0]) if proc else None, 'bytes': len(d)}))",
+].join('\n');
+
+boardSim('cluster up --board-sim: namespaces as hosts in front of the board simulator', () => {
+  const name = `sipnicb${process.pid % 10000}`;
+  const stateDir = mkdtempSync(join(tmpdir(), 'sipnic-cluster-board-sim-'));
+  const client = `${name}-client`;
+  const control = join(stateDir, 'control.sock');
+  let up: { processes: { role: string; pid: number }[] };
+
+  const state = () => JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as ClusterState;
+  // the primary also serves the control protocol on a Unix socket in the state folder (paths work across namespaces)
+  const primaryStats = (): Promise<any> => queryPrimary(`unix:${control}`, { op: 'stats' }, 5000);
+
+  beforeAll(async () => {
+    up = await sipnicJson(['--baud', String(BAUD), 'cluster', 'up', '--board-sim', '--processors', '2', '--name', name, '--state-dir', stateDir]);
+  }, 300_000);
+
+  afterAll(async () => {
+    await sipnic(['cluster', 'down', '--name', name, '--state-dir', stateDir]);
+    rmSync(stateDir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('runs the simulator, the primary in its own namespace and a monitor per processor; only the TAPs were in the root namespace', async () => {
+    expect(up.processes.map((p) => p.role)).toEqual(['board-sim', 'primary', 'monitor-1', 'monitor-2']);
+    const s = state();
+    expect(s.taps).toEqual([`${name}-b0`, `${name}-b1`]);
+    expect(s.pty).toMatch(/^\/dev\/pts\/\d+$/);
+    expect(s.processes.find((p) => p.role === 'primary')?.namespace).toBe(`${name}-primary`);
+    const root = (await sh('ip', '-o', 'link', 'show')).stdout;
+    expect(root).not.toContain(`${name}-b0`); // moved into the client namespace
+    expect(root).not.toContain(`${name}-b1`); // moved onto the LAN's bridge
+    const lan = (await sh('ip', '-n', `${name}-lan`, '-o', 'link', 'show', 'master', 'sn-switch')).stdout;
+    for (const port of [`${name}-b1`, 'sn-primary', 'sn-p1', 'sn-p2']) expect(lan).toContain(`${port}`);
+    // each processor as docs/deploy.md: the cluster address on lo, arp_ignore=1, the client network on-link from it
+    for (const p of [1, 2]) {
+      const ns = `${name}-p${p}`;
+      expect((await sh('ip', '-n', ns, '-o', 'addr', 'show', 'dev', 'lo')).stdout).toContain(`${CLUSTER_IP}/32`);
+      expect((await sh('ip', 'netns', 'exec', ns, 'sysctl', '-n', 'net.ipv4.conf.sn-lan.arp_ignore')).stdout.trim()).toBe('1');
+      expect((await sh('ip', '-n', ns, 'route', 'show', '10.77.0.0/24')).stdout).toMatch(/dev sn-lan .*src 10\.77\.0\.1/);
+    }
+    expect((await sh('ip', 'netns', 'exec', `${name}-primary`, 'sysctl', '-n', 'net.ipv4.ip_forward')).stdout.trim()).toBe('0');
+    // status asks the primary on its Unix socket; no adapter process here
+    const status = await sipnicJson(['cluster', 'status', '--name', name, '--state-dir', stateDir]);
+    expect(status.boardSim).toMatchObject({ baud: BAUD, taps: [`${name}-b0`, `${name}-b1`], pty: s.pty });
+    expect(status.adapter).toBeNull();
+    expect(status.primary.processors.map((p: { connected: boolean }) => p.connected)).toEqual([true, true]);
+  }, 60_000);
+
+  it('the primary answers ARP and ping for the cluster address through the design', async () => {
+    const before = await primaryStats();
+    const { stdout } = await sh('ip', 'netns', 'exec', client, 'python3', '-c', PING_PY, CLUSTER_IP, '3');
+    expect(stdout.trim()).toBe('3/3');
+    expect((await sh('ip', '-n', client, 'neigh', 'show', CLUSTER_IP)).stdout).toContain(CLUSTER_MAC);
+    const after = await primaryStats();
+    expect(after.counters.echoReplies - before.counters.echoReplies).toBe(3);
+    expect(after.counters.arpReplies).toBeGreaterThanOrEqual(1);
+    expect(after.serial).toMatchObject({ baud: BAUD, failures: 0 });
+  }, 60_000);
+
+  it('a TCP connection to the shared port is served by a processor, its exact rule in the table (flow list once the primary is stopped)', async () => {
+    for (const p of [1, 2]) {
+      // started like the demo's servers; `cluster down` stops whatever runs in the namespaces
+      execFile('ip', ['netns', 'exec', `${name}-p${p}`, process.execPath, BIN, 'cluster', 'demo-server', '--processor', String(p), '--host', CLUSTER_IP, '--ports', '8080'], { cwd: ROOT }).unref();
+    }
+    await until('both processors listening on 8080 with the primary', async () => (await primaryStats())?.listens?.some((l: { port: number; members: number[] }) => l.port === 8080 && l.members.length === 2) ?? false);
+    const { stdout } = await sh('ip', 'netns', 'exec', client, 'python3', '-c', HTTP_PY, CLUSTER_IP, '8080');
+    const conn = JSON.parse(stdout) as { port: number; status: string; processor: number; bytes: number };
+    expect(conn.status).toBe('200');
+    expect([1, 2]).toContain(conn.processor);
+    // the monitor pinned it from its SYN; the primary counts it
+    await until("the connection's flow at the primary", async () => ((await primaryStats()).processors as { processor: number; flows: number }[]).some((p) => p.processor === conn.processor && p.flows >= 1));
+    const primary = state().processes.find((p) => p.role === 'primary')!;
+    process.kill(-primary.pid, 'SIGTERM');
+    await until('the primary to stop (it holds the serial line)', () => !existsSync(`/proc/${primary.pid}`) || readFileSync(`/proc/${primary.pid}/stat`, 'utf8').includes(') Z'), 30_000);
+    const table = await sipnicJson<{ flows: { srcIp: string; srcPort: number; dstIp: string; dstPort: number; action: number; flowType: string }[] }>(['--device', state().pty!, '--baud', String(BAUD), 'flow', 'list']);
+    expect(table.flows).toContainEqual(expect.objectContaining({ flowType: 'tcp4', srcIp: '10.77.0.100', srcPort: conn.port, dstIp: CLUSTER_IP, dstPort: 8080, action: conn.processor }));
+  }, 120_000);
+
+  it('cluster down leaves no namespace, link or process of it', async () => {
+    const down = await sipnicJson(['cluster', 'down', '--name', name, '--state-dir', stateDir]);
+    expect(down.leftover).toEqual({ namespaces: [], links: [] });
+    expect(down.namespacesRemoved.sort()).toEqual([`${name}-client`, `${name}-lan`, `${name}-p1`, `${name}-p2`, `${name}-primary`]);
+    await until('nothing of the cluster left', async () => (await leftovers(name, stateDir)).length === 0, 15_000).catch(async (err) => {
+      throw new Error(`${(err as Error).message}: ${(await leftovers(name, stateDir)).join('; ')}`);
+    });
+  }, 120_000);
+});
+
+boardSim('cluster up --board-sim failing half-way', () => {
+  it('removes what it made: the simulator, its TAPs, the namespaces, the bridge', async () => {
+    const name = `sipnicf${process.pid % 10000}`;
+    const stateDir = mkdtempSync(join(tmpdir(), 'sipnic-cluster-board-fail-'));
+    try {
+      // 'lan': after the simulator started and port 0 moved, while the hosts' veths are made
+      const r = await sipnic(['cluster', 'up', '--board-sim', '--processors', '2', '--name', name, '--state-dir', stateDir], { env: { SIPNIC_CLUSTER_FAIL_AT: 'lan' } });
+      expect(r.code).not.toBe(0);
+      expect(r.err).toMatch(/forced failure at lan/);
+      expect(r.err).toMatch(/removing what was made/);
+      await until('nothing of the cluster left', async () => (await leftovers(name, stateDir)).length === 0, 15_000).catch(async (err) => {
+        throw new Error(`${(err as Error).message}: ${(await leftovers(name, stateDir)).join('; ')}`);
+      });
+    } finally {
+      await sipnic(['cluster', 'down', '--name', name, '--state-dir', stateDir]);
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+boardSim('cluster demo --board-sim', () => {
+  it('3 processors, 300 connections: all answered, nothing left over; prints the rates', async () => {
+    const name = `sipnicd${process.pid % 10000}`;
+    const stateDir = mkdtempSync(join(tmpdir(), 'sipnic-cluster-board-demo-'));
+    try {
+      const r = await sipnicJson<DemoResult>(['--baud', String(BAUD), 'cluster', 'demo', '--board-sim', '--processors', '3', '--connections', '300', '--name', name, '--state-dir', stateDir], { timeoutMs: 600_000 });
+      console.log(`test/cluster-board-sim.test.ts: demo at ${BAUD} baud: ${JSON.stringify({ connectionsPerSecond: r.connectionsPerSecond, fastPathFraction: r.frames.fastPathFraction, ruleInstallMs: { p50: r.ruleInstallMs.p50, p99: r.ruleInstallMs.p99, samples: r.ruleInstallMs.samples }, serial: r.serial, rulesCaughtUp: r.rulesCaughtUp, connectionMs: r.connectionMs })}`);
+      expect(r.connections).toMatchObject({ attempted: 300, ok: 300, failed: 0 });
+      expect(r.leftover).toEqual({ namespaces: 0, links: 0, names: [] });
+      expect(r.serial).toMatchObject({ baud: BAUD });
+      expect(r.frames.fastPath).toBeGreaterThanOrEqual(300); // every SYN at least, by its listen rule
+      expect(r.connectionsPerSecond).toBeGreaterThan(0);
+      expect(await leftovers(name, stateDir)).toEqual([]);
+    } finally {
+      await sipnic(['cluster', 'down', '--name', name, '--state-dir', stateDir]);
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 600_000);
+});
