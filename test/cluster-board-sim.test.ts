@@ -177,6 +177,10 @@ boardSim('cluster up --board-sim: namespaces as hosts in front of the board simu
     const conn = JSON.parse(stdout) as { port: number; status: string; processor: number; bytes: number };
     expect(conn.status).toBe('200');
     expect([1, 2]).toContain(conn.processor);
+    // the processor resolved the client by ARP with the cluster address as sender; the board's
+    // source rewrite gave that request (and the replies) the cluster MAC, so the client still
+    // has the cluster MAC for the cluster address (without the rewrite: the processor's MAC)
+    expect((await sh('ip', '-n', client, 'neigh', 'show', CLUSTER_IP)).stdout).toContain(CLUSTER_MAC);
     // the monitor pinned it from its SYN; the primary counts it
     await until("the connection's flow at the primary", async () => ((await primaryStats()).processors as { processor: number; flows: number }[]).some((p) => p.processor === conn.processor && p.flows >= 1));
     const primary = state().processes.find((p) => p.role === 'primary')!;
