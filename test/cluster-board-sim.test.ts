@@ -12,10 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryPrimary } from '../host/src/cluster/control-protocol.js';
 import type { DemoResult } from '../host/src/cluster/demo.js';
 import type { ClusterState } from '../host/src/cluster/netns.js';
+import { BIN, ROOT, sipnic, sipnicJson } from './support/sipnic-process.js';
 
 const execFileP = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin', 'sipnic.mjs');
 
 const skipReason =
   process.platform !== 'linux' ? 'not Linux'
@@ -29,28 +28,6 @@ const boardSim = describe.skipIf(skipReason !== '');
 const BAUD = 115200;
 const CLUSTER_IP = '10.77.0.1';
 const CLUSTER_MAC = '02:53:4e:00:00:01';
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** `sipnic ARGS` in a child process (as from a shell), optionally inside a namespace. */
-function sipnic(args: string[], o: { ns?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<Run> {
-  const argv = o.ns ? ['ip', 'netns', 'exec', o.ns, process.execPath, BIN, ...args] : [process.execPath, BIN, ...args];
-  return new Promise((resolve) => {
-    execFile(argv[0], argv.slice(1), { cwd: ROOT, env: { ...process.env, ...o.env }, timeout: o.timeoutMs ?? 300_000, maxBuffer: 64 << 20 }, (err, out, errOut) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: String(out), err: String(errOut) });
-    });
-  });
-}
-
-async function sipnicJson<T = any>(args: string[], o: Parameters<typeof sipnic>[1] = {}): Promise<T> {
-  const r = await sipnic([...args, '--json'], o);
-  if (r.code !== 0) throw new Error(`sipnic ${args.join(' ')} exited ${r.code}: ${r.err}\n${r.out}`);
-  return JSON.parse(r.out) as T;
-}
 
 const sh = (cmd: string, ...args: string[]) => execFileP(cmd, args, { encoding: 'utf8', timeout: 30_000 });
 

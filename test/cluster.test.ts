@@ -11,10 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdapterStats } from '../host/src/cluster/adapter.js';
 import { FramePortClient } from '../host/src/cluster/frame-port-socket.js';
 import type { DemoResult, ConnectionResult } from '../host/src/cluster/demo.js';
+import { BIN, ROOT, sipnic, sipnicJson } from './support/sipnic-process.js';
 
 const execFileP = promisify(execFile);
-const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin', 'sipnic.mjs');
 const TAP_ADDON = join(ROOT, 'host', 'native', 'build', 'Release', 'sipnic_tap.node');
 
 const skipReason =
@@ -25,28 +24,6 @@ const skipReason =
   : '';
 if (skipReason) console.warn(`test/cluster.test.ts: skipped: ${skipReason}`);
 const cluster = describe.skipIf(skipReason !== '');
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** `sipnic ARGS` in a child process (as from a shell). */
-function sipnic(args: string[], o: { env?: Record<string, string>; ns?: string; timeoutMs?: number } = {}): Promise<Run> {
-  const argv = o.ns ? ['ip', 'netns', 'exec', o.ns, process.execPath, BIN, ...args] : [process.execPath, BIN, ...args];
-  return new Promise((resolve) => {
-    execFile(argv[0], argv.slice(1), { cwd: ROOT, env: { ...process.env, ...o.env }, timeout: o.timeoutMs ?? 300_000, maxBuffer: 64 << 20 }, (err, out, errOut) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: String(out), err: String(errOut) });
-    });
-  });
-}
-
-async function sipnicJson<T = any>(args: string[], o: Parameters<typeof sipnic>[1] = {}): Promise<T> {
-  const r = await sipnic([...args, '--json'], o);
-  if (r.code !== 0) throw new Error(`sipnic ${args.join(' ')} exited ${r.code}: ${r.err}\n${r.out}`);
-  return JSON.parse(r.out) as T;
-}
 
 async function namespaces(): Promise<string[]> {
   const { stdout } = await execFileP('ip', ['netns', 'list']);
@@ -152,7 +129,6 @@ const PING_PY = [
   "            ok += 1; print('reply from %s seq %d %.2f ms' % (addr[0], seq, (time.time()-t0)*1000)); break",
   "print('%d/%d' % (ok, n)); sys.exit(0 if ok == n else 1)",
 ].join('\n');
-
 
 /** HTTP server (client namespace): GET /o/<i>/<bytes>/<holdMs> answers demo-like bytes after holdMs; prints each request's remote port. */
 const OUT_SERVER_JS = `
