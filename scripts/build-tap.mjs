@@ -23,7 +23,7 @@ if (process.platform !== 'linux') {
   step('TAP addon: not Linux, skipped (the one-machine cluster needs Linux)');
   process.exit(0);
 }
-const inputs = ['binding.gyp', 'tap.cpp', 'packet.cpp', 'packet.h', 'napi_util.h'].map((f) => join(dir, f));
+const inputs = ['binding.gyp', 'tap.cpp', 'packet.cpp', 'packet.h', 'napi_util.h', 'frame_io.h'].map((f) => join(dir, f));
 const h = createHash('sha256');
 for (const p of [process.version, process.execPath, ...inputs.flatMap((f) => [relative(root, f), readFileSync(f)])]) h.update(p).update('\0');
 const stamp = h.digest('hex');

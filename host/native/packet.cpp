@@ -17,21 +17,17 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "frame_io.h"
 #include "napi_util.h"
 #include "packet.h"
 
 namespace sipnic {
 
 namespace {
-
-constexpr size_t kMaxFrame = 65536;
-
-bool isTyped(const Napi::Value& v, napi_typedarray_type t) { return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == t; }
 
 class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
  public:
@@ -112,35 +108,8 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
   // frame on the bound interface; a frame the kernel refuses (interface down, full queue) is
   // counted, not thrown.
   Napi::Value Send(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    if (fd_ < 0) throw Napi::Error::New(env, "packet socket on " + name_ + " is closed");
-    if (!isTyped(info[0], napi_uint8_array)) typeError(env, "data must be a Uint8Array");
-    if (!isTyped(info[1], napi_uint32_array)) typeError(env, "lengths must be a Uint32Array");
-    Napi::Uint8Array data = info[0].As<Napi::Uint8Array>();
-    Napi::Uint32Array lengths = info[1].As<Napi::Uint32Array>();
-    size_t at = 0;
-    uint32_t written = 0, errors = 0;
-    int lastErr = 0;
-    for (size_t i = 0; i < lengths.ElementLength(); i++) {
-      const size_t n = lengths[i];
-      if (at + n > data.ByteLength()) typeError(env, "lengths add up to more than data holds");
-      ssize_t r;
-      do {
-        r = ::send(fd_, data.Data() + at, n, 0);
-      } while (r < 0 && errno == EINTR);
-      if (r == static_cast<ssize_t>(n)) {
-        written++;
-      } else {
-        errors++;
-        lastErr = r < 0 ? errno : EMSGSIZE;
-      }
-      at += n;
-    }
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("written", written);
-    out.Set("errors", errors);
-    out.Set("errno", lastErr);
-    return out;
+    if (fd_ < 0) throw Napi::Error::New(info.Env(), "packet socket on " + name_ + " is closed");
+    return writeFrames(info, [this](const uint8_t* bytes, size_t n) { return ::send(fd_, bytes, n, 0); });
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
@@ -156,104 +125,53 @@ class PacketSocket : public Napi::ObjectWrap<PacketSocket> {
 };
 
 // pollPackets(fds: Int32Array, timeoutMs, maxPerFd) -> Promise<{ index, lengths, data, pkttype,
-// errors }>: as tap.cpp's poll, read with recvfrom so each frame carries its sll_pkttype
+// errors, truncated }> (frame_io.h), read with recvfrom so each frame carries its sll_pkttype
 // (PACKET_HOST 0, BROADCAST 1, MULTICAST 2, OTHERHOST 3, OUTGOING 4). A frame longer than the
-// buffer is dropped and counted in truncated.
-class PacketPollWorker : public Napi::AsyncWorker {
+// buffer is dropped and counted in truncated; POLLERR is the socket's SO_ERROR (e.g. ENETDOWN).
+class PacketPollWorker : public FramePollWorker {
  public:
-  PacketPollWorker(Napi::Env env, std::vector<int> fds, int timeoutMs, int maxPerFd)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), fds_(std::move(fds)),
-        timeoutMs_(timeoutMs), maxPerFd_(maxPerFd), errors_(fds_.size(), 0) {}
+  using FramePollWorker::FramePollWorker;
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    std::vector<struct pollfd> p(fds_.size());
-    for (size_t k = 0; k < fds_.size(); k++) p[k] = {fds_[k], POLLIN, 0};
-    int r;
-    do {
-      r = ::poll(p.data(), p.size(), timeoutMs_);
-    } while (r < 0 && errno == EINTR);
+ protected:
+  Read readOne(size_t k, std::vector<uint8_t>& buf, size_t& got) override {
+    struct sockaddr_ll from;
+    socklen_t fromLen = sizeof from;
+    const ssize_t r = ::recvfrom(fds_[k], buf.data(), buf.size(), MSG_TRUNC, reinterpret_cast<struct sockaddr*>(&from), &fromLen);
     if (r < 0) {
-      SetError(std::string("poll: ") + std::strerror(errno));
-      return;
+      readFailed(k, errno);
+      return Read::kDone;
     }
-    if (r == 0) return;
-    std::vector<uint8_t> buf(kMaxFrame);
-    for (size_t k = 0; k < fds_.size(); k++) {
-      const short ev = p[k].revents;
-      if (ev & POLLNVAL) { errors_[k] = EBADF; continue; }
-      if (ev & POLLERR) {
-        // a packet socket reports e.g. ENETDOWN through SO_ERROR
-        int soErr = 0;
-        socklen_t len = sizeof soErr;
-        errors_[k] = ::getsockopt(fds_[k], SOL_SOCKET, SO_ERROR, &soErr, &len) == 0 && soErr ? soErr : EIO;
-        continue;
-      }
-      if (!(ev & POLLIN)) continue;
-      for (int n = 0; n < maxPerFd_; n++) {
-        struct sockaddr_ll from;
-        socklen_t fromLen = sizeof from;
-        const ssize_t got = ::recvfrom(fds_[k], buf.data(), buf.size(), MSG_TRUNC, reinterpret_cast<struct sockaddr*>(&from), &fromLen);
-        if (got < 0) {
-          if (errno != EAGAIN && errno != EINTR) errors_[k] = errno;
-          break;
-        }
-        if (static_cast<size_t>(got) > buf.size()) { truncated_++; continue; }
-        index_.push_back(static_cast<uint16_t>(k));
-        lengths_.push_back(static_cast<uint32_t>(got));
-        pkttype_.push_back(from.sll_pkttype);
-        data_.insert(data_.end(), buf.begin(), buf.begin() + got);
-      }
+    if (static_cast<size_t>(r) > buf.size()) {
+      truncated_++;
+      return Read::kSkip;
     }
+    got = static_cast<size_t>(r);
+    pkttype_.push_back(from.sll_pkttype);
+    return Read::kFrame;
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    Napi::Object out = Napi::Object::New(env);
-    out.Set("index", copyOut(env, index_));
-    out.Set("lengths", copyOut(env, lengths_));
+  int pollError(size_t k, short revents) override {
+    if (!(revents & POLLERR)) return 0;
+    int soErr = 0;
+    socklen_t len = sizeof soErr;
+    return ::getsockopt(fds_[k], SOL_SOCKET, SO_ERROR, &soErr, &len) == 0 && soErr ? soErr : EIO;
+  }
+
+  void addFields(Napi::Env env, Napi::Object out) override {
     out.Set("pkttype", copyOut(env, pkttype_));
-    out.Set("data", copyOut(env, data_));
-    out.Set("errors", copyOut(env, errors_));
     out.Set("truncated", truncated_);
-    deferred_.Resolve(out);
   }
-
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
-  Napi::Promise::Deferred deferred_;
-  std::vector<int> fds_;
-  int timeoutMs_;
-  int maxPerFd_;
-  std::vector<uint16_t> index_;
-  std::vector<uint32_t> lengths_;
   std::vector<uint8_t> pkttype_;
-  std::vector<uint8_t> data_;
-  std::vector<int32_t> errors_;
   uint32_t truncated_ = 0;
 };
-
-Napi::Value PollPackets(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!isTyped(info[0], napi_int32_array)) typeError(env, "fds must be an Int32Array");
-  Napi::Int32Array a = info[0].As<Napi::Int32Array>();
-  if (a.ElementLength() > 65535) typeError(env, "fds must hold at most 65535 descriptors");
-  std::vector<int> fds(a.Data(), a.Data() + a.ElementLength());
-  const int timeoutMs = static_cast<int>(integerArg(info, 1, "timeoutMs", -1, 3600000));
-  const int maxPerFd = static_cast<int>(integerArg(info, 2, "maxPerFd", 1, 65536));
-  PacketPollWorker* w = new PacketPollWorker(env, std::move(fds), timeoutMs, maxPerFd);
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
-}
 
 }  // namespace
 
 void InitPacket(Napi::Env env, Napi::Object exports) {
   exports.Set("PacketSocket", PacketSocket::Init(env));
-  exports.Set("pollPackets", Napi::Function::New(env, PollPackets, "pollPackets"));
+  exports.Set("pollPackets", Napi::Function::New(env, queuePoll<PacketPollWorker>, "pollPackets"));
 }
 
 }  // namespace sipnic
