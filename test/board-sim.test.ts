@@ -21,6 +21,7 @@ import { SerialBus } from '../host/src/bus/serial-bus.js';
 import { Adapter, EgressTable } from '../host/src/driver/index.js';
 import { ptySimBusOptions, startPtySim, type PtySim, type PtySimPort } from '../host/src/sim/pty-sim.js';
 import { SIPNIC_BIN } from '../host/src/cluster/netns.js';
+import { pingFrom } from './support/ping.js';
 
 const execFileP = promisify(execFile);
 const skipReason = process.platform !== 'linux' ? 'needs Linux (TAP devices, network namespaces)' : process.getuid?.() !== 0 ? 'needs root (TAP devices, network namespaces); CI runs it as root' : '';
@@ -43,34 +44,8 @@ function output(extra: Partial<CliIO> = {}) {
   return { io, o };
 }
 
-/** ICMP echo over a raw socket (no ping binary here): `n` echoes of `size` payload bytes; prints `ok/n`. */
-const PING_PY = [
-  'import socket, struct, sys, os',
-  'def csum(b):',
-  "    if len(b) % 2: b += b'\\0'",
-  "    s = sum(struct.unpack('!%dH' % (len(b)//2), b)); s = (s >> 16) + (s & 0xffff); s += s >> 16",
-  '    return ~s & 0xffff',
-  'dst = sys.argv[1]; n = int(sys.argv[2]); size = int(sys.argv[3]); wait = float(sys.argv[4])',
-  's = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP); s.settimeout(wait)',
-  'ok = 0',
-  'for seq in range(n):',
-  "    ident = os.getpid() & 0xffff; payload = (b'sipnic-board-%d-' % seq).ljust(size, b'.')",
-  "    hdr = struct.pack('!BBHHH', 8, 0, 0, ident, seq); pkt = struct.pack('!BBHHH', 8, 0, csum(hdr + payload), ident, seq) + payload",
-  '    s.sendto(pkt, (dst, 0))',
-  '    while True:',
-  '        try: data, addr = s.recvfrom(65536)',
-  "        except socket.timeout: print('timeout seq', seq); break",
-  "        ihl = (data[0] & 15) * 4; t, c, _, i, q = struct.unpack('!BBHHH', data[ihl:ihl+8])",
-  '        if t == 0 and i == ident and q == seq and data[ihl+8:] == payload:',
-  "            ok += 1; print('reply from %s seq %d' % (addr[0], seq)); break",
-  "print('%d/%d' % (ok, n))",
-].join('\n');
 
-async function ping(ns: string, dst: string, n = 3, size = 56, waitS = 5): Promise<{ ok: number; out: string }> {
-  const { stdout } = await inNs(ns, 'python3', '-c', PING_PY, dst, String(n), String(size), String(waitS));
-  const m = /^(\d+)\/(\d+)$/m.exec(stdout);
-  return { ok: m ? Number(m[1]) : -1, out: stdout };
-}
+const ping = (ns: string, dst: string, n = 3, size = 56, waitS = 5) => pingFrom(ns, dst, { n, size, waitS });
 
 interface Snapshot {
   queue0Frames: number;

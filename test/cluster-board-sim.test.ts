@@ -13,6 +13,7 @@ import { queryPrimary } from '../host/src/cluster/control-protocol.js';
 import type { DemoResult } from '../host/src/cluster/demo.js';
 import type { ClusterState } from '../host/src/cluster/netns.js';
 import { BIN, ROOT, sipnic, sipnicJson } from './support/sipnic-process.js';
+import { pingFrom } from './support/ping.js';
 
 const execFileP = promisify(execFile);
 
@@ -50,27 +51,6 @@ async function leftovers(name: string, stateDir: string): Promise<string[]> {
   return [...ns, ...links, ...procs];
 }
 
-/** ICMP echo over a raw socket (no ping binary here); prints `ok/n`. */
-const PING_PY = [
-  'import socket, struct, sys, os',
-  'def csum(b):',
-  "    if len(b) % 2: b += b'\\0'",
-  "    s = sum(struct.unpack('!%dH' % (len(b)//2), b)); s = (s >> 16) + (s & 0xffff); s += s >> 16",
-  '    return ~s & 0xffff',
-  'dst = sys.argv[1]; n = int(sys.argv[2])',
-  's = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP); s.settimeout(5)',
-  'ok = 0',
-  'for seq in range(n):',
-  "    ident = os.getpid() & 0xffff; payload = b'sipnic-board-sim'.ljust(56, b'.')",
-  "    hdr = struct.pack('!BBHHH', 8, 0, 0, ident, seq); pkt = struct.pack('!BBHHH', 8, 0, csum(hdr + payload), ident, seq) + payload",
-  '    s.sendto(pkt, (dst, 0))',
-  '    while True:',
-  '        try: data, addr = s.recvfrom(65536)',
-  "        except socket.timeout: break",
-  "        ihl = (data[0] & 15) * 4; t, c, _, i, q = struct.unpack('!BBHHH', data[ihl:ihl+8])",
-  '        if t == 0 and i == ident and q == seq and data[ihl+8:] == payload: ok += 1; break',
-  "print('%d/%d' % (ok, n))",
-].join('\n');
 
 /** One HTTP request on one TCP connection; prints the client's port and the processor that answered. */
 const HTTP_PY = [
@@ -135,8 +115,8 @@ boardSim('cluster up --board-sim: namespaces as hosts in front of the board simu
 
   it('the primary answers ARP and ping for the cluster address through the design', async () => {
     const before = await primaryStats();
-    const { stdout } = await sh('ip', 'netns', 'exec', client, 'python3', '-c', PING_PY, CLUSTER_IP, '3');
-    expect(stdout.trim()).toBe('3/3');
+    const { summary } = await pingFrom(client, CLUSTER_IP, { n: 3 });
+    expect(summary).toBe('3/3');
     expect((await sh('ip', '-n', client, 'neigh', 'show', CLUSTER_IP)).stdout).toContain(CLUSTER_MAC);
     const after = await primaryStats();
     expect(after.counters.echoReplies - before.counters.echoReplies).toBe(3);

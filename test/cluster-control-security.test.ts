@@ -20,11 +20,11 @@ import { SimBus } from '../host/src/bus/sim-bus.js';
 import { Adapter } from '../host/src/driver/index.js';
 import { parseIp } from '../host/src/codec/ip.js';
 import { ControlClient, queryPrimary, type ControlAddress } from '../host/src/cluster/control-protocol.js';
-import type { FrameEvent, FramePort } from '../host/src/cluster/frame-port.js';
 import { Primary, type PrimaryOptions } from '../host/src/cluster/primary.js';
 import { run } from '../host/src/cli/program.js';
 import type { CliIO } from '../host/src/cli/context.js';
 import { createFakeSim } from './support/fake-sim.js';
+import { NullFramePort } from './support/null-frame-port.js';
 
 const createSim: (o: SimOptions) => Sim = process.env.SIPNIC_FAKE_SIM ? createFakeSim : realCreateSim;
 
@@ -130,16 +130,6 @@ class Line {
 }
 
 // ───────────────────────────── the rig ─────────────────────────────
-
-class NullFramePort implements FramePort {
-  async claimQueue() {}
-  async watchConnectionRequests() {}
-  async watchConnectionOpens() {}
-  onFrame(_l: (e: FrameEvent) => void) {}
-  async deliver() {}
-  async transmit() {}
-  async close() {}
-}
 
 interface Rig {
   primary: Primary;

@@ -15,10 +15,10 @@ import { Adapter, TableFullError } from '../host/src/driver/index.js';
 import type { ListenRule } from '../host/src/codec/rules.js';
 import { parseIp } from '../host/src/codec/ip.js';
 import { ControlClient, type ControlAddress } from '../host/src/cluster/control-protocol.js';
-import type { FrameEvent, FramePort } from '../host/src/cluster/frame-port.js';
 import { Primary, type PrimaryOptions } from '../host/src/cluster/primary.js';
 import { buildFrame } from './support/framegen.js';
 import { createFakeSim } from './support/fake-sim.js';
+import { NullFramePort } from './support/null-frame-port.js';
 
 const createSim: (o: SimOptions) => Sim = process.env.SIPNIC_FAKE_SIM ? createFakeSim : realCreateSim;
 
@@ -72,19 +72,6 @@ class FlakyBus extends FewGroupsBus {
     this.fail();
     return super.batch(ops);
   }
-}
-
-class NullFramePort implements FramePort {
-  readonly delivered: number[] = [];
-  async claimQueue() {}
-  async watchConnectionRequests() {}
-  async watchConnectionOpens() {}
-  onFrame(_l: (e: FrameEvent) => void) {}
-  async deliver(processor: number) {
-    this.delivered.push(processor);
-  }
-  async transmit() {}
-  async close() {}
 }
 
 interface Rig {

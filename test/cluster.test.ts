@@ -12,6 +12,7 @@ import type { AdapterStats } from '../host/src/cluster/adapter.js';
 import { FramePortClient } from '../host/src/cluster/frame-port-socket.js';
 import type { DemoResult, ConnectionResult } from '../host/src/cluster/demo.js';
 import { BIN, ROOT, sipnic, sipnicJson } from './support/sipnic-process.js';
+import { pingFrom } from './support/ping.js';
 
 const execFileP = promisify(execFile);
 const TAP_ADDON = join(ROOT, 'host', 'native', 'build', 'Release', 'sipnic_tap.node');
@@ -107,28 +108,6 @@ s.on('end', () => {
   return JSON.parse(stdout);
 }
 
-/** ICMP echo over a raw socket (there may be no ping binary): prints `ok/n`, exits 0 when all were answered. */
-const PING_PY = [
-  "import socket, struct, sys, time, os",
-  "def csum(b):",
-  "    if len(b) % 2: b += b'\\0'",
-  "    s = sum(struct.unpack('!%dH' % (len(b)//2), b)); s = (s >> 16) + (s & 0xffff); s += s >> 16",
-  "    return ~s & 0xffff",
-  "dst = sys.argv[1]; n = int(sys.argv[2]) if len(sys.argv) > 2 else 3",
-  "s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP); s.settimeout(2)",
-  "ok = 0",
-  "for seq in range(n):",
-  "    ident = os.getpid() & 0xffff; payload = b'sipnic-ping-%d' % seq",
-  "    hdr = struct.pack('!BBHHH', 8, 0, 0, ident, seq); pkt = struct.pack('!BBHHH', 8, 0, csum(hdr + payload), ident, seq) + payload",
-  "    t0 = time.time(); s.sendto(pkt, (dst, 0))",
-  "    while True:",
-  "        try: data, addr = s.recvfrom(2048)",
-  "        except socket.timeout: print('timeout seq', seq); break",
-  "        ihl = (data[0] & 15) * 4; t, c, _, i, q = struct.unpack('!BBHHH', data[ihl:ihl+8])",
-  "        if t == 0 and i == ident and q == seq and data[ihl+8:] == payload:",
-  "            ok += 1; print('reply from %s seq %d %.2f ms' % (addr[0], seq, (time.time()-t0)*1000)); break",
-  "print('%d/%d' % (ok, n)); sys.exit(0 if ok == n else 1)",
-].join('\n');
 
 /** HTTP server (client namespace): GET /o/<i>/<bytes>/<holdMs> answers demo-like bytes after holdMs; prints each request's remote port. */
 const OUT_SERVER_JS = `
@@ -312,8 +291,8 @@ withRoles('the cluster with its primary and monitors', () => {
       const { stdout: before } = await execFileP('ip', ['-n', 'sipnic-tp-client', 'neigh', 'show', '10.77.0.1']);
       expect(before.trim()).toBe('');
       // python3 is part of the install (scripts/install.mjs); its raw socket sends the echo requests
-      const { stdout } = await execFileP('ip', ['netns', 'exec', 'sipnic-tp-client', 'python3', '-c', PING_PY, '10.77.0.1', '3']);
-      expect(stdout).toMatch(/3\/3/);
+      const { summary } = await pingFrom('sipnic-tp-client', '10.77.0.1', { n: 3, waitS: 2 });
+      expect(summary).toBe('3/3');
       const { stdout: after } = await execFileP('ip', ['-n', 'sipnic-tp-client', 'neigh', 'show', '10.77.0.1']);
       expect(after).toMatch(/lladdr 02:53:4e:00:00:01/);
       const s = await adapterStats(stateDir);

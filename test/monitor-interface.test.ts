@@ -16,8 +16,8 @@ import { SimBus } from '../host/src/bus/sim-bus.js';
 import { Adapter } from '../host/src/driver/index.js';
 import { parseIp } from '../host/src/codec/ip.js';
 import { Primary } from '../host/src/cluster/primary.js';
-import type { FrameEvent, FramePort } from '../host/src/cluster/frame-port.js';
 import { SIPNIC_BIN } from '../host/src/cluster/netns.js';
+import { NullFramePort } from './support/null-frame-port.js';
 
 const execFileP = promisify(execFile);
 const skipReason = process.platform !== 'linux' ? 'needs Linux' : process.getuid?.() !== 0 ? 'needs root (network namespaces, veth, packet sockets); CI runs it as root' : '';
@@ -33,17 +33,6 @@ const CLIENT = '10.98.0.100';
 const DIR = mkdtempSync(join(tmpdir(), 'sipnic-monitor-if-'));
 const ip = (...args: string[]) => execFileP('ip', args);
 const inNs = (ns: string, ...args: string[]) => ip('netns', 'exec', ns, ...args);
-
-/** The primary's frame port is not what this test is about: queue 0 is claimed and stays quiet. */
-class QuietFramePort implements FramePort {
-  async claimQueue() {}
-  async watchConnectionRequests() {}
-  async watchConnectionOpens() {}
-  onFrame(_l: (e: FrameEvent) => void) {}
-  async deliver() {}
-  async transmit() {}
-  async close() {}
-}
 
 const children: ChildProcess[] = [];
 
@@ -107,7 +96,7 @@ describe.skipIf(skipReason !== '')('sipnic monitor --interface', () => {
     await adapter.setDefault(0);
     primary = new Primary({
       adapter,
-      framePort: new QuietFramePort(),
+      framePort: new NullFramePort(),
       identity: { mac: Uint8Array.of(2, 0x53, 0x4e, 0, 0, 1), ips: [parseIp(CLUSTER)] },
       processors: 1,
       secrets: new Map([[1, 'monitor-interface-secret']]),
