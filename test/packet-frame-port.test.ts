@@ -10,7 +10,7 @@ import { PacketFramePort } from '../host/src/cluster/frame-port-packet.js';
 import type { FrameEvent } from '../host/src/cluster/frame-port.js';
 import { openPacketSocket, type PacketSocket } from '../host/native/packet.js';
 import { buildFrame, type FlowSpec } from './support/framegen.js';
-import { nextPacket } from './support/packets.js';
+import { makeVethPair, nextPacket, removeVethPair } from './support/packets.js';
 
 const execFileP = promisify(execFile);
 const skipReason = process.platform !== 'linux' ? 'needs Linux (AF_PACKET)' : process.getuid?.() !== 0 ? 'needs root (veth pairs, packet sockets); CI runs it as root' : '';
@@ -55,22 +55,12 @@ describe.skipIf(skipReason !== '')('packet frame port on a veth pair', () => {
   const OTHER = [0x02, 0x99, 0x00, 0x00, 0x00, 0x77];
 
   beforeAll(async () => {
-    await ip('link', 'del', A).catch(() => {});
-    await ip('link', 'add', A, 'type', 'veth', 'peer', 'name', B);
-    try {
-      for (const l of [A, B]) {
-        await execFileP('sysctl', ['-qw', `net.ipv6.conf.${l}.disable_ipv6=1`]);
-        await ip('link', 'set', l, 'up');
-      }
-    } catch (err) {
-      await ip('link', 'del', A).catch(() => {});
-      throw err;
-    }
+    await makeVethPair(A, B);
     macA = openPacketSocket(A).mac;
   });
 
   afterAll(async () => {
-    await ip('link', 'del', A).catch(() => {});
+    await removeVethPair(A);
   });
 
   it('queue 0: frames to the interface, broadcasts; frames for another host counted and ignored; its own sends never come back', async () => {

@@ -4,11 +4,9 @@
 // (no addresses, IPv6 off, removed afterwards, on failure too), and the test's raw socket on the
 // peer end stands for the board's port 1 and the processors' hosts. The test says hello as
 // processor 1 with its MAC, as `sipnic monitor --interface` does.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../host/src/cli/program.js';
 import type { CliIO } from '../host/src/cli/context.js';
@@ -16,16 +14,14 @@ import { ControlClient } from '../host/src/cluster/control-protocol.js';
 import { openPacketSocket, type PacketSocket } from '../host/native/packet.js';
 import { formatMac } from '../host/src/codec/mac.js';
 import { buildFrame } from './support/framegen.js';
-import { nextPacket } from './support/packets.js';
+import { makeVethPair, nextPacket, removeVethPair } from './support/packets.js';
 
-const execFileP = promisify(execFile);
 const skipReason = process.platform !== 'linux' ? 'needs Linux (AF_PACKET)' : process.getuid?.() !== 0 ? 'needs root (veth pairs, packet sockets); CI runs it as root' : '';
 if (skipReason) console.warn(`test/primary-interface.test.ts: skipped: ${skipReason}`);
 
 const tag = `${process.pid % 10000}`;
 const A = `snpr${tag}a`; // the primary's interface
 const B = `snpr${tag}b`; // the board's port 1 and the processors' hosts
-const ip = (...args: string[]) => execFileP('ip', args);
 const DIR = mkdtempSync(join(tmpdir(), 'sipnic-primary-if-'));
 const SECRET = 'primary-interface-secret';
 const CLUSTER_MAC = [0x02, 0x53, 0x4e, 0x00, 0x00, 0x01];
@@ -49,13 +45,8 @@ describe.skipIf(skipReason !== '')('sipnic primary --interface', () => {
   const control = join(DIR, 'primary.sock');
 
   beforeAll(async () => {
-    await ip('link', 'del', A).catch(() => {});
-    await ip('link', 'add', A, 'type', 'veth', 'peer', 'name', B);
+    await makeVethPair(A, B);
     try {
-      for (const l of [A, B]) {
-        await execFileP('sysctl', ['-qw', `net.ipv6.conf.${l}.disable_ipv6=1`]);
-        await ip('link', 'set', l, 'up');
-      }
       macA = openPacketSocket(A).mac;
       let ready!: (path: string) => void;
       const started = new Promise<string>((resolve) => (ready = resolve));
@@ -63,7 +54,7 @@ describe.skipIf(skipReason !== '')('sipnic primary --interface', () => {
       simServing = run(['sim', 'serve', '--pty'], sim.io);
       pty = await Promise.race([started, simServing.then((code) => Promise.reject(new Error(`sim serve --pty exited ${code}: ${sim.o.err}`)))]);
     } catch (err) {
-      await ip('link', 'del', A).catch(() => {});
+      await removeVethPair(A);
       throw err;
     }
   }, 60_000);
@@ -73,7 +64,7 @@ describe.skipIf(skipReason !== '')('sipnic primary --interface', () => {
     await primaryDone;
     stopSim.abort();
     await simServing;
-    await ip('link', 'del', A).catch(() => {});
+    await removeVethPair(A);
     rmSync(DIR, { recursive: true, force: true });
   });
 
