@@ -44,14 +44,14 @@ export function boardCommand(cli: Cli): Command {
         '  sipnic board build --board colorlight-5a-75b-v8 --rx-delay 0 --tx-clk-delay 80   # a sweep point: build/board/colorlight-5a-75b-v8-rx0-txc80/\n' +
         '  sipnic board build --board colorlight-5a-75b-v8 --baud 3000000   # build/board/colorlight-5a-75b-v8-baud3000000/, then --baud 3000000 --device ...',
     )
-    .action(async (o: { board: string; out?: string; rxDelay?: number; txClkDelay?: number; baud?: string }, cmd: Command) => {
+    .action(async (o: { board: string; out?: string; rxDelay?: number; txClkDelay?: number }, cmd: Command) => {
       const def = findBoard(o.board);
       const json = cli.json(cmd);
       const io = cli.io;
       const delays = rgmiiDelays(def, { rxDelayTaps: o.rxDelay, txClkDelayTaps: o.txClkDelay });
-      // the root's --baud (a client's line rate) takes the option wherever it stands on the line
-      const baudText = o.baud ?? (cmd.optsWithGlobals() as { baud?: number }).baud?.toString();
-      const baud = baudText === undefined ? undefined : parseBuildBaud(def, baudText);
+      // the root's --baud takes the option wherever it stands on the line (declared here for --help)
+      const rootBaud = cli.options(cmd).baud;
+      const baud = rootBaud === undefined ? undefined : parseBuildBaud(def, String(rootBaud));
       const uart = uartRate(def, baud ?? def.params.BAUD);
       const outDir = resolve(o.out ?? buildOutDir(def, delays) + (baud === undefined || baud === def.params.BAUD ? '' : `-baud${baud}`));
       let lastLine = 0;

@@ -17,10 +17,10 @@ const boardSimOption = () =>
   new Option('--board-sim', "the board simulator (`sim serve --board`) in front of namespaces set up as the hosts of docs/deploy.md: the primary on its PTY (root --baud, default 115200) and its own LAN interface, each monitor on its own (docs/cluster.md)");
 
 /** With --board-sim: the line rate, the root's --baud (it takes the option wherever it stands on the line). */
-function boardSimFrom(cmd: Command, on: boolean | undefined, withRoles: boolean): { baud: number } | undefined {
+function boardSimFrom(cli: Cli, cmd: Command, on: boolean | undefined, withRoles: boolean): { baud: number } | undefined {
   if (!on) return undefined;
   if (!withRoles) throw new ClusterError('EINVAL', '--board-sim needs the primary and the monitors: without them nothing programs the board (no --no-roles)');
-  return { baud: (cmd.optsWithGlobals() as { baud?: number }).baud ?? BOARD_SIM_DEFAULTS.baud };
+  return { baud: cli.options(cmd).baud ?? BOARD_SIM_DEFAULTS.baud };
 }
 
 const stateDirOption = () => new Option('--state-dir <dir>', 'folder for sockets, logs and state (default $XDG_RUNTIME_DIR or /tmp, /<name>-cluster)');
@@ -50,7 +50,7 @@ export function clusterCommand(cli: Cli): Command {
     .action(async (opts: { processors: number; name: string; stateDir?: string; roles: boolean; share: string; boardSim?: boolean }, cmd: Command) => {
       const withRoles = opts.roles && rolesAvailable(cmd);
       if (opts.roles && !withRoles) progress('`sipnic primary`/`sipnic monitor` are not in this build: starting the data plane only (as --no-roles)');
-      const boardSim = boardSimFrom(cmd, opts.boardSim, withRoles);
+      const boardSim = boardSimFrom(cli, cmd, opts.boardSim, withRoles);
       const plan = makePlan({ processors: opts.processors, name: opts.name, stateDir: opts.stateDir, staticArp: !withRoles, env: cli.io.env, boardSim });
       const intr = interruptSignal(cli.io.signal);
       try {
@@ -146,7 +146,7 @@ export function clusterCommand(cli: Cli): Command {
     .addHelpText('after', '\nExample:\n  sipnic cluster demo --processors 3 --connections 300 --json\n  sipnic --baud 1000000 cluster demo --board-sim --processors 3 --connections 300 --json')
     .action(async (opts: { processors: number; connections: number; bytes: number; concurrency: number; name: string; stateDir?: string; roles: boolean; trace?: string; boardSim?: boolean }, cmd: Command) => {
       const withRoles = opts.roles && rolesAvailable(cmd);
-      const boardSim = boardSimFrom(cmd, opts.boardSim, withRoles);
+      const boardSim = boardSimFrom(cli, cmd, opts.boardSim, withRoles);
       const intr = interruptSignal(cli.io.signal);
       const say = cli.json(cmd) && !cli.io.env.SIPNIC_PROGRESS ? () => undefined : progress;
       try {

@@ -81,7 +81,7 @@ export function simCommand(cli: Cli): Command {
     .action(async (opts: { width: string; trace?: string; pty?: boolean; faultRate?: number; faultSeed?: number; phy?: string; idleTimeout?: number; board?: boolean; tap0?: string; tap1?: string; baud?: number }, cmd: Command) => {
       // the root's --baud (the clients' line rate) takes the option wherever it stands on the
       // command line; declared here too for this command's --help
-      const baud = opts.baud ?? (cmd.optsWithGlobals() as { baud?: number }).baud;
+      const baud = cli.options(cmd).baud;
       if (baud !== undefined) opts.baud = parsePtyBaud(String(baud));
       if (opts.pty || opts.board || opts.tap0 !== undefined || opts.tap1 !== undefined || opts.baud !== undefined) {
         if (opts.idleTimeout !== undefined) throw new Error('--idle-timeout is for the socket; a PTY has one user at a time');
