@@ -67,14 +67,7 @@ export class EgressTable {
   /** The destination MAC frames of `queue` get on port 1. */
   async getMac(queue: number): Promise<Uint8Array> {
     this.checkQueue(queue);
-    const hi = await this.bus.read(this.addr('MAC_HI', queue));
-    const lo = await this.bus.read(this.addr('MAC_LO', queue));
-    // bytes 0..1 in MAC_HI, 2..5 in MAC_LO, each big-endian (the first byte on the wire highest)
-    const mac = new Uint8Array(6);
-    const view = new DataView(mac.buffer);
-    view.setUint16(0, getField(F.MAC_HI.ADDR, hi), false);
-    view.setUint32(2, getField(F.MAC_LO.ADDR, lo), false);
-    return mac;
+    return this.readMac('MAC_HI', 'MAC_LO', queue);
   }
 
   async setMac(queue: number, mac: Uint8Array | string): Promise<void> {
@@ -85,18 +78,23 @@ export class EgressTable {
   /** The source MAC frames passed from port 1 to port 0 get while the source rewrite is on. */
   async getClusterMac(): Promise<Uint8Array> {
     this.checkSrcRewrite();
-    const hi = await this.bus.read(this.addr('CLUSTER_MAC_HI'));
-    const lo = await this.bus.read(this.addr('CLUSTER_MAC_LO'));
-    const mac = new Uint8Array(6);
-    const view = new DataView(mac.buffer);
-    view.setUint16(0, getField(F.CLUSTER_MAC_HI.ADDR, hi), false);
-    view.setUint32(2, getField(F.CLUSTER_MAC_LO.ADDR, lo), false);
-    return mac;
+    return this.readMac('CLUSTER_MAC_HI', 'CLUSTER_MAC_LO', 0);
   }
 
   async setClusterMac(mac: Uint8Array | string): Promise<void> {
     this.checkSrcRewrite();
     await this.writeMac('CLUSTER_MAC_HI', 'CLUSTER_MAC_LO', 0, mac);
+  }
+
+  /** bytes 0..1 from hi, 2..5 from lo, each big-endian (the first byte on the wire highest) */
+  private async readMac(hi: 'MAC_HI' | 'CLUSTER_MAC_HI', lo: 'MAC_LO' | 'CLUSTER_MAC_LO', index: number): Promise<Uint8Array> {
+    const hiWord = await this.bus.read(this.addr(hi, index));
+    const loWord = await this.bus.read(this.addr(lo, index));
+    const mac = new Uint8Array(6);
+    const view = new DataView(mac.buffer);
+    view.setUint16(0, getField(F[hi].ADDR, hiWord), false);
+    view.setUint32(2, getField(F[lo].ADDR, loWord), false);
+    return mac;
   }
 
   /** bytes 0..1 into hi, 2..5 into lo, each big-endian (the first byte on the wire highest) */
