@@ -6,6 +6,7 @@ import {
   parseRuleWords,
   ruleKey,
   RuleSyntaxError,
+  type ListenRule,
   type Rule,
 } from '../host/src/codec/rules.js';
 
@@ -68,7 +69,7 @@ describe('parseRules', () => {
     );
     expect(err.line).toBe(3);
     expect(err.word).toBe('sport');
-    expect(err.message).toBe('line 3: unknown word "sport" (expected one of: src-ip, dst-ip, src-port, dst-port, action)');
+    expect(err.message).toBe('line 3: unknown word "sport" (expected one of: src-ip, dst-ip, src-port, dst-port, action, idle-timeout)');
   });
 
   it('rejects a rule that repeats the key of an earlier line', () => {
@@ -107,7 +108,7 @@ describe('rule syntax errors', () => {
     ['listen tcp4 dst-ip 10.0.0.1 action 1', /missing dst-port \(a listen rule needs dst-ip, dst-port, action\)/, 'dst-port'],
     ['default action 0 queue 1', /unknown word "queue" \(expected one of: action\)/, 'queue'],
     ['default', /missing action/, 'action'],
-    ['route tcp4', /unknown word "route" at the start of a rule \(expected one of: flow-type, listen, default\)/, 'route'],
+    ['route tcp4', /unknown word "route" at the start of a rule \(expected one of: flow-type, listen, default, learning\)/, 'route'],
   ])('%s', (line, message, word) => {
     const err = syntaxError(() => parseRules(`\n${line}\n`));
     expect(err.message).toMatch(message);
@@ -178,7 +179,7 @@ describe('action lists (shared ports)', () => {
     }
     expect(parseRuleWords(['tcp4', 'dst-ip', '10.0.0.1', 'dst-port', '80', 'action', '2,1'], 'listen').action).toEqual([2, 1]);
     // a single queue stays a number
-    expect(parseRuleLine('listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 3')!.action).toBe(3);
+    expect((parseRuleLine('listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 3') as ListenRule).action).toBe(3);
   });
 
   it('the key ignores the list: the same port with another list is a repeat', () => {

@@ -34,6 +34,7 @@ export function demoCommand(cli: Cli): Command {
       // which rules steer into each queue, to read the counts against
       const why = new Map<number, string[]>();
       for (const r of rules) {
+        if (r.kind === 'learning') continue;
         const what = r.kind === 'flow' ? `flow ${r.srcPort}→${r.dstPort}` : r.kind === 'listen' ? `listen :${r.dstPort}` : 'default';
         for (const q of [r.action].flat()) why.set(q, [...(why.get(q) ?? []), what]);
       }

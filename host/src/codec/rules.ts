@@ -4,6 +4,9 @@
 //   listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 1
 //   listen tcp4 dst-ip 10.0.0.1 dst-port 8080 action 1,2,3   (a shared port: one of the queues)
 //   default action 0
+//   listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 1,2,3 learn   (the adapter pins on the SYN)
+//   learning syn-timeout 5 idle-timeout 300 fin-timeout 10 max-embryonic 1024
+//   flow-type tcp4 src-ip … dst-port 80 action 2 idle-timeout 30   (aged when idle 30 s)
 //
 // After the flow type, words come as name/value pairs in any order. The CLI passes the same
 // words (`sipnic flow add …`, `sipnic listen add …`, `sipnic default set …`).
@@ -21,6 +24,8 @@ export interface FlowRule {
   srcPort: number;
   dstPort: number;
   action: number; // -1 drops, otherwise a queue ≥ 0
+  /** Removed once idle this long (`idle-timeout S`); never aged without it. */
+  idleTimeoutMs?: number;
 }
 
 /** A listen rule's action: one queue (or -1, drop), or the queues that share the port. */
@@ -34,6 +39,8 @@ export interface ListenRule {
   dstPort: number;
   /** -1, a queue, or a list of queues sharing the port (docs/semantics.md, shared ports) */
   action: ListenAction;
+  /** `learn`: a SYN this rule steers makes the adapter pin its connection (TCP only). */
+  learn?: boolean;
 }
 
 export interface DefaultRule {
@@ -41,7 +48,26 @@ export interface DefaultRule {
   action: number;
 }
 
-export type Rule = FlowRule | ListenRule | DefaultRule;
+/** The learning engine's timers and quota (`learning …`, one line; every word optional). */
+export interface LearningRule {
+  kind: 'learning';
+  synTimeoutMs: number;
+  idleTimeoutMs: number;
+  finTimeoutMs: number;
+  maxEmbryonic: number;
+}
+
+/** What a `learning` line leaves out. */
+export const LEARNING_DEFAULTS: Readonly<Omit<LearningRule, 'kind'>> = { synTimeoutMs: 5_000, idleTimeoutMs: 300_000, finTimeoutMs: 10_000, maxEmbryonic: 1024 };
+
+/** Timeouts are whole milliseconds from 1 ms to one hour (the adapter's time stamps hold no more). */
+export const MIN_TIMEOUT_MS = 1;
+export const MAX_TIMEOUT_MS = 3_600_000;
+export const MAX_EMBRYONIC = 65_535;
+
+export type Rule = FlowRule | ListenRule | DefaultRule | LearningRule;
+/** A rule that is an entry of the adapter's tables (not its learning settings). */
+export type TableRule = FlowRule | ListenRule | DefaultRule;
 export type RuleKind = Rule['kind'];
 
 /** A rule that does not parse; the message names the bad word and what was expected. */
@@ -60,13 +86,17 @@ export class RuleSyntaxError extends Error {
 export const FLOW_TYPES = ['tcp4', 'udp4', 'tcp6', 'udp6'] as const;
 export type FlowType = (typeof FLOW_TYPES)[number];
 
-const FIELDS: Record<RuleKind, readonly string[]> = {
+const FIELDS: Record<TableRule['kind'], readonly string[]> = {
   flow: ['src-ip', 'dst-ip', 'src-port', 'dst-port', 'action'],
   listen: ['dst-ip', 'dst-port', 'action'],
   default: ['action'],
 };
+/** Name/value pairs a rule may leave out. */
+const OPTIONAL: Record<TableRule['kind'], readonly string[]> = { flow: ['idle-timeout'], listen: [], default: [] };
 
-const LEADING_WORDS = ['flow-type', 'listen', 'default'];
+const LEARNING_WORDS = { 'syn-timeout': 'synTimeoutMs', 'idle-timeout': 'idleTimeoutMs', 'fin-timeout': 'finTimeoutMs', 'max-embryonic': 'maxEmbryonic' } as const;
+
+const LEADING_WORDS = ['flow-type', 'listen', 'default', 'learning'];
 
 /** Largest action the text accepts; whether the adapter has that queue is decided later. */
 export const MAX_ACTION = 0x7fffffff;
@@ -90,6 +120,8 @@ export function parseRuleLine(line: string, lineNumber?: number): Rule | null {
         return parseBody(rest, 'listen');
       case 'default':
         return parseBody(rest, 'default');
+      case 'learning':
+        return parseLearning(rest);
       default:
         throw new RuleSyntaxError(`unknown word "${first}" at the start of a rule (expected one of: ${LEADING_WORDS.join(', ')})`, { word: first });
     }
@@ -106,7 +138,7 @@ export function parseRules(text: string): Rule[] {
     const key = ruleKey(rule);
     const first = seen.get(key);
     if (first !== undefined) {
-      const what = rule.kind === 'default' ? 'a second default rule' : `the same ${rule.kind} rule as line ${first}`;
+      const what = rule.kind === 'default' || rule.kind === 'learning' ? `a second ${rule.kind} line (the first is line ${first})` : `the same ${rule.kind} rule as line ${first}`;
       throw new RuleSyntaxError(`${what} (${key})`, { line: i + 1 });
     }
     seen.set(key, i + 1);
@@ -123,13 +155,56 @@ export function parseRules(text: string): Rule[] {
 export function parseRuleWords(words: readonly string[], kind: 'flow'): FlowRule;
 export function parseRuleWords(words: readonly string[], kind: 'listen'): ListenRule;
 export function parseRuleWords(words: readonly string[], kind: 'default'): DefaultRule;
+export function parseRuleWords(words: readonly string[], kind: 'learning'): LearningRule;
 export function parseRuleWords(words: readonly string[], kind: RuleKind): Rule;
 export function parseRuleWords(words: readonly string[], kind: RuleKind): Rule {
-  return parseBody(words.filter((w) => w !== ''), kind);
+  const w = words.filter((x) => x !== '');
+  return kind === 'learning' ? parseLearning(w) : parseBody(w, kind);
 }
 
-function parseBody(input: readonly string[], kind: RuleKind): Rule {
+/** `learning [syn-timeout S] [idle-timeout S] [fin-timeout S] [max-embryonic N]`, any order. */
+function parseLearning(words: readonly string[]): LearningRule {
+  const rule: LearningRule = { kind: 'learning', ...LEARNING_DEFAULTS };
+  const seen = new Set<string>();
+  const names = Object.keys(LEARNING_WORDS);
+  for (let i = 0; i < words.length; i += 2) {
+    const name = words[i];
+    if (!(name in LEARNING_WORDS)) throw new RuleSyntaxError(`unknown word "${name}" in a learning line (expected one of: ${names.join(', ')})`, { word: name });
+    if (seen.has(name)) throw new RuleSyntaxError(`repeated word "${name}"`, { word: name });
+    seen.add(name);
+    const value = words[i + 1];
+    if (value === undefined) throw new RuleSyntaxError(`missing value after "${name}"`, { word: name });
+    const field = LEARNING_WORDS[name as keyof typeof LEARNING_WORDS];
+    rule[field] = field === 'maxEmbryonic' ? parseCount(name, value) : parseSeconds(name, value);
+  }
+  return rule;
+}
+
+/** Seconds with decimals (`0.5`, `300`) as whole milliseconds, MIN_TIMEOUT_MS..MAX_TIMEOUT_MS. */
+function parseSeconds(name: string, text: string): number {
+  const ms = /^[0-9]{1,7}(\.[0-9]{1,3})?$/.test(text) ? Math.round(Number(text) * 1000) : NaN;
+  if (!(ms >= MIN_TIMEOUT_MS && ms <= MAX_TIMEOUT_MS)) {
+    throw new RuleSyntaxError(`bad time "${text}" for ${name} (expected seconds from ${MIN_TIMEOUT_MS / 1000} to ${MAX_TIMEOUT_MS / 1000}, at most 3 decimals)`, { word: text });
+  }
+  return ms;
+}
+
+function parseCount(name: string, text: string): number {
+  const v = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN;
+  if (!(v >= 0 && v <= MAX_EMBRYONIC)) throw new RuleSyntaxError(`bad count "${text}" for ${name} (expected 0..${MAX_EMBRYONIC})`, { word: text });
+  return v;
+}
+
+function parseBody(input: readonly string[], kind: TableRule['kind']): TableRule {
   let words = [...input];
+  // `learn` ends a listen rule: a flag, not a name/value pair
+  let learn = false;
+  if (words.at(-1) === 'learn') {
+    if (kind !== 'listen') throw new RuleSyntaxError(`"learn" ends listen rules only; a ${kind} rule cannot learn`, { word: 'learn' });
+    learn = true;
+    words = words.slice(0, -1);
+  }
+  if (words.includes('learn')) throw new RuleSyntaxError('"learn" must be the last word of a listen rule', { word: 'learn' });
   // `flow-type` leads a flow rule; accept it after `listen` too, as ethtool users type it
   if (kind !== 'default' && words[0] === 'flow-type') words = words.slice(1);
   let family: Family = 4;
@@ -148,11 +223,12 @@ function parseBody(input: readonly string[], kind: RuleKind): Rule {
   }
 
   const allowed = FIELDS[kind];
+  const known = [...allowed, ...OPTIONAL[kind]];
   const values = new Map<string, string>();
   for (let i = 0; i < words.length; i += 2) {
     const name = words[i];
-    if (!allowed.includes(name)) {
-      throw new RuleSyntaxError(`unknown word "${name}" (expected one of: ${allowed.join(', ')})`, { word: name });
+    if (!known.includes(name)) {
+      throw new RuleSyntaxError(`unknown word "${name}" (expected one of: ${known.join(', ')})`, { word: name });
     }
     if (values.has(name)) throw new RuleSyntaxError(`repeated word "${name}"`, { word: name });
     const value = words[i + 1];
@@ -172,14 +248,19 @@ function parseBody(input: readonly string[], kind: RuleKind): Rule {
     if (name === 'action' && value.includes(',')) members = parseActionList(value, kind);
     else if (name === 'action') numbers.set(name, parseAction(value));
     else if (name.endsWith('-port')) numbers.set(name, parsePort(name, value));
+    else if (name === 'idle-timeout') numbers.set(name, parseSeconds(name, value));
     else ips.set(name, parseAddress(name, value, family, flowType!));
   }
   const action = numbers.get('action')!;
   if (kind === 'default') return { kind, action };
   const dstIp = ips.get('dst-ip')!;
   const dstPort = numbers.get('dst-port')!;
-  if (kind === 'listen') return { kind, family, proto, dstIp, dstPort, action: members ?? action };
-  return { kind, family, proto, srcIp: ips.get('src-ip')!, dstIp, srcPort: numbers.get('src-port')!, dstPort, action };
+  if (kind === 'listen') {
+    if (learn && proto !== 'tcp') throw new RuleSyntaxError(`"learn" is for tcp listen rules (learning starts on a TCP SYN), not ${flowType}`, { word: 'learn' });
+    return { kind, family, proto, dstIp, dstPort, action: members ?? action, ...(learn ? { learn } : {}) };
+  }
+  const idle = numbers.get('idle-timeout');
+  return { kind, family, proto, srcIp: ips.get('src-ip')!, dstIp, srcPort: numbers.get('src-port')!, dstPort, action, ...(idle !== undefined ? { idleTimeoutMs: idle } : {}) };
 }
 
 function parseAddress(name: string, text: string, family: Family, flowType: FlowType): Uint8Array {
@@ -212,7 +293,7 @@ function parseAction(text: string): number {
 }
 
 /** `1,2,3`: the queues that share a listen rule's port; only listen rules take a list. */
-function parseActionList(text: string, kind: RuleKind): number[] {
+function parseActionList(text: string, kind: TableRule['kind']): number[] {
   if (kind !== 'listen') {
     throw new RuleSyntaxError(`an action list ("${text}") is only for listen rules; a ${kind} rule takes one queue, or -1 to drop`, { word: text });
   }
@@ -244,8 +325,20 @@ function withLine<T>(line: number | undefined, body: () => T): T {
 
 /** The rule as one line of rules text; parseRuleLine(formatRule(r)) gives r back. */
 export function formatRule(rule: Rule): string {
-  return rule.kind === 'default' ? `default action ${rule.action}` : `${ruleKey(rule)} action ${formatAction(rule.action)}`;
+  switch (rule.kind) {
+    case 'default':
+      return `default action ${rule.action}`;
+    case 'learning':
+      return `learning syn-timeout ${formatSeconds(rule.synTimeoutMs)} idle-timeout ${formatSeconds(rule.idleTimeoutMs)} fin-timeout ${formatSeconds(rule.finTimeoutMs)} max-embryonic ${rule.maxEmbryonic}`;
+    case 'listen':
+      return `${ruleKey(rule)} action ${formatAction(rule.action)}${rule.learn ? ' learn' : ''}`;
+    case 'flow':
+      return `${ruleKey(rule)} action ${rule.action}${rule.idleTimeoutMs !== undefined ? ` idle-timeout ${formatSeconds(rule.idleTimeoutMs)}` : ''}`;
+  }
 }
+
+/** Whole milliseconds as the rules text writes seconds: `5`, `0.25`, `1.001`. */
+export const formatSeconds = (ms: number): string => String(ms / 1000);
 
 /**
  * The identity of a rule, without its action: two rules with the same key match the same
@@ -261,6 +354,7 @@ export function ruleKey(rule: Rule): string {
     case 'listen':
       return `listen ${flowTypeOf(rule.family, rule.proto)} dst-ip ${formatIp(rule.dstIp, rule.family)} dst-port ${rule.dstPort}`;
     case 'default':
-      return 'default';
+    case 'learning':
+      return rule.kind;
   }
 }

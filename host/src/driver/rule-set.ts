@@ -79,7 +79,7 @@ export async function applyRules(t: RuleSetTarget, rules: readonly Rule[], optio
       } else if (first.rule.kind === 'listen') {
         await t.listens.add(first.rule);
         done.push(first);
-      } else {
+      } else if (first.rule.kind === 'default') {
         defaultTouched = true;
         await t.setDefault(first.rule.action);
       }
@@ -167,6 +167,10 @@ async function check(t: RuleSetTarget, rules: readonly Rule[], batch: number, si
   let flows = 0;
   let listens = 0;
   for (const [i, rule] of rules.entries()) {
+    // learning, `learn` and `idle-timeout` need the learning engine (issue 11), not built yet
+    const learning = rule.kind === 'learning' ? 'a learning line' : rule.kind === 'listen' && rule.learn ? '"learn"' : rule.kind === 'flow' && rule.idleTimeoutMs !== undefined ? '"idle-timeout"' : '';
+    if (learning) throw new RuleApplyError(i, rule, new DriverError('ENOBLOCK', `${learning} needs the adapter's learning engine, which this design does not have`));
+    if (rule.kind === 'learning') continue;
     try {
       if (rule.kind === 'listen') t.checkListenAction(rule.action);
       else t.checkAction(rule.action);

@@ -128,6 +128,7 @@ export class ReferenceAdapter {
   /** Adds a flow or listen rule (a default rule sets the default action). */
   add(rule: Rule): void {
     if (rule.kind === 'default') return this.setDefault(rule.action);
+    if (rule.kind === 'learning') throw new RangeError('learning is not modelled yet');
     const table: Map<string, Rule> = rule.kind === 'flow' ? this.flows : this.listens;
     const key = ruleKey(rule);
     if (table.has(key)) throw new ReferenceTableError('EEXIST', `${key} is already present`);
@@ -137,6 +138,7 @@ export class ReferenceAdapter {
   /** Removes the rule with the same key (the action is not compared). */
   remove(rule: Rule): void {
     if (rule.kind === 'default') return this.setDefault(0);
+    if (rule.kind === 'learning') throw new RangeError('learning is not modelled yet');
     const table: Map<string, Rule> = rule.kind === 'flow' ? this.flows : this.listens;
     const key = ruleKey(rule);
     if (!table.delete(key)) throw new ReferenceTableError('ENOENT', `${key} is not present`);
