@@ -202,3 +202,85 @@ describe('action lists (shared ports)', () => {
     expect(err.word).toBe(word);
   });
 });
+
+describe('learning words (connection learning and aging)', () => {
+  it('`learn` ends a tcp listen rule and formats back', () => {
+    const text = 'listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 1,2,3 learn';
+    const rule = parseRuleLine(text);
+    expect(rule).toMatchObject({ kind: 'listen', family: 4, proto: 'tcp', dstPort: 80, action: [1, 2, 3], learn: true });
+    expect(formatRule(rule!)).toBe(text);
+    expect(parseRuleLine(formatRule(rule!))).toEqual(rule);
+    const six = 'listen tcp6 dst-ip 2001:db8::1 dst-port 443 action 2 learn';
+    expect(formatRule(parseRuleLine(six)!)).toBe(six);
+    // without `learn` the rule has no learn property at all (rule sets without it are unchanged)
+    expect(parseRuleLine('listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 1')).not.toHaveProperty('learn');
+    // learning is not part of the key: the same port with and without learn is a repeat
+    expect(syntaxError(() => parseRules('listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 1\nlisten tcp4 dst-ip 10.0.0.1 dst-port 80 action 1 learn')).message).toMatch(
+      /^line 2: the same listen rule as line 1/,
+    );
+  });
+
+  it('`idle-timeout S` on a flow rule is whole milliseconds and formats back in seconds', () => {
+    const text = 'flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 40001 dst-port 80 action 2 idle-timeout 30';
+    const rule = parseRuleLine(text);
+    expect(rule).toMatchObject({ kind: 'flow', action: 2, idleTimeoutMs: 30_000 });
+    expect(formatRule(rule!)).toBe(text);
+    const early = parseRuleLine('flow-type udp6 idle-timeout 0.25 src-ip 2001:db8::7 dst-ip 2001:db8::1 src-port 5000 dst-port 53 action 3');
+    expect(early).toMatchObject({ idleTimeoutMs: 250 });
+    expect(formatRule(early!)).toBe('flow-type udp6 src-ip 2001:db8::7 dst-ip 2001:db8::1 src-port 5000 dst-port 53 action 3 idle-timeout 0.25');
+    expect(parseRuleLine('flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 1 dst-port 2 action 0')).not.toHaveProperty('idleTimeoutMs');
+  });
+
+  it('a learning line: every word optional, in any order, defaults 5 s / 300 s / 10 s / 1024', () => {
+    expect(parseRuleLine('learning')).toEqual({ kind: 'learning', synTimeoutMs: 5_000, idleTimeoutMs: 300_000, finTimeoutMs: 10_000, maxEmbryonic: 1024 });
+    const rule = parseRuleLine('learning max-embryonic 7 fin-timeout 0.03 syn-timeout 0.05');
+    expect(rule).toEqual({ kind: 'learning', synTimeoutMs: 50, idleTimeoutMs: 300_000, finTimeoutMs: 30, maxEmbryonic: 7 });
+    expect(formatRule(rule!)).toBe('learning syn-timeout 0.05 idle-timeout 300 fin-timeout 0.03 max-embryonic 7');
+    for (const text of ['learning syn-timeout 0.001 idle-timeout 3600 fin-timeout 1.005 max-embryonic 0', 'learning syn-timeout 5 idle-timeout 300 fin-timeout 10 max-embryonic 65535']) {
+      const r = parseRuleLine(text)!;
+      expect(formatRule(r)).toBe(text);
+      expect(parseRuleLine(formatRule(r))).toEqual(r);
+    }
+    expect(parseRuleWords(['idle-timeout', '0.2'], 'learning')).toMatchObject({ kind: 'learning', idleTimeoutMs: 200 });
+    expect(ruleKey(rule!)).toBe('learning');
+  });
+
+  it.each([
+    ['listen udp4 dst-ip 10.0.0.1 dst-port 53 action 1 learn', /"learn" is for tcp listen rules \(learning starts on a TCP SYN\), not udp4/, 'learn'],
+    ['listen udp6 dst-ip 2001:db8::1 dst-port 53 action 1,2 learn', /not udp6/, 'learn'],
+    ['listen tcp4 dst-ip 10.0.0.1 dst-port 80 learn action 1', /"learn" must be the last word of a listen rule/, 'learn'],
+    ['listen tcp4 learn dst-ip 10.0.0.1 dst-port 80 action 1', /"learn" must be the last word/, 'learn'],
+    ['listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 1 learn learn', /"learn" must be the last word/, 'learn'],
+    ['flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 1 dst-port 80 action 2 learn', /"learn" ends listen rules only; a flow rule cannot learn/, 'learn'],
+    ['default action 0 learn', /a default rule cannot learn/, 'learn'],
+    ['flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 1 dst-port 80 action 2 idle-timeout 0', /bad time "0" for idle-timeout \(expected seconds from 0\.001 to 3600, at most 3 decimals\)/, '0'],
+    ['flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 1 dst-port 80 action 2 idle-timeout 0.0005', /bad time "0\.0005" for idle-timeout/, '0.0005'],
+    ['flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 1 dst-port 80 action 2 idle-timeout 3600.001', /bad time "3600\.001"/, '3600.001'],
+    ['flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 1 dst-port 80 action 2 idle-timeout -5', /bad time "-5"/, '-5'],
+    ['flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 1 dst-port 80 action 2 idle-timeout 1e3', /bad time "1e3"/, '1e3'],
+    ['flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 1 dst-port 80 action 2 idle-timeout', /missing value after "idle-timeout"/, 'idle-timeout'],
+    ['flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 1 dst-port 80 action 2 idle-timeout 5 idle-timeout 6', /repeated word "idle-timeout"/, 'idle-timeout'],
+    ['listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 1 idle-timeout 5', /unknown word "idle-timeout" \(expected one of: dst-ip, dst-port, action\)/, 'idle-timeout'],
+    ['learning syn-timeout .5', /bad time "\.5" for syn-timeout/, '.5'],
+    ['learning fin-timeout 5s', /bad time "5s" for fin-timeout/, '5s'],
+    ['learning idle-timeout 99999999', /bad time "99999999" for idle-timeout/, '99999999'],
+    ['learning max-embryonic 65536', /bad count "65536" for max-embryonic \(expected 0\.\.65535\)/, '65536'],
+    ['learning max-embryonic -1', /bad count "-1" for max-embryonic/, '-1'],
+    ['learning max-embryonic 2.5', /bad count "2\.5"/, '2.5'],
+    ['learning syn-timeout 5 syn-timeout 6', /repeated word "syn-timeout"/, 'syn-timeout'],
+    ['learning syn-timeout', /missing value after "syn-timeout"/, 'syn-timeout'],
+    ['learning timeout 5', /unknown word "timeout" in a learning line \(expected one of: syn-timeout, idle-timeout, fin-timeout, max-embryonic\)/, 'timeout'],
+    ['learning learn', /unknown word "learn" in a learning line/, 'learn'],
+  ])('%s', (line, message, word) => {
+    const err = syntaxError(() => parseRules(`\n${line}\n`));
+    expect(err.message).toMatch(message);
+    expect(err.line).toBe(2);
+    expect(err.word).toBe(word);
+  });
+
+  it('a second learning line names the first', () => {
+    const err = syntaxError(() => parseRules('learning syn-timeout 1\n# more\nlearning idle-timeout 2\n'));
+    expect(err.line).toBe(3);
+    expect(err.message).toBe('line 3: a second learning line (the first is line 1) (learning)');
+  });
+});
