@@ -1,6 +1,23 @@
 // The reference model of the steering semantics (docs/semantics.md), written from that text
 // alone. The RTL is checked against it frame by frame, so it favours plainness over speed.
-import { ruleKey, type Family, type FlowRule, type ListenRule, type Proto, type Rule } from '../codec/rules.js';
+//
+// With time (connection learning and aging, learning.ts): decide() and transmit() take each
+// frame's time in integer microseconds (its capture timestamp, the arrival of its first
+// byte), never decreasing. Without a time a frame happens at the latest time seen, so callers
+// that never learn nor age see the steering semantics alone.
+import { LEARNING_DEFAULTS, ruleKey, type Family, type FlowRule, type LearningRule, type ListenRule, type Proto, type Rule } from '../codec/rules.js';
+import {
+  ExactTable,
+  isConnectionRequest,
+  visibleFromUs,
+  type Ambiguity,
+  type EntryState,
+  type ExactEntry,
+  type LearningCounters,
+  type Origin,
+  type Refusal,
+  type TcpFlags,
+} from './learning.js';
 
 export const MIN_FRAME = 14;
 export const MAX_FRAME = 9022;
@@ -11,7 +28,9 @@ const VLAN_TPIDS = [0x8100, 0x88a8];
 const MAX_VLAN_TAGS = 2;
 const IPPROTO_TCP = 6;
 const IPPROTO_UDP = 17;
+const TCP_FIN = 0x01;
 const TCP_SYN = 0x02;
+const TCP_RST = 0x04;
 const TCP_ACK = 0x10;
 
 export type ParsedFrame =
@@ -25,8 +44,10 @@ export type ParsedFrame =
       dst: Uint8Array;
       srcPort: number;
       dstPort: number;
-      syn: boolean; // always false for UDP
+      syn: boolean; // the TCP flags: always false for UDP
       ack: boolean;
+      fin: boolean;
+      rst: boolean;
     };
 
 export type SteerableFrame = Extract<ParsedFrame, { kind: 'steerable' }>;
@@ -95,6 +116,8 @@ export function parseFrame(frame: Uint8Array): ParsedFrame {
     dstPort: view.getUint16(l4 + 2),
     syn: (flags & TCP_SYN) !== 0,
     ack: (flags & TCP_ACK) !== 0,
+    fin: (flags & TCP_FIN) !== 0,
+    rst: (flags & TCP_RST) !== 0,
   };
 }
 
@@ -103,45 +126,113 @@ export type DecidedBy = 'flow' | 'listen' | 'default';
 /** `slot`: for a listen rule with a queue list (a shared port), the slot the frame's hash chose. */
 export type Decision = { queue: number; by: DecidedBy; slot?: number } | { drop: DropReason; by: DecidedBy | null; slot?: number };
 
-/** A table change the reference refuses: a rule already present, or one that is not there. */
+/**
+ * What learning did with a frame, beside its Decision: `learned`, the frame created an exact
+ * entry; `refused`, a connection request that would have learned did not (and why);
+ * `ambiguous`, the semantics let the adapter choose here (see docs/semantics.md), so the frame
+ * proves nothing either way — the model went on as if the entry were visible and not yet aged.
+ */
+export interface LearningOutcome {
+  learned?: true;
+  refused?: Refusal;
+  ambiguous?: Ambiguity;
+}
+
+export type TimedDecision = Decision & LearningOutcome;
+
+/** One exact entry as entries() lists it. */
+export interface EntryView {
+  key: string;
+  queue: number;
+  origin: Origin;
+  /** host entries are always `established` (they age as established entries do) */
+  state: EntryState;
+  idleMs: number;
+  /** the idle timeout that applies now; undefined: never aged */
+  timeoutMs?: number;
+  /** the entry is inside its removal window: the adapter may already have removed it */
+  mayBeAged?: true;
+  /** a learned entry frames may not see yet */
+  mayBeInvisible?: true;
+}
+
+/** A table change the reference refuses: a rule already present, one that is not there, or no room. */
 export class ReferenceTableError extends Error {
-  readonly code: 'EEXIST' | 'ENOENT';
-  constructor(code: 'EEXIST' | 'ENOENT', message: string) {
+  readonly code: 'EEXIST' | 'ENOENT' | 'ENOSPC';
+  constructor(code: 'EEXIST' | 'ENOENT' | 'ENOSPC', message: string) {
     super(message);
     this.name = 'ReferenceTableError';
     this.code = code;
   }
 }
 
-/** What the adapter should do with each frame, given its rules (semantics rules 5–6). */
+/**
+ * What the adapter should do with each frame, given its rules (semantics rules 5–6), and,
+ * with time, what connection learning and aging do to its exact table.
+ *
+ * `capacity`: how many exact entries (host and learned) the table holds; a connection
+ * request that would learn into a table with that many entries is refused `full`.
+ */
 export class ReferenceAdapter {
   readonly queues: number;
-  private readonly flows = new Map<string, FlowRule>();
+  readonly capacity: number;
+  private readonly exact = new ExactTable();
   private readonly listens = new Map<string, ListenRule>();
   private defaultAction = 0;
+  private maxEmbryonic = LEARNING_DEFAULTS.maxEmbryonic;
+  /** a `learning` line is loaded: the transmit side learns */
+  private transmitLearning = false;
+  private nowUs = 0;
+  /** the learning engine may be busy with an earlier connection request until this time */
+  private engineFreeFromUs = -Infinity;
 
-  constructor(opts: { queues: number }) {
+  constructor(opts: { queues: number; capacity?: number }) {
     if (!Number.isInteger(opts.queues) || opts.queues < 1) throw new RangeError(`queues must be an integer ≥ 1, got ${opts.queues}`);
+    const capacity = opts.capacity ?? Infinity;
+    if (!(capacity === Infinity || (Number.isInteger(capacity) && capacity >= 0))) throw new RangeError(`capacity must be an integer ≥ 0, got ${capacity}`);
     this.queues = opts.queues;
+    this.capacity = capacity;
   }
 
-  /** Adds a flow or listen rule (a default rule sets the default action). */
-  add(rule: Rule): void {
+  /**
+   * Adds a flow or listen rule (a default rule sets the default action; a learning rule sets
+   * the timers and the quota and turns transmit-side learning on). A host flow rule with an
+   * idle timeout counts its idle time from `timeUs`.
+   */
+  add(rule: Rule, timeUs?: number): void {
     if (rule.kind === 'default') return this.setDefault(rule.action);
-    if (rule.kind === 'learning') throw new RangeError('learning is not modelled yet');
-    const table: Map<string, Rule> = rule.kind === 'flow' ? this.flows : this.listens;
+    if (rule.kind === 'learning') return this.setLearning(rule);
+    const now = this.advance(timeUs);
     const key = ruleKey(rule);
-    if (table.has(key)) throw new ReferenceTableError('EEXIST', `${key} is already present`);
-    table.set(key, rule);
+    if (rule.kind === 'listen') {
+      if (this.listens.has(key)) throw new ReferenceTableError('EEXIST', `${key} is already present`);
+      this.listens.set(key, rule);
+      return;
+    }
+    if (this.exact.get(key)) throw new ReferenceTableError('EEXIST', `${key} is already present`);
+    if (this.exact.size >= this.capacity) throw new ReferenceTableError('ENOSPC', `no room for ${key}: the table holds ${this.capacity} entries`);
+    this.exact.add({ rule, key, origin: 'host', state: 'established', lastHitUs: now, visibleFromUs: -Infinity });
   }
 
-  /** Removes the rule with the same key (the action is not compared). */
-  remove(rule: Rule): void {
+  /** Removes the rule with the same key (the action is not compared); a flow rule's key may name a learned entry. */
+  remove(rule: Rule, timeUs?: number): void {
     if (rule.kind === 'default') return this.setDefault(0);
-    if (rule.kind === 'learning') throw new RangeError('learning is not modelled yet');
-    const table: Map<string, Rule> = rule.kind === 'flow' ? this.flows : this.listens;
+    if (rule.kind === 'learning') {
+      this.setLearning({ kind: 'learning', ...LEARNING_DEFAULTS });
+      this.transmitLearning = false;
+      return;
+    }
+    this.advance(timeUs);
     const key = ruleKey(rule);
-    if (!table.delete(key)) throw new ReferenceTableError('ENOENT', `${key} is not present`);
+    const removed = rule.kind === 'flow' ? this.exact.delete(key) : this.listens.delete(key);
+    if (!removed) throw new ReferenceTableError('ENOENT', `${key} is not present`);
+  }
+
+  private setLearning(rule: LearningRule): void {
+    const { kind: _kind, ...timers } = rule;
+    this.exact.timers = timers;
+    this.maxEmbryonic = rule.maxEmbryonic;
+    this.transmitLearning = true;
   }
 
   setDefault(action: number): void {
@@ -149,32 +240,138 @@ export class ReferenceAdapter {
     this.defaultAction = action;
   }
 
+  /** Host flow rules in the table (learned entries not counted). */
   get flowCount(): number {
-    return this.flows.size;
+    return this.exact.count('host');
+  }
+
+  get learnedCount(): number {
+    return this.exact.count('learned');
   }
 
   get listenCount(): number {
     return this.listens.size;
   }
 
-  decide(frame: Uint8Array): Decision {
+  /** The decision for a frame arriving at `timeUs`, and what learning did with it. */
+  decide(frame: Uint8Array, timeUs?: number): TimedDecision {
+    const now = this.advance(timeUs);
     const parsed = parseFrame(frame);
     if (parsed.kind === 'runt' || parsed.kind === 'oversize') return { drop: parsed.kind, by: null };
     if (parsed.kind === 'steerable') {
-      const flow = this.flows.get(ruleKey(flowRuleOf(parsed)));
-      if (flow) return this.act(flow.action, 'flow');
+      const listen = this.listens.get(ruleKey(listenRuleOf(parsed)));
+      const entry = this.exact.get(ruleKey(flowRuleOf(parsed)));
+      if (entry) {
+        const outcome = this.hitEntry(entry, parsed, now);
+        // a connection request for a learning port that hits an exact entry does not learn
+        if (listen?.learn && parsed.proto === 'tcp' && isConnectionRequest(parsed)) this.refuse('exact', outcome);
+        return { ...this.act(entry.rule.action, 'flow'), ...outcome };
+      }
       const connectionRequest = parsed.proto === 'udp' || (parsed.syn && !parsed.ack);
-      if (connectionRequest) {
-        const listen = this.listens.get(ruleKey(listenRuleOf(parsed)));
-        if (listen) {
-          const action = listen.action;
-          if (!Array.isArray(action)) return this.act(action, 'listen');
-          const slot = sharedPortSlot(parsed);
-          return { ...this.act(slotQueue(action, slot), 'listen'), slot };
-        }
+      if (connectionRequest && listen) {
+        const action = listen.action;
+        const slot = Array.isArray(action) ? sharedPortSlot(parsed) : undefined;
+        const decision: Decision = slot === undefined ? this.act(action as number, 'listen') : { ...this.act(slotQueue(action as number[], slot), 'listen'), slot };
+        if (!listen.learn || parsed.proto !== 'tcp' || !('queue' in decision)) return decision;
+        return { ...decision, ...this.learn(flowRuleOf(parsed, decision.queue), frame.length, now) };
       }
     }
     return this.act(this.defaultAction, 'default');
+  }
+
+  /**
+   * A frame processor `processor` transmits at `timeUs`: with a `learning` line loaded, a
+   * connection request from a cluster address (the destination of a host flow or listen rule)
+   * learns the reverse entry (remote → local, queue `processor`). Other frames do nothing.
+   */
+  transmit(frame: Uint8Array, processor: number, timeUs?: number): LearningOutcome {
+    if (!Number.isInteger(processor) || processor < 0 || processor >= this.queues) throw new RangeError(`processor must be a queue 0..${this.queues - 1}, got ${processor}`);
+    const now = this.advance(timeUs);
+    const p = parseFrame(frame);
+    if (!this.transmitLearning || p.kind !== 'steerable' || p.proto !== 'tcp' || !isConnectionRequest(p) || !this.isClusterAddress(p.family, p.src)) return {};
+    const reverse: FlowRule = { kind: 'flow', family: p.family, proto: p.proto, srcIp: p.dst, dstIp: p.src, srcPort: p.dstPort, dstPort: p.srcPort, action: processor };
+    const entry = this.exact.get(ruleKey(reverse));
+    if (entry) return this.refuse('exact', this.hitEntry(entry, p, now));
+    return this.learn(reverse, frame.length, now);
+  }
+
+  /** Learning counters, with every entry past its removal window at `timeUs` counted as aged. */
+  counters(timeUs?: number): LearningCounters {
+    this.advance(timeUs);
+    return structuredClone(this.exact.counters);
+  }
+
+  /** The exact table at `timeUs`: host and learned entries not certainly aged. */
+  entries(timeUs?: number): EntryView[] {
+    const now = this.advance(timeUs);
+    return [...this.exact.values()].map((e) => {
+      const timeoutMs = this.exact.timeoutMs(e);
+      return {
+        key: e.key,
+        queue: e.rule.action,
+        origin: e.origin,
+        state: e.state,
+        idleMs: (now - e.lastHitUs) / 1000,
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        ...(this.exact.presence(e, now) === 'maybe-aged' ? { mayBeAged: true as const } : {}),
+        ...(now < e.visibleFromUs ? { mayBeInvisible: true as const } : {}),
+      };
+    });
+  }
+
+  /** The time of the frame or command: given, or the latest seen; never earlier. Ages the table up to it. */
+  private advance(timeUs?: number): number {
+    if (timeUs !== undefined) {
+      if (!Number.isFinite(timeUs) || timeUs < this.nowUs) throw new RangeError(`time must not go back: ${timeUs} µs after ${this.nowUs} µs`);
+      this.nowUs = timeUs;
+    }
+    this.exact.sweep(this.nowUs);
+    return this.nowUs;
+  }
+
+  /** A frame hits an exact entry: refresh, state change, and whether the hit is certain. */
+  private hitEntry(entry: ExactEntry, flags: TcpFlags, now: number): LearningOutcome {
+    const outcome: LearningOutcome = {};
+    if (now < entry.visibleFromUs) outcome.ambiguous = 'visibility';
+    else if (this.exact.presence(entry, now) === 'maybe-aged') outcome.ambiguous = 'aging';
+    this.exact.hit(entry, flags, now);
+    return outcome;
+  }
+
+  private refuse(reason: Refusal, outcome: LearningOutcome = {}): LearningOutcome {
+    this.exact.counters.refused[reason]++;
+    return { ...outcome, refused: reason };
+  }
+
+  /** A connection request that missed the exact table asks to learn `rule` (its action the queue). */
+  private learn(rule: FlowRule, length: number, now: number): LearningOutcome {
+    const outcome: LearningOutcome = {};
+    const visibleFrom = visibleFromUs(now, length);
+    // the engine is sure to be free only once every earlier request's entry is visible
+    if (now < this.engineFreeFromUs) outcome.ambiguous = 'busy';
+    this.engineFreeFromUs = Math.max(this.engineFreeFromUs, visibleFrom);
+    // entries inside their removal window may or may not count: the model counts them
+    const embryonic = this.exact.tally(now, (e) => e.origin === 'learned' && e.state === 'embryonic');
+    if (embryonic.sure + embryonic.maybe >= this.maxEmbryonic) {
+      if (embryonic.sure < this.maxEmbryonic) outcome.ambiguous ??= 'aging';
+      return this.refuse('quota', outcome);
+    }
+    const all = this.exact.tally(now, () => true);
+    if (all.sure + all.maybe >= this.capacity) {
+      if (all.sure < this.capacity) outcome.ambiguous ??= 'aging';
+      return this.refuse('full', outcome);
+    }
+    this.exact.add({ rule, key: ruleKey(rule), origin: 'learned', state: 'embryonic', lastHitUs: now, visibleFromUs: visibleFrom });
+    this.exact.counters.learned++;
+    return { ...outcome, learned: true };
+  }
+
+  /** A cluster address: the destination of a host flow rule or of a listen rule in the table. */
+  private isClusterAddress(family: Family, address: Uint8Array): boolean {
+    const same = (r: { family: Family; dstIp: Uint8Array }) => r.family === family && r.dstIp.every((b, i) => b === address[i]);
+    for (const l of this.listens.values()) if (same(l)) return true;
+    for (const e of this.exact.values()) if (e.origin === 'host' && same(e.rule)) return true;
+    return false;
   }
 
   private act(action: number, by: DecidedBy): Decision {
@@ -209,8 +406,8 @@ function slotQueue(members: readonly number[], slot: number): number {
   return members[slot % members.length];
 }
 
-function flowRuleOf(p: SteerableFrame): FlowRule {
-  return { kind: 'flow', family: p.family, proto: p.proto, srcIp: p.src, dstIp: p.dst, srcPort: p.srcPort, dstPort: p.dstPort, action: 0 };
+function flowRuleOf(p: SteerableFrame, action = 0): FlowRule {
+  return { kind: 'flow', family: p.family, proto: p.proto, srcIp: p.src, dstIp: p.dst, srcPort: p.srcPort, dstPort: p.dstPort, action };
 }
 
 function listenRuleOf(p: SteerableFrame): ListenRule {
