@@ -262,9 +262,9 @@ export class ReferenceAdapter {
       const listen = this.listens.get(ruleKey(listenRuleOf(parsed)));
       const entry = this.exact.get(ruleKey(flowRuleOf(parsed)));
       if (entry) {
-        const outcome = this.hitEntry(entry, parsed, now);
+        const hit = this.hitEntry(entry, parsed, now);
         // a connection request for a learning port that hits an exact entry does not learn
-        if (listen?.learn && parsed.proto === 'tcp' && isConnectionRequest(parsed)) this.refuse('exact', outcome);
+        const outcome = listen?.learn && parsed.proto === 'tcp' && isConnectionRequest(parsed) ? this.refuse('exact', hit) : hit;
         return { ...this.act(entry.rule.action, 'flow'), ...outcome };
       }
       const connectionRequest = parsed.proto === 'udp' || (parsed.syn && !parsed.ack);
