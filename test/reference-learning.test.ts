@@ -345,6 +345,14 @@ describe('transmit-side learning', () => {
     expect(ref.counters()).toMatchObject({ learned: 1, refused: { exact: 1 } });
   });
 
+  it('a retransmitted SYN refreshes the embryonic reverse entry', () => {
+    const ref = adapter();
+    ref.transmit(out(SYN), 3, 0);
+    expect(ref.transmit(out(SYN), 3, 40_000)).toEqual({ refused: 'exact' });
+    // 88 999 is past the first SYN's window [49 000, 60 500] but 48 999 after the retransmit
+    expect(ref.decide(back(SYN | ACK), 88_999)).toEqual({ queue: 3, by: 'flow' });
+  });
+
   it('learns nothing from other frames, other sources, or without a learning line', () => {
     const ref = adapter();
     expect(ref.transmit(out(ACK), 3, 0)).toEqual({});
