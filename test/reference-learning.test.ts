@@ -96,6 +96,30 @@ describe('learning on a learn listen rule', () => {
   });
 });
 
+describe('the worked example of docs/semantics.md', () => {
+  it('gives the table’s decisions and states', () => {
+    const ref = adapter();
+    expect(ref.decide(tcp(40001, SYN), 0)).toEqual({ queue: 2, by: 'listen', learned: true });
+    expect(ref.decide(tcp(40001, SYN), 100)).toEqual({ queue: 2, by: 'flow', refused: 'exact' });
+    expect(ref.decide(tcp(40001, ACK), 49_099)).toEqual({ queue: 2, by: 'flow' });
+    expect(ref.entries()).toMatchObject([{ state: 'established', idleMs: 0 }]);
+    expect(ref.decide(tcp(40001, ACK | 0x08), 248_098)).toEqual({ queue: 2, by: 'flow' });
+    expect(ref.decide(tcp(40001, ACK | 0x08), 500_000)).toEqual({ queue: 0, by: 'default' });
+    expect(ref.counters().aged).toEqual({ embryonic: 0, established: 1, closing: 0, host: 0 });
+  });
+
+  it('and its two ambiguous variants', () => {
+    const early = adapter();
+    early.decide(tcp(40001, SYN), 0);
+    expect(early.decide(tcp(40001, ACK), 10)).toMatchObject({ ambiguous: 'visibility' });
+    const late = adapter();
+    late.decide(tcp(40001, SYN), 0);
+    late.decide(tcp(40001, SYN), 100);
+    late.decide(tcp(40001, ACK), 49_099);
+    expect(late.decide(tcp(40001, ACK | 0x08), 250_000)).toMatchObject({ ambiguous: 'aging' });
+  });
+});
+
 describe('refusal: exact', () => {
   it('a SYN that hits a host entry goes to its queue and is counted, not learned', () => {
     const ref = adapter('flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 40001 dst-port 80 action 6\n');
