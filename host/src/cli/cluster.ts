@@ -8,6 +8,7 @@ import { driveClient, formatDemo, runDemo, serveDemo } from '../cluster/demo.js'
 import { restartProcess, startCluster } from '../cluster/roles.js';
 import { clusterStatus, type ClusterStatus } from '../cluster/status.js';
 import { traceAs } from '../cluster/trace.js';
+import { FLOOD_SOURCES, sendSynFlood } from '../cluster/syn-flood.js';
 import { interruptSignal, untilStopped } from '../util/signals.js';
 import { logger, table, type Cli } from './context.js';
 import { intOption } from './options.js';
@@ -143,8 +144,10 @@ export function clusterCommand(cli: Cli): Command {
     .option('--no-roles', 'no primary/monitors: the demo installs listen rules itself (one processor per port)')
     .option('--trace <dir>', "timestamps of every rule install from the cluster's processes into this folder (SIPNIC_TRACE_DIR); the result gets a stage breakdown (`timing`)")
     .addOption(boardSimOption())
-    .addHelpText('after', '\nExample:\n  sipnic cluster demo --processors 3 --connections 300 --json\n  sipnic --baud 1000000 cluster demo --board-sim --processors 3 --connections 300 --json')
-    .action(async (opts: { processors: number; connections: number; bytes: number; concurrency: number; name: string; stateDir?: string; roles: boolean; trace?: string; boardSim?: boolean }, cmd: Command) => {
+    .option('--syn-flood <n>', `while the connections run, send n spoofed SYNs (sources in ${FLOOD_SOURCES}) to the shared port from the client's wire`, intOption('--syn-flood', 0, 1_000_000), 0)
+    .option('--syn-flood-rate <per-second>', 'the flood\'s pace', intOption('--syn-flood-rate', 1, 1_000_000), 20_000)
+    .addHelpText('after', '\nExample:\n  sipnic cluster demo --processors 3 --connections 300 --json\n  sipnic --baud 1000000 cluster demo --board-sim --processors 3 --connections 300 --json\n  sipnic cluster demo --processors 3 --connections 300 --syn-flood 100000 --json')
+    .action(async (opts: { processors: number; connections: number; bytes: number; concurrency: number; name: string; stateDir?: string; roles: boolean; trace?: string; boardSim?: boolean; synFlood: number; synFloodRate: number }, cmd: Command) => {
       const withRoles = opts.roles && rolesAvailable(cmd);
       const boardSim = boardSimFrom(cli, cmd, opts.boardSim, withRoles);
       const intr = interruptSignal(cli.io.signal);
@@ -163,6 +166,7 @@ export function clusterCommand(cli: Cli): Command {
           signal: intr.signal,
           traceDir: opts.trace,
           boardSim,
+          synFlood: opts.synFlood > 0 ? { count: opts.synFlood, ratePerSecond: opts.synFloodRate } : undefined,
         });
         cli.out(cmd, () => formatDemo(result), result);
         if (result.connections.failed > 0 || result.leftover.namespaces + result.leftover.links > 0) process.exitCode = 1;
@@ -183,6 +187,35 @@ export function clusterCommand(cli: Cli): Command {
       cli.io.stderr(`demo server of processor ${opts.processor} listening on ${opts.host} ports ${ports.join(', ')}\n`);
       await untilStopped({ signal: cli.io.signal });
       await close();
+    });
+
+  cluster
+    .command('demo-flood', { hidden: true })
+    .description('(internal, run by the demo inside the client namespace) spoofed SYNs on an interface; prints what it sent as JSON')
+    .requiredOption('--interface <if>', 'interface to send on')
+    .requiredOption('--mac <mac>', 'destination MAC')
+    .requiredOption('--host <ip>', 'destination address (IPv4)')
+    .requiredOption('--port <port>', 'destination port', intOption('--port', 1, 65535))
+    .requiredOption('--count <n>', 'SYNs to send', intOption('--count', 1, 1_000_000))
+    .requiredOption('--rate <per-second>', 'pace', intOption('--rate', 1, 1_000_000))
+    .requiredOption('--max-ms <ms>', 'stop after this long', intOption('--max-ms', 1, 3_600_000))
+    .action(async (opts: { interface: string; mac: string; host: string; port: number; count: number; rate: number; maxMs: number }) => {
+      const step = Math.max(1, Math.floor(opts.count / 4));
+      let said = 0;
+      const result = await sendSynFlood({
+        interface: opts.interface,
+        dstMac: opts.mac,
+        dstIp: opts.host,
+        dstPort: opts.port,
+        count: opts.count,
+        ratePerSecond: opts.rate,
+        maxMs: opts.maxMs,
+        signal: cli.io.signal,
+        onProgress: (n) => {
+          if (n - said >= step || n === opts.count) cli.io.stderr(`flood: ${(said = n)}/${opts.count} SYNs sent\n`);
+        },
+      });
+      cli.io.stdout(JSON.stringify(result) + '\n');
     });
 
   cluster

@@ -9,7 +9,8 @@ import { loadavg } from 'node:os';
 import type { AdapterStats } from './adapter.js';
 import { queryPrimary } from './control-protocol.js';
 import { analyzeTrace, traceNow, type TraceSummary } from './trace.js';
-import { clusterDown, isAlive, makePlan, readText, SIPNIC_BIN, startBackground, waitFor, ClusterError, type ClusterState } from './netns.js';
+import { clusterDown, isAlive, makePlan, readText, SIPNIC_BIN, startBackground, waitFor, ClusterError, type ClusterPlan, type ClusterState } from './netns.js';
+import { FLOOD_SOURCES, type SynFloodResult } from './syn-flood.js';
 import { startCluster } from './roles.js';
 import { boardQueueFrames, listensReadyAtPrimary, primarySnapshot, serialBetween, whenLineQuiet, type PrimarySnapshot } from './board-demo.js';
 import { readAdapterStats, withAdapterAt } from './status.js';
@@ -130,6 +131,8 @@ export interface DemoOptions {
   traceDir?: string;
   /** The board simulator in front of namespaces as hosts (board-lan.ts) at this line rate, instead of the adapter process. */
   boardSim?: { baud: number };
+  /** Spoofed SYNs to the shared port from the client's wire while the connections run (syn-flood.ts). */
+  synFlood?: { count: number; ratePerSecond: number };
 }
 
 /** Frames from the wire into one processor: the fast path, and (the adapter's counts) the rest. */
@@ -167,6 +170,8 @@ export interface DemoResult {
    * client's start until then, and the serial line over that time.
    */
   rulesCaughtUp?: { afterClientMs: number | null; flowChangesPerSecond: number | null; serial: { baud: number; commands: number; bytes: number; busyFraction: number | null } | null };
+  /** With synFlood: what the flood sent (sources in 198.18.0.0/15), at what rate, and whether a bound cut it short. */
+  synFlood?: SynFloodResult;
   elapsedMs: number;
   leftover: { namespaces: number; links: number; names: string[] };
   /** With traceDir: where the rule installs' time went (trace.ts analyzeTrace), and the machine's load average. */
@@ -225,8 +230,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     o.progress(`${o.connections} connections from ${plan.namespaces.client} (${o.concurrency} at a time, ${o.bytes}-byte bodies)`);
     const clientStart = traceNow();
     const runStart = performance.now();
+    const flood = o.synFlood && startFlood(plan, o.synFlood, o.signal, o.progress);
+    flood?.catch(() => undefined); // awaited below; a failing client must not leave it unhandled
     const client = await runInNamespace(plan.namespaces.client, ['cluster', 'demo-client', '--host', plan.clusterIp, '--ports', ports.join(','), '--connections', String(o.connections), '--bytes', String(o.bytes), '--concurrency', String(o.concurrency)], o.signal, o.progress);
     const runMs = performance.now() - runStart;
+    const synFlood = flood ? await flood : undefined;
     const results = JSON.parse(client) as ConnectionResult[];
     const clientEnd = traceNow();
     const after = plan.boardSim ? await primarySnapshot(control) : await readAdapterStats(plan.paths.framePort, 'demo');
@@ -262,6 +270,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       ...(plan.boardSim ? { serial: serialBetween(before as PrimarySnapshot, after as PrimarySnapshot), rulesCaughtUp } : { adapterLoop: adapterLoop(before as AdapterStats, after as AdapterStats) }),
       connectionMs: percentiles(results.filter((r) => r.ok).map((r) => r.ms)),
       connectionsPerSecond: connectionRate(results, runMs),
+      ...(synFlood ? { synFlood } : {}),
       ...(timing ? { timing } : {}),
     };
   } finally {
@@ -339,6 +348,17 @@ function listensReady(busPath: string, processors: number): Promise<boolean> {
 }
 
 /** Runs `sipnic ARGS` inside a namespace in the foreground; resolves its stdout, stderr lines go to progress. */
+/**
+ * The flood from the client's namespace (`cluster demo-flood`), started with the connections; it
+ * ends by itself after count / rate seconds, and at the latest 30 s after that.
+ */
+function startFlood(plan: ClusterPlan, f: NonNullable<DemoOptions['synFlood']>, signal?: AbortSignal, progress?: (line: string) => void): Promise<SynFloodResult> {
+  const maxMs = Math.ceil((f.count / f.ratePerSecond) * 1000) + 30_000;
+  progress?.(`SYN flood: ${f.count} spoofed SYNs from ${FLOOD_SOURCES} to port ${SHARED_PORT} at ${f.ratePerSecond}/s`);
+  const args = ['cluster', 'demo-flood', '--interface', plan.links.wire, '--mac', plan.clusterMac, '--host', plan.clusterIp, '--port', String(SHARED_PORT), '--count', String(f.count), '--rate', String(f.ratePerSecond), '--max-ms', String(maxMs)];
+  return runInNamespace(plan.namespaces.client, args, signal, progress).then((out) => JSON.parse(out) as SynFloodResult);
+}
+
 export function runInNamespace(ns: string, args: string[], signal?: AbortSignal, progress?: (line: string) => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('ip', ['netns', 'exec', ns, process.execPath, SIPNIC_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -368,6 +388,7 @@ export function formatDemo(r: DemoResult): string {
     `rule install: ${r.ruleInstallMs.p50 === null ? r.ruleInstallMs.source : `p50 ${r.ruleInstallMs.p50} ms, p99 ${r.ruleInstallMs.p99} ms (${r.ruleInstallMs.samples} rules)`}`,
     `connection time: p50 ${r.connectionMs.p50} ms, p99 ${r.connectionMs.p99} ms`,
     `connections per second: ${r.connectionsPerSecond}`,
+    ...(r.synFlood ? [`SYN flood: ${r.synFlood.sent} spoofed SYNs from ${r.synFlood.sources} in ${r.synFlood.elapsedMs} ms (${r.synFlood.ratePerSecond}/s)${r.synFlood.cutShort ? `, cut short (${r.synFlood.cutShort})` : ''}${r.synFlood.sendErrors ? `, ${r.synFlood.sendErrors} send errors` : ''}`] : []),
     ...(r.adapterLoop ? [`adapter loop: ${r.adapterLoop.iterations} wake-ups, ${r.adapterLoop.busyMsPerIteration} ms of work each on average, largest batch ${r.adapterLoop.maxBatch} frames`] : []),
     ...(r.rulesCaughtUp ? [`last flow change of the run: ${r.rulesCaughtUp.afterClientMs === null ? 'the line still busy after 120 s' : `${r.rulesCaughtUp.afterClientMs} ms after the client's end, ${r.rulesCaughtUp.flowChangesPerSecond} flow changes per second`}`] : []),
     ...(r.serial ? [`serial line: ${r.serial.baud} baud, ${r.serial.commands} commands, ${r.serial.bytes} bytes, busy ${r.serial.busyFraction === null ? '?' : `${(r.serial.busyFraction * 100).toFixed(1)}%`} of the time`] : []),

@@ -1,6 +1,6 @@
 // Frames the primary reads and writes on queue 0: Ethernet II, ARP, IPv4/IPv6, ICMP/ICMPv6,
 // TCP and UDP headers — parsed from the wire and built for answers (ARP reply, echo reply,
-// neighbour advertisement, TCP RST, ICMP port unreachable).
+// neighbour advertisement, TCP RST, ICMP port unreachable, a bare TCP segment).
 //
 //   Ethernet  dst MAC (6) | src MAC (6) | EtherType (2) | payload
 //   ARP       htype 1 (2) | ptype 0x0800 (2) | hlen 6 | plen 4 | op (2) | sha (6) | spa (4) | tha (6) | tpa (4)
@@ -205,6 +205,33 @@ function fillL4Checksum(family: Family, src: Uint8Array, dst: Uint8Array, proto:
   let c = internetChecksum(pseudoHeader(family, src, dst, proto, l4.length), l4);
   if (proto === IPPROTO_UDP && c === 0) c = 0xffff;
   view(l4).setUint16(at, c);
+}
+
+/** A TCP segment without options or data, as a whole Ethernet frame (the demo's SYN flood builds its SYNs with it). */
+export function tcpFrame(o: {
+  dstMac: Uint8Array;
+  srcMac: Uint8Array;
+  family: Family;
+  src: Uint8Array;
+  dst: Uint8Array;
+  srcPort: number;
+  dstPort: number;
+  seq: number;
+  ack?: number;
+  flags: number;
+  window?: number;
+}): Uint8Array {
+  const seg = new Uint8Array(20);
+  const v = view(seg);
+  v.setUint16(0, o.srcPort);
+  v.setUint16(2, o.dstPort);
+  v.setUint32(4, o.seq >>> 0);
+  v.setUint32(8, (o.ack ?? 0) >>> 0);
+  seg[12] = 5 << 4;
+  seg[13] = o.flags;
+  v.setUint16(14, o.window ?? 64240);
+  fillL4Checksum(o.family, o.src, o.dst, IPPROTO_TCP, seg, 16);
+  return ethernet(o.dstMac, o.srcMac, o.family === 4 ? ETHERTYPE_IPV4 : ETHERTYPE_IPV6, ipPacket(o.family, o.src, o.dst, IPPROTO_TCP, seg));
 }
 
 export interface Identity {
