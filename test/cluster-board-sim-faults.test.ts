@@ -353,10 +353,18 @@ boardSim('cluster --board-sim: the roles reach the board as a real one; outgoing
     const long = demoClient(['--ports', '8001,8003', '--connections', '6', '--concurrency', '6', '--bytes', '200000', '--spread', '4000', '--timeout', '120000']);
     // live connections: the first of them pinned in the table
     await until('a long connection pinned', async () => (await flowsNow()) > flowsBefore, 60_000);
+    const log = state().processes.find((p) => p.role === 'primary')!.log;
+    const logOffset = readFileSync(log).length;
     process.kill(old, 'SIGKILL');
     await until('the primary gone', () => !alive(old), 30_000);
     const restarted = await sipnicJson(['cluster', 'restart', 'primary', '--name', name, '--state-dir', stateDir], { timeoutMs: 300_000 });
     expect(restarted.pid).not.toBe(old);
+    // it read the table back over the serial line: the live connections' rules, the survivors' listens (8001, 8003, 8080)
+    const rebuilt = /registry rebuilt from the adapter: (\d+) flows, (\d+) listen rules held by processors ([\d, ]+)/.exec(readFileSync(log, 'utf8').slice(logOffset));
+    expect(rebuilt, "the restarted primary's log").not.toBeNull();
+    expect(Number(rebuilt![1])).toBeGreaterThanOrEqual(1);
+    expect(Number(rebuilt![2])).toBe(3);
+    expect(rebuilt![3].trim()).toBe('1, 3');
     const longResults = await long;
     expect(longResults.filter((c) => !c.ok)).toEqual([]);
     expect(longResults).toHaveLength(6);
