@@ -199,7 +199,12 @@ boardSim('cluster --board-sim: the roles reach the board as a real one; outgoing
     const roles = s.processes.filter((p) => p.role === 'primary' || p.role.startsWith('monitor-'));
     expect(roles.map((p) => p.role)).toEqual(['primary', 'monitor-1', 'monitor-2', 'monitor-3']);
     for (const r of roles) {
-      for (const pid of processTree(r.pid)) expect(await offending(pid, r.role), `${r.role} (pid ${pid})`).toEqual([]);
+      for (const pid of processTree(r.pid)) {
+        // a socket opened or closed between reading the fds and the kernel's tables is read again
+        let bad = await offending(pid, r.role);
+        for (let i = 0; i < 3 && bad.some((b) => /not in its namespace's tables/.test(b)); i++) bad = await offending(pid, r.role);
+        expect(bad, `${r.role} (pid ${pid})`).toEqual([]);
+      }
     }
     // the primary holds the PTY; nothing else of the board's
     expect(openFiles(pidOf('primary'))).toContain(s.pty);
