@@ -14,6 +14,7 @@ import type { DemoResult } from '../host/src/cluster/demo.js';
 import type { ClusterState } from '../host/src/cluster/netns.js';
 import { BIN, ROOT, sipnic, sipnicJson } from './support/sipnic-process.js';
 import { pingFrom } from './support/ping.js';
+import { leftovers, until } from './support/cluster-ns.js';
 
 const execFileP = promisify(execFile);
 
@@ -31,26 +32,6 @@ const CLUSTER_IP = '10.77.0.1';
 const CLUSTER_MAC = '02:53:4e:00:00:01';
 
 const sh = (cmd: string, ...args: string[]) => execFileP(cmd, args, { encoding: 'utf8', timeout: 30_000 });
-
-/** Waits until check() answers true, polling; fails naming what after timeoutMs. */
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** What of a cluster named `name` is left: namespaces, links in the root namespace, processes mentioning it or its state folder. */
-async function leftovers(name: string, stateDir: string): Promise<string[]> {
-  const ns = (await sh('ip', 'netns', 'list')).stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(`${name}-`));
-  const links = (await sh('ip', '-o', 'link', 'show')).stdout.split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1] ?? '').filter((l) => l.startsWith(`${name}-`));
-  const procs = (await sh('ps', '-eo', 'pid,stat,args')).stdout
-    .split('\n')
-    .filter((l) => (l.includes(`${name}-`) || l.includes(stateDir)) && !l.includes('ps -eo') && !/^\s*\d+\s+Z/.test(l));
-  return [...ns, ...links, ...procs];
-}
-
 
 /** One HTTP request on one TCP connection; prints the client's port and the processor that answered. */
 const HTTP_PY = [
@@ -183,11 +164,26 @@ boardSim('cluster demo --board-sim', () => {
     const stateDir = mkdtempSync(join(tmpdir(), 'sipnic-cluster-board-demo-'));
     try {
       const r = await sipnicJson<DemoResult>(['--baud', String(BAUD), 'cluster', 'demo', '--board-sim', '--processors', '3', '--connections', '300', '--name', name, '--state-dir', stateDir], { timeoutMs: 600_000 });
-      console.log(`test/cluster-board-sim.test.ts: demo at ${BAUD} baud: ${JSON.stringify({ connectionsPerSecond: r.connectionsPerSecond, fastPathFraction: r.frames.fastPathFraction, ruleInstallMs: { p50: r.ruleInstallMs.p50, p99: r.ruleInstallMs.p99, samples: r.ruleInstallMs.samples }, serial: r.serial, rulesCaughtUp: r.rulesCaughtUp, connectionMs: r.connectionMs })}`);
+      console.log(`test/cluster-board-sim.test.ts: demo at ${BAUD} baud: ${JSON.stringify({ connectionsPerSecond: r.connectionsPerSecond, fastPathFraction: r.frames.fastPathFraction, ruleInstallMs: { p50: r.ruleInstallMs.p50, p99: r.ruleInstallMs.p99, samples: r.ruleInstallMs.samples, unanswered: r.ruleInstallMs.unanswered }, serial: r.serial, rulesCaughtUp: r.rulesCaughtUp, connectionMs: r.connectionMs })}`);
       expect(r.connections).toMatchObject({ attempted: 300, ok: 300, failed: 0 });
+      for (const p of ['1', '2', '3']) {
+        expect(r.byProcessor[p].sharedPort, `processor ${p} on the shared port`).toBeGreaterThan(0);
+        expect(r.byProcessor[p].ownPort).toBe(75); // connection i goes to ports[i % 4]: 8080, 8001, 8002, 8003
+      }
       expect(r.leftover).toEqual({ namespaces: 0, links: 0, names: [] });
-      expect(r.serial).toMatchObject({ baud: BAUD });
+      // the keys of the one-machine demo, and the serial line's
+      for (const k of ['connections', 'byProcessor', 'frames', 'ruleInstallMs', 'connectionMs', 'elapsedMs', 'leftover']) expect(r, k).toHaveProperty(k);
+      expect(r.serial).toMatchObject({ baud: BAUD, commands: expect.any(Number), bytes: expect.any(Number), busyFraction: expect.any(Number) });
+      expect(r.serial!.commands).toBeGreaterThan(0);
+      expect(r.serial!.busyFraction).toBeGreaterThan(0);
+      expect(r.serial!.busyFraction).toBeLessThanOrEqual(1.05); // the line's pace: ±5% of the baud in wall time
+      // the line falls behind the connections: the rules come in after the client's run, within the demo's wait
+      expect(r.rulesCaughtUp?.afterClientMs, 'the serial line quiet again after the run').not.toBeNull();
+      expect(r.rulesCaughtUp!.serial!.commands).toBeGreaterThanOrEqual(300); // at least one table command per connection
       expect(r.frames.fastPath).toBeGreaterThanOrEqual(300); // every SYN at least, by its listen rule
+      // the installs answered (latency samples) and those the monitors gave up waiting for: each connection's once at most
+      expect(r.ruleInstallMs.samples).toBeGreaterThan(0);
+      expect(r.ruleInstallMs.samples + r.ruleInstallMs.unanswered).toBeLessThanOrEqual(300);
       expect(r.connectionsPerSecond).toBeGreaterThan(0);
       expect(await leftovers(name, stateDir)).toEqual([]);
     } finally {
@@ -195,4 +191,24 @@ boardSim('cluster demo --board-sim', () => {
       rmSync(stateDir, { recursive: true, force: true });
     }
   }, 600_000);
+});
+
+boardSim('cluster demo --board-sim: long connections', () => {
+  it('long connections (≥ 100 frames each from the client): ≥ 99% of their frames take the fast path', async () => {
+    const name = `sipnicl${process.pid % 10000}`;
+    const stateDir = mkdtempSync(join(tmpdir(), 'sipnic-cluster-board-long-'));
+    try {
+      const r = await sipnicJson<DemoResult>(['--baud', String(BAUD), 'cluster', 'demo', '--board-sim', '--processors', '3', '--connections', '24', '--bytes', '2000000', '--concurrency', '4', '--name', name, '--state-dir', stateDir], { timeoutMs: 900_000 });
+      const frames = r.frames.fastPath + r.frames.viaPrimary;
+      console.log(`test/cluster-board-sim.test.ts: long connections at ${BAUD} baud: ${r.frames.fastPath} of ${frames} frames on the fast path (${((r.frames.fastPathFraction ?? 0) * 100).toFixed(2)}%), ${(frames / 24).toFixed(0)} frames per connection; ${JSON.stringify({ perProcessor: r.frames.perProcessor, ruleInstallMs: { p50: r.ruleInstallMs.p50, p99: r.ruleInstallMs.p99 }, serial: r.serial })}`);
+      expect(r.connections).toMatchObject({ attempted: 24, ok: 24, failed: 0 });
+      expect(frames / 24).toBeGreaterThanOrEqual(100);
+      expect(r.frames.fastPathFraction).toBeGreaterThanOrEqual(0.99);
+      expect(r.leftover).toEqual({ namespaces: 0, links: 0, names: [] });
+      expect(await leftovers(name, stateDir)).toEqual([]);
+    } finally {
+      await sipnic(['cluster', 'down', '--name', name, '--state-dir', stateDir]);
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  }, 900_000);
 });

@@ -527,13 +527,16 @@ describe('table changes in batches', () => {
     await rig.startPrimary({ adapter: await Adapter.open(bus), heartbeatTimeoutMs: 5000 });
     const proc = new FakeProc();
     proc.set([{ local: procV4('0.0.0.0', 80), state: LISTEN }]);
-    await rig.monitor(1, proc, { requestTimeoutMs: 150 });
+    const m = await rig.monitor(1, proc, { requestTimeoutMs: 150 });
     await until('the listen rule', async () => (await rig.readBack()).listens.length === 2, 5000);
     // a connection request whose connection is gone before the rule's answer (never in /proc as live)
     rig.port.emit({ source: 'connection-request', queue: 1, frame: buildFrame(flow(80, 40900), { flags: SYN }) });
     await until('the exact rule', async () => (await rig.readBack()).flows.length === 1, 5000);
     await until('the monitor to give up waiting', () => rig.logs.some((l) => /flow .*40900.*no answer from the primary within 150 ms; deleted when the connection goes/.test(l)), 5000);
     await until('the flow removed', async () => (await rig.readBack()).flows.length === 0, 5000);
+    // counted apart from the rule-install latencies, which it is not among
+    expect(m.stats()).toMatchObject({ flowAddsUnanswered: 1, pinnedByRequest: 0 });
+    expect(m.stats().ruleInstallMs.count).toBe(0);
   }, 30_000);
   it('flow requests that arrive during a bus round trip go together in the next one; each gets its own answer, in order', async () => {
     const bus = new SlowBus(rig.sim, 20);

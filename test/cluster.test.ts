@@ -13,6 +13,7 @@ import { FramePortClient } from '../host/src/cluster/frame-port-socket.js';
 import type { DemoResult, ConnectionResult } from '../host/src/cluster/demo.js';
 import { BIN, ROOT, sipnic, sipnicJson } from './support/sipnic-process.js';
 import { pingFrom } from './support/ping.js';
+import { OUT_CLIENT_JS, OUT_SERVER_JS, startIn, until } from './support/cluster-ns.js';
 
 const execFileP = promisify(execFile);
 const TAP_ADDON = join(ROOT, 'host', 'native', 'build', 'Release', 'sipnic_tap.node');
@@ -70,24 +71,6 @@ async function expectNothingLeft(name: string, stateDir: string, taps: string[] 
   expect(existsSync(join(stateDir, 'state.json'))).toBe(false);
 }
 
-/** A background process inside a namespace (killed by `cluster down` with everything in it). */
-function startIn(ns: string, args: string[]): { output: () => string; pid: number } {
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, BIN, ...args], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  child.unref();
-  return { output: () => output, pid: child.pid! };
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** One HTTP GET on a new TCP connection from a fixed local port, run inside the client namespace. */
 async function getFromPort(ns: string, port: number, localPort: number, path: string, timeoutMs: number): Promise<{ ok: boolean; status?: number; processor?: number; bytes?: number; error?: string }> {
   const script = `
@@ -108,46 +91,6 @@ s.on('end', () => {
   return JSON.parse(stdout);
 }
 
-
-/** HTTP server (client namespace): GET /o/<i>/<bytes>/<holdMs> answers demo-like bytes after holdMs; prints each request's remote port. */
-const OUT_SERVER_JS = `
-const http = require('node:http');
-const [host, port] = process.argv.slice(1);
-const body = (i, n) => { const b = Buffer.allocUnsafe(n); for (let k = 0; k < n; k++) b[k] = (k * 131 + i * 7) % 251; return b; };
-const s = http.createServer((req, res) => {
-  const m = /^\\/o\\/(\\d+)\\/(\\d+)\\/(\\d+)$/.exec(req.url || '');
-  if (!m) { res.writeHead(404).end(); return; }
-  console.log(JSON.stringify({ i: Number(m[1]), port: req.socket.remotePort }));
-  const b = body(Number(m[1]), Number(m[2]));
-  setTimeout(() => { res.writeHead(200, { 'content-length': b.length, connection: 'close' }); res.end(b); }, Number(m[3]));
-});
-s.keepAliveTimeout = 1;
-s.listen(Number(port), host, () => console.log('listening'));
-`;
-
-/** HTTP client (processor namespace): n connections at once to HOST:PORT, bodies checked; prints [{i, ok, localPort, bytes, error}]. */
-const OUT_CLIENT_JS = `
-const http = require('node:http');
-const [host, port, base, n, bytes, hold] = process.argv.slice(1);
-const body = (i, n) => { const b = Buffer.allocUnsafe(n); for (let k = 0; k < n; k++) b[k] = (k * 131 + i * 7) % 251; return b; };
-const one = (i) => new Promise((resolve) => {
-  let localPort;
-  const req = http.get({ host, port: Number(port), path: '/o/' + i + '/' + bytes + '/' + hold, agent: false, headers: { connection: 'close' }, timeout: 30000 }, (res) => {
-    const chunks = [];
-    res.on('data', (c) => chunks.push(c));
-    res.on('end', () => {
-      const all = Buffer.concat(chunks);
-      const ok = res.statusCode === 200 && all.equals(body(i, Number(bytes)));
-      resolve({ i, ok, localPort, bytes: all.length, ...(ok ? {} : { error: 'HTTP ' + res.statusCode + ', ' + all.length + ' bytes, body ' + (all.equals(body(i, Number(bytes))) ? 'ok' : 'differs') }) });
-    });
-    res.on('error', (e) => resolve({ i, ok: false, localPort, error: e.message }));
-  });
-  req.on('socket', (s) => s.on('connect', () => (localPort = s.localPort)));
-  req.on('timeout', () => req.destroy(new Error('timeout')));
-  req.on('error', (e) => resolve({ i, ok: false, localPort, error: e.message }));
-});
-Promise.all(Array.from({ length: Number(n) }, (_, k) => one(Number(base) + k))).then((r) => console.log(JSON.stringify(r)));
-`;
 
 cluster('cluster up/down (data plane only)', () => {
   let dir = '';

@@ -150,7 +150,7 @@ export class Monitor {
     this.client?.destroy();
   }
 
-  stats(): MonitorStats & { pinnedByRequest: number; pinnedByOpen: number; pinnedByPoll: number; removed: number } {
+  stats(): MonitorStats & { pinnedByRequest: number; pinnedByOpen: number; pinnedByPoll: number; removed: number; flowAddsUnanswered: number } {
     return {
       ruleInstallMs: ruleInstallStats(this.samples),
       flows: [...this.pinned.values()].filter((p) => p.acked).length,
@@ -161,6 +161,7 @@ export class Monitor {
       pinnedByOpen: this.counts.pinnedByOpen,
       pinnedByPoll: this.counts.pinnedByPoll,
       removed: this.counts.removed,
+      flowAddsUnanswered: this.unanswered,
     };
   }
 
