@@ -1,5 +1,6 @@
-// ICMP echo from inside a network namespace over a raw socket (the machine has no ping binary;
-// python3 is part of the install, scripts/install.mjs).
+// ICMP echo (IPv4) or ICMPv6 echo (an address with ':') from inside a network namespace over a
+// raw socket (the machine has no ping binary; python3 is part of the install, scripts/install.mjs).
+// An ICMPv6 raw socket gets the kernel's checksum and reads without the IPv6 header.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
@@ -13,17 +14,18 @@ const PING_PY = [
   "    s = sum(struct.unpack('!%dH' % (len(b)//2), b)); s = (s >> 16) + (s & 0xffff); s += s >> 16",
   '    return ~s & 0xffff',
   'dst = sys.argv[1]; n = int(sys.argv[2]); size = int(sys.argv[3]); wait = float(sys.argv[4])',
-  's = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP); s.settimeout(wait)',
+  "v6 = ':' in dst; req, rep = (128, 129) if v6 else (8, 0)",
+  's = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6) if v6 else socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP); s.settimeout(wait)',
   'ok = 0',
   'for seq in range(n):',
   "    ident = os.getpid() & 0xffff; payload = (b'sipnic-ping-%d-' % seq).ljust(size, b'.')",
-  "    hdr = struct.pack('!BBHHH', 8, 0, 0, ident, seq); pkt = struct.pack('!BBHHH', 8, 0, csum(hdr + payload), ident, seq) + payload",
+  "    hdr = struct.pack('!BBHHH', req, 0, 0, ident, seq); pkt = struct.pack('!BBHHH', req, 0, 0 if v6 else csum(hdr + payload), ident, seq) + payload",
   '    t0 = time.time(); s.sendto(pkt, (dst, 0))',
   '    while True:',
   '        try: data, addr = s.recvfrom(65536)',
   "        except socket.timeout: print('timeout seq', seq); break",
-  "        ihl = (data[0] & 15) * 4; t, c, _, i, q = struct.unpack('!BBHHH', data[ihl:ihl+8])",
-  '        if t == 0 and i == ident and q == seq and data[ihl+8:] == payload:',
+  "        ihl = 0 if v6 else (data[0] & 15) * 4; t, c, _, i, q = struct.unpack('!BBHHH', data[ihl:ihl+8])",
+  '        if t == rep and i == ident and q == seq and data[ihl+8:] == payload:',
   "            ok += 1; print('reply from %s seq %d %.2f ms' % (addr[0], seq, (time.time()-t0)*1000)); break",
   "print('%d/%d' % (ok, n))",
 ].join('\n');

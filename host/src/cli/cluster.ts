@@ -3,7 +3,7 @@
 // primary and one monitor per processor.
 import { Command, Option } from 'commander';
 import { ClusterAdapter } from '../cluster/adapter.js';
-import { clusterDown, defaultStateDir, makePlan, BOARD_SIM_DEFAULTS, CLUSTER_DEFAULTS, ClusterError, type ClusterState } from '../cluster/netns.js';
+import { clusterDown, defaultStateDir, makePlan, BOARD_SIM_DEFAULTS, CLUSTER_DEFAULTS, CLUSTER_FAMILIES, ClusterError, type ClusterFamily, type ClusterState } from '../cluster/netns.js';
 import { driveClient, formatDemo, runDemo, serveDemo } from '../cluster/demo.js';
 import { restartProcess, startCluster } from '../cluster/roles.js';
 import { clusterStatus, type ClusterStatus } from '../cluster/status.js';
@@ -23,6 +23,9 @@ function boardSimFrom(cli: Cli, cmd: Command, on: boolean | undefined, withRoles
   if (!withRoles) throw new ClusterError('EINVAL', '--board-sim needs the primary and the monitors: without them nothing programs the board (no --no-roles)');
   return { baud: cli.options(cmd).baud ?? BOARD_SIM_DEFAULTS.baud };
 }
+
+const familyOption = (what: string) =>
+  new Option('--family <family>', `${what}: 4, 6 (IPv6 ${CLUSTER_DEFAULTS.clusterIp6}/${CLUSTER_DEFAULTS.prefixLength6} beside IPv4), or both`).choices(CLUSTER_FAMILIES).default('4');
 
 const stateDirOption = () => new Option('--state-dir <dir>', 'folder for sockets, logs and state (default $XDG_RUNTIME_DIR or /tmp, /<name>-cluster)');
 
@@ -46,17 +49,18 @@ export function clusterCommand(cli: Cli): Command {
     .addOption(stateDirOption())
     .option('--no-roles', 'start no primary and no monitors (rules by hand: `sipnic --socket <dir>/bus.sock listen add …`; the client gets a static ARP entry)')
     .option('--share <ports>', 'listen ports the processors share (`sipnic monitor --share`): all, none, or PORT,PORT…', 'all')
+    .addOption(familyOption('address families on the wire'))
     .addOption(boardSimOption())
-    .addHelpText('after', '\nExample:\n  sipnic cluster up --processors 3\n  sipnic --baud 115200 cluster up --board-sim --processors 2\n  sipnic cluster status\n  sipnic cluster down')
-    .action(async (opts: { processors: number; name: string; stateDir?: string; roles: boolean; share: string; boardSim?: boolean }, cmd: Command) => {
+    .addHelpText('after', '\nExample:\n  sipnic cluster up --processors 3\n  sipnic cluster up --processors 3 --family both\n  sipnic --baud 115200 cluster up --board-sim --processors 2\n  sipnic cluster status\n  sipnic cluster down')
+    .action(async (opts: { processors: number; name: string; stateDir?: string; roles: boolean; share: string; family: ClusterFamily; boardSim?: boolean }, cmd: Command) => {
       const withRoles = opts.roles && rolesAvailable(cmd);
       if (opts.roles && !withRoles) progress('`sipnic primary`/`sipnic monitor` are not in this build: starting the data plane only (as --no-roles)');
       const boardSim = boardSimFrom(cli, cmd, opts.boardSim, withRoles);
-      const plan = makePlan({ processors: opts.processors, name: opts.name, stateDir: opts.stateDir, staticArp: !withRoles, env: cli.io.env, boardSim });
+      const plan = makePlan({ processors: opts.processors, name: opts.name, stateDir: opts.stateDir, staticArp: !withRoles, env: cli.io.env, boardSim, family: opts.family });
       const intr = interruptSignal(cli.io.signal);
       try {
         const state = await startCluster(plan, { progress, signal: intr.signal, roles: withRoles, share: opts.share, failAt: cli.io.env.SIPNIC_CLUSTER_FAIL_AT });
-        cli.out(cmd, () => `cluster "${plan.name}" is up: ${plan.processors} processors at ${plan.clusterIp}, client ${plan.clientIp} in ${plan.namespaces.client}\n  bus: ${plan.paths.bus}\n  state: ${plan.stateDir}`, upJson(state));
+        cli.out(cmd, () => `cluster "${plan.name}" is up: ${plan.processors} processors at ${plan.clusterIp}${plan.ipv6 ? ` and ${plan.ipv6.clusterIp}` : ''}, client ${plan.clientIp}${plan.ipv6 ? ` and ${plan.ipv6.clientIp}` : ''} in ${plan.namespaces.client}\n  bus: ${plan.paths.bus}\n  state: ${plan.stateDir}`, upJson(state));
       } finally {
         intr.done();
       }
@@ -143,11 +147,12 @@ export function clusterCommand(cli: Cli): Command {
     .addOption(stateDirOption())
     .option('--no-roles', 'no primary/monitors: the demo installs listen rules itself (one processor per port)')
     .option('--trace <dir>', "timestamps of every rule install from the cluster's processes into this folder (SIPNIC_TRACE_DIR); the result gets a stage breakdown (`timing`)")
+    .addOption(familyOption("the connections' address families (both: alternately)"))
     .addOption(boardSimOption())
     .option('--syn-flood <n>', `while the connections run, send n spoofed SYNs (sources in ${FLOOD_SOURCES}) to the shared port from the client's wire`, intOption('--syn-flood', 0, 1_000_000), 0)
     .option('--syn-flood-rate <per-second>', 'the flood\'s pace', intOption('--syn-flood-rate', 1, 1_000_000), 20_000)
-    .addHelpText('after', '\nExample:\n  sipnic cluster demo --processors 3 --connections 300 --json\n  sipnic --baud 1000000 cluster demo --board-sim --processors 3 --connections 300 --json\n  sipnic cluster demo --processors 3 --connections 300 --syn-flood 100000 --json')
-    .action(async (opts: { processors: number; connections: number; bytes: number; concurrency: number; name: string; stateDir?: string; roles: boolean; trace?: string; boardSim?: boolean; synFlood: number; synFloodRate: number }, cmd: Command) => {
+    .addHelpText('after', '\nExample:\n  sipnic cluster demo --processors 3 --connections 300 --json\n  sipnic --baud 1000000 cluster demo --board-sim --processors 3 --connections 300 --json\n  sipnic cluster demo --processors 3 --connections 300 --syn-flood 100000 --json\n  sipnic cluster demo --processors 3 --connections 300 --family both --json')
+    .action(async (opts: { processors: number; connections: number; bytes: number; concurrency: number; name: string; stateDir?: string; roles: boolean; trace?: string; boardSim?: boolean; family: ClusterFamily; synFlood: number; synFloodRate: number }, cmd: Command) => {
       const withRoles = opts.roles && rolesAvailable(cmd);
       const boardSim = boardSimFrom(cli, cmd, opts.boardSim, withRoles);
       const intr = interruptSignal(cli.io.signal);
@@ -166,6 +171,7 @@ export function clusterCommand(cli: Cli): Command {
           signal: intr.signal,
           traceDir: opts.trace,
           boardSim,
+          family: opts.family,
           synFlood: opts.synFlood > 0 ? { count: opts.synFlood, ratePerSecond: opts.synFloodRate } : undefined,
         });
         cli.out(cmd, () => formatDemo(result), result);
@@ -179,11 +185,11 @@ export function clusterCommand(cli: Cli): Command {
     .command('demo-server', { hidden: true })
     .description('(internal, run by the demo inside a processor namespace) HTTP servers for the demo')
     .requiredOption('--processor <p>', 'processor number', intOption('--processor', 1, 15))
-    .requiredOption('--host <ip>', 'address to listen on')
+    .requiredOption('--host <ip>', 'addresses to listen on, comma separated')
     .requiredOption('--ports <list>', 'ports, comma separated')
     .action(async (opts: { processor: number; host: string; ports: string }) => {
       const ports = opts.ports.split(',').map(Number);
-      const close = await serveDemo({ processor: opts.processor, host: opts.host, ports });
+      const close = await serveDemo({ processor: opts.processor, hosts: opts.host.split(','), ports });
       cli.io.stderr(`demo server of processor ${opts.processor} listening on ${opts.host} ports ${ports.join(', ')}\n`);
       await untilStopped({ signal: cli.io.signal });
       await close();
@@ -221,7 +227,7 @@ export function clusterCommand(cli: Cli): Command {
   cluster
     .command('demo-client', { hidden: true })
     .description('(internal, run by the demo inside the client namespace) connections to the demo servers; prints their results as JSON')
-    .requiredOption('--host <ip>', 'server address')
+    .requiredOption('--host <ip>', 'server addresses, comma separated: connection i goes to host[floor(i / ports) % hosts]')
     .requiredOption('--ports <list>', 'ports, comma separated: connection i goes to ports[i % n]')
     .requiredOption('--connections <m>', 'connections', intOption('--connections', 1, 1_000_000))
     .option('--bytes <b>', 'body size', intOption('--bytes', 0, 100_000_000), 1000)
@@ -231,7 +237,7 @@ export function clusterCommand(cli: Cli): Command {
     .action(async (opts: { host: string; ports: string; connections: number; bytes: number; concurrency: number; spread: number; timeout: number }) => {
       const step = Math.max(1, Math.floor(opts.connections / 10));
       const results = await driveClient({
-        host: opts.host,
+        hosts: opts.host.split(','),
         ports: opts.ports.split(',').map(Number),
         connections: opts.connections,
         bytes: opts.bytes,
@@ -257,6 +263,7 @@ function upJson(state: ClusterState) {
     clusterIp: plan.clusterIp,
     clusterMac: plan.clusterMac,
     clientIp: plan.clientIp,
+    ...(plan.ipv6 ? { ipv6: plan.ipv6 } : {}),
     namespaces: plan.namespaces,
     links: plan.links,
     portRanges: plan.portRanges,

@@ -5,11 +5,12 @@
 // with what was left over measured.
 import { spawn } from 'node:child_process';
 import { createServer, request, type IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import { loadavg } from 'node:os';
 import type { AdapterStats } from './adapter.js';
 import { queryPrimary } from './control-protocol.js';
 import { analyzeTrace, traceNow, type TraceSummary } from './trace.js';
-import { clusterDown, isAlive, makePlan, readText, SIPNIC_BIN, startBackground, waitFor, ClusterError, type ClusterPlan, type ClusterState } from './netns.js';
+import { clusterDown, isAlive, makePlan, readText, SIPNIC_BIN, startBackground, waitFor, ClusterError, type ClusterFamily, type ClusterPlan, type ClusterState } from './netns.js';
 import { FLOOD_SOURCES, type SynFloodResult } from './syn-flood.js';
 import { startCluster } from './roles.js';
 import { boardQueueFrames, listensReadyAtPrimary, primarySnapshot, serialBetween, whenLineQuiet, type PrimarySnapshot } from './board-demo.js';
@@ -29,8 +30,8 @@ export function demoBody(i: number, bytes: number): Buffer {
 // ───────────────────────────── server (inside a processor namespace) ─────────────────────────────
 
 /** Serves /c/<i>/<bytes> on the given ports; answers carry x-sipnic-processor. Resolves when listening. */
-export async function serveDemo(o: { processor: number; host: string; ports: number[] }): Promise<() => Promise<void>> {
-  const servers = o.ports.map((port) => {
+export async function serveDemo(o: { processor: number; hosts: string[]; ports: number[] }): Promise<() => Promise<void>> {
+  const servers = o.hosts.flatMap((host) => o.ports.map((port) => {
     const s = createServer((req, res) => {
       // /c/<i>/<bytes>[/<ms>]: the body for connection i, spread over ms in ten pieces when given
       const m = /^\/c\/(\d+)\/(\d+)(?:\/(\d+))?$/.exec(req.url ?? '');
@@ -57,9 +58,9 @@ export async function serveDemo(o: { processor: number; host: string; ports: num
       res.on('close', () => clearInterval(timer));
     });
     s.keepAliveTimeout = 1;
-    return { s, port };
-  });
-  await Promise.all(servers.map(({ s, port }) => new Promise<void>((resolve, reject) => s.once('error', reject).listen(port, o.host, () => resolve()))));
+    return { s, host, port };
+  }));
+  await Promise.all(servers.map(({ s, host, port }) => new Promise<void>((resolve, reject) => s.once('error', reject).listen(port, host, () => resolve()))));
   return () => Promise.all(servers.map(({ s }) => new Promise<void>((r) => s.close(() => r())))).then(() => undefined);
 }
 
@@ -68,6 +69,8 @@ export async function serveDemo(o: { processor: number; host: string; ports: num
 export interface ConnectionResult {
   i: number;
   port: number;
+  /** The server address's family (`--family both` alternates them). */
+  family?: 4 | 6;
   ok: boolean;
   processor?: number;
   ms: number;
@@ -76,17 +79,22 @@ export interface ConnectionResult {
   error?: string;
 }
 
-/** Makes `connections` requests, each on a new connection, `concurrency` at a time. */
-export async function driveClient(o: { host: string; ports: number[]; connections: number; bytes: number; concurrency: number; spreadMs?: number; timeoutMs?: number; onDone?: (n: number) => void }): Promise<ConnectionResult[]> {
+/**
+ * Makes `connections` requests, each on a new connection, `concurrency` at a time. Connection i
+ * goes to ports[i mod n] at hosts[floor(i / n) mod h], so every port sees every host.
+ */
+export async function driveClient(o: { hosts: string[]; ports: number[]; connections: number; bytes: number; concurrency: number; spreadMs?: number; timeoutMs?: number; onDone?: (n: number) => void }): Promise<ConnectionResult[]> {
   const results: ConnectionResult[] = [];
   let next = 0;
   const runStart = performance.now();
   const one = (i: number): Promise<ConnectionResult> => {
     const port = o.ports[i % o.ports.length];
+    const host = o.hosts[Math.floor(i / o.ports.length) % o.hosts.length];
+    const family = isIP(host) === 6 ? 6 : 4;
     const t0 = performance.now();
     return new Promise((resolve) => {
-      const done = (r: Omit<ConnectionResult, 'i' | 'port' | 'ms'>) => resolve({ i, port, ms: Math.round((performance.now() - t0) * 10) / 10, at: Math.round((t0 - runStart) * 10) / 10, ...r });
-      const req = request({ host: o.host, port, path: `/c/${i}/${o.bytes}${o.spreadMs ? `/${o.spreadMs}` : ''}`, agent: false, headers: { connection: 'close' }, timeout: o.timeoutMs ?? 10_000 }, (res: IncomingMessage) => {
+      const done = (r: Omit<ConnectionResult, 'i' | 'port' | 'ms'>) => resolve({ i, port, family, ms: Math.round((performance.now() - t0) * 10) / 10, at: Math.round((t0 - runStart) * 10) / 10, ...r });
+      const req = request({ host, port, path: `/c/${i}/${o.bytes}${o.spreadMs ? `/${o.spreadMs}` : ''}`, agent: false, headers: { connection: 'close' }, timeout: o.timeoutMs ?? 10_000 }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (err) => done({ ok: false, error: err.message }));
@@ -131,6 +139,8 @@ export interface DemoOptions {
   traceDir?: string;
   /** The board simulator in front of namespaces as hosts (board-lan.ts) at this line rate, instead of the adapter process. */
   boardSim?: { baud: number };
+  /** The connections' address families (default 4); 6 and both bring IPv6 up in the namespaces. */
+  family?: ClusterFamily;
   /** Spoofed SYNs to the shared port from the client's wire while the connections run (syn-flood.ts). */
   synFlood?: { count: number; ratePerSecond: number };
 }
@@ -154,6 +164,8 @@ export interface DemoResult {
   processors: number;
   connections: { attempted: number; ok: number; failed: number; errors: string[] };
   byProcessor: Record<string, { ownPort: number; sharedPort: number }>;
+  /** Connections by the server address's family ("4", "6"). */
+  byFamily: Record<string, { ok: number; failed: number }>;
   frames: { fastPath: number; viaPrimary: number; fastPathFraction: number | null; perProcessor: ProcessorFrames[]; source?: string };
   /** `unanswered`: flow-adds the monitors gave up waiting for (their request timeout): not among the samples, so the percentiles are of the answered ones only. */
   ruleInstallMs: Percentiles & { unanswered: number; source: string; perProcessor: { processor: number; count: number; p50: number | null; p99: number | null; max: number | null; unanswered: number }[] };
@@ -214,7 +226,11 @@ export async function ruleInstallFromPrimary(control: string): Promise<DemoResul
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   if (!o.withRoles) throw new ClusterError('EINVAL', 'the demo needs the primary and the monitors (`sipnic primary`, `sipnic monitor`) to install the rules; they are not in this build');
   const t0 = performance.now();
-  const plan = makePlan({ processors: o.processors, name: o.name, stateDir: o.stateDir, env: o.env, boardSim: o.boardSim });
+  const plan = makePlan({ processors: o.processors, name: o.name, stateDir: o.stateDir, env: o.env, boardSim: o.boardSim, family: o.family });
+  const family = o.family ?? '4';
+  // the servers listen on every cluster address; the client connects to those of --family
+  const serverHosts = [plan.clusterIp, ...(plan.ipv6 ? [plan.ipv6.clusterIp] : [])].join(',');
+  const clientHosts = family === '4' ? plan.clusterIp : family === '6' ? plan.ipv6!.clusterIp : serverHosts;
   const control = `unix:${plan.paths.control}`;
   // the cluster's processes inherit it (startBackground passes the environment on)
   if (o.traceDir) process.env.SIPNIC_TRACE_DIR = o.traceDir;
@@ -224,9 +240,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     state = await startCluster(plan, { progress: o.progress, signal: o.signal, roles: true });
     // servers: own port and the shared port in every processor
     const servers = plan.namespaces.processors.map((ns, i) =>
-      startBackground(state!, `http-${i + 1}`, ['cluster', 'demo-server', '--processor', String(i + 1), '--host', plan.clusterIp, '--ports', `${ownPort(i + 1)},${SHARED_PORT}`], ns),
+      startBackground(state!, `http-${i + 1}`, ['cluster', 'demo-server', '--processor', String(i + 1), '--host', serverHosts, '--ports', `${ownPort(i + 1)},${SHARED_PORT}`], ns),
     );
-    o.progress(`HTTP servers: port ${ownPort(1)}…${ownPort(plan.processors)} (one per processor) and ${SHARED_PORT} (all) at ${plan.clusterIp}`);
+    o.progress(`HTTP servers: port ${ownPort(1)}…${ownPort(plan.processors)} (one per processor) and ${SHARED_PORT} (all) at ${serverHosts}`);
     await waitFor('the HTTP servers', () => servers.every((s) => /listening/.test(readText(s.log))), { timeoutMs: 30_000, processes: servers, signal: o.signal });
     const ports = [SHARED_PORT, ...plan.namespaces.processors.map((_, i) => ownPort(i + 1))];
     // the monitors see the listens and have them installed; wait until every port has its rule
@@ -238,7 +254,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const runStart = performance.now();
     const flood = o.synFlood && startFlood(plan, o.synFlood, o.signal, o.progress);
     flood?.catch(() => undefined); // awaited below; a failing client must not leave it unhandled
-    const client = await runInNamespace(plan.namespaces.client, ['cluster', 'demo-client', '--host', plan.clusterIp, '--ports', ports.join(','), '--connections', String(o.connections), '--bytes', String(o.bytes), '--concurrency', String(o.concurrency)], o.signal, o.progress);
+    const client = await runInNamespace(plan.namespaces.client, ['cluster', 'demo-client', '--host', clientHosts, '--ports', ports.join(','), '--connections', String(o.connections), '--bytes', String(o.bytes), '--concurrency', String(o.concurrency)], o.signal, o.progress);
     const runMs = performance.now() - runStart;
     const synFlood = flood ? await flood : undefined;
     const results = JSON.parse(client) as ConnectionResult[];
@@ -251,6 +267,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       byProcessor[String(r.processor)][r.port === SHARED_PORT ? 'sharedPort' : 'ownPort']++;
     }
     const failed = results.filter((r) => !r.ok);
+    const byFamily: DemoResult['byFamily'] = {};
+    for (const r of results) {
+      const f = (byFamily[String(r.family ?? 4)] ??= { ok: 0, failed: 0 });
+      f[r.ok ? 'ok' : 'failed']++;
+    }
     let rulesCaughtUp: DemoResult['rulesCaughtUp'];
     if (plan.boardSim) {
       // on a slow line the exact rules come in long after the connections: wait for them (the rule-install times then cover every connection)
@@ -271,6 +292,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       processors: plan.processors,
       connections: { attempted: results.length, ok: results.length - failed.length, failed: failed.length, errors: [...new Set(failed.map((r) => `port ${r.port}: ${r.error}`))].slice(0, 10) },
       byProcessor,
+      byFamily,
       frames,
       ruleInstallMs,
       ...(plan.boardSim ? { serial: serialBetween(before as PrimarySnapshot, after as PrimarySnapshot), rulesCaughtUp } : { adapterLoop: adapterLoop(before as AdapterStats, after as AdapterStats) }),
@@ -388,6 +410,7 @@ export function runInNamespace(ns: string, args: string[], signal?: AbortSignal,
 export function formatDemo(r: DemoResult): string {
   const lines = [
     `connections: ${r.connections.ok}/${r.connections.attempted} ok, ${r.connections.failed} failed${r.connections.errors.length ? ` (${r.connections.errors.join('; ')})` : ''}`,
+    ...(Object.keys(r.byFamily ?? {}).length > 1 ? [`by family: ${Object.entries(r.byFamily).map(([f, v]) => `IPv${f} ${v.ok} ok, ${v.failed} failed`).join('; ')}`] : []),
     'served by processor:',
     ...Object.entries(r.byProcessor).map(([p, v]) => `  p${p}: own port ${v.ownPort}, shared port ${v.sharedPort}`),
     `frames to processors: fast path ${r.frames.fastPath}, via primary ${r.frames.viaPrimary}${r.frames.fastPathFraction === null ? '' : ` (${(r.frames.fastPathFraction * 100).toFixed(2)}% fast path)`}`,

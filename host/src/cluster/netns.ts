@@ -41,6 +41,11 @@ export interface ClusterPlan {
   clusterMac: string;
   clientIp: string;
   clientMac: string;
+  /**
+   * IPv6 beside IPv4 (`--family 6|both`): the cluster's and the client's IPv6 addresses
+   * (prefixLength6), no duplicate address detection; absent: IPv6 off in every namespace.
+   */
+  ipv6?: { clusterIp: string; clientIp: string; prefixLength: number };
   namespaces: { client: string; processors: string[] };
   /** Interface names inside the namespaces. */
   links: { wire: string; processors: string[] };
@@ -102,6 +107,9 @@ export const CLUSTER_DEFAULTS = {
   clusterMac: '02:53:4e:00:00:01',
   clientIp: '10.77.0.100',
   clientMac: '02:53:4e:00:00:fe',
+  clusterIp6: 'fd53:4e::1',
+  clientIp6: 'fd53:4e::100',
+  prefixLength6: 64,
   portLow: 32768,
   portHigh: 60999,
 } as const;
@@ -116,12 +124,20 @@ export function portRanges(processors: number, low: number = CLUSTER_DEFAULTS.po
   return Array.from({ length: processors }, (_, i) => ({ processor: i + 1, low: low + i * size, high: low + (i + 1) * size - 1 }));
 }
 
-export function makePlan(o: { processors: number; name?: string; stateDir?: string; staticArp?: boolean; env?: NodeJS.ProcessEnv; boardSim?: { baud: number } }): ClusterPlan {
+/** `--family`: the address families the demo's connections use; 6 and both bring IPv6 up beside IPv4. */
+export type ClusterFamily = '4' | '6' | 'both';
+export const CLUSTER_FAMILIES: readonly ClusterFamily[] = ['4', '6', 'both'];
+
+export function makePlan(o: { processors: number; name?: string; stateDir?: string; staticArp?: boolean; env?: NodeJS.ProcessEnv; boardSim?: { baud: number }; family?: ClusterFamily }): ClusterPlan {
   const name = o.name ?? CLUSTER_DEFAULTS.name;
   if (!/^[a-z][a-z0-9-]{0,15}$/.test(name) || !name.startsWith('sipnic')) throw new ClusterError('EINVAL', `cluster name "${name}" must start with "sipnic" (lower case, digits, '-', at most 16 characters)`);
   if (!Number.isInteger(o.processors) || o.processors < 1 || o.processors > 15) throw new ClusterError('EINVAL', `--processors must be 1..15, got ${o.processors}`);
   if (o.boardSim && name.length > 12) throw new ClusterError('EINVAL', `cluster name "${name}" is too long for --board-sim: its TAPs are <name>-b0 and <name>-b1 (at most 15 characters), so at most 12 characters`);
   if (o.boardSim && !(Number.isSafeInteger(o.boardSim.baud) && o.boardSim.baud >= 50 && o.boardSim.baud <= 20_000_000)) throw new ClusterError('EINVAL', `--baud ${o.boardSim.baud} is not a whole number of bits per second in 50..20000000`);
+  const family = o.family ?? '4';
+  if (!CLUSTER_FAMILIES.includes(family)) throw new ClusterError('EINVAL', `--family must be one of ${CLUSTER_FAMILIES.join(', ')}, got ${family}`);
+  // in front of the board the processors would answer neighbour solicitations for the cluster address (no arp_ignore for IPv6), and the board rewrites ARP only
+  if (o.boardSim && family !== '4') throw new ClusterError('EINVAL', `--family ${family} is for the one-machine cluster; --board-sim is IPv4 only for now`);
   const stateDir = o.stateDir ?? defaultStateDir(name, o.env);
   const p = Array.from({ length: o.processors }, (_, i) => i + 1);
   return {
@@ -133,6 +149,7 @@ export function makePlan(o: { processors: number; name?: string; stateDir?: stri
     clusterMac: CLUSTER_DEFAULTS.clusterMac,
     clientIp: CLUSTER_DEFAULTS.clientIp,
     clientMac: CLUSTER_DEFAULTS.clientMac,
+    ...(family !== '4' ? { ipv6: { clusterIp: CLUSTER_DEFAULTS.clusterIp6, clientIp: CLUSTER_DEFAULTS.clientIp6, prefixLength: CLUSTER_DEFAULTS.prefixLength6 } } : {}),
     namespaces: { client: `${name}-client`, processors: p.map((i) => `${name}-p${i}`) },
     links: { wire: 'sn-wire', processors: p.map((i) => `sn-p${i}`) },
     portRanges: portRanges(o.processors),
@@ -360,7 +377,10 @@ export async function clusterUp(plan: ClusterPlan, hooks: UpHooks): Promise<Clus
       state.namespaces.push(ns);
       saveState(state);
       await ip('-n', ns, 'link', 'set', 'lo', 'up');
-      for (const k of ['all', 'default']) await sh('ip', ['netns', 'exec', ns, 'sysctl', '-qw', `net.ipv6.conf.${k}.disable_ipv6=1`]);
+      // IPv6 off, or on without duplicate address detection and router solicitations: the
+      // processors share one MAC and address, and there is no router
+      const v6 = plan.ipv6 ? ['accept_dad=0', 'dad_transmits=0', 'accept_ra=0', 'router_solicitations=0'] : ['disable_ipv6=1'];
+      for (const k of ['all', 'default']) for (const setting of v6) await sh('ip', ['netns', 'exec', ns, 'sysctl', '-qw', `net.ipv6.conf.${k}.${setting}`]);
     }
     for (const r of plan.portRanges) {
       await sh('ip', ['netns', 'exec', plan.namespaces.processors[r.processor - 1], 'sysctl', '-qw', `net.ipv4.ip_local_port_range=${r.low} ${r.high}`]);
@@ -408,14 +428,19 @@ async function adapterDataPlane(state: ClusterState, hooks: UpHooks, step: (name
   step('links');
   hooks.progress(`links: ${plan.links.wire} ${plan.clientIp}/${plan.prefixLength} in ${plan.namespaces.client}; ${plan.links.processors[0]}… ${plan.clusterIp}/${plan.prefixLength} ${plan.clusterMac} in each processor`);
   await moveTap(ready.taps.wire, plan.namespaces.client, plan.links.wire, plan.clientMac, `${plan.clientIp}/${plan.prefixLength}`);
-  if (plan.staticArp) await ip('-n', plan.namespaces.client, 'neigh', 'replace', plan.clusterIp, 'lladdr', plan.clusterMac, 'dev', plan.links.wire, 'nud', 'permanent');
+  const v6 = plan.ipv6;
+  if (v6) await ip('-n', plan.namespaces.client, 'addr', 'add', `${v6.clientIp}/${v6.prefixLength}`, 'dev', plan.links.wire, 'nodad');
+  if (plan.staticArp) {
+    for (const addr of [plan.clusterIp, ...(v6 ? [v6.clusterIp] : [])]) await ip('-n', plan.namespaces.client, 'neigh', 'replace', addr, 'lladdr', plan.clusterMac, 'dev', plan.links.wire, 'nud', 'permanent');
+  }
   for (let i = 0; i < plan.processors; i++) {
     const ns = plan.namespaces.processors[i];
     await moveTap(ready.taps.processors[i], ns, plan.links.processors[i], plan.clusterMac, `${plan.clusterIp}/${plan.prefixLength}`);
-    // processors know the client's MAC: their own ARP requests would reach the client, but
-    // its replies (to the shared MAC) go to queue 0, and which processor asked is not the
-    // primary's to guess
-    await ip('-n', ns, 'neigh', 'replace', plan.clientIp, 'lladdr', plan.clientMac, 'dev', plan.links.processors[i], 'nud', 'permanent');
+    if (v6) await ip('-n', ns, 'addr', 'add', `${v6.clusterIp}/${v6.prefixLength}`, 'dev', plan.links.processors[i], 'nodad');
+    // processors know the client's MAC: their own ARP requests (neighbour solicitations) would
+    // reach the client, but its replies (to the shared MAC) go to queue 0, and which processor
+    // asked is not the primary's to guess
+    for (const addr of [plan.clientIp, ...(v6 ? [v6.clientIp] : [])]) await ip('-n', ns, 'neigh', 'replace', addr, 'lladdr', plan.clientMac, 'dev', plan.links.processors[i], 'nud', 'permanent');
   }
 }
 

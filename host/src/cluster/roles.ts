@@ -55,7 +55,7 @@ export async function startRoles(state: ClusterState, progress: (line: string) =
   progress(board ? `primary in ${board.namespaces.primary}: ${state.pty} at ${board.baud} baud, queue 0 on ${board.lanLink}, control ${board.lanIps.primary}:${board.controlPort} and ${control}` : `primary: control ${control}, claims queue 0`);
   const primaryArgs = board
     ? boardPrimaryArgs(state)
-    : ['--socket', plan.paths.bus, 'primary', '--frames', plan.paths.framePort, '--ip', plan.clusterIp, '--mac', plan.clusterMac, '--processors', String(plan.processors), '--secrets', plan.paths.secrets, '--control', control];
+    : ['--socket', plan.paths.bus, 'primary', '--frames', plan.paths.framePort, '--ip', plan.clusterIp, ...(plan.ipv6 ? ['--ip', plan.ipv6.clusterIp] : []), '--mac', plan.clusterMac, '--processors', String(plan.processors), '--secrets', plan.paths.secrets, '--control', control];
   const primary = startBackground(state, 'primary', primaryArgs, board?.namespaces.primary);
   // on a serial line the primary reads the whole table back before it serves
   await waitFor('the primary', () => READY.primary.test(readText(primary.log)), { timeoutMs: board ? 180_000 : 60_000, processes: [primary], signal });
