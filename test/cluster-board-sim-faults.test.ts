@@ -110,9 +110,10 @@ async function interfacesOf(pid: number): Promise<Map<string, string>> {
 
 boardSim('cluster --board-sim: the roles reach the board as a real one; outgoing connections; faults', () => {
   const name = `sipnick${process.pid % 10000}`;
-  const stateDir = mkdtempSync(join(tmpdir(), 'sipnic-cluster-board-faults-'));
+  // made when the block runs (not when the file is collected: a filtered or listed run would leave it)
+  let stateDir = '';
+  let control = '';
   const client = `${name}-client`;
-  const control = join(stateDir, 'control.sock');
 
   const state = () => JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as ClusterState;
   const pidOf = (role: string) => state().processes.find((p) => p.role === role)!.pid;
@@ -135,10 +136,13 @@ boardSim('cluster --board-sim: the roles reach the board as a real one; outgoing
   };
 
   beforeAll(async () => {
+    stateDir = mkdtempSync(join(tmpdir(), 'sipnic-cluster-board-faults-'));
+    control = join(stateDir, 'control.sock');
     await sipnicJson(['--baud', String(BAUD), 'cluster', 'up', '--board-sim', '--processors', '3', '--name', name, '--state-dir', stateDir], { timeoutMs: 400_000 });
   }, 420_000);
 
   afterAll(async () => {
+    if (!stateDir) return;
     await sipnic(['cluster', 'down', '--name', name, '--state-dir', stateDir]);
     rmSync(stateDir, { recursive: true, force: true });
   }, 120_000);
