@@ -110,9 +110,10 @@ async function interfacesOf(pid: number): Promise<Map<string, string>> {
 
 boardSim('cluster --board-sim: the roles reach the board as a real one; outgoing connections; faults', () => {
   const name = `sipnick${process.pid % 10000}`;
-  const stateDir = mkdtempSync(join(tmpdir(), 'sipnic-cluster-board-faults-'));
+  // made when the block runs (not when the file is collected: a filtered or listed run would leave it)
+  let stateDir = '';
+  let control = '';
   const client = `${name}-client`;
-  const control = join(stateDir, 'control.sock');
 
   const state = () => JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as ClusterState;
   const pidOf = (role: string) => state().processes.find((p) => p.role === role)!.pid;
@@ -135,10 +136,13 @@ boardSim('cluster --board-sim: the roles reach the board as a real one; outgoing
   };
 
   beforeAll(async () => {
+    stateDir = mkdtempSync(join(tmpdir(), 'sipnic-cluster-board-faults-'));
+    control = join(stateDir, 'control.sock');
     await sipnicJson(['--baud', String(BAUD), 'cluster', 'up', '--board-sim', '--processors', '3', '--name', name, '--state-dir', stateDir], { timeoutMs: 400_000 });
   }, 420_000);
 
   afterAll(async () => {
+    if (!stateDir) return;
     await sipnic(['cluster', 'down', '--name', name, '--state-dir', stateDir]);
     rmSync(stateDir, { recursive: true, force: true });
   }, 120_000);
@@ -294,6 +298,7 @@ boardSim('cluster --board-sim: the roles reach the board as a real one; outgoing
     };
     const pinsBefore = { 1: await pins(1), 2: await pins(2) } as Record<number, number>;
     const held = [connectFrom(1, 500, 2, 20_000, 20_000), connectFrom(2, 600, 2, 20_000, 20_000)];
+    for (const h of held) h.catch(() => undefined); // awaited below; not an unhandled rejection when the test fails before
     await until('the held connections at the server', () => requests().filter((q) => q.i >= 500).length === 4, 60_000);
     await until("the held connections' rules acknowledged to their monitors", async () => (await pins(1)) >= pinsBefore[1] + 2 && (await pins(2)) >= pinsBefore[2] + 2, 60_000);
     const via = slowPath(await primaryStats()) - slowPath(before);
@@ -319,8 +324,8 @@ boardSim('cluster --board-sim: the roles reach the board as a real one; outgoing
     const fraction = (frames(1) + frames(2)) / (frames(1) + frames(2) + via);
     console.log(`test/cluster-board-sim-faults.test.ts: outgoing connections: ${(fraction * 100).toFixed(2)}% of the reply frames on the fast path`);
     // Each connection's first answers race its rule, which waits its turn on the serial line (a flow
-    // change is ~5 commands; 4 connections opened at once queue behind each other): measured 91.5%
-    // at 115200 baud with 2 cores shared with other builds (the one-machine cluster, no line: 96–99%).
+    // change is ~5 commands; 4 connections opened at once queue behind each other): measured 88–94%
+    // at 115200 baud over six runs, 2 cores shared with other builds (the one-machine cluster, no line: 96–99.7%).
     // With no pin at all it is 0%; the bound says the data went the fast path once pinned.
     expect(fraction).toBeGreaterThanOrEqual(0.85);
 
@@ -356,6 +361,7 @@ boardSim('cluster --board-sim: the roles reach the board as a real one; outgoing
     const flowsNow = async () => ((await primaryStats()).processors as { processor: number; flows: number }[]).filter((p) => p.processor !== 2).reduce((n, p) => n + p.flows, 0);
     const flowsBefore = await flowsNow();
     const long = demoClient(['--ports', '8001,8003', '--connections', '6', '--concurrency', '6', '--bytes', '200000', '--spread', '4000', '--timeout', '120000']);
+    long.catch(() => undefined); // awaited below; not an unhandled rejection when the test fails before
     // live connections: the first of them pinned in the table
     await until('a long connection pinned', async () => (await flowsNow()) > flowsBefore, 60_000);
     const log = state().processes.find((p) => p.role === 'primary')!.log;
@@ -369,7 +375,7 @@ boardSim('cluster --board-sim: the roles reach the board as a real one; outgoing
     expect(rebuilt, "the restarted primary's log").not.toBeNull();
     expect(Number(rebuilt![1])).toBeGreaterThanOrEqual(1);
     expect(Number(rebuilt![2])).toBe(3);
-    expect(rebuilt![3].trim()).toBe('1, 3');
+    expect(rebuilt![3].split(',').map(Number).sort()).toEqual([1, 3]);
     const longResults = await long;
     expect(longResults.filter((c) => !c.ok)).toEqual([]);
     expect(longResults).toHaveLength(6);

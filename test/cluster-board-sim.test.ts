@@ -50,9 +50,10 @@ const HTTP_PY = [
 
 boardSim('cluster up --board-sim: namespaces as hosts in front of the board simulator', () => {
   const name = `sipnicb${process.pid % 10000}`;
-  const stateDir = mkdtempSync(join(tmpdir(), 'sipnic-cluster-board-sim-'));
+  // made when the block runs (not when the file is collected: a filtered or listed run would leave it)
+  let stateDir = '';
+  let control = '';
   const client = `${name}-client`;
-  const control = join(stateDir, 'control.sock');
   let up: { processes: { role: string; pid: number }[] };
 
   const state = () => JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as ClusterState;
@@ -60,10 +61,13 @@ boardSim('cluster up --board-sim: namespaces as hosts in front of the board simu
   const primaryStats = (): Promise<any> => queryPrimary(`unix:${control}`, { op: 'stats' }, 5000);
 
   beforeAll(async () => {
+    stateDir = mkdtempSync(join(tmpdir(), 'sipnic-cluster-board-sim-'));
+    control = join(stateDir, 'control.sock');
     up = await sipnicJson(['--baud', String(BAUD), 'cluster', 'up', '--board-sim', '--processors', '2', '--name', name, '--state-dir', stateDir]);
   }, 300_000);
 
   afterAll(async () => {
+    if (!stateDir) return;
     await sipnic(['cluster', 'down', '--name', name, '--state-dir', stateDir]);
     rmSync(stateDir, { recursive: true, force: true });
   }, 120_000);

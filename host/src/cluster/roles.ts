@@ -9,7 +9,7 @@
 //          --frames FRAMES --port-range LOW-HIGH [--share all|PORTS]
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { clusterUp, readText, restartRole, startBackground, waitFor, type ClusterPlan, type ClusterState, type ProcessRecord } from './netns.js';
+import { clusterUp, loadState, readText, restartRole, startBackground, waitFor, type ClusterPlan, type ClusterState, type ProcessRecord } from './netns.js';
 import { allConnected } from './status.js';
 import { boardMonitorArgs, boardPrimaryArgs, boardSimDataPlane } from './board-lan.js';
 
@@ -84,10 +84,12 @@ export async function startRoles(state: ClusterState, progress: (line: string) =
 
 /** Stops (if alive) and starts again one recorded process with its command; waits until a primary or monitor is ready. */
 export async function restartProcess(stateDir: string, role: string): Promise<ProcessRecord> {
+  // on a serial line (--board-sim) the primary reads the whole table back before it serves, as at `up`
+  const board = loadState(stateDir)?.plan.boardSim !== undefined;
   const { record, logOffset } = await restartRole(stateDir, role);
   const ready = role === 'primary' ? READY.primary : role.startsWith('monitor') ? READY.monitor : undefined;
   if (ready) {
-    await waitFor(`${role} to be ready`, () => ready.test(readFileSync(record.log, 'utf8').slice(logOffset)), { timeoutMs: 60_000, processes: [record] });
+    await waitFor(`${role} to be ready`, () => ready.test(readFileSync(record.log, 'utf8').slice(logOffset)), { timeoutMs: board && role === 'primary' ? 180_000 : 60_000, processes: [record] });
   }
   return record;
 }
