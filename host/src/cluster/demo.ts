@@ -375,7 +375,6 @@ function listensReady(busPath: string, processors: number): Promise<boolean> {
   }).catch(() => false);
 }
 
-/** Runs `sipnic ARGS` inside a namespace in the foreground; resolves its stdout, stderr lines go to progress. */
 /**
  * The flood from the client's namespace (`cluster demo-flood`), started with the connections; it
  * ends by itself after count / rate seconds, and at the latest 30 s after that.
@@ -387,6 +386,7 @@ function startFlood(plan: ClusterPlan, f: NonNullable<DemoOptions['synFlood']>, 
   return runInNamespace(plan.namespaces.client, args, signal, progress).then((out) => JSON.parse(out) as SynFloodResult);
 }
 
+/** Runs `sipnic ARGS` inside a namespace in the foreground; resolves its stdout, stderr lines go to progress. */
 export function runInNamespace(ns: string, args: string[], signal?: AbortSignal, progress?: (line: string) => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('ip', ['netns', 'exec', ns, process.execPath, SIPNIC_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

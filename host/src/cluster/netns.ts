@@ -42,8 +42,8 @@ export interface ClusterPlan {
   clientIp: string;
   clientMac: string;
   /**
-   * IPv6 beside IPv4 (`--family 6|both`): the cluster's and the client's IPv6 addresses
-   * (prefixLength6), no duplicate address detection; absent: IPv6 off in every namespace.
+   * IPv6 beside IPv4 (`--family 6|both`): the cluster's and the client's IPv6 addresses and
+   * their prefix, no duplicate address detection; absent: IPv6 off in every namespace.
    */
   ipv6?: { clusterIp: string; clientIp: string; prefixLength: number };
   namespaces: { client: string; processors: string[] };
