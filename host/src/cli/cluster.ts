@@ -218,7 +218,9 @@ export function clusterCommand(cli: Cli): Command {
         maxMs: opts.maxMs,
         signal: cli.io.signal,
         onProgress: (n) => {
-          if (n - said >= step || n === opts.count) cli.io.stderr(`flood: ${(said = n)}/${opts.count} SYNs sent\n`);
+          if (n - said < step && n !== opts.count) return;
+          said = n;
+          cli.io.stderr(`flood: ${n}/${opts.count} SYNs sent\n`);
         },
       });
       cli.io.stdout(JSON.stringify(result) + '\n');
