@@ -6,7 +6,7 @@
 // PTY while the primary is stopped. One cluster of 3 processors serves every block in order
 // (the kill and restart last); `cluster down` must leave nothing of it.
 // Needs root (namespaces, TAP devices); skipped with a message otherwise.
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,19 +15,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryPrimary } from '../host/src/cluster/control-protocol.js';
 import type { ConnectionResult } from '../host/src/cluster/demo.js';
 import type { ClusterState, PortRange } from '../host/src/cluster/netns.js';
-import { leftovers, OUT_CLIENT_JS, OUT_SERVER_JS, startIn, until, type OutResult } from './support/cluster-ns.js';
+import { expectOwnSourcePorts, leftovers, namespaceSkipReason, OUT_CLIENT_JS, OUT_SERVER_JS, startIn, until, type OutResult } from './support/cluster-ns.js';
 import { ROOT, sipnic, sipnicJson } from './support/sipnic-process.js';
 
 const execFileP = promisify(execFile);
 
-const skipReason =
-  process.platform !== 'linux' ? 'not Linux'
-  : process.getuid?.() !== 0 ? 'needs root (network namespaces, TAP devices); CI runs it as root'
-  : !existsSync('/dev/net/tun') ? 'no /dev/net/tun'
-  : spawnSync('ip', ['-V']).status !== 0 ? 'no `ip` (iproute2)'
-  : spawnSync('ss', ['-V']).status !== 0 ? 'no `ss` (iproute2)'
-  : '';
-if (skipReason) console.warn(`test/cluster-board-sim-faults.test.ts: skipped: ${skipReason}`);
+const skipReason = namespaceSkipReason('test/cluster-board-sim-faults.test.ts', ['ss']);
 const boardSim = describe.skipIf(skipReason !== '');
 
 const BAUD = 115200;
@@ -266,15 +259,9 @@ boardSim('cluster --board-sim: the roles reach the board as a real one; outgoing
     const before = await primaryStats();
     for (const p of [1, 2]) {
       const results = await connectFrom(p, p * 100, CONNS, BYTES, 0);
-      expect(results.filter((r) => !r.ok), `processor ${p}'s connections`).toEqual([]);
-      expect(results.map((r) => r.bytes)).toEqual(new Array(CONNS).fill(BYTES));
+      expect(results).toHaveLength(CONNS);
       // the stack picked its source ports from its own range, and the server saw those ports
-      for (const r of results) {
-        expect(r.localPort).toBeGreaterThanOrEqual(rangeOf(p).low);
-        expect(r.localPort).toBeLessThanOrEqual(rangeOf(p).high);
-      }
-      expect(new Set(results.map((r) => r.localPort)).size).toBe(CONNS);
-      expect(requests().filter((q) => q.i >= p * 100 && q.i < p * 100 + CONNS).map((q) => q.port).sort()).toEqual(results.map((r) => r.localPort).sort());
+      expectOwnSourcePorts(p, results, rangeOf(p), requests(), p * 100, BYTES);
     }
 
     // the monitors pinned them (from the SYNs their stacks sent, seen on their own interfaces, or by their /proc poll); none refused

@@ -3,7 +3,7 @@
 // with the primary's host and each processor's host — so that nothing reaches into the simulator
 // but its two TAPs and its PTY. Needs root (namespaces, TAP devices); skipped with a message
 // otherwise. Every block checks that `cluster down` leaves no namespace, link or process.
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,17 +14,11 @@ import type { DemoResult } from '../host/src/cluster/demo.js';
 import type { ClusterState } from '../host/src/cluster/netns.js';
 import { BIN, ROOT, sipnic, sipnicJson } from './support/sipnic-process.js';
 import { pingFrom } from './support/ping.js';
-import { leftovers, until } from './support/cluster-ns.js';
+import { leftovers, namespaceSkipReason, until } from './support/cluster-ns.js';
 
 const execFileP = promisify(execFile);
 
-const skipReason =
-  process.platform !== 'linux' ? 'not Linux'
-  : process.getuid?.() !== 0 ? 'needs root (network namespaces, TAP devices); CI runs it as root'
-  : !existsSync('/dev/net/tun') ? 'no /dev/net/tun'
-  : spawnSync('ip', ['-V']).status !== 0 ? 'no `ip` (iproute2)'
-  : '';
-if (skipReason) console.warn(`test/cluster-board-sim.test.ts: skipped: ${skipReason}`);
+const skipReason = namespaceSkipReason('test/cluster-board-sim.test.ts');
 const boardSim = describe.skipIf(skipReason !== '');
 
 const BAUD = 115200;

@@ -2,8 +2,8 @@
 // neighbour discovery and echo of the cluster's IPv6 address answered by the primary, tcp6
 // listen rules and exact rules installed by the monitors, connections of both families served.
 // Needs root; skipped with a message otherwise.
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,16 +12,10 @@ import { queryPrimary } from '../host/src/cluster/control-protocol.js';
 import type { ConnectionResult, DemoResult } from '../host/src/cluster/demo.js';
 import { BIN, ROOT, sipnic, sipnicJson } from './support/sipnic-process.js';
 import { pingFrom } from './support/ping.js';
-import { leftovers, startIn, until } from './support/cluster-ns.js';
+import { leftovers, namespaceSkipReason, startIn, until } from './support/cluster-ns.js';
 
 const execFileP = promisify(execFile);
-const skipReason =
-  process.platform !== 'linux' ? 'not Linux'
-  : process.getuid?.() !== 0 ? 'needs root (network namespaces, TAP devices); CI runs it as root'
-  : !existsSync('/dev/net/tun') ? 'no /dev/net/tun'
-  : spawnSync('ip', ['-V']).status !== 0 ? 'no `ip` (iproute2)'
-  : '';
-if (skipReason) console.warn(`test/cluster-ipv6.test.ts: skipped: ${skipReason}`);
+const skipReason = namespaceSkipReason('test/cluster-ipv6.test.ts');
 const rooted = describe.skipIf(skipReason !== '');
 
 const CLUSTER4 = '10.77.0.1';

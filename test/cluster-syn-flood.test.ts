@@ -2,8 +2,8 @@
 // real connections run, from the client namespace's wire. Checks that the flood is sent whole
 // and through the adapter, that it is bounded in time, and that the answers to it have nowhere
 // to go outside the cluster's namespaces. Needs root; skipped with a message otherwise.
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,15 +12,10 @@ import type { DemoResult } from '../host/src/cluster/demo.js';
 import { floodSyns } from '../host/src/cluster/syn-flood.js';
 import { parsePacket, TCP_SYN } from '../host/src/codec/packet.js';
 import { sipnic, sipnicJson } from './support/sipnic-process.js';
+import { namespaceSkipReason } from './support/cluster-ns.js';
 
 const execFileP = promisify(execFile);
-const skipReason =
-  process.platform !== 'linux' ? 'not Linux'
-  : process.getuid?.() !== 0 ? 'needs root (network namespaces, TAP devices); CI runs it as root'
-  : !existsSync('/dev/net/tun') ? 'no /dev/net/tun'
-  : spawnSync('ip', ['-V']).status !== 0 ? 'no `ip` (iproute2)'
-  : '';
-if (skipReason) console.warn(`test/cluster-syn-flood.test.ts: skipped: ${skipReason}`);
+const skipReason = namespaceSkipReason('test/cluster-syn-flood.test.ts');
 
 describe('the flood frames', () => {
   it('are valid SYNs from 198.18.0.0/15 to the port asked for, with sources spread over the range', () => {

@@ -1,12 +1,30 @@
 // What the cluster tests in network namespaces share: polling with a deadline, what a cluster
 // left behind, a background `sipnic` inside a namespace, and the HTTP server/client scripts of
 // the outgoing-connection tests (a server on the clients' side, downloads from a processor).
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { expect } from 'vitest';
 import { BIN, ROOT } from './sipnic-process.js';
 
 const execFileP = promisify(execFile);
 const sh = (cmd: string, ...args: string[]) => execFileP(cmd, args, { encoding: 'utf8', timeout: 30_000 });
+
+/**
+ * Why the namespace cluster tests of `file` cannot run on this machine ('' when they can):
+ * Linux, root, /dev/net/tun, and iproute2's `ip` plus any of `tools`. Said once on stderr.
+ */
+export function namespaceSkipReason(file: string, tools: string[] = []): string {
+  const missing = ['ip', ...tools].find((t) => spawnSync(t, ['-V']).status !== 0);
+  const reason =
+    process.platform !== 'linux' ? 'not Linux'
+    : process.getuid?.() !== 0 ? 'needs root (network namespaces, TAP devices); CI runs it as root'
+    : !existsSync('/dev/net/tun') ? 'no /dev/net/tun'
+    : missing ? `no \`${missing}\` (iproute2)`
+    : '';
+  if (reason) console.warn(`${file}: skipped: ${reason}`);
+  return reason;
+}
 
 /** Waits until check() answers true, polling; fails naming what after timeoutMs. */
 export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -78,4 +96,20 @@ Promise.all(Array.from({ length: Number(n) }, (_, k) => one(Number(base) + k))).
 `;
 
 /** An outgoing-connection result of OUT_CLIENT_JS. */
+/**
+ * Outgoing connections `base`… of processor p as OUT_CLIENT_JS reported them: all ok with their
+ * whole bodies, each from its own source port inside the processor's range, and those are the
+ * ports the server (OUT_SERVER_JS, `requests`) saw.
+ */
+export function expectOwnSourcePorts(p: number, results: OutResult[], range: { low: number; high: number }, requests: { i: number; port: number }[], base: number, bytes: number): void {
+  expect(results.filter((r) => !r.ok), `processor ${p}'s connections`).toEqual([]);
+  expect(results.map((r) => r.bytes)).toEqual(new Array(results.length).fill(bytes));
+  for (const r of results) {
+    expect(r.localPort).toBeGreaterThanOrEqual(range.low);
+    expect(r.localPort).toBeLessThanOrEqual(range.high);
+  }
+  expect(new Set(results.map((r) => r.localPort)).size).toBe(results.length);
+  expect(requests.filter((q) => q.i >= base && q.i < base + results.length).map((q) => q.port).sort()).toEqual(results.map((r) => r.localPort).sort());
+}
+
 export type OutResult = { i: number; ok: boolean; localPort?: number; bytes?: number; error?: string };
