@@ -236,7 +236,8 @@ describe('learning words (connection learning and aging)', () => {
     const rule = parseRuleLine('learning max-embryonic 7 fin-timeout 0.03 syn-timeout 0.05');
     expect(rule).toEqual({ kind: 'learning', synTimeoutMs: 50, idleTimeoutMs: 300_000, finTimeoutMs: 30, maxEmbryonic: 7 });
     expect(formatRule(rule!)).toBe('learning syn-timeout 0.05 idle-timeout 300 fin-timeout 0.03 max-embryonic 7');
-    for (const text of ['learning syn-timeout 0.001 idle-timeout 3600 fin-timeout 1.005 max-embryonic 0', 'learning syn-timeout 5 idle-timeout 300 fin-timeout 10 max-embryonic 65535']) {
+    expect(parseRuleLine('learning max-entries 24')).toMatchObject({ kind: 'learning', maxEmbryonic: 1024, maxEntries: 24 });
+    for (const text of ['learning syn-timeout 0.001 idle-timeout 3600 fin-timeout 1.005 max-embryonic 0', 'learning syn-timeout 5 idle-timeout 300 fin-timeout 10 max-embryonic 65535', 'learning syn-timeout 5 idle-timeout 300 fin-timeout 10 max-embryonic 8 max-entries 0']) {
       const r = parseRuleLine(text)!;
       expect(formatRule(r)).toBe(text);
       expect(parseRuleLine(formatRule(r))).toEqual(r);
@@ -267,9 +268,10 @@ describe('learning words (connection learning and aging)', () => {
     ['learning max-embryonic 65536', /bad count "65536" for max-embryonic \(expected 0\.\.65535\)/, '65536'],
     ['learning max-embryonic -1', /bad count "-1" for max-embryonic/, '-1'],
     ['learning max-embryonic 2.5', /bad count "2\.5"/, '2.5'],
+    ['learning max-entries 70000', /bad count "70000" for max-entries \(expected 0\.\.65535\)/, '70000'],
     ['learning syn-timeout 5 syn-timeout 6', /repeated word "syn-timeout"/, 'syn-timeout'],
     ['learning syn-timeout', /missing value after "syn-timeout"/, 'syn-timeout'],
-    ['learning timeout 5', /unknown word "timeout" in a learning line \(expected one of: syn-timeout, idle-timeout, fin-timeout, max-embryonic\)/, 'timeout'],
+    ['learning timeout 5', /unknown word "timeout" in a learning line \(expected one of: syn-timeout, idle-timeout, fin-timeout, max-embryonic, max-entries\)/, 'timeout'],
     ['learning learn', /unknown word "learn" in a learning line/, 'learn'],
   ])('%s', (line, message, word) => {
     const err = syntaxError(() => parseRules(`\n${line}\n`));

@@ -5,7 +5,7 @@
 //   listen tcp4 dst-ip 10.0.0.1 dst-port 8080 action 1,2,3   (a shared port: one of the queues)
 //   default action 0
 //   listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 1,2,3 learn   (the adapter pins on the SYN)
-//   learning syn-timeout 5 idle-timeout 300 fin-timeout 10 max-embryonic 1024
+//   learning syn-timeout 5 idle-timeout 300 fin-timeout 10 max-embryonic 1024 [max-entries N]
 //   flow-type tcp4 src-ip … dst-port 80 action 2 idle-timeout 30   (aged when idle 30 s)
 //
 // After the flow type, words come as name/value pairs in any order. The CLI passes the same
@@ -55,6 +55,8 @@ export interface LearningRule {
   idleTimeoutMs: number;
   finTimeoutMs: number;
   maxEmbryonic: number;
+  /** learning is refused `full` once the exact table holds this many entries (host and learned); unset: only the table's size limits */
+  maxEntries?: number;
 }
 
 /** What a `learning` line leaves out. */
@@ -94,7 +96,7 @@ const FIELDS: Record<TableRule['kind'], readonly string[]> = {
 /** Name/value pairs a rule may leave out. */
 const OPTIONAL: Record<TableRule['kind'], readonly string[]> = { flow: ['idle-timeout'], listen: [], default: [] };
 
-const LEARNING_WORDS = { 'syn-timeout': 'synTimeoutMs', 'idle-timeout': 'idleTimeoutMs', 'fin-timeout': 'finTimeoutMs', 'max-embryonic': 'maxEmbryonic' } as const;
+const LEARNING_WORDS = { 'syn-timeout': 'synTimeoutMs', 'idle-timeout': 'idleTimeoutMs', 'fin-timeout': 'finTimeoutMs', 'max-embryonic': 'maxEmbryonic', 'max-entries': 'maxEntries' } as const;
 
 const LEADING_WORDS = ['flow-type', 'listen', 'default', 'learning'];
 
@@ -162,7 +164,7 @@ export function parseRuleWords(words: readonly string[], kind: RuleKind): Rule {
   return kind === 'learning' ? parseLearning(w) : parseBody(w, kind);
 }
 
-/** `learning [syn-timeout S] [idle-timeout S] [fin-timeout S] [max-embryonic N]`, any order. */
+/** `learning [syn-timeout S] [idle-timeout S] [fin-timeout S] [max-embryonic N] [max-entries N]`, any order. */
 function parseLearning(words: readonly string[]): LearningRule {
   const rule: LearningRule = { kind: 'learning', ...LEARNING_DEFAULTS };
   const seen = new Set<string>();
@@ -175,7 +177,7 @@ function parseLearning(words: readonly string[]): LearningRule {
     const value = words[i + 1];
     if (value === undefined) throw new RuleSyntaxError(`missing value after "${name}"`, { word: name });
     const field = LEARNING_WORDS[name as keyof typeof LEARNING_WORDS];
-    rule[field] = field === 'maxEmbryonic' ? parseCount(name, value) : parseSeconds(name, value);
+    rule[field] = field === 'maxEmbryonic' || field === 'maxEntries' ? parseCount(name, value) : parseSeconds(name, value);
   }
   return rule;
 }
@@ -329,7 +331,7 @@ export function formatRule(rule: Rule): string {
     case 'default':
       return `default action ${rule.action}`;
     case 'learning':
-      return `learning syn-timeout ${formatSeconds(rule.synTimeoutMs)} idle-timeout ${formatSeconds(rule.idleTimeoutMs)} fin-timeout ${formatSeconds(rule.finTimeoutMs)} max-embryonic ${rule.maxEmbryonic}`;
+      return `learning syn-timeout ${formatSeconds(rule.synTimeoutMs)} idle-timeout ${formatSeconds(rule.idleTimeoutMs)} fin-timeout ${formatSeconds(rule.finTimeoutMs)} max-embryonic ${rule.maxEmbryonic}${rule.maxEntries !== undefined ? ` max-entries ${rule.maxEntries}` : ''}`;
     case 'listen':
       return `${ruleKey(rule)} action ${formatAction(rule.action)}${rule.learn ? ' learn' : ''}`;
     case 'flow':

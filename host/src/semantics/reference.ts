@@ -180,6 +180,8 @@ export class ReferenceAdapter {
   private readonly listens = new Map<string, ListenRule>();
   private defaultAction = 0;
   private maxEmbryonic = LEARNING_DEFAULTS.maxEmbryonic;
+  /** `max-entries`: learning is refused `full` at this many exact entries (and at `capacity`) */
+  private maxEntries = Infinity;
   /** a `learning` line is loaded: the transmit side learns */
   private transmitLearning = false;
   private nowUs = 0;
@@ -232,6 +234,7 @@ export class ReferenceAdapter {
     const { kind: _kind, ...timers } = rule;
     this.exact.timers = timers;
     this.maxEmbryonic = rule.maxEmbryonic;
+    this.maxEntries = rule.maxEntries ?? Infinity;
     this.transmitLearning = true;
   }
 
@@ -357,8 +360,9 @@ export class ReferenceAdapter {
       return this.refuse('quota', outcome);
     }
     const all = this.exact.tally(now, () => true);
-    if (all.sure + all.maybe >= this.capacity) {
-      if (all.sure < this.capacity) outcome.ambiguous ??= 'aging';
+    const room = Math.min(this.capacity, this.maxEntries);
+    if (all.sure + all.maybe >= room) {
+      if (all.sure < room) outcome.ambiguous ??= 'aging';
       return this.refuse('full', outcome);
     }
     this.exact.add({ rule, key: ruleKey(rule), origin: 'learned', state: 'embryonic', lastHitUs: now, visibleFromUs: visibleFrom });
