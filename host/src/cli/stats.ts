@@ -8,6 +8,13 @@ export function formatCounters(c: Counters): string {
     `rx        ${c.rxFrames} frames, ${c.rxBytes} bytes`,
     `decided   flow ${c.flowHits}, listen ${c.listenHits}, default ${c.defaultHits}`,
     `drops     ${Object.entries(c.drops).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    ...(c.learning
+      ? [
+          `learning  learned ${c.learning.learned}, embryonic now ${c.learning.embryonic}`,
+          `aged      ${Object.entries(c.learning.aged).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+          `refused   ${Object.entries(c.learning.refused).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+        ]
+      : []),
     '',
     table(
       ['queue', 'frames', 'bytes', 'drops'],
@@ -19,7 +26,7 @@ export function formatCounters(c: Counters): string {
 
 export function statsCommand(cli: Cli): Command {
   return new Command('stats')
-    .description('show the counters: frames in, decisions, drops by reason, per queue')
+    .description('show the counters: frames in, decisions, drops by reason, per queue; with the learning engine, entries learned, aged by state and refused by reason')
     .option('--clear', 'clear every counter after reading')
     .addHelpText('after', '\nExample:\n  sipnic stats --json')
     .action(async (opts: { clear?: boolean }, cmd: Command) => {

@@ -6,15 +6,16 @@
 // State lives in the hardware: a new Adapter over the same bus reads back the address slots
 // and the tables, so one process sees what an earlier one wrote.
 import type { RegisterBus } from '../bus/bus.js';
-import type { ListenAction, Rule } from '../codec/rules.js';
+import type { LearningRule, ListenAction, Rule } from '../codec/rules.js';
 import { checkAction, checkListenAction, decodeAction, encodeAction } from './actions.js';
 import { AddressTable } from './address-table.js';
 import { DriverError } from './errors.js';
 import { FlowTable } from './flow-table.js';
+import { HOST_AGING_CLASSES, readLearning, readLearningCounters, requireLearning, writeLearning, type LearningCounters } from './learning.js';
 import { ListenTable } from './listen-table.js';
 import { applyRules, type ApplyOptions, type ApplyResult } from './rule-set.js';
 import { Ops } from './ops.js';
-import { DROP_REASONS, ENCODINGS, FIELDS, putField, type BlockName, type DropReasonName } from './regs.generated.js';
+import { DROP_REASONS, ENCODINGS, FIELDS, getField, putField, type BlockName, type DropReasonName } from './regs.generated.js';
 import {
   listRegisters,
   readRegister,
@@ -42,6 +43,8 @@ export interface Counters {
   defaultHits: bigint;
   drops: Record<DropReasonName, bigint>;
   queues: QueueCounters[];
+  /** with the learning engine: what it learned, aged and refused (32-bit, wrapping; not cleared by clearCounters) */
+  learning?: LearningCounters;
 }
 
 /** Counters with every bigint as a number (exact below 2^53), for JSON. */
@@ -91,10 +94,14 @@ export class Adapter implements TableContext {
       addressSlots: ops.read(reg('addr', 'SLOTS')),
     };
     const flowVersion = ops.read(reg('flow', 'VERSION'));
+    const features = ops.read(reg('flow', 'FEATURES'));
+    const clocksPerMs = ops.read(reg('flow', 'CLOCKS_PER_MS'));
     const r = await ops.run(bus);
     const info = Object.fromEntries(Object.entries(at).map(([k, i]) => [k, r[i]])) as unknown as AdapterInfo;
     // the walk came with flow version 1.1 (the major version is checked by walkBlocks)
-    info.flowWalk = (r[flowVersion] & 0xffff) >= 0x0100;
+    info.flowWalk = (r[flowVersion] & 0xffff) >= 0x0100 || r[flowVersion] >>> 16 >= 2;
+    info.learning = getField(FIELDS.flow.FEATURES.LEARNING, r[features]) === 1;
+    info.clocksPerMs = info.learning ? r[clocksPerMs] : 0;
     if (info.queues < 1 || info.queues > MAX.queues || info.addressSlots > MAX.addressSlots || info.flowEntries === 0 || info.listenGroups > MAX.listenGroups) {
       throw new DriverError('EHW', `implausible adapter parameters ${JSON.stringify(info)}`);
     }
@@ -156,6 +163,28 @@ export class Adapter implements TableContext {
     return decodeAction(await this.bus.read(this.reg('core', 'DEFAULT_ACTION')));
   }
 
+  /** The learning engine's timers and quotas (ENOBLOCK without the engine). */
+  getLearning(): Promise<LearningRule> {
+    return readLearning(this);
+  }
+
+  setLearning(rule: LearningRule): Promise<void> {
+    return writeLearning(this, rule);
+  }
+
+  /** The idle timeouts of host aging classes 1..3 (0: class unused). */
+  async agingTimeouts(): Promise<number[]> {
+    requireLearning(this, '"idle-timeout"');
+    const ops = new Ops();
+    for (let c = 1; c <= HOST_AGING_CLASSES; c++) ops.read(this.reg('flow', `HOST_TIMEOUT${c}_MS`));
+    return Array.from(await ops.run(this.bus));
+  }
+
+  /** The learning counters; undefined when the adapter has no learning engine. */
+  learningCounters(): Promise<LearningCounters | undefined> {
+    return readLearningCounters(this);
+  }
+
   /** Every counter, read LO then HI in one batch. */
   async counters(): Promise<Counters> {
     const ops = new Ops();
@@ -176,7 +205,9 @@ export class Adapter implements TableContext {
     const queues = Array.from({ length: this.info.queues }, (_, q) => ({ frames: c64('Q_FRAMES', q), bytes: c64('Q_BYTES', q), drops: c64('Q_DROPS', q) }));
     const r = await ops.run(this.bus);
     const v = (i: number) => (BigInt(r[i + 1]) << 32n) | BigInt(r[i]);
+    const learning = await this.learningCounters();
     return {
+      ...(learning ? { learning } : {}),
       rxFrames: v(at.rxFrames),
       rxBytes: v(at.rxBytes),
       flowHits: v(at.flowHits),
@@ -197,11 +228,12 @@ export class Adapter implements TableContext {
     return applyRules(this, rules, options);
   }
 
-  /** Every rule the adapter holds, as rules text order: flows, listens, default. */
+  /** Every rule the adapter holds, as rules text order: the learning line (with the engine), flows, listens, default. */
   async rules(): Promise<Rule[]> {
+    const learning: Rule[] = this.info.learning ? [await this.getLearning()] : [];
     const flows = (await this.flows.list()).map((e) => e.rule);
     const listens = (await this.listens.list()).map((e) => e.rule);
-    return [...flows, ...listens, { kind: 'default', action: await this.getDefault() }];
+    return [...learning, ...flows, ...listens, { kind: 'default', action: await this.getDefault() }];
   }
 
   async close(): Promise<void> {

@@ -16,7 +16,7 @@ export class DriverError extends Error {
   }
 }
 
-export type TableName = 'flow' | 'listen' | 'address' | 'group';
+export type TableName = 'flow' | 'listen' | 'address' | 'group' | 'timeouts';
 
 /** A table has no room: flow (hashed entries + stash), listen entries or address slots. */
 export class TableFullError extends DriverError {
@@ -35,6 +35,7 @@ export class TableFullError extends DriverError {
       if (capacity === 0) return 'this adapter has no queue groups: a listen rule takes one queue';
       return `no free queue group (${capacity} groups, each in use by listen rules with another queue list; rules with the same list share one)`;
     }
+    if (table === 'timeouts') return `no free aging class: host rules in the table already use ${capacity} other idle timeouts (the adapter ages host rules by class; use one of those timeouts, or remove the rules of one)`;
     return `address table full (${capacity} slots, each holding another cluster address that rules use; a rule's dst-ip must be one of those, or remove the rules of one to free its slot)`;
   }
 }

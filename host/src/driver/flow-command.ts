@@ -11,15 +11,18 @@ import { FIELDS, getField } from './regs.generated.js';
 import type { TableContext } from './table-context.js';
 
 /**
- * Adds one flow command to a batch: wait for not-busy, stage the key (and the action of an
- * insert), write COMMAND, wait for not-busy again. Returns the index of that last STATUS.
+ * Adds one flow command to a batch: wait for not-busy, stage the key (and the action and, with
+ * the learning engine, the aging class of an insert), write COMMAND, wait for not-busy again.
+ * Returns the index of that last STATUS.
  */
-export function stageFlowCommand(ops: Ops, ctx: TableContext, op: Extract<FlowOp, 'insert' | 'delete' | 'lookup'>, rule: FlowRule, addressSlot: number): number {
+export function stageFlowCommand(ops: Ops, ctx: TableContext, op: Extract<FlowOp, 'insert' | 'delete' | 'lookup'>, rule: FlowRule, addressSlot: number, agingClass = 0): number {
   ops.poll(ctx.reg('flow', 'STATUS'), FLOW_BUSY);
   ops.write(ctx.reg('flow', 'KEY_FLAGS'), encodeKeyFlags(FIELDS.flow.KEY_FLAGS, { family: rule.family, proto: rule.proto, addressSlot }));
   ops.write(ctx.reg('flow', 'KEY_PORTS'), encodePorts(rule.srcPort, rule.dstPort));
   addressWords(rule.srcIp).forEach((w, k) => ops.write(ctx.reg('flow', `KEY_SRC${k}`), w));
   if (op === 'insert') ops.write(ctx.reg('flow', 'ACTION'), encodeAction(rule.action));
+  // INSERT_CLASS holds between commands: every insert sets its own
+  if (op === 'insert' && ctx.info.learning) ops.write(ctx.reg('flow', 'INSERT_CLASS'), agingClass);
   ops.write(ctx.reg('flow', 'COMMAND'), commandWord(FIELDS.flow.COMMAND.OP, op));
   return ops.poll(ctx.reg('flow', 'STATUS'), FLOW_BUSY);
 }

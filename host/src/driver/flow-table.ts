@@ -8,6 +8,7 @@ import { commandWord, FLOW_BUSY, FLOW_RESULT, flowResult, type FlowOp } from './
 import { DriverError, FlowExistsError, NotFoundError, TableFullError } from './errors.js';
 import { scanFlowSlots, stageFlowCommand } from './flow-command.js';
 import { addressBytes, decodeKeyFlags, decodePorts } from './key.js';
+import { agingClasses } from './learning.js';
 import { Ops } from './ops.js';
 import { FIELDS } from './regs.generated.js';
 import type { TableContext } from './table-context.js';
@@ -75,10 +76,11 @@ export class FlowTable {
   /** Adds an exact flow entry; throws FlowExistsError, TableFullError, UnknownQueueError. */
   async insert(rule: FlowRule): Promise<InsertResult> {
     checkAction(rule.action, this.ctx.info.queues);
+    const agingClass = rule.idleTimeoutMs === undefined ? 0 : (await agingClasses(this.ctx, [rule.idleTimeoutMs])).get(rule.idleTimeoutMs)!;
     const { slot: addressSlot } = await this.addresses.acquire(rule.family, rule.dstIp);
     let r: FlowResult;
     try {
-      r = await this.command('insert', rule, addressSlot);
+      r = await this.command('insert', rule, addressSlot, agingClass);
     } catch (err) {
       await this.addresses.release(addressSlot);
       throw err;
@@ -215,11 +217,20 @@ export class FlowTable {
     const fail = (i: number, err: unknown) => {
       out[i] = { ok: false, error: err instanceof DriverError ? err : new DriverError('EHW', err instanceof Error ? err.message : String(err), { cause: err }) };
     };
+    // the aging classes of the inserts with an idle timeout (a failure fails those inserts only)
+    let classes = new Map<number, number>();
+    let classError: unknown;
+    try {
+      classes = await agingClasses(c, changes.flatMap((ch) => (ch.op === 'insert' && ch.rule.idleTimeoutMs !== undefined ? [ch.rule.idleTimeoutMs] : [])));
+    } catch (err) {
+      classError = err;
+    }
     for (let i = 0; i < changes.length; i++) {
       const { op, rule } = changes[i];
       try {
         if (op === 'insert') {
           checkAction(rule.action, c.info.queues);
+          if (rule.idleTimeoutMs !== undefined && classError !== undefined) throw classError;
           slots[i] = (await this.addresses.acquire(rule.family, rule.dstIp)).slot;
         } else {
           slots[i] = this.addresses.find(rule.family, rule.dstIp);
@@ -230,7 +241,7 @@ export class FlowTable {
         fail(i, err);
         continue;
       }
-      const status = stageFlowCommand(ops, c, op, rule, slots[i]);
+      const status = stageFlowCommand(ops, c, op, rule, slots[i], rule.idleTimeoutMs === undefined ? 0 : classes.get(rule.idleTimeoutMs));
       const action = ops.read(c.reg('flow', 'RES_ACTION'));
       ops.read(c.reg('flow', 'RES_SLOT'));
       ops.read(c.reg('flow', 'RES_HITS'));
@@ -299,10 +310,10 @@ export class FlowTable {
   }
 
   /** Stages the key, writes COMMAND, waits for not-busy and reads the result: one batch. */
-  private async command(op: Extract<FlowOp, 'insert' | 'delete' | 'lookup'>, rule: FlowRule, addressSlot: number): Promise<FlowResult> {
+  private async command(op: Extract<FlowOp, 'insert' | 'delete' | 'lookup'>, rule: FlowRule, addressSlot: number, agingClass = 0): Promise<FlowResult> {
     const c = this.ctx;
     const ops = new Ops();
-    const status = stageFlowCommand(ops, c, op, rule, addressSlot);
+    const status = stageFlowCommand(ops, c, op, rule, addressSlot, agingClass);
     const flags = ops.read(c.reg('flow', 'RES_FLAGS'));
     const ports = ops.read(c.reg('flow', 'RES_PORTS'));
     const src = ops.read(c.reg('flow', 'RES_SRC0'));

@@ -9,6 +9,7 @@ import type { AddressTable } from './address-table.js';
 import { commandWord } from './commands.js';
 import { ListenExistsError, NotFoundError, TableFullError } from './errors.js';
 import { decodeKeyFlags, encodeKeyFlags } from './key.js';
+import { requireLearning } from './learning.js';
 import { Ops } from './ops.js';
 import { FIELDS, getField, putField } from './regs.generated.js';
 import type { TableContext } from './table-context.js';
@@ -94,6 +95,7 @@ export class ListenTable {
     at.forEach((i, entry) => {
       const { valid, family, proto, addressSlot } = decodeKeyFlags(L.FLAGS, r[i]);
       if (!valid) return;
+      const learn = getField(L.FLAGS.LEARN, r[i]) === 1;
       const word = r[i + 2];
       const group = isGroupAction(word) ? getField(L.ACTION.INDEX, word) : undefined;
       const state = group === undefined ? undefined : this.groupState[group];
@@ -110,6 +112,7 @@ export class ListenTable {
           dstPort: getField(L.PORT.DST_PORT, r[i + 1]),
           // a group the adapter does not have reads back as queue 127 (never written so)
           action: state ? groupMembers(state.table) : decodeAction(word),
+          ...(learn ? { learn } : {}),
         },
       });
     });
@@ -137,6 +140,7 @@ export class ListenTable {
    */
   async add(rule: ListenRule): Promise<{ entry: number; group?: number }> {
     checkListenAction(rule.action, this.ctx.info.queues);
+    if (rule.learn) requireLearning(this.ctx, '"learn"');
     const entries = await this.list();
     const dup = entries.find((e) => sameListen(e.rule, rule));
     if (dup) throw new ListenExistsError(rule, dup.entry, dup.rule.action);
@@ -313,7 +317,7 @@ export class ListenTable {
 
 /** A valid entry's FLAGS word. */
 function entryFlags(rule: ListenRule, addressSlot: number): number {
-  return encodeKeyFlags(L.FLAGS, { family: rule.family, proto: rule.proto, addressSlot });
+  return (encodeKeyFlags(L.FLAGS, { family: rule.family, proto: rule.proto, addressSlot }) | (rule.learn ? putField(L.FLAGS.LEARN, 1) : 0)) >>> 0;
 }
 
 /** The ACTION word: a queue or -1, or queue group g (GROUP set, INDEX g, no other bit). */

@@ -8,11 +8,12 @@
 // line died, or the caller's second signal), PartialApplyError lists the rules the table may
 // still hold; as none was there before, deleting them (`sipnic rules recover`) restores it.
 import { formatIp } from '../codec/ip.js';
-import { ruleKey, type FlowRule, type ListenRule, type Rule } from '../codec/rules.js';
+import { ruleKey, type FlowRule, type LearningRule, type ListenRule, type Rule } from '../codec/rules.js';
 import { groupTable } from '../semantics/listen-group.js';
 import type { AddressTable } from './address-table.js';
 import { ApplyInterruptedError, DriverError, FlowExistsError, ListenExistsError, NotFoundError, PartialApplyError, RuleApplyError, TableFullError } from './errors.js';
 import type { FlowTable } from './flow-table.js';
+import { HOST_AGING_CLASSES, requireLearning } from './learning.js';
 import { sameListen, type ListenTable } from './listen-table.js';
 import type { AdapterInfo } from './table-context.js';
 
@@ -45,6 +46,11 @@ export interface RuleSetTarget {
   checkListenAction(action: ListenRule['action']): void;
   getDefault(): Promise<number>;
   setDefault(action: number): Promise<void>;
+  /** the learning engine's settings (only called when the set has a learning line) */
+  getLearning(): Promise<LearningRule>;
+  setLearning(rule: LearningRule): Promise<void>;
+  /** HOST_TIMEOUT1..3_MS (only called when the set has a flow rule with idle-timeout) */
+  agingTimeouts(): Promise<number[]>;
 }
 
 type Indexed = { index: number; rule: Rule };
@@ -53,6 +59,7 @@ export async function applyRules(t: RuleSetTarget, rules: readonly Rule[], optio
   const batch = options.batch ?? 64;
   const { flows, listens } = await check(t, rules, batch, options.signal);
   const previousDefault = await t.getDefault();
+  const previousLearning = rules.some((r) => r.kind === 'learning') ? await t.getLearning() : undefined;
   await options.beforeWrite?.({ previousDefault });
 
   const steps = stepsOf(rules, batch);
@@ -60,6 +67,7 @@ export async function applyRules(t: RuleSetTarget, rules: readonly Rule[], optio
   // rules whose command may have run although its answer never came
   const maybe: Indexed[] = [];
   let defaultTouched = false;
+  let learningTouched = false;
   let failure: RuleApplyError | ApplyInterruptedError | undefined;
   let applied = 0;
   for (const step of steps) {
@@ -82,9 +90,12 @@ export async function applyRules(t: RuleSetTarget, rules: readonly Rule[], optio
       } else if (first.rule.kind === 'default') {
         defaultTouched = true;
         await t.setDefault(first.rule.action);
+      } else if (first.rule.kind === 'learning') {
+        learningTouched = true;
+        await t.setLearning(first.rule);
       }
     } catch (err) {
-      if (first.rule.kind !== 'default') maybe.push(...step);
+      if (first.rule.kind !== 'default' && first.rule.kind !== 'learning') maybe.push(...step);
       failure = new RuleApplyError(first.index, first.rule, err instanceof DriverError ? err : new DriverError('EHW', String((err as Error)?.message ?? err), { cause: err }));
     }
     if (failure) break;
@@ -98,6 +109,13 @@ export async function applyRules(t: RuleSetTarget, rules: readonly Rule[], optio
   if (defaultTouched && !left.error) {
     try {
       await t.setDefault(previousDefault);
+    } catch (err) {
+      left.error = err;
+    }
+  }
+  if (learningTouched && previousLearning && !left.error) {
+    try {
+      await t.setLearning(previousLearning);
     } catch (err) {
       left.error = err;
     }
@@ -166,10 +184,18 @@ async function check(t: RuleSetTarget, rules: readonly Rule[], batch: number, si
   const newAddresses = new Set<string>();
   let flows = 0;
   let listens = 0;
+  const timeouts = new Map<number, number>(); // idle timeout -> first rule with it
   for (const [i, rule] of rules.entries()) {
-    // learning, `learn` and `idle-timeout` need the learning engine (issue 11), not built yet
+    // a learning line, `learn` and `idle-timeout` need the adapter's learning engine
     const learning = rule.kind === 'learning' ? 'a learning line' : rule.kind === 'listen' && rule.learn ? '"learn"' : rule.kind === 'flow' && rule.idleTimeoutMs !== undefined ? '"idle-timeout"' : '';
-    if (learning) throw new RuleApplyError(i, rule, new DriverError('ENOBLOCK', `${learning} needs the adapter's learning engine, which this design does not have`));
+    if (learning) {
+      try {
+        requireLearning(t, learning);
+      } catch (err) {
+        throw new RuleApplyError(i, rule, err as DriverError);
+      }
+    }
+    if (rule.kind === 'flow' && rule.idleTimeoutMs !== undefined && !timeouts.has(rule.idleTimeoutMs)) timeouts.set(rule.idleTimeoutMs, i);
     if (rule.kind === 'learning') continue;
     try {
       if (rule.kind === 'listen') t.checkListenAction(rule.action);
@@ -218,6 +244,15 @@ async function check(t: RuleSetTarget, rules: readonly Rule[], batch: number, si
       if (tables.has(table)) continue;
       if (free-- <= 0) throw new RuleApplyError(i, rule, new TableFullError('group', info.listenGroups, 0, rule));
       tables.add(table);
+    }
+  }
+  if (timeouts.size > 0) {
+    // host rules age by class: each new idle timeout needs a class no timeout holds yet
+    const held = await t.agingTimeouts();
+    let free = held.filter((ms) => ms === 0).length;
+    for (const [ms, i] of timeouts) {
+      if (held.includes(ms)) continue;
+      if (free-- <= 0) throw new RuleApplyError(i, rules[i], new TableFullError('timeouts', HOST_AGING_CLASSES, 0, rules[i]));
     }
   }
   if (flows > 0 && (await t.flows.count()) + flows > info.flowEntries + info.flowStash) {

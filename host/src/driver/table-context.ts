@@ -19,6 +19,10 @@ export interface AdapterInfo {
   addressSlots: number;
   /** the flow block has the walk (WALK_SLOT, WALK_DATA: flow VERSION 1.1 and later) */
   flowWalk: boolean;
+  /** the flow block has the learning engine and aging (FEATURES.LEARNING) */
+  learning: boolean;
+  /** core clocks per millisecond of the adapter's aging clock (0 without learning) */
+  clocksPerMs: number;
 }
 
 export interface TableContext {
