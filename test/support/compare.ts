@@ -1,9 +1,10 @@
 // Runs frames through the Verilated adapter and through the TypeScript reference, and lists
 // every frame on which they disagree (queue, drop reason, delivered bytes, order in queue).
-import { createSim, packFrames, type Sim } from '../../sim/addon.js';
+import { createSim, packFrames, type Sim, type SimResults } from '../../sim/addon.js';
+import type { SimTimeline } from '../../host/src/sim/timeline.js';
 import { SimBus } from '../../host/src/bus/sim-bus.js';
 import { Adapter } from '../../host/src/driver/index.js';
-import { ReferenceAdapter } from '../../host/src/semantics/reference.js';
+import { ReferenceAdapter, type Decision } from '../../host/src/semantics/reference.js';
 import { parseRules, type Rule } from '../../host/src/codec/rules.js';
 import { DROP_REASONS } from '../../host/src/driver/regs.generated.js';
 
@@ -52,43 +53,46 @@ export function makeRigFrom(sim: Sim, adapter: Adapter, reference: ReferenceAdap
   return { sim, adapter, reference, sent };
 }
 
-const describeExpected = (d: ReturnType<ReferenceAdapter['decide']>): string =>
+const describeExpected = (d: Decision): string =>
   'queue' in d ? `queue ${d.queue}` : `drop ${d.drop}`;
 
-/** Sends frames in batches, drains every queue, and compares frame by frame. */
-export function runDifferential(rig: Rig, frames: readonly Uint8Array[], batch = 512): DiffReport {
-  const report: DiffReport = {
-    frames: frames.length, mismatches: [], mismatchCount: 0, byOutcome: {},
-    byRule: { flow: 0, listen: 0, default: 0 }, queueFrames: new Map(), queueBytes: new Map(),
-  };
-  const lastIdInQueue = new Map<number, number>();
-  const note = (index: number, expected: string, actual: string) => {
+/**
+ * Compares the adapter's outputs with the reference's decisions, frame by frame: queue or drop
+ * reason, delivered bytes, each frame out exactly once, order within each queue. Fills `report`.
+ */
+class OutputCheck {
+  private readonly lastIdInQueue = new Map<number, number>();
+
+  constructor(
+    readonly report: DiffReport,
+    private readonly frames: readonly Uint8Array[],
+  ) {}
+
+  note(index: number, expected: string, actual: string): void {
+    const { report } = this;
     report.mismatchCount++;
     if (report.mismatches.length < 10) {
-      report.mismatches.push({ index, expected, actual, frameHex: Buffer.from(frames[index].subarray(0, 96)).toString('hex') });
+      report.mismatches.push({ index, expected, actual, frameHex: Buffer.from(this.frames[index].subarray(0, 96)).toString('hex') });
     }
-  };
-  for (let start = 0; start < frames.length; start += batch) {
-    const chunk = frames.slice(start, start + batch);
-    const firstId = rig.sent;
-    const { data, lengths } = packFrames(chunk);
-    rig.sim.send(data, lengths);
-    rig.sent += chunk.length;
-    rig.sim.runUntilIdle(50_000_000);
-    const out = rig.sim.collect();
-    const seen = new Uint8Array(chunk.length);
+  }
+
+  /**
+   * Checks one collect()'s worth of outputs; `indexOf(id)` maps a frame id to its index in
+   * `frames` (or -1), `expectedOf(index)` gives the reference's decision, `seen` marks frames out.
+   */
+  take(out: SimResults, indexOf: (id: number) => number, expectedOf: (index: number) => Decision, seen: Uint8Array): void {
+    const { report, frames } = this;
     let at = 0;
     for (let k = 0; k < out.ids.length; k++) {
-      const index = out.ids[k] - firstId + start;
-      const local = out.ids[k] - firstId;
+      const index = indexOf(out.ids[k]);
       const bytes = out.data.subarray(at, at + out.lengths[k]);
       at += out.lengths[k];
-      if (local < 0 || local >= chunk.length || seen[local]) {
-        note(Math.max(0, Math.min(frames.length - 1, index)), 'each frame out once', `frame id ${out.ids[k]} out again or unknown`);
+      if (index < 0 || index >= frames.length || seen[index]) {
+        this.note(Math.max(0, Math.min(frames.length - 1, index)), 'each frame out once', `frame id ${out.ids[k]} out again or unknown`);
         continue;
       }
-      seen[local] = 1;
-      const expected = rig.reference.decide(frames[index]);
+      seen[index] = 1;
+      const expected = expectedOf(index);
       const queue = out.queues[k];
       const actual = queue >= 0 ? `queue ${queue}` : `drop ${DROP_REASONS[out.reasons[k] as keyof typeof DROP_REASONS] ?? out.reasons[k]}`;
       const exp = describeExpected(expected);
@@ -98,18 +102,85 @@ export function runDifferential(rig: Rig, frames: readonly Uint8Array[], batch =
         report.queueFrames.set(expected.queue, (report.queueFrames.get(expected.queue) ?? 0) + 1);
         report.queueBytes.set(expected.queue, (report.queueBytes.get(expected.queue) ?? 0) + frames[index].length);
       }
-      if (exp !== actual) note(index, exp, actual);
-      else if (queue >= 0 && !Buffer.from(bytes).equals(Buffer.from(frames[index]))) note(index, 'bytes unchanged', `bytes differ (${bytes.length} out, ${frames[index].length} in)`);
+      if (exp !== actual) this.note(index, exp, actual);
+      else if (queue >= 0 && !Buffer.from(bytes).equals(Buffer.from(frames[index]))) this.note(index, 'bytes unchanged', `bytes differ (${bytes.length} out, ${frames[index].length} in)`);
       if (queue >= 0) {
-        const last = lastIdInQueue.get(queue) ?? -1;
-        if (out.ids[k] <= last) note(index, `queue ${queue} in order`, `id ${out.ids[k]} after ${last}`);
-        lastIdInQueue.set(queue, out.ids[k]);
+        const last = this.lastIdInQueue.get(queue) ?? -1;
+        if (out.ids[k] <= last) this.note(index, `queue ${queue} in order`, `id ${out.ids[k]} after ${last}`);
+        this.lastIdInQueue.set(queue, out.ids[k]);
       }
     }
-    for (let local = 0; local < chunk.length; local++) {
-      if (!seen[local]) note(start + local, 'frame out once', 'frame never came out');
-    }
   }
+
+  /** Every frame not marked in `seen` (from `from` on) is reported as never out. */
+  missing(seen: Uint8Array, from = 0, to = seen.length): void {
+    for (let i = from; i < to; i++) if (!seen[i]) this.note(i, 'frame out once', 'frame never came out');
+  }
+}
+
+const emptyReport = (frames: number): DiffReport => ({
+  frames, mismatches: [], mismatchCount: 0, byOutcome: {},
+  byRule: { flow: 0, listen: 0, default: 0 }, queueFrames: new Map(), queueBytes: new Map(),
+});
+
+/** Sends frames in batches, drains every queue, and compares frame by frame. */
+export function runDifferential(rig: Rig, frames: readonly Uint8Array[], batch = 512): DiffReport {
+  const report = emptyReport(frames.length);
+  const check = new OutputCheck(report, frames);
+  const seen = new Uint8Array(frames.length);
+  for (let start = 0; start < frames.length; start += batch) {
+    const chunk = frames.slice(start, start + batch);
+    const firstId = rig.sent;
+    const { data, lengths } = packFrames(chunk);
+    rig.sim.send(data, lengths);
+    rig.sent += chunk.length;
+    rig.sim.runUntilIdle(50_000_000);
+    // the reference decides in output order here: with no time, a decision depends on the rules alone
+    const indexOf = (id: number) => {
+      const local = id - firstId;
+      return local >= 0 && local < chunk.length ? start + local : -1;
+    };
+    check.take(rig.sim.collect(), indexOf, (index) => rig.reference.decide(frames[index]), seen);
+    check.missing(seen, start, start + chunk.length);
+  }
+  return report;
+}
+
+/** What learning did over a timed run, as the reference saw it. */
+export interface TimedReport extends DiffReport {
+  /** frames the reference called ambiguous (a generator's stream has none) */
+  ambiguous: number;
+  /** NOW_MS jumps over idle gaps */
+  jumps: number;
+}
+
+/**
+ * Sends each frame at its time on the model's nominal clock (SimTimeline: long gaps are jumped
+ * over), the reference deciding each one at the same time in input order, then compares frame by
+ * frame as runDifferential does. Frames that a processor transmits are not supported here.
+ */
+export function runTimedDifferential(rig: Rig, timeline: SimTimeline, timed: readonly { timeUs: number; frame: Uint8Array }[]): TimedReport {
+  const frames = timed.map((t) => t.frame);
+  const report: TimedReport = { ...emptyReport(frames.length), ambiguous: 0, jumps: 0 };
+  const check = new OutputCheck(report, frames);
+  const seen = new Uint8Array(frames.length);
+  const expected: Decision[] = new Array(frames.length);
+  const firstId = rig.sent;
+  const indexOf = (id: number) => id - firstId;
+  const jumpsBefore = timeline.jumps;
+  for (const [i, { timeUs, frame }] of timed.entries()) {
+    timeline.send(frame, timeUs);
+    rig.sent++;
+    const d = rig.reference.decide(frame, timeUs);
+    if (d.ambiguous) report.ambiguous++;
+    expected[i] = d;
+    // outputs so far, without running the model any further
+    if (i % 256 === 255) check.take(rig.sim.collect(), indexOf, (index) => expected[index], seen);
+  }
+  rig.sim.runUntilIdle(50_000_000);
+  check.take(rig.sim.collect(), indexOf, (index) => expected[index], seen);
+  check.missing(seen);
+  report.jumps = timeline.jumps - jumpsBefore;
   return report;
 }
 

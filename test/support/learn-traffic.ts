@@ -27,7 +27,7 @@ const CLUSTER6 = '2001:db8::1';
 /** a host rule that connections hit (SYNs to it are refused `exact`), aged after 100 ms idle */
 const HOST_HIT: FlowSpec = { family: 4, proto: 'tcp', src: '192.0.2.200', dst: CLUSTER4, srcPort: 5555, dstPort: 80 };
 
-export const LEARN_RULES = `learning syn-timeout ${LEARN_TIMERS_MS.syn / 1000} idle-timeout ${LEARN_TIMERS_MS.idle / 1000} fin-timeout ${LEARN_TIMERS_MS.fin / 1000} max-embryonic ${LEARN_MAX_EMBRYONIC}
+export const LEARN_RULES = `learning syn-timeout ${LEARN_TIMERS_MS.syn / 1000} idle-timeout ${LEARN_TIMERS_MS.idle / 1000} fin-timeout ${LEARN_TIMERS_MS.fin / 1000} max-embryonic ${LEARN_MAX_EMBRYONIC} max-entries ${LEARN_CAPACITY}
 listen tcp4 dst-ip ${CLUSTER4} dst-port 80 action 1 learn
 listen tcp4 dst-ip ${CLUSTER4} dst-port 8080 action 1,2,3 learn
 listen tcp6 dst-ip ${CLUSTER6} dst-port 443 action 2 learn
@@ -62,6 +62,8 @@ export interface LearnTrafficOptions {
   seed: number;
   /** connections of each kind are drawn in proportion; the run lasts about connections / 100 s */
   connections?: number;
+  /** outgoing connections through the transmit path (default true); without, those become incoming ones */
+  transmit?: boolean;
 }
 
 const FIN = 0x01;
@@ -98,7 +100,10 @@ export function learnTraffic(opts: LearnTrafficOptions): LearnTraffic {
     const start = int(rng, 0, spanUs);
     const r = rng();
     if (r < 0.45) b.inbound(start, pick(rng, [80, 80, 8080, 443]));
-    else if (r < 0.55) b.outbound(start);
+    else if (r < 0.55) {
+      if (opts.transmit === false) b.inbound(start, pick(rng, [80, 8080, 443]));
+      else b.outbound(start);
+    }
     else if (r < 0.65) b.plain(start);
     else if (r < 0.75) b.hostHit(start);
     else b.noise(start);

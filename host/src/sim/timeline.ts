@@ -1,0 +1,106 @@
+// The simulated adapter on a timeline of frame times (docs/semantics.md, "Learning and aging":
+// `sim replay` feeds each frame at its capture time at the model's nominal clock and
+// fast-forwards the idle time between frames).
+//
+// Model time is the clock count at the nominal rate (flow CLOCKS_PER_MS). A frame is sent once
+// the model has run up to its time. A gap longer than SETTLE_US is not run clock by clock: the
+// model runs SETTLE_US (every frame in flight leaves, every learned entry is in), then NOW_MS
+// jumps forward and the model runs until the aging sweep has made one whole pass at the new
+// time, then on to the frame's time. The jump lands early enough that the pass and the run up
+// to the frame fit before it, so the adapter's clock never goes back and no frame is late.
+import type { Sim } from '../../../sim/addon.js';
+
+/** How long the model runs before a jump: far beyond a learn's 20 µs and any frame's passage. */
+export const SETTLE_US = 200;
+
+export interface TimelineRegisters {
+  /** flow NOW_MS and SWEEPS byte addresses */
+  nowMs: number;
+  sweeps: number;
+}
+
+export class SimTimeline {
+  private readonly clocksPerUs: number;
+  /** model time (µs) at `baseCycles` */
+  private baseUs = 0;
+  private baseCycles: number;
+  /** the longest aging pass seen, in clocks */
+  private passClocks: number;
+  /** jumps of NOW_MS made (for tests and summaries) */
+  jumps = 0;
+
+  /**
+   * Starts the timeline at 0 µs: measures one aging pass, then sets NOW_MS to 0. Host entries
+   * already in the table keep the stamps they got when they went in (0 ms, in practice).
+   */
+  constructor(
+    private readonly sim: Sim,
+    clocksPerMs: number,
+    private readonly regs: TimelineRegisters,
+  ) {
+    if (!(clocksPerMs > 0)) throw new RangeError(`the adapter has no aging clock (CLOCKS_PER_MS ${clocksPerMs})`);
+    this.clocksPerUs = clocksPerMs / 1000;
+    this.passClocks = this.runSweeps(2);
+    sim.regWrite(regs.nowMs, 0);
+    this.baseCycles = sim.cycles;
+  }
+
+  /** The model's time now, µs. */
+  get nowUs(): number {
+    return this.baseUs + (this.sim.cycles - this.baseCycles) / this.clocksPerUs;
+  }
+
+  /** An aging pass as measured, µs. */
+  get passUs(): number {
+    return this.passClocks / this.clocksPerUs;
+  }
+
+  /** Runs the model up to `timeUs` (nothing when it is there already), jumping over long gaps. */
+  advanceTo(timeUs: number): void {
+    if (timeUs - this.nowUs > SETTLE_US) {
+      this.runClocks(SETTLE_US * this.clocksPerUs);
+      // two passes' worth before the frame: the pass running at the jump may be half done
+      const jumpMs = Math.floor((timeUs - 2 * this.passUs - 1000) / 1000);
+      if (jumpMs * 1000 > this.nowUs) {
+        this.sim.regWrite(this.regs.nowMs, jumpMs);
+        this.baseUs = jumpMs * 1000;
+        this.baseCycles = this.sim.cycles;
+        this.jumps++;
+        this.passClocks = Math.max(this.passClocks, this.runSweeps(2));
+      }
+    }
+    const left = timeUs - this.nowUs;
+    if (left > 0) this.runClocks(left * this.clocksPerUs);
+  }
+
+  /** Sends one frame at `timeUs` (the model runs up to that time first). */
+  send(frame: Uint8Array, timeUs: number): void {
+    this.advanceTo(timeUs);
+    this.sim.send(frame, Uint32Array.of(frame.length));
+  }
+
+  private runClocks(clocks: number): void {
+    const n = Math.ceil(clocks);
+    if (n > 0) this.sim.run(n);
+  }
+
+  /** Runs until SWEEPS has gone up by `n`; returns the clocks of the last whole pass. */
+  private runSweeps(n: number): number {
+    const start = this.sim.regRead(this.regs.sweeps);
+    let last = start;
+    let passStart = -1;
+    let pass = 0;
+    // a pass visits every slot a few clocks each: a million clocks per step is never too few
+    for (let guard = 0; guard < 10_000; guard++) {
+      const now = this.sim.regRead(this.regs.sweeps);
+      if (now !== last) {
+        if (passStart >= 0) pass = this.sim.cycles - passStart;
+        passStart = this.sim.cycles;
+        last = now;
+        if (((now - start) >>> 0) >= n) return pass || this.sim.cycles - passStart;
+      }
+      this.sim.run(256);
+    }
+    throw new Error('the aging sweep made no progress (SWEEPS did not move in 2.5 million clocks)');
+  }
+}

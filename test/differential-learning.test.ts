@@ -1,0 +1,123 @@
+// Connection learning and aging, RTL against the reference (docs/semantics.md, "Learning and
+// aging"): the seeded learning traffic, each frame at its time on the model's nominal clock
+// (SimTimeline), compared frame by frame, then the learning counters against the reference's.
+// The stream crosses every state and timeout and both quotas (test/learn-traffic.test.ts checks
+// its coverage); the generator has moved every frame out of the windows where the semantics
+// let the adapter choose, so any difference is a bug on one side.
+import { describe, expect, it } from 'vitest';
+import { createSim, packFrames } from '../sim/addon.js';
+import { SimBus } from '../host/src/bus/sim-bus.js';
+import { Adapter } from '../host/src/driver/index.js';
+import { parseRules } from '../host/src/codec/rules.js';
+import { ReferenceAdapter } from '../host/src/semantics/reference.js';
+import { SimTimeline } from '../host/src/sim/timeline.js';
+import { makeRigFrom, runTimedDifferential, type Rig } from './support/compare.js';
+import { LEARN_QUEUES, LEARN_RULES, learnTraffic, makeReference, type LearnTraffic } from './support/learn-traffic.js';
+import { buildFrame } from './support/framegen.js';
+
+async function learningRig(width: 8 | 32 | 64, rules = LEARN_RULES, reference = makeReference()): Promise<{ rig: Rig; timeline: SimTimeline }> {
+  const sim = createSim({ width });
+  const adapter = await Adapter.open(new SimBus(sim));
+  expect(adapter.info.learning, 'the simulated adapter has the learning engine').toBe(true);
+  expect(adapter.info.queues).toBeGreaterThanOrEqual(LEARN_QUEUES);
+  await adapter.applyRules(parseRules(rules));
+  const timeline = new SimTimeline(sim, adapter.info.clocksPerMs, { nowMs: adapter.reg('flow', 'NOW_MS'), sweeps: adapter.reg('flow', 'SWEEPS') });
+  return { rig: makeRigFrom(sim, adapter, reference), timeline };
+}
+
+const traffic = new Map<number, LearnTraffic>();
+const trafficFor = (seed: number) => {
+  if (!traffic.has(seed)) traffic.set(seed, learnTraffic({ seed, connections: 300, transmit: false }));
+  return traffic.get(seed)!;
+};
+
+describe.each([8, 32, 64] as const)('learning: RTL vs reference at DATA_WIDTH %i', (width) => {
+  it('agrees frame by frame and on every learning counter', async () => {
+    const t = trafficFor(100 + width);
+    const { rig, timeline } = await learningRig(width);
+    const report = runTimedDifferential(rig, timeline, t.frames);
+    const end = t.frames.at(-1)!.timeUs;
+    const adapterCounters = await rig.adapter.learningCounters();
+    const ref = rig.reference.counters(end);
+    rig.sim.close();
+    expect(report.ambiguous, 'the generator leaves no ambiguous frame').toBe(0);
+    expect(report.mismatches, `${report.mismatchCount} mismatches`).toEqual([]);
+    expect(adapterCounters).toEqual({ learned: ref.learned, aged: ref.aged, refused: ref.refused, embryonic: 0 });
+    // the stream reached everything it is meant to
+    expect(ref.learned).toBeGreaterThan(100);
+    for (const [state, n] of Object.entries(ref.aged)) expect(n, `aged ${state}`).toBeGreaterThan(0);
+    for (const reason of ['exact', 'quota', 'full'] as const) expect(ref.refused[reason], `refused ${reason}`).toBeGreaterThan(0);
+    expect(report.byRule.flow).toBeGreaterThan(500);
+    expect(report.jumps, 'idle gaps were jumped over').toBeGreaterThan(50);
+  });
+});
+
+describe('learning: the comparison can fail', () => {
+  // each wrong reference must disagree with the RTL somewhere on the same stream
+  const mutants: [string, string][] = [
+    ['syn-timeout twice as long', LEARN_RULES.replace(/syn-timeout [0-9.]+/, 'syn-timeout 0.1')],
+    ['idle-timeout half as long', LEARN_RULES.replace(/ idle-timeout 0\.2 /, ' idle-timeout 0.1 ')],
+    ['no learning on port 80', LEARN_RULES.replace('dst-port 80 action 1 learn', 'dst-port 80 action 1')],
+    ['one more embryonic entry allowed', LEARN_RULES.replace(/max-embryonic (\d+)/, (_m, n) => `max-embryonic ${Number(n) + 1}`)],
+  ];
+  it.each(mutants)('%s', async (_name, mutated) => {
+    expect(mutated).not.toBe(LEARN_RULES);
+    const reference = new ReferenceAdapter({ queues: LEARN_QUEUES });
+    for (const rule of parseRules(mutated)) reference.add(rule, 0);
+    const { rig, timeline } = await learningRig(64, LEARN_RULES, reference);
+    const t = trafficFor(164);
+    const report = runTimedDifferential(rig, timeline, t.frames);
+    const c = await rig.adapter.learningCounters();
+    rig.sim.close();
+    const ref = reference.counters(t.frames.at(-1)!.timeUs);
+    const countersAgree = JSON.stringify(c) === JSON.stringify({ learned: ref.learned, aged: ref.aged, refused: ref.refused, embryonic: 0 });
+    // what the unmutated test asserts: no mismatch, no ambiguous frame, the same counters
+    expect(report.mismatchCount > 0 || report.ambiguous > 0 || !countersAgree, 'the mutant passes the comparison').toBe(true);
+  });
+});
+
+describe.each([8, 64] as const)('learning under a line-rate SYN storm at DATA_WIDTH %i', (width) => {
+  it('steers every SYN by its listen rule, counts each learned or refused, and never stalls ingress', async () => {
+    const N = 3000;
+    const sim = createSim({ width });
+    const adapter = await Adapter.open(new SimBus(sim));
+    await adapter.applyRules(parseRules('learning max-embryonic 65535\nlisten tcp4 dst-ip 10.0.0.1 dst-port 80 action 1,2,3 learn\n'));
+    const frames = Array.from({ length: N }, (_, i) =>
+      buildFrame({ family: 4, proto: 'tcp', src: `198.18.${(i >> 8) & 255}.${i & 255}`, dst: '10.0.0.1', srcPort: 1024 + i, dstPort: 80 }, { flags: 0x02 }),
+    );
+    const { data, lengths } = packFrames(frames);
+    const before = sim.cycles;
+    sim.send(data, lengths);
+    sim.runUntilIdle(50_000_000);
+    const cycles = sim.cycles - before;
+    const out = sim.collect();
+    const c = (await adapter.learningCounters())!;
+    const table = await adapter.flows.list();
+    sim.close();
+
+    // every SYN out once, in the queue its shared-port hash names (the reference decides without learning)
+    const reference = new ReferenceAdapter({ queues: adapter.info.queues });
+    reference.add(parseRules('listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 1,2,3\n')[0]);
+    expect(out.ids.length).toBe(N);
+    const wrong = [...out.ids].filter((id, k) => {
+      const d = reference.decide(frames[id]);
+      return !('queue' in d) || d.queue !== out.queues[k];
+    });
+    expect(wrong).toEqual([]);
+    // each SYN learned or refused busy; nothing else
+    expect(c.learned + c.refused.busy).toBe(N);
+    expect(c.refused.busy, 'a back-to-back storm outruns the engine somewhere').toBeGreaterThan(0);
+    expect(c.learned).toBeGreaterThan(0);
+    expect(c.refused.quota + c.refused.full + c.refused.exact).toBe(0);
+    // what was learned is in the table, each SYN's key to the queue the SYN went to
+    expect(table.length).toBe(c.learned);
+    const queueOf = new Map([...out.ids].map((id, k) => [id, out.queues[k]]));
+    for (const e of table) {
+      const i = e.rule.srcPort - 1024;
+      expect(e.action, `entry of SYN ${i}`).toBe(queueOf.get(i));
+    }
+    // ingress never waited: the storm took about the time its bytes take on the stream
+    const beats = lengths.reduce((a, l) => a + Math.ceil(l / (width / 8)), 0);
+    expect(cycles).toBeLessThan(beats * 1.25 + 2000);
+  });
+});
