@@ -6,8 +6,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatIp } from '../host/src/codec/ip.js';
 import { readCapture, CaptureError } from '../host/src/codec/pcap.js';
-import { parseFrame } from '../host/src/semantics/reference.js';
-import { counterMismatches, makeRig, runDifferential } from './support/compare.js';
+import { parseFrame, ReferenceAdapter } from '../host/src/semantics/reference.js';
+import { counterMismatches, makeRig, makeRigFrom, runDifferential, runTimedDifferential } from './support/compare.js';
+import { createSim } from '../sim/addon.js';
+import { SimBus } from '../host/src/bus/sim-bus.js';
+import { Adapter } from '../host/src/driver/index.js';
+import { parseRules } from '../host/src/codec/rules.js';
+import { SimTimeline } from '../host/src/sim/timeline.js';
 
 const DIR = join(import.meta.dirname, 'pcaps');
 const files = [
@@ -76,4 +81,57 @@ describe.each([8, 64] as const)('real captures through the RTL at DATA_WIDTH %i'
       }
     });
   }
+});
+
+/**
+ * Learning rules from a capture: every port that saw a SYN to a busy address learns (shared
+ * among three queues for every other port), UDP flows get host rules that age, and timers
+ * short enough that a capture of a few seconds crosses them.
+ */
+function learningRulesFromCapture(frames: Uint8Array[]): string {
+  const exact = rulesFromCapture(frames, 8).split('\n');
+  const listens = exact.filter((l) => l.startsWith('listen tcp')).map((l, i) => l.replace(/action \d+$/, i % 2 ? 'action 1,2,3 learn' : `action ${(i % 6) + 1} learn`));
+  const udp = exact.filter((l) => /^flow-type udp/.test(l)).slice(0, 50).map((l, i) => `${l} idle-timeout ${i % 2 ? 0.5 : 2}`);
+  return ['learning syn-timeout 1 idle-timeout 3 fin-timeout 0.5 max-embryonic 64', ...udp, ...listens, 'default action 7'].join('\n') + '\n';
+}
+
+describe('real captures through the RTL at their capture times, learning', () => {
+  let learnedTotal = 0;
+  for (const file of files) {
+    const name = file.slice(DIR.length + 1);
+    it(name, async () => {
+      let timed: { timeUs: number; frame: Uint8Array }[];
+      try {
+        const capture = readCapture(readFileSync(file));
+        const t0 = capture.frames.length ? capture.frames[0].tsSec * 1e6 + capture.frames[0].tsUsec : 0;
+        let latest = 0;
+        timed = capture.frames.map((f) => {
+          latest = Math.max(latest, Math.round(f.tsSec * 1e6 + f.tsUsec - t0));
+          return { timeUs: latest, frame: f.data };
+        });
+      } catch (err) {
+        expect(err).toBeInstanceOf(CaptureError);
+        return;
+      }
+      const rulesText = learningRulesFromCapture(timed.map((t) => t.frame));
+      const reference = new ReferenceAdapter({ queues: 8 });
+      for (const rule of parseRules(rulesText)) reference.add(rule, 0);
+      const sim = createSim({ width: 64 });
+      const adapter = await Adapter.open(new SimBus(sim));
+      await adapter.applyRules(parseRules(rulesText));
+      const timeline = new SimTimeline(sim, adapter.info.clocksPerMs, { nowMs: adapter.reg('flow', 'NOW_MS'), sweeps: adapter.reg('flow', 'SWEEPS') });
+      const rig = makeRigFrom(sim, adapter, reference);
+      const report = runTimedDifferential(rig, timeline, timed);
+      const c = await adapter.learningCounters();
+      sim.close();
+      expect(report.mismatches, `${report.mismatchCount} mismatches`).toEqual([]);
+      const ref = reference.counters();
+      // counters are exact only when no frame was ambiguous
+      if (report.ambiguous === 0) expect({ learned: c!.learned, refused: c!.refused }).toEqual({ learned: ref.learned, refused: ref.refused });
+      learnedTotal += ref.learned;
+    });
+  }
+  it('learned connections from the captures', () => {
+    expect(learnedTotal).toBeGreaterThan(50);
+  });
 });

@@ -80,7 +80,7 @@ class OutputCheck {
    * Checks one collect()'s worth of outputs; `indexOf(id)` maps a frame id to its index in
    * `frames` (or -1), `expectedOf(index)` gives the reference's decision, `seen` marks frames out.
    */
-  take(out: SimResults, indexOf: (id: number) => number, expectedOf: (index: number) => Decision, seen: Uint8Array): void {
+  take(out: SimResults, indexOf: (id: number) => number, expectedOf: (index: number) => Decision | undefined, seen: Uint8Array): void {
     const { report, frames } = this;
     let at = 0;
     for (let k = 0; k < out.ids.length; k++) {
@@ -93,6 +93,7 @@ class OutputCheck {
       }
       seen[index] = 1;
       const expected = expectedOf(index);
+      if (!expected) continue; // the semantics let the adapter choose
       const queue = out.queues[k];
       const actual = queue >= 0 ? `queue ${queue}` : `drop ${DROP_REASONS[out.reasons[k] as keyof typeof DROP_REASONS] ?? out.reasons[k]}`;
       const exp = describeExpected(expected);
@@ -148,7 +149,7 @@ export function runDifferential(rig: Rig, frames: readonly Uint8Array[], batch =
 
 /** What learning did over a timed run, as the reference saw it. */
 export interface TimedReport extends DiffReport {
-  /** frames the reference called ambiguous (a generator's stream has none) */
+  /** frames the reference called ambiguous (a generator's stream has none); they are not compared */
   ambiguous: number;
   /** NOW_MS jumps over idle gaps */
   jumps: number;
@@ -164,7 +165,7 @@ export function runTimedDifferential(rig: Rig, timeline: SimTimeline, timed: rea
   const report: TimedReport = { ...emptyReport(frames.length), ambiguous: 0, jumps: 0 };
   const check = new OutputCheck(report, frames);
   const seen = new Uint8Array(frames.length);
-  const expected: Decision[] = new Array(frames.length);
+  const expected: (Decision | undefined)[] = new Array(frames.length);
   const firstId = rig.sent;
   const indexOf = (id: number) => id - firstId;
   const jumpsBefore = timeline.jumps;
@@ -173,7 +174,7 @@ export function runTimedDifferential(rig: Rig, timeline: SimTimeline, timed: rea
     rig.sent++;
     const d = rig.reference.decide(frame, timeUs);
     if (d.ambiguous) report.ambiguous++;
-    expected[i] = d;
+    expected[i] = d.ambiguous ? undefined : d;
     // outputs so far, without running the model any further
     if (i % 256 === 255) check.take(rig.sim.collect(), indexOf, (index) => expected[index], seen);
   }

@@ -10,6 +10,15 @@ import { Adapter } from '../driver/index.js';
 import { readCapture, writePcap, type Capture, type Frame } from '../codec/pcap.js';
 import { DROP_REASONS, type DropReasonName } from '../driver/regs.generated.js';
 import { parseRules, type Rule } from '../codec/rules.js';
+import type { LearningCounters } from '../driver/learning.js';
+import { SimTimeline } from './timeline.js';
+
+/** Rules that make the adapter learn or age entries: then time matters. */
+const learns = (rules: readonly Rule[]): boolean =>
+  rules.some((r) => r.kind === 'learning' || (r.kind === 'listen' && r.learn) || (r.kind === 'flow' && r.idleTimeoutMs !== undefined));
+
+/** A record's capture time in µs (from the epoch; the differences are what count). */
+const frameTimeUs = (f: Frame): number => f.tsSec * 1e6 + f.tsUsec;
 
 export interface ReplayOptions {
   input: string;
@@ -40,6 +49,12 @@ export interface ReplaySummary {
   /** How the adapter decided the frames that were not runt or oversize. */
   decisions: { flow: number; listen: number; default: number };
   cycles: number;
+  /**
+   * With rules that learn or age (a learning line, `learn`, `idle-timeout`): the frames went in
+   * at their capture times (`captureUs` from the first frame; `jumps` over idle gaps) and the
+   * learning engine's counters after the last frame. `embryonic`: entries still embryonic then.
+   */
+  learning?: LearningCounters & { timed: true; captureUs: number; jumps: number };
   /** Frames whose capture time a pcap record cannot hold, written at the nearest time it can. */
   timestampsClamped: number;
   files: string[];
@@ -73,18 +88,14 @@ async function replayInto(options: ReplayOptions, capture: Capture, rules: Rule[
   const dropReason = new Uint8Array(frames.length); // 0: not dropped
   let cycles = 0;
   let summaryCounters;
+  let learning: LearningCounters | undefined;
+  let timed: { captureUs: number; jumps: number } | undefined;
   try {
     const adapter = await Adapter.open(new SimBus(sim));
     await adapter.applyRules(rules);
     const firstId = await adapter.bus.read(adapter.reg('core', 'FRAME_ID'));
     const seen = new Uint8Array(frames.length);
-    for (let start = 0; start < frames.length; start += batch) {
-      const chunk = frames.slice(start, start + batch);
-      const { data, lengths } = packFrames(chunk.map((f) => f.data));
-      sim.send(data, lengths);
-      const budget = Math.max(1_000_000, MAX_CYCLES_PER_FRAME * chunk.length);
-      cycles += sim.runUntilIdle(budget);
-      if (sim.pending() > 0) throw new Error(`the simulated adapter did not finish ${sim.pending()} frames within ${budget} cycles`);
+    const take = () => {
       const out = sim.collect();
       let offset = 0;
       for (let k = 0; k < out.ids.length; k++) {
@@ -103,8 +114,41 @@ async function replayInto(options: ReplayOptions, capture: Capture, rules: Rule[
         }
         offset += length;
       }
-      options.onProgress?.(Math.min(frames.length, start + chunk.length), frames.length);
+    };
+    if (learns(rules)) {
+      // learning and aging follow the capture's clock: each frame at its time, idle gaps jumped over
+      const timeline = new SimTimeline(sim, adapter.info.clocksPerMs, { nowMs: adapter.reg('flow', 'NOW_MS'), sweeps: adapter.reg('flow', 'SWEEPS') });
+      const startCycles = sim.cycles;
+      const t0 = frames.length ? frameTimeUs(frames[0]) : 0;
+      let latest = 0;
+      for (const [i, f] of frames.entries()) {
+        // a capture's times may step back (merged captures): a frame never goes before the one ahead of it
+        latest = Math.max(latest, frameTimeUs(f) - t0);
+        timeline.send(f.data, latest);
+        if (i % batch === batch - 1) {
+          take();
+          options.onProgress?.(i + 1, frames.length);
+        }
+      }
+      sim.runUntilIdle(Math.max(1_000_000, MAX_CYCLES_PER_FRAME * Math.min(frames.length, batch)));
+      if (sim.pending() > 0) throw new Error(`the simulated adapter did not finish ${sim.pending()} frames`);
+      take();
+      options.onProgress?.(frames.length, frames.length);
+      cycles = sim.cycles - startCycles;
+      timed = { captureUs: latest, jumps: timeline.jumps };
+    } else {
+      for (let start = 0; start < frames.length; start += batch) {
+        const chunk = frames.slice(start, start + batch);
+        const { data, lengths } = packFrames(chunk.map((f) => f.data));
+        sim.send(data, lengths);
+        const budget = Math.max(1_000_000, MAX_CYCLES_PER_FRAME * chunk.length);
+        cycles += sim.runUntilIdle(budget);
+        if (sim.pending() > 0) throw new Error(`the simulated adapter did not finish ${sim.pending()} frames within ${budget} cycles`);
+        take();
+        options.onProgress?.(Math.min(frames.length, start + chunk.length), frames.length);
+      }
     }
+    learning = await adapter.learningCounters();
     summaryCounters = await adapter.counters();
   } finally {
     sim.close();
@@ -148,6 +192,7 @@ async function replayInto(options: ReplayOptions, capture: Capture, rules: Rule[
       default: Number(summaryCounters.defaultHits),
     },
     cycles,
+    ...(learning && timed ? { learning: { ...learning, timed: true as const, ...timed } } : {}),
     timestampsClamped: frames.filter((f) => recordTime(f) !== f).length,
     files: [...files, 'summary.json'],
   };
