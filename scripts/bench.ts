@@ -6,6 +6,7 @@
 //   apiVsNativeRatio     frames/s through the TypeScript batched API / frames/s of a C++ loop, same model and frames
 //   insertsPerSecond     flow inserts per second from TypeScript into the simulator (one command each)
 //   serial               the serial link: measured through the PTY simulator, computed for real lines (scripts/bench-serial.ts)
+//   learn, aging         the learning engine and the aging sweep at the board's width and clock (scripts/bench-learn.ts)
 //   boardSim             table commands over `sim serve --board`'s paced line at 115200, 1 M and 3 Mbaud (root; scripts/bench-board-sim.ts)
 import { performance } from 'node:perf_hooks';
 import { createSim, packFrames, type Sim } from '../sim/addon.js';
@@ -14,6 +15,7 @@ import { Adapter, TableFullError } from '../host/src/driver/index.js';
 import { parseRules } from '../host/src/codec/rules.js';
 import { serialBench } from './bench-serial.js';
 import { boardSimBench } from './bench-board-sim.js';
+import { learnBench } from './bench-learn.js';
 import { buildFrame, makeRng, randomFlow, randomRuleSet, rulesText, type FlowSpec, type Rng } from '../test/support/framegen.js';
 
 const FRAME_BYTES = 64;
@@ -131,6 +133,7 @@ const w8 = await cyclesPerFrame(8);
 const w64 = await cyclesPerFrame(64);
 const lf = await loadFactor();
 const api = await apiVsNative();
+const learning = await learnBench();
 const serial = await serialBench();
 const boardSim = await boardSimBench();
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
@@ -148,6 +151,7 @@ console.log(JSON.stringify({
   apiFramesPerSecond: Math.round(api.apiFramesPerSecond),
   nativeFramesPerSecond: Math.round(api.nativeFramesPerSecond),
   insertsPerSecond: Math.round(lf.insertsPerSecond),
+  ...learning,
   serial,
   boardSim,
 }, null, 2));
