@@ -1,6 +1,6 @@
 // Option parsers the CLI's role and cluster commands share (commander argParsers: a bad value
 // becomes an InvalidArgumentError naming the option).
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 /** A whole number in min..max (decimal digits only); the message names the option and the range. */
 export const intOption =
@@ -38,3 +38,12 @@ export const secondsOption =
     if (!(n >= min && n <= max)) throw new InvalidArgumentError(`${name} must be a number of seconds ${min}..${max}, not ${JSON.stringify(v)}`);
     return n;
   };
+
+/** `--pinning hardware|host`: who pins incoming connections (the primary's, `cluster up` and `cluster demo`). */
+export const pinningOption = () =>
+  new Option(
+    '--pinning <who>',
+    'who pins incoming connections: hardware (the adapter learns each TCP connection from its SYN; an adapter without the learning engine falls back to host) or host (monitor → primary → adapter, one exact rule per connection)',
+  )
+    .choices(['hardware', 'host'])
+    .default('hardware');

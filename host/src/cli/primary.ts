@@ -15,7 +15,7 @@
 //   --flow-quota N (most flows one processor may hold; default the flow table's entries and
 //   stash over the processors), --auth-timeout MS (5000: a control connection without hello
 //   is closed after it), --max-unauthenticated N[,PER_SOURCE] (256,16: control connections
-//   without hello at once), --json (one JSON line when ready)
+//   without hello at once), --pinning hardware|host (hardware), --json (one JSON line when ready)
 // It prints one line on stdout when it serves (`sipnic primary: serving …`), logs to stderr,
 // and exits 0 on SIGTERM/SIGINT (removing its Unix socket), non-zero with a message on error.
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -30,7 +30,7 @@ import { Primary } from '../cluster/primary.js';
 import { traceAs } from '../cluster/trace.js';
 import { SocketBus } from '../bus/socket-bus.js';
 import { CliExit, logger, untilStoppedOrLost, type Cli } from './context.js';
-import { collect, parsedBy, positiveInt } from './options.js';
+import { collect, parsedBy, pinningOption, positiveInt } from './options.js';
 
 const macArg = (v: string) => {
   try {
@@ -55,6 +55,7 @@ interface PrimaryOpts {
   flowQuota?: number;
   authTimeout: number;
   maxUnauthenticated: [number, number];
+  pinning: 'hardware' | 'host';
 }
 
 const unauthenticatedArg = (v: string): [number, number] => {
@@ -84,6 +85,7 @@ export function primaryCommand(cli: Cli): Command {
         .default([256, 16], '256,16')
         .argParser(unauthenticatedArg),
     )
+    .addOption(pinningOption())
     .addOption(new Option('--flow-quota <n>', "most flows one processor may hold; beyond it a flow-add is refused with EQUOTA (default: the flow table's entries and stash over the processors)").argParser(positiveInt('--flow-quota')))
     .addHelpText(
       'after',
@@ -149,6 +151,7 @@ Example:
             reclaimMs: opts.reclaim,
             maxFlowBatch: opts.maxFlowBatch,
             flowQuota: opts.flowQuota,
+            pinning: opts.pinning,
             controlLimits: { authTimeoutMs: opts.authTimeout, maxUnauthenticated: opts.maxUnauthenticated[0], maxUnauthenticatedPerSource: opts.maxUnauthenticated[1] },
             log,
           });

@@ -88,6 +88,12 @@ export interface AdapterReady {
 }
 
 const POLL_MS = 100;
+/** How often the aging clock follows real time and the sweep runs (learning engine only). */
+const AGING_MS = 100;
+const NOW_MS_MASK = 0x7fffff;
+const AGING_CLOCKS_PER_SLOT = 8;
+/** Clocks run after each batch so a learn started by its SYN is done (it takes a few dozen). */
+const LEARN_SETTLE_CLOCKS = 256;
 const MAX_PER_FD = 256;
 
 /** The TCP flags of a frame (untagged IPv4 or IPv6 with the whole TCP header: parsePacket), or -1 when it is not TCP. */
@@ -119,6 +125,9 @@ export class ClusterAdapter {
   private readonly dead = new Set<number>(); // poll indexes that reported an error
   private flowCountAddr = -1;
   private flowCapacity = 0;
+  /** flow NOW_MS when the model has the learning engine (-1: none) */
+  private nowMsAddr = -1;
+  private lastAgingAt = 0;
   private running = true;
   private loopDone?: Promise<void>;
   readonly queues: number;
@@ -153,6 +162,7 @@ export class ClusterAdapter {
       const driver = await Adapter.open(a.bus);
       a.flowCountAddr = driver.reg('flow', 'COUNT');
       a.flowCapacity = driver.info.flowEntries + driver.info.flowStash;
+      if (driver.info.learning) a.nowMsAddr = driver.reg('flow', 'NOW_MS');
       a.busServer = await serveSharedBus(a.bus, options.busPath, { width: a.sim.width, bases: driver.bases });
       a.portServer = await serveFramePort(options.framePortPath, a.handler());
     } catch (err) {
@@ -242,9 +252,27 @@ export class ClusterAdapter {
       if (this.dead.size) fds = Int32Array.from(all, (t, i) => (this.dead.has(i) ? -1 : t.fd)); // poll ignores negative fds
       if (r.lengths.length > this.counts.maxBatch) this.counts.maxBatch = r.lengths.length;
       this.process(r);
+      this.age();
       this.counts.busyMs += performance.now() - t0;
       if (tracing) trace('iter', { t0: w0, frames: r.lengths.length });
     }
+  }
+
+  /**
+   * The model's clock runs only while it has work, so its aging clock would stand still between
+   * frames: every AGING_MS the adapter sets NOW_MS to the real time since it started (never
+   * back: the model's own millisecond count may be ahead) and runs an aging pass's clocks.
+   */
+  private age(): void {
+    if (this.nowMsAddr < 0) return;
+    const now = performance.now();
+    if (now - this.lastAgingAt < AGING_MS) return;
+    this.lastAgingAt = now;
+    const realMs = Math.floor(Date.now() - this.started) & NOW_MS_MASK;
+    const modelMs = this.sim.regRead(this.nowMsAddr);
+    if (((realMs - modelMs) & NOW_MS_MASK) < NOW_MS_MASK >> 1 && realMs !== modelMs) this.sim.regWrite(this.nowMsAddr, realMs);
+    // a pass checks every slot; a few clocks each
+    this.sim.run(this.flowCapacity * AGING_CLOCKS_PER_SLOT);
   }
 
   private process(r: TapPollResult): void {
@@ -276,6 +304,8 @@ export class ClusterAdapter {
     // every queue drains (ready all ones), so the frames complete within their bytes' clocks
     // plus the pipeline; the bound only guards against a stuck model
     this.sim.runUntilIdle(data.length + 2000 * frames.length + 10_000);
+    // a SYN's learned entry goes in after the SYN is out: let it, before the connection's next frame
+    if (this.nowMsAddr >= 0) this.sim.run(LEARN_SETTLE_CLOCKS);
     if (this.sim.pending() > 0) this.options.log?.(`model still holds ${this.sim.pending()} frames after a batch of ${frames.length}`);
     const res = this.sim.collect();
     const perQueue = new Map<number, Uint8Array[]>();

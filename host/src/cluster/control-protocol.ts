@@ -116,6 +116,8 @@ export interface MonitorStats {
   removed?: number;
   /** Flow-adds the primary did not answer within the monitor's request timeout (not in ruleInstallMs; still deleted when their connection goes). */
   flowAddsUnanswered?: number;
+  /** Connection requests steered to this processor that it left to the adapter to pin (hardware pinning). */
+  leftToAdapter?: number;
 }
 
 /** hello on the wire: the processor's proof for the connection's challenge nonce (helloProof). */
@@ -238,7 +240,7 @@ export function checkRequest(msg: Record<string, unknown>): Request {
 }
 
 /** A heartbeat's counters: whole numbers up to 2^53 - 1. */
-const STAT_COUNTS = { required: ['flows', 'listens', 'polls', 'flowAddsRefused'], optional: ['pinnedByRequest', 'pinnedByOpen', 'pinnedByPoll', 'removed', 'flowAddsUnanswered'] } as const;
+const STAT_COUNTS = { required: ['flows', 'listens', 'polls', 'flowAddsRefused'], optional: ['pinnedByRequest', 'pinnedByOpen', 'pinnedByPoll', 'removed', 'flowAddsUnanswered', 'leftToAdapter'] } as const;
 /** Latencies a heartbeat reports are at most a day (ms). */
 const MAX_STAT_MS = 86_400_000;
 

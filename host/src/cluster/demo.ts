@@ -141,6 +141,8 @@ export interface DemoOptions {
   boardSim?: { baud: number };
   /** The connections' address families (default 4); 6 and both bring IPv6 up in the namespaces. */
   family?: ClusterFamily;
+  /** `--pinning` of the primary (absent: its default, hardware) */
+  pinning?: 'hardware' | 'host';
   /** Spoofed SYNs to the shared port from the client's wire while the connections run (syn-flood.ts). */
   synFlood?: { count: number; ratePerSecond: number };
 }
@@ -183,6 +185,13 @@ export interface DemoResult {
    * client's start until then, and the serial line over that time.
    */
   rulesCaughtUp?: { afterClientMs: number | null; flowChangesPerSecond: number | null; serial: { baud: number; commands: number; bytes: number; busyFraction: number | null } | null };
+  /**
+   * Who pinned the incoming connections: the primary's mode; the monitors' host pins of
+   * incoming connections (a connection request or a /proc poll: each a host round trip) per
+   * connection made; the connection requests they left to the adapter; and, with hardware
+   * pinning, the adapter's learning counters at the end.
+   */
+  pinning?: { mode: string | null; hostPinsPerConnection: number | null; pinnedByRequest: number; pinnedByPoll: number; leftToAdapter: number; learning: unknown };
   /** With synFlood: what the flood sent (sources in 198.18.0.0/15), at what rate, and whether a bound cut it short. */
   synFlood?: SynFloodResult;
   elapsedMs: number;
@@ -223,10 +232,33 @@ export async function ruleInstallFromPrimary(control: string): Promise<DemoResul
   };
 }
 
+/** The primary's pinning mode and the monitors' pin counts (undefined when the primary does not answer). */
+async function pinningFromPrimary(control: string, connections: number): Promise<DemoResult['pinning']> {
+  let stats: Record<string, unknown>;
+  try {
+    stats = await queryPrimary(control, { op: 'stats' }, 3000);
+  } catch {
+    return undefined;
+  }
+  type Reported = { pinnedByRequest?: number; pinnedByPoll?: number; leftToAdapter?: number };
+  const monitors = ((stats.processors ?? []) as { monitor?: Reported | null }[]).map((p) => p.monitor ?? {});
+  const sum = (k: keyof Reported) => monitors.reduce((n, m) => n + (m[k] ?? 0), 0);
+  const pinnedByRequest = sum('pinnedByRequest');
+  const pinnedByPoll = sum('pinnedByPoll');
+  return {
+    mode: typeof stats.pinning === 'string' ? stats.pinning : null,
+    hostPinsPerConnection: connections ? Math.round(((pinnedByRequest + pinnedByPoll) / connections) * 1000) / 1000 : null,
+    pinnedByRequest,
+    pinnedByPoll,
+    leftToAdapter: sum('leftToAdapter'),
+    learning: stats.learning ?? null,
+  };
+}
+
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   if (!o.withRoles) throw new ClusterError('EINVAL', 'the demo needs the primary and the monitors (`sipnic primary`, `sipnic monitor`) to install the rules; they are not in this build');
   const t0 = performance.now();
-  const plan = makePlan({ processors: o.processors, name: o.name, stateDir: o.stateDir, env: o.env, boardSim: o.boardSim, family: o.family });
+  const plan = makePlan({ processors: o.processors, name: o.name, stateDir: o.stateDir, env: o.env, boardSim: o.boardSim, family: o.family, pinning: o.pinning });
   const family = o.family ?? '4';
   // the servers listen on every cluster address; the client connects to those of --family
   const serverHosts = [plan.clusterIp, ...(plan.ipv6 ? [plan.ipv6.clusterIp] : [])].join(',');
@@ -286,6 +318,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     // the monitors report their latencies with each heartbeat: give them one
     await new Promise((r) => setTimeout(r, 1500));
     const ruleInstallMs = await ruleInstallFromPrimary(control);
+    const pinning = await pinningFromPrimary(control, results.length);
     const timing = o.traceDir ? { ...analyzeTrace(o.traceDir, clientStart, clientEnd + 200), loadAverage: loadavg().map((v) => Math.round(v * 100) / 100) } : undefined;
     const frames = plan.boardSim ? await boardFrames(state, before as PrimarySnapshot, after as PrimarySnapshot) : adapterFrames(before as AdapterStats, after as AdapterStats);
     result = {
@@ -295,6 +328,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       byFamily,
       frames,
       ruleInstallMs,
+      ...(pinning ? { pinning } : {}),
       ...(plan.boardSim ? { serial: serialBetween(before as PrimarySnapshot, after as PrimarySnapshot), rulesCaughtUp } : { adapterLoop: adapterLoop(before as AdapterStats, after as AdapterStats) }),
       connectionMs: percentiles(results.filter((r) => r.ok).map((r) => r.ms)),
       connectionsPerSecond: connectionRate(results, runMs),
@@ -417,6 +451,7 @@ export function formatDemo(r: DemoResult): string {
     `rule install: ${r.ruleInstallMs.p50 === null ? r.ruleInstallMs.source : `p50 ${r.ruleInstallMs.p50} ms, p99 ${r.ruleInstallMs.p99} ms (${r.ruleInstallMs.samples} rules${r.ruleInstallMs.unanswered ? `; ${r.ruleInstallMs.unanswered} more unanswered within the request timeout, not counted` : ''})`}`,
     `connection time: p50 ${r.connectionMs.p50} ms, p99 ${r.connectionMs.p99} ms`,
     `connections per second: ${r.connectionsPerSecond}`,
+    ...(r.pinning ? [`pinning: ${r.pinning.mode ?? '?'}; host pins per connection ${r.pinning.hostPinsPerConnection ?? '-'} (by request ${r.pinning.pinnedByRequest}, by poll ${r.pinning.pinnedByPoll}); left to the adapter ${r.pinning.leftToAdapter}`] : []),
     ...(r.synFlood ? [`SYN flood: ${r.synFlood.sent} spoofed SYNs from ${r.synFlood.sources} in ${r.synFlood.elapsedMs} ms (${r.synFlood.ratePerSecond}/s)${r.synFlood.cutShort ? `, cut short (${r.synFlood.cutShort})` : ''}${r.synFlood.sendErrors ? `, ${r.synFlood.sendErrors} send errors` : ''}`] : []),
     ...(r.adapterLoop ? [`adapter loop: ${r.adapterLoop.iterations} wake-ups, ${r.adapterLoop.busyMsPerIteration} ms of work each on average, largest batch ${r.adapterLoop.maxBatch} frames`] : []),
     ...(r.rulesCaughtUp ? [`last flow change of the run: ${r.rulesCaughtUp.afterClientMs === null ? 'the line still busy after 120 s' : `${r.rulesCaughtUp.afterClientMs} ms after the client's end, ${r.rulesCaughtUp.flowChangesPerSecond} flow changes per second`}`] : []),

@@ -80,7 +80,9 @@ export class Monitor {
   private readonly samples: number[] = [];
   /** Flow-adds that got no answer in time (the first 20 are logged). */
   private unanswered = 0;
-  private readonly counts = { polls: 0, flowAddsRefused: 0, pinnedByRequest: 0, pinnedByOpen: 0, pinnedByPoll: 0, removed: 0 };
+  private readonly counts = { polls: 0, flowAddsRefused: 0, pinnedByRequest: 0, pinnedByOpen: 0, pinnedByPoll: 0, removed: 0, leftToAdapter: 0 };
+  /** The primary runs hardware pinning: the adapter learns incoming TCP connections, this monitor asks for none of them. */
+  private hardwarePinning = false;
   private portRange?: [number, number];
   private pollTimer?: NodeJS.Timeout;
   private heartbeatTimer?: NodeJS.Timeout;
@@ -150,7 +152,7 @@ export class Monitor {
     this.client?.destroy();
   }
 
-  stats(): MonitorStats & { pinnedByRequest: number; pinnedByOpen: number; pinnedByPoll: number; removed: number; flowAddsUnanswered: number } {
+  stats(): MonitorStats & { pinnedByRequest: number; pinnedByOpen: number; pinnedByPoll: number; removed: number; flowAddsUnanswered: number; leftToAdapter: number } {
     return {
       ruleInstallMs: ruleInstallStats(this.samples),
       flows: [...this.pinned.values()].filter((p) => p.acked).length,
@@ -162,6 +164,7 @@ export class Monitor {
       pinnedByPoll: this.counts.pinnedByPoll,
       removed: this.counts.removed,
       flowAddsUnanswered: this.unanswered,
+      leftToAdapter: this.counts.leftToAdapter,
     };
   }
 
@@ -186,6 +189,7 @@ export class Monitor {
     this.client = client;
     this.backoffMs = 100;
     this.clusterIps = new Set((hello.clusterIps as string[]).map((t) => formatIp(parseIp(t).bytes, parseIp(t).family)));
+    this.hardwarePinning = hello.pinning === 'hardware';
     // what the primary holds for us is the starting point; the next poll corrects it
     this.listens.clear();
     for (const l of (hello.listens as WireListen[]) ?? []) this.listens.set(`${l.proto}/${l.port}`, l);
@@ -245,6 +249,11 @@ export class Monitor {
     const seen = this.now();
     const wall = tracing ? traceNow() : 0;
     if (e.source === 'connection-request' && e.queue === this.options.processor) {
+      if (this.hardwarePinning) {
+        // the adapter learned (or was refused: then the primary's slow path carries it) this connection
+        this.counts.leftToAdapter++;
+        return;
+      }
       const f = synFlow(e.frame, false);
       if (f && tracing) trace('seen', { k: wireFlowKey(f) }, wall);
       if (f) this.pin(f, seen, 'request');
@@ -332,6 +341,8 @@ export class Monitor {
       if (s.remotePort === 0 || s.remote.every((b) => b === 0)) continue;
       const alive = s.proto === 'tcp' ? LIVE_TCP_STATES.has(s.state) : s.state === TCP_STATE.ESTABLISHED;
       if (!alive) continue;
+      // hardware pinning: a connection to one of our TCP listen ports is the adapter's to pin
+      if (this.hardwarePinning && s.proto === 'tcp' && wanted.has(`tcp/${s.localPort}`)) continue;
       const flow = toWireFlow({ family: s.family, proto: s.proto, srcIp: s.remote, srcPort: s.remotePort, dstIp: s.local, dstPort: s.localPort });
       if (this.clusterIps.has(flow.dstIp)) live.set(wireFlowKey(flow), flow);
     }

@@ -55,6 +55,8 @@ export interface ClusterPlan {
   staticArp: boolean;
   /** The board simulator in front of namespaces as real hosts (board-lan.ts) instead of the adapter process. */
   boardSim?: BoardSimPlan;
+  /** `--pinning`: who pins incoming connections (the primary's option; absent: its default, hardware). */
+  pinning?: 'hardware' | 'host';
 }
 
 /**
@@ -128,7 +130,7 @@ export function portRanges(processors: number, low: number = CLUSTER_DEFAULTS.po
 export type ClusterFamily = '4' | '6' | 'both';
 export const CLUSTER_FAMILIES: readonly ClusterFamily[] = ['4', '6', 'both'];
 
-export function makePlan(o: { processors: number; name?: string; stateDir?: string; staticArp?: boolean; env?: NodeJS.ProcessEnv; boardSim?: { baud: number }; family?: ClusterFamily }): ClusterPlan {
+export function makePlan(o: { processors: number; name?: string; stateDir?: string; staticArp?: boolean; env?: NodeJS.ProcessEnv; boardSim?: { baud: number }; family?: ClusterFamily; pinning?: 'hardware' | 'host' }): ClusterPlan {
   const name = o.name ?? CLUSTER_DEFAULTS.name;
   if (!/^[a-z][a-z0-9-]{0,15}$/.test(name) || !name.startsWith('sipnic')) throw new ClusterError('EINVAL', `cluster name "${name}" must start with "sipnic" (lower case, digits, '-', at most 16 characters)`);
   if (!Number.isInteger(o.processors) || o.processors < 1 || o.processors > 15) throw new ClusterError('EINVAL', `--processors must be 1..15, got ${o.processors}`);
@@ -149,6 +151,7 @@ export function makePlan(o: { processors: number; name?: string; stateDir?: stri
     clusterMac: CLUSTER_DEFAULTS.clusterMac,
     clientIp: CLUSTER_DEFAULTS.clientIp,
     clientMac: CLUSTER_DEFAULTS.clientMac,
+    ...(o.pinning ? { pinning: o.pinning } : {}),
     ...(family !== '4' ? { ipv6: { clusterIp: CLUSTER_DEFAULTS.clusterIp6, clientIp: CLUSTER_DEFAULTS.clientIp6, prefixLength: CLUSTER_DEFAULTS.prefixLength6 } } : {}),
     namespaces: { client: `${name}-client`, processors: p.map((i) => `${name}-p${i}`) },
     links: { wire: 'sn-wire', processors: p.map((i) => `sn-p${i}`) },

@@ -64,6 +64,8 @@ export class ListenPorts {
       identity: Identity;
       groups: ListenGroups;
       registry: Registry;
+      /** TCP listen rules carry `learn` (hardware pinning) */
+      learn?: boolean;
       log(line: string): void;
     },
   ) {}
@@ -185,7 +187,7 @@ export class ListenPorts {
   /** A port's rule key for each cluster address, with the table's entry for it. */
   private rulesOf(c: PortChange, existing: readonly ListenEntry[]): { base: Omit<ListenRule, 'action'>; have?: ListenEntry }[] {
     return this.o.identity.ips.map((ip) => {
-      const base = { kind: 'listen' as const, family: ip.family, proto: c.proto, dstIp: ip.bytes, dstPort: c.port };
+      const base = { kind: 'listen' as const, family: ip.family, proto: c.proto, dstIp: ip.bytes, dstPort: c.port, ...(this.o.learn && c.proto === 'tcp' ? { learn: true } : {}) };
       return { base, have: existing.find((e) => sameListen(e.rule, { ...base, action: 0 })) };
     });
   }

@@ -16,7 +16,7 @@ import type { Adapter, EgressTable } from '../driver/index.js';
 import { formatIp, parseIp } from '../codec/ip.js';
 import { formatMac, parseMac } from '../codec/mac.js';
 import { ownsIp, type Identity } from '../codec/packet.js';
-import type { FlowRule, ListenRule } from '../codec/rules.js';
+import { formatRule, LEARNING_DEFAULTS, type FlowRule, type LearningRule, type ListenRule } from '../codec/rules.js';
 import type { FramePort } from './frame-port.js';
 import { CONTROL_VERSION, ControlError, PRIMARY_NAME, toWireFlow, wireFlowKey, type ControlAddress, type Request, type WireFlow } from './control-protocol.js';
 import { ControlServer, type ControlConnection, type ControlLimits, type HandledRequest } from './primary-control.js';
@@ -59,9 +59,21 @@ export interface PrimaryOptions {
   flowQuota?: number;
   /** Control connections that have not said hello: how long they may take, how many at once (primary-control.ts). */
   controlLimits?: ControlLimits;
+  /**
+   * Who pins incoming connections (default hardware): `hardware`, the adapter learns each
+   * connection from its SYN (TCP listen rules carry `learn`) and the monitors ask for no exact
+   * rule for them; `host`, every connection's exact rule goes monitor → primary → adapter. An
+   * adapter without the learning engine is run as host (with a log line).
+   */
+  pinning?: Pinning;
   log?: (line: string) => void;
   now?: () => number;
 }
+
+export type Pinning = 'hardware' | 'host';
+
+/** The learning line a primary with hardware pinning loads: the defaults, with a shorter fin-timeout (a closed connection's entry need not wait 10 s). */
+export const CLUSTER_LEARNING: LearningRule = { kind: 'learning', ...LEARNING_DEFAULTS, finTimeoutMs: 2_000 };
 
 export interface PrimaryCounters extends SlowPathCounters {
   processorsLost: number;
@@ -123,6 +135,8 @@ export class Primary {
   private timer?: NodeJS.Timeout;
   private closed = false;
   private readonly startedAt: number;
+  /** Who pins incoming connections, resolved against the adapter at construction. */
+  readonly pinning: Pinning;
 
   constructor(private readonly options: PrimaryOptions) {
     this.adapter = options.adapter;
@@ -135,6 +149,8 @@ export class Primary {
     this.now = options.now ?? (() => performance.now());
     this.registry = new Registry((flow, m) => this.groups.groupQueue(flow, m), { processors: options.processors });
     this.startedAt = this.now();
+    this.pinning = (options.pinning ?? 'hardware') === 'hardware' && this.adapter.info.learning ? 'hardware' : 'host';
+    if (this.pinning !== (options.pinning ?? 'hardware')) this.log('pinning: this adapter has no learning engine (flow FEATURES.LEARNING 0): the host pins every connection');
     const queues = this.adapter.info.queues;
     if (!Number.isInteger(options.processors) || options.processors < 1 || options.processors > queues - 1) {
       throw new ControlError('EPROTO', `processors must be 1..${queues - 1} (the adapter has ${queues} queues, queue 0 is the primary's), got ${options.processors}`);
@@ -144,7 +160,7 @@ export class Primary {
     if (!Number.isInteger(this.flowQuota) || this.flowQuota < 1) throw new ControlError('EPROTO', `the flow quota must be a positive integer, got ${options.flowQuota}`);
     const quotaSource = options.flowQuota === undefined ? `a fair share: ${this.adapter.flows.capacity.entries} + ${this.adapter.flows.capacity.stash} table entries over ${options.processors} processors` : '--flow-quota';
     this.flowChanges = new FlowChanges({ adapter: this.adapter, registry: this.registry, tables: this.tables, maxBatch: options.maxFlowBatch, quota: this.flowQuota, quotaSource, counters: this.counters, now: this.now });
-    this.ports = new ListenPorts({ adapter: this.adapter, identity: this.me, groups: this.groups, registry: this.registry, log: this.log });
+    this.ports = new ListenPorts({ adapter: this.adapter, identity: this.me, groups: this.groups, registry: this.registry, learn: this.pinning === 'hardware', log: this.log });
     this.control = new ControlServer((c, req) => this.handle(c, req), { secrets: options.secrets, processors: options.processors, log: this.log, now: this.now, ...options.controlLimits });
     this.slowPath = new SlowPath({
       port: this.port,
@@ -165,6 +181,10 @@ export class Primary {
 
   /** Rebuilds the registry from the adapter's table, claims queue 0 and starts the heartbeat check. */
   async start(): Promise<void> {
+    if (this.pinning === 'hardware') {
+      await this.tables.run(() => this.adapter.setLearning(CLUSTER_LEARNING));
+      this.log(`pinning: hardware (the adapter learns each TCP connection from its SYN; ${formatRule(CLUSTER_LEARNING)})`);
+    } else this.log('pinning: host (every connection\'s exact rule goes monitor → primary → adapter)');
     await this.tables.run(() => this.rebuild());
     const { egress, queue0Mac } = this.options;
     if (egress && queue0Mac) {
@@ -310,7 +330,11 @@ export class Primary {
 
   private async handle(c: ControlConnection, req: HandledRequest): Promise<Record<string, unknown>> {
     if (req.op === 'hello') return this.hello(c, req);
-    if (req.op === 'stats') return this.stats();
+    if (req.op === 'stats') {
+      // the adapter's learning counters, read between table changes (one batch on a serial line)
+      const learning = this.pinning === 'hardware' ? await this.tables.run(() => this.adapter.learningCounters()) : undefined;
+      return { ...this.stats(), learning: learning ?? null };
+    }
     const p = c.processor;
     if (p === undefined) throw new ControlError('ENOHELLO', `${req.op} before hello: say hello with the processor number and its secret first`);
     const info = this.registry.processor(p);
@@ -370,6 +394,7 @@ export class Primary {
       heartbeatTimeoutMs: this.timeoutMs,
       listens: this.registry.listensOf(p).map((g) => ({ proto: g.proto, port: g.port, shared: g.members.get(p) })),
       flows: this.registry.flowsOf(p),
+      pinning: this.pinning,
     };
   }
 
@@ -410,6 +435,7 @@ export class Primary {
       uptimeMs: Math.round(now - this.startedAt),
       clusterIps: this.me.ips.map((a) => formatIp(a.bytes, a.family)),
       clusterMac: formatMac(this.me.mac),
+      pinning: this.pinning,
       counters: this.counters,
       // the register bus when it is a serial line (the board, a board simulator): its rate, commands, bytes, busy share
       serial: this.adapter.bus instanceof SerialBus ? { ...this.adapter.bus.wire(), retries: this.adapter.bus.stats.retries, timeouts: this.adapter.bus.stats.timeouts, failures: this.adapter.bus.stats.failures } : null,
