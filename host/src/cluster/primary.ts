@@ -20,7 +20,7 @@ import { formatRule, LEARNING_DEFAULTS, type FlowRule, type LearningRule, type L
 import type { FramePort } from './frame-port.js';
 import { CONTROL_VERSION, ControlError, PRIMARY_NAME, toWireFlow, wireFlowKey, type ControlAddress, type Request, type WireFlow } from './control-protocol.js';
 import { ControlServer, type ControlConnection, type ControlLimits, type HandledRequest } from './primary-control.js';
-import { fairFlowQuota, FlowChanges, type FlowBatchStats } from './primary-flows.js';
+import { fairFlowQuota, FlowChanges, flowRule, type FlowBatchStats } from './primary-flows.js';
 import { ListenPorts, listenGroups, type ListenGroups } from './primary-groups.js';
 import { members, owners, Registry } from './registry.js';
 import { SlowPath, type SlowPathCounters } from './slow-path.js';
@@ -75,10 +75,16 @@ export type Pinning = 'hardware' | 'host';
 /** The learning line a primary with hardware pinning loads: the defaults, with a shorter fin-timeout (a closed connection's entry need not wait 10 s). */
 export const CLUSTER_LEARNING: LearningRule = { kind: 'learning', ...LEARNING_DEFAULTS, finTimeoutMs: 2_000 };
 
+/** A fallback pin's idle timeout: short, as a later frame pins the connection again. */
+export const FALLBACK_IDLE_MS = 10_000;
+
 export interface PrimaryCounters extends SlowPathCounters {
   processorsLost: number;
   /** Flow-adds refused with EQUOTA. */
   flowQuotaRefusals: number;
+  /** Hardware pinning: connections the adapter did not learn that the primary pinned from the slow path, and tries the table refused. */
+  fallbackPins: number;
+  fallbackFailures: number;
   /** Retries of table changes the adapter did not take at once (leaving ports, a lost processor's flows). */
   tableRetries: number;
   /** Queue MACs from hellos the egress table did not take. */
@@ -107,6 +113,8 @@ export class Primary {
     processorsLost: 0,
     heldWhileReclaiming: 0,
     flowQuotaRefusals: 0,
+    fallbackPins: 0,
+    fallbackFailures: 0,
     tableRetries: 0,
     egressErrors: 0,
   };
@@ -137,6 +145,8 @@ export class Primary {
   private readonly startedAt: number;
   /** Who pins incoming connections, resolved against the adapter at construction. */
   readonly pinning: Pinning;
+  /** Fallback pins tried: flow key to when (one try per connection per second). */
+  private readonly fallbackTried = new Map<string, number>();
 
   constructor(private readonly options: PrimaryOptions) {
     this.adapter = options.adapter;
@@ -170,6 +180,7 @@ export class Primary {
       counters: this.counters,
       reclaiming: () => this.reclaiming.size > 0,
       ...(options.egress && options.queue0Mac ? { queue0Mac: options.queue0Mac } : {}),
+      ...(this.pinning === 'hardware' ? { unpinned: (flow: WireFlow, owner: number) => this.fallbackPin(flow, owner) } : {}),
       log: this.log,
     });
   }
@@ -177,6 +188,33 @@ export class Primary {
   /** Flow-change batches run: how many, how many changes, the largest, and the bus time of each (ms, last 4096). */
   get flowBatches(): FlowBatchStats {
     return this.flowChanges.stats;
+  }
+
+  /**
+   * Hardware pinning's fallback: a connection the adapter did not learn (its SYN was refused, or
+   * its entry aged) is pinned by the host when a later frame of it reaches queue 0, with an
+   * exact rule that ages after FALLBACK_IDLE_MS idle (a later frame pins it again). The rule is
+   * not in the registry: no monitor removes it, aging does. One try per connection per second.
+   */
+  private fallbackPin(flow: WireFlow, owner: number): void {
+    const key = wireFlowKey(flow);
+    const now = this.now();
+    const last = this.fallbackTried.get(key);
+    if (last !== undefined && now - last < 1000) return;
+    if (this.fallbackTried.size > 4096) for (const [k, t] of this.fallbackTried) if (now - t >= 1000) this.fallbackTried.delete(k);
+    this.fallbackTried.set(key, now);
+    const rule: FlowRule = { ...flowRule(flow, owner), idleTimeoutMs: FALLBACK_IDLE_MS };
+    void this.tables
+      .run(() => this.adapter.flows.insert(rule))
+      .then(
+        () => this.counters.fallbackPins++,
+        (err: { code?: string; message?: string }) => {
+          // exists: the adapter learned it meanwhile (or an earlier try got in)
+          if (err.code === 'EEXIST') return;
+          this.counters.fallbackFailures++;
+          if (this.counters.fallbackFailures <= 10) this.log(`fallback pin of ${key} to processor ${owner} failed: ${err.message}`);
+        },
+      );
   }
 
   /** Rebuilds the registry from the adapter's table, claims queue 0 and starts the heartbeat check. */

@@ -5,7 +5,7 @@
 // why); the rest is answered as a closed port would: TCP with RST, UDP with ICMP port
 // unreachable.
 import { formatIp } from '../codec/ip.js';
-import { arpReply, echoReply, icmpErrorQuote, IPPROTO_ICMPV6, isBroadcastOrFor, neighbourAdvert, ownsIp, parsePacket, portUnreachable, tcpReset, type Identity } from '../codec/packet.js';
+import { arpReply, echoReply, icmpErrorQuote, IPPROTO_ICMPV6, isBroadcastOrFor, neighbourAdvert, ownsIp, parsePacket, portUnreachable, TCP_ACK, TCP_RST, TCP_SYN, tcpReset, type Identity } from '../codec/packet.js';
 import type { WireFlow } from './control-protocol.js';
 import type { FrameEvent, FramePort } from './frame-port.js';
 import type { Registry, Via } from './registry.js';
@@ -41,6 +41,12 @@ export interface SlowPathOptions {
   reclaiming(): boolean;
   /** The MAC the board's egress rewrite gives queue 0's frames (the primary's interface): such frames count as the cluster's. */
   queue0Mac?: Uint8Array;
+  /**
+   * Hardware pinning: a TCP frame (not a connection request, not RST) of a connection to a
+   * listen port reached queue 0, so the adapter did not learn the connection (refused, or
+   * aged): the owner may have it pinned by the host. Called after the frame is delivered.
+   */
+  unpinned?(flow: WireFlow, owner: number): void;
   log(line: string): void;
 }
 
@@ -135,6 +141,9 @@ export class SlowPath {
     if (r) {
       this.counters.slowPath[r.via]++;
       this.deliver(r.owner, frame);
+      // a handshake's ACK or later: a real connection (a spoofed SYN never gets this far)
+      const request = (l4.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+      if (l4.proto === 'tcp' && (r.via === 'listen' || r.via === 'group') && !request && !(l4.flags & TCP_RST)) this.o.unpinned?.(flow, r.owner);
       return;
     }
     if (this.o.reclaiming()) {
