@@ -11,7 +11,7 @@ import { traceAs } from '../cluster/trace.js';
 import { FLOOD_SOURCES, sendSynFlood } from '../cluster/syn-flood.js';
 import { interruptSignal, untilStopped } from '../util/signals.js';
 import { logger, table, type Cli } from './context.js';
-import { intOption, pinningOption } from './options.js';
+import { intOption, learningOption, pinningOption } from './options.js';
 
 const nameOption = () => new Option('--name <name>', 'cluster name: prefix of its namespaces (sipnic-client, sipnic-p1…)').default(CLUSTER_DEFAULTS.name);
 const boardSimOption = () =>
@@ -51,13 +51,14 @@ export function clusterCommand(cli: Cli): Command {
     .option('--share <ports>', 'listen ports the processors share (`sipnic monitor --share`): all, none, or PORT,PORT…', 'all')
     .addOption(familyOption('address families on the wire'))
     .addOption(pinningOption())
+    .addOption(learningOption())
     .addOption(boardSimOption())
     .addHelpText('after', '\nExample:\n  sipnic cluster up --processors 3\n  sipnic cluster up --processors 3 --family both\n  sipnic --baud 115200 cluster up --board-sim --processors 2\n  sipnic cluster status\n  sipnic cluster down')
-    .action(async (opts: { processors: number; name: string; stateDir?: string; roles: boolean; share: string; family: ClusterFamily; boardSim?: boolean; pinning: 'hardware' | 'host' }, cmd: Command) => {
+    .action(async (opts: { processors: number; name: string; stateDir?: string; roles: boolean; share: string; family: ClusterFamily; boardSim?: boolean; pinning: 'hardware' | 'host'; learning?: string }, cmd: Command) => {
       const withRoles = opts.roles && rolesAvailable(cmd);
       if (opts.roles && !withRoles) progress('`sipnic primary`/`sipnic monitor` are not in this build: starting the data plane only (as --no-roles)');
       const boardSim = boardSimFrom(cli, cmd, opts.boardSim, withRoles);
-      const plan = makePlan({ processors: opts.processors, name: opts.name, stateDir: opts.stateDir, staticArp: !withRoles, env: cli.io.env, boardSim, family: opts.family, pinning: opts.pinning });
+      const plan = makePlan({ processors: opts.processors, name: opts.name, stateDir: opts.stateDir, staticArp: !withRoles, env: cli.io.env, boardSim, family: opts.family, pinning: opts.pinning, learning: opts.learning });
       const intr = interruptSignal(cli.io.signal);
       try {
         const state = await startCluster(plan, { progress, signal: intr.signal, roles: withRoles, share: opts.share, failAt: cli.io.env.SIPNIC_CLUSTER_FAIL_AT });
@@ -150,11 +151,12 @@ export function clusterCommand(cli: Cli): Command {
     .option('--trace <dir>', "timestamps of every rule install from the cluster's processes into this folder (SIPNIC_TRACE_DIR); the result gets a stage breakdown (`timing`)")
     .addOption(familyOption("the connections' address families (both: alternately)"))
     .addOption(pinningOption())
+    .addOption(learningOption())
     .addOption(boardSimOption())
     .option('--syn-flood <n>', `while the connections run, send n spoofed SYNs (sources in ${FLOOD_SOURCES}) to the shared port from the client's wire`, intOption('--syn-flood', 0, 1_000_000), 0)
     .option('--syn-flood-rate <per-second>', 'the flood\'s pace', intOption('--syn-flood-rate', 1, 1_000_000), 20_000)
     .addHelpText('after', '\nExample:\n  sipnic cluster demo --processors 3 --connections 300 --json\n  sipnic --baud 1000000 cluster demo --board-sim --processors 3 --connections 300 --json\n  sipnic cluster demo --processors 3 --connections 300 --syn-flood 100000 --json\n  sipnic cluster demo --processors 3 --connections 300 --family both --json')
-    .action(async (opts: { processors: number; connections: number; bytes: number; concurrency: number; name: string; stateDir?: string; roles: boolean; trace?: string; boardSim?: boolean; family: ClusterFamily; synFlood: number; synFloodRate: number; pinning: 'hardware' | 'host' }, cmd: Command) => {
+    .action(async (opts: { processors: number; connections: number; bytes: number; concurrency: number; name: string; stateDir?: string; roles: boolean; trace?: string; boardSim?: boolean; family: ClusterFamily; synFlood: number; synFloodRate: number; pinning: 'hardware' | 'host'; learning?: string }, cmd: Command) => {
       const withRoles = opts.roles && rolesAvailable(cmd);
       const boardSim = boardSimFrom(cli, cmd, opts.boardSim, withRoles);
       const intr = interruptSignal(cli.io.signal);
@@ -175,6 +177,7 @@ export function clusterCommand(cli: Cli): Command {
           boardSim,
           family: opts.family,
           pinning: opts.pinning,
+          learning: opts.learning,
           synFlood: opts.synFlood > 0 ? { count: opts.synFlood, ratePerSecond: opts.synFloodRate } : undefined,
         });
         cli.out(cmd, () => formatDemo(result), result);

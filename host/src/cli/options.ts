@@ -1,6 +1,7 @@
 // Option parsers the CLI's role and cluster commands share (commander argParsers: a bad value
 // becomes an InvalidArgumentError naming the option).
 import { InvalidArgumentError, Option } from 'commander';
+import { parseRuleWords } from '../codec/rules.js';
 
 /** A whole number in min..max (decimal digits only); the message names the option and the range. */
 export const intOption =
@@ -38,6 +39,15 @@ export const secondsOption =
     if (!(n >= min && n <= max)) throw new InvalidArgumentError(`${name} must be a number of seconds ${min}..${max}, not ${JSON.stringify(v)}`);
     return n;
   };
+
+/** `--learning "WORDS"`: the words of a rules file's learning line (host/src/codec/rules.ts), for hardware pinning. */
+export const learningOption = () =>
+  new Option('--learning <words>', 'hardware pinning\'s timers and quotas, as the words of a rules learning line (default "syn-timeout 5 idle-timeout 300 fin-timeout 2 max-embryonic 1024")').argParser(
+    parsedBy((v: string) => {
+      parseRuleWords(v.trim().split(/\s+/), 'learning');
+      return v.trim();
+    }),
+  );
 
 /** `--pinning hardware|host`: who pins incoming connections (the primary's, `cluster up` and `cluster demo`). */
 export const pinningOption = () =>

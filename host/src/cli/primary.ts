@@ -15,7 +15,8 @@
 //   --flow-quota N (most flows one processor may hold; default the flow table's entries and
 //   stash over the processors), --auth-timeout MS (5000: a control connection without hello
 //   is closed after it), --max-unauthenticated N[,PER_SOURCE] (256,16: control connections
-//   without hello at once), --pinning hardware|host (hardware), --json (one JSON line when ready)
+//   without hello at once), --pinning hardware|host (hardware), --learning "WORDS" (hardware
+//   pinning's learning line), --json (one JSON line when ready)
 // It prints one line on stdout when it serves (`sipnic primary: serving …`), logs to stderr,
 // and exits 0 on SIGTERM/SIGINT (removing its Unix socket), non-zero with a message on error.
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -30,7 +31,8 @@ import { Primary } from '../cluster/primary.js';
 import { traceAs } from '../cluster/trace.js';
 import { SocketBus } from '../bus/socket-bus.js';
 import { CliExit, logger, untilStoppedOrLost, type Cli } from './context.js';
-import { collect, parsedBy, pinningOption, positiveInt } from './options.js';
+import { collect, learningOption, parsedBy, pinningOption, positiveInt } from './options.js';
+import { parseRuleWords } from '../codec/rules.js';
 
 const macArg = (v: string) => {
   try {
@@ -56,6 +58,7 @@ interface PrimaryOpts {
   authTimeout: number;
   maxUnauthenticated: [number, number];
   pinning: 'hardware' | 'host';
+  learning?: string;
 }
 
 const unauthenticatedArg = (v: string): [number, number] => {
@@ -86,6 +89,7 @@ export function primaryCommand(cli: Cli): Command {
         .argParser(unauthenticatedArg),
     )
     .addOption(pinningOption())
+    .addOption(learningOption())
     .addOption(new Option('--flow-quota <n>', "most flows one processor may hold; beyond it a flow-add is refused with EQUOTA (default: the flow table's entries and stash over the processors)").argParser(positiveInt('--flow-quota')))
     .addHelpText(
       'after',
@@ -152,6 +156,7 @@ Example:
             maxFlowBatch: opts.maxFlowBatch,
             flowQuota: opts.flowQuota,
             pinning: opts.pinning,
+            ...(opts.learning ? { learning: parseRuleWords(opts.learning.split(/\s+/), 'learning') } : {}),
             controlLimits: { authTimeoutMs: opts.authTimeout, maxUnauthenticated: opts.maxUnauthenticated[0], maxUnauthenticatedPerSource: opts.maxUnauthenticated[1] },
             log,
           });

@@ -143,6 +143,8 @@ export interface DemoOptions {
   family?: ClusterFamily;
   /** `--pinning` of the primary (absent: its default, hardware) */
   pinning?: 'hardware' | 'host';
+  /** `--learning` of the primary */
+  learning?: string;
   /** Spoofed SYNs to the shared port from the client's wire while the connections run (syn-flood.ts). */
   synFlood?: { count: number; ratePerSecond: number };
 }
@@ -258,7 +260,7 @@ async function pinningFromPrimary(control: string, connections: number): Promise
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   if (!o.withRoles) throw new ClusterError('EINVAL', 'the demo needs the primary and the monitors (`sipnic primary`, `sipnic monitor`) to install the rules; they are not in this build');
   const t0 = performance.now();
-  const plan = makePlan({ processors: o.processors, name: o.name, stateDir: o.stateDir, env: o.env, boardSim: o.boardSim, family: o.family, pinning: o.pinning });
+  const plan = makePlan({ processors: o.processors, name: o.name, stateDir: o.stateDir, env: o.env, boardSim: o.boardSim, family: o.family, pinning: o.pinning, learning: o.learning });
   const family = o.family ?? '4';
   // the servers listen on every cluster address; the client connects to those of --family
   const serverHosts = [plan.clusterIp, ...(plan.ipv6 ? [plan.ipv6.clusterIp] : [])].join(',');

@@ -57,6 +57,8 @@ export interface ClusterPlan {
   boardSim?: BoardSimPlan;
   /** `--pinning`: who pins incoming connections (the primary's option; absent: its default, hardware). */
   pinning?: 'hardware' | 'host';
+  /** `--learning`: the primary's learning words (absent: its default). */
+  learning?: string;
 }
 
 /**
@@ -130,7 +132,7 @@ export function portRanges(processors: number, low: number = CLUSTER_DEFAULTS.po
 export type ClusterFamily = '4' | '6' | 'both';
 export const CLUSTER_FAMILIES: readonly ClusterFamily[] = ['4', '6', 'both'];
 
-export function makePlan(o: { processors: number; name?: string; stateDir?: string; staticArp?: boolean; env?: NodeJS.ProcessEnv; boardSim?: { baud: number }; family?: ClusterFamily; pinning?: 'hardware' | 'host' }): ClusterPlan {
+export function makePlan(o: { processors: number; name?: string; stateDir?: string; staticArp?: boolean; env?: NodeJS.ProcessEnv; boardSim?: { baud: number }; family?: ClusterFamily; pinning?: 'hardware' | 'host'; learning?: string }): ClusterPlan {
   const name = o.name ?? CLUSTER_DEFAULTS.name;
   if (!/^[a-z][a-z0-9-]{0,15}$/.test(name) || !name.startsWith('sipnic')) throw new ClusterError('EINVAL', `cluster name "${name}" must start with "sipnic" (lower case, digits, '-', at most 16 characters)`);
   if (!Number.isInteger(o.processors) || o.processors < 1 || o.processors > 15) throw new ClusterError('EINVAL', `--processors must be 1..15, got ${o.processors}`);
@@ -152,6 +154,7 @@ export function makePlan(o: { processors: number; name?: string; stateDir?: stri
     clientIp: CLUSTER_DEFAULTS.clientIp,
     clientMac: CLUSTER_DEFAULTS.clientMac,
     ...(o.pinning ? { pinning: o.pinning } : {}),
+    ...(o.learning ? { learning: o.learning } : {}),
     ...(family !== '4' ? { ipv6: { clusterIp: CLUSTER_DEFAULTS.clusterIp6, clientIp: CLUSTER_DEFAULTS.clientIp6, prefixLength: CLUSTER_DEFAULTS.prefixLength6 } } : {}),
     namespaces: { client: `${name}-client`, processors: p.map((i) => `${name}-p${i}`) },
     links: { wire: 'sn-wire', processors: p.map((i) => `sn-p${i}`) },

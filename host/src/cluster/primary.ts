@@ -66,6 +66,8 @@ export interface PrimaryOptions {
    * adapter without the learning engine is run as host (with a log line).
    */
   pinning?: Pinning;
+  /** Hardware pinning's timers and quotas (default CLUSTER_LEARNING). */
+  learning?: LearningRule;
   log?: (line: string) => void;
   now?: () => number;
 }
@@ -220,8 +222,9 @@ export class Primary {
   /** Rebuilds the registry from the adapter's table, claims queue 0 and starts the heartbeat check. */
   async start(): Promise<void> {
     if (this.pinning === 'hardware') {
-      await this.tables.run(() => this.adapter.setLearning(CLUSTER_LEARNING));
-      this.log(`pinning: hardware (the adapter learns each TCP connection from its SYN; ${formatRule(CLUSTER_LEARNING)})`);
+      const learning = this.options.learning ?? CLUSTER_LEARNING;
+      await this.tables.run(() => this.adapter.setLearning(learning));
+      this.log(`pinning: hardware (the adapter learns each TCP connection from its SYN; ${formatRule(learning)})`);
     } else this.log('pinning: host (every connection\'s exact rule goes monitor → primary → adapter)');
     await this.tables.run(() => this.rebuild());
     const { egress, queue0Mac } = this.options;

@@ -57,6 +57,7 @@ export async function startRoles(state: ClusterState, progress: (line: string) =
     ? boardPrimaryArgs(state)
     : ['--socket', plan.paths.bus, 'primary', '--frames', plan.paths.framePort, '--ip', plan.clusterIp, ...(plan.ipv6 ? ['--ip', plan.ipv6.clusterIp] : []), '--mac', plan.clusterMac, '--processors', String(plan.processors), '--secrets', plan.paths.secrets, '--control', control];
   if (plan.pinning) primaryArgs.push('--pinning', plan.pinning);
+  if (plan.learning) primaryArgs.push('--learning', plan.learning);
   const primary = startBackground(state, 'primary', primaryArgs, board?.namespaces.primary);
   // on a serial line the primary reads the whole table back before it serves
   await waitFor('the primary', () => READY.primary.test(readText(primary.log)), { timeoutMs: board ? 180_000 : 60_000, processes: [primary], signal });
