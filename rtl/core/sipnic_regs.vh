@@ -42,7 +42,7 @@ localparam [15:0] BLK_FLOW_BASE = 16'h0200;
 localparam [15:0] BLK_FLOW_SIZE = 16'h0100;
 localparam [15:0] BLK_FLOW_NEXT = 16'h0300;
 localparam [31:0] BLK_FLOW_TYPE = 32'h53500003;
-localparam [31:0] BLK_FLOW_VERSION = 32'h00010100;
+localparam [31:0] BLK_FLOW_VERSION = 32'h00020000;
 localparam [15:0] REG_FLOW_TYPE = 16'h0000; // ro: block type
 localparam [15:0] REG_FLOW_VERSION = 16'h0004; // ro: block version
 localparam [15:0] REG_FLOW_NEXT = 16'h0008; // ro: byte address of the next block
@@ -73,14 +73,38 @@ localparam [15:0] REG_FLOW_RES_HITS = 16'h0068; // ro: frames that hit that entr
 localparam [15:0] REG_FLOW_LAST_MOVES = 16'h006C; // ro: entries the last insert moved
 localparam [15:0] REG_FLOW_LOOKUP_LATENCY = 16'h0070; // ro: cycles from key in to result out
 localparam [15:0] REG_FLOW_WALK_SLOT = 16'h0074; // rw: walk cursor: the slot whose record WALK_DATA reads next (a write starts that slot's record afresh); it steps to the next slot after each record. Slots past the stash give empty records
-localparam [15:0] REG_FLOW_WALK_DATA = 16'h0078; // ro: the walk: each read gives the next word of slot WALK_SLOT's record, so a fixed-address burst reads consecutive slots. An empty slot's record is one word, 0; a live entry's is 7 words: this word (VALID set, key flags, action), RES_PORTS, RES_SRC0..3, RES_HITS as those registers. Reading word 0 runs a read_slot command on the walk's own result registers (the bus waits for it; STATUS and the RES_* registers are untouched)
+localparam [15:0] REG_FLOW_WALK_DATA = 16'h0078; // ro: the walk: each read gives the next word of slot WALK_SLOT's record, so a fixed-address burst reads consecutive slots. An empty slot's record is one word, 0; a live entry's is 8 words: this word (VALID set, key flags, action), RES_PORTS, RES_SRC0..3, RES_HITS, RES_META as those registers. Reading word 0 runs a read_slot command on the walk's own result registers (the bus waits for it; STATUS and the RES_* registers are untouched)
+localparam [15:0] REG_FLOW_RES_META = 16'h007C; // ro: meta of the entry the last command found, inserted or read (0 without LEARNING)
+localparam [15:0] REG_FLOW_FEATURES = 16'h0080; // ro: built-in features; when LEARNING is 0 every register below reads 0 and writes are ignored, and RES_META reads 0
+localparam [15:0] REG_FLOW_CLOCKS_PER_MS = 16'h0084; // ro: core clocks per millisecond (parameter)
+localparam [15:0] REG_FLOW_NOW_MS = 16'h0088; // rw: the adapter's millisecond clock, 23 bits, advances every CLOCKS_PER_MS clocks; a write sets it and restarts the sub-ms divider at 0 (simulation fast-forward; the host never writes it backwards)
+localparam [15:0] REG_FLOW_SWEEPS = 16'h008C; // ro: aging passes completed over all slots (wraps at 2^32)
+localparam [15:0] REG_FLOW_SYN_TIMEOUT_MS = 16'h0090; // rw: idle timeout of embryonic learned entries, ms (0..3600000); reset 5000
+localparam [15:0] REG_FLOW_IDLE_TIMEOUT_MS = 16'h0094; // rw: idle timeout of established learned entries, ms; reset 300000
+localparam [15:0] REG_FLOW_FIN_TIMEOUT_MS = 16'h0098; // rw: idle timeout of closing learned entries, ms; reset 10000
+localparam [15:0] REG_FLOW_HOST_TIMEOUT1_MS = 16'h009C; // rw: idle timeout of host entries inserted with class 1, ms (0 never); reset 0
+localparam [15:0] REG_FLOW_HOST_TIMEOUT2_MS = 16'h00A0; // rw: class 2, as HOST_TIMEOUT1_MS
+localparam [15:0] REG_FLOW_HOST_TIMEOUT3_MS = 16'h00A4; // rw: class 3, as HOST_TIMEOUT1_MS
+localparam [15:0] REG_FLOW_INSERT_CLASS = 16'h00A8; // rw: aging class (bits 1:0) given to host INSERTs (0 = never aged); reset 0
+localparam [15:0] REG_FLOW_MAX_EMBRYONIC = 16'h00AC; // rw: learning stops while this many learned entries are embryonic; 0 learns nothing; reset 1024
+localparam [15:0] REG_FLOW_EMBRYONIC = 16'h00B0; // ro: learned entries now embryonic
+localparam [15:0] REG_FLOW_MAX_ENTRIES = 16'h00B4; // rw: a learning request is refused full when COUNT >= MAX_ENTRIES (or the insert finds the table full); reset 65535
+localparam [15:0] REG_FLOW_LEARNED = 16'h00C0; // ro: entries learned (32 bit, wraps; cleared by reset only)
+localparam [15:0] REG_FLOW_AGED_EMBRYONIC = 16'h00C4; // ro: learned entries aged while embryonic
+localparam [15:0] REG_FLOW_AGED_ESTABLISHED = 16'h00C8; // ro: learned entries aged while established
+localparam [15:0] REG_FLOW_AGED_CLOSING = 16'h00CC; // ro: learned entries aged while closing
+localparam [15:0] REG_FLOW_AGED_HOST = 16'h00D0; // ro: host entries aged
+localparam [15:0] REG_FLOW_REFUSED_EXACT = 16'h00D4; // ro: connection requests of a learn listen rule that hit an exact entry
+localparam [15:0] REG_FLOW_REFUSED_QUOTA = 16'h00D8; // ro: learning requests refused at MAX_EMBRYONIC
+localparam [15:0] REG_FLOW_REFUSED_FULL = 16'h00DC; // ro: learning requests refused with a full table (MAX_ENTRIES or the insert)
+localparam [15:0] REG_FLOW_REFUSED_BUSY = 16'h00E0; // ro: learning requests refused while the engine held an earlier one
 
 // listen: Listen table: (family, protocol, destination slot, destination port) -> action; TCP matches SYN without ACK only. An action may name a queue group: the frame goes to the queue in the group's slot [listen hash] (docs/semantics.md, shared ports)
 localparam [15:0] BLK_LISTEN_BASE = 16'h0300;
 localparam [15:0] BLK_LISTEN_SIZE = 16'h0100;
 localparam [15:0] BLK_LISTEN_NEXT = 16'h0400;
 localparam [31:0] BLK_LISTEN_TYPE = 32'h53500004;
-localparam [31:0] BLK_LISTEN_VERSION = 32'h00020000;
+localparam [31:0] BLK_LISTEN_VERSION = 32'h00020100;
 localparam [15:0] REG_LISTEN_TYPE = 16'h0000; // ro: block type
 localparam [15:0] REG_LISTEN_VERSION = 16'h0004; // ro: block version
 localparam [15:0] REG_LISTEN_NEXT = 16'h0008; // ro: byte address of the next block
@@ -298,7 +322,7 @@ localparam integer FLD_FLOW_RES_PORTS_DST_PORT_WIDTH = 16;
 localparam [31:0] FLD_FLOW_RES_PORTS_DST_PORT_MASK = 32'h0000FFFF;
 
 // flow.WALK_DATA
-localparam integer FLD_FLOW_WALK_DATA_VALID_SHIFT = 31; // bit 31: the slot holds an entry: 6 more words follow
+localparam integer FLD_FLOW_WALK_DATA_VALID_SHIFT = 31; // bit 31: the slot holds an entry: 7 more words follow
 localparam integer FLD_FLOW_WALK_DATA_VALID_WIDTH = 1;
 localparam [31:0] FLD_FLOW_WALK_DATA_VALID_MASK = 32'h80000000;
 localparam integer FLD_FLOW_WALK_DATA_FAMILY_SHIFT = 0; // bit 0: address family
@@ -318,10 +342,37 @@ localparam integer FLD_FLOW_WALK_DATA_ACTION_SHIFT = 16; // bits 23:16: the entr
 localparam integer FLD_FLOW_WALK_DATA_ACTION_WIDTH = 8;
 localparam [31:0] FLD_FLOW_WALK_DATA_ACTION_MASK = 32'h00FF0000;
 
+// flow.RES_META
+localparam integer FLD_FLOW_RES_META_ORIGIN_SHIFT = 31; // bit 31: who made the entry
+localparam integer FLD_FLOW_RES_META_ORIGIN_WIDTH = 1;
+localparam [31:0] FLD_FLOW_RES_META_ORIGIN_MASK = 32'h80000000;
+localparam [0:0] FLD_FLOW_RES_META_ORIGIN_HOST = 1'd0;
+localparam [0:0] FLD_FLOW_RES_META_ORIGIN_LEARNED = 1'd1;
+localparam integer FLD_FLOW_RES_META_STATE_SHIFT = 28; // bits 29:28: connection state (host entries read established)
+localparam integer FLD_FLOW_RES_META_STATE_WIDTH = 2;
+localparam [31:0] FLD_FLOW_RES_META_STATE_MASK = 32'h30000000;
+localparam [1:0] FLD_FLOW_RES_META_STATE_EMBRYONIC = 2'd0;
+localparam [1:0] FLD_FLOW_RES_META_STATE_ESTABLISHED = 2'd1;
+localparam [1:0] FLD_FLOW_RES_META_STATE_CLOSING = 2'd2;
+localparam integer FLD_FLOW_RES_META_CLASS_SHIFT = 24; // bits 25:24: aging class of a host entry (0 never aged); learned entries 0
+localparam integer FLD_FLOW_RES_META_CLASS_WIDTH = 2;
+localparam [31:0] FLD_FLOW_RES_META_CLASS_MASK = 32'h03000000;
+localparam integer FLD_FLOW_RES_META_IDLE_MS_SHIFT = 0; // bits 22:0: (NOW_MS - the entry's last-hit stamp) mod 2^23
+localparam integer FLD_FLOW_RES_META_IDLE_MS_WIDTH = 23;
+localparam [31:0] FLD_FLOW_RES_META_IDLE_MS_MASK = 32'h007FFFFF;
+
+// flow.FEATURES
+localparam integer FLD_FLOW_FEATURES_LEARNING_SHIFT = 0; // bit 0: the learning engine and aging are built in (parameter LEARNING)
+localparam integer FLD_FLOW_FEATURES_LEARNING_WIDTH = 1;
+localparam [31:0] FLD_FLOW_FEATURES_LEARNING_MASK = 32'h00000001;
+
 // listen.FLAGS
 localparam integer FLD_LISTEN_FLAGS_VALID_SHIFT = 31; // bit 31: the entry is live (0: the entry matches nothing and reads back as all zero)
 localparam integer FLD_LISTEN_FLAGS_VALID_WIDTH = 1;
 localparam [31:0] FLD_LISTEN_FLAGS_VALID_MASK = 32'h80000000;
+localparam integer FLD_LISTEN_FLAGS_LEARN_SHIFT = 30; // bit 30: TCP connection requests this entry steers to a queue learn their exact entry (with LEARNING; reads 0 without)
+localparam integer FLD_LISTEN_FLAGS_LEARN_WIDTH = 1;
+localparam [31:0] FLD_LISTEN_FLAGS_LEARN_MASK = 32'h40000000;
 localparam integer FLD_LISTEN_FLAGS_FAMILY_SHIFT = 0; // bit 0: address family
 localparam integer FLD_LISTEN_FLAGS_FAMILY_WIDTH = 1;
 localparam [31:0] FLD_LISTEN_FLAGS_FAMILY_MASK = 32'h00000001;
