@@ -14,7 +14,7 @@ import { FlowTable } from './flow-table.js';
 import { ListenTable } from './listen-table.js';
 import { applyRules, type ApplyOptions, type ApplyResult } from './rule-set.js';
 import { Ops } from './ops.js';
-import { DROP_REASONS, ENCODINGS, FIELDS, putField, type BlockName, type DropReasonName } from './regs.generated.js';
+import { DROP_REASONS, ENCODINGS, FIELDS, getField, putField, type BlockName, type DropReasonName } from './regs.generated.js';
 import {
   listRegisters,
   readRegister,
@@ -91,10 +91,13 @@ export class Adapter implements TableContext {
       addressSlots: ops.read(reg('addr', 'SLOTS')),
     };
     const flowVersion = ops.read(reg('flow', 'VERSION'));
+    const features = ops.read(reg('flow', 'FEATURES'));
     const r = await ops.run(bus);
     const info = Object.fromEntries(Object.entries(at).map(([k, i]) => [k, r[i]])) as unknown as AdapterInfo;
-    // the walk came with flow version 1.1 (the major version is checked by walkBlocks)
-    info.flowWalk = (r[flowVersion] & 0xffff) >= 0x0100;
+    // the walk came with flow version 1.1 (the major version is checked by walkBlocks); version
+    // 2.0 has it with 8-word records (RES_META) and FEATURES
+    info.flowWalk = r[flowVersion] >>> 0 >= 0x00010100;
+    info.learning = getField(FIELDS.flow.FEATURES.LEARNING, r[features]) !== 0;
     if (info.queues < 1 || info.queues > MAX.queues || info.addressSlots > MAX.addressSlots || info.flowEntries === 0 || info.listenGroups > MAX.listenGroups) {
       throw new DriverError('EHW', `implausible adapter parameters ${JSON.stringify(info)}`);
     }

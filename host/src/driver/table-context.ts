@@ -19,6 +19,8 @@ export interface AdapterInfo {
   addressSlots: number;
   /** the flow block has the walk (WALK_SLOT, WALK_DATA: flow VERSION 1.1 and later) */
   flowWalk: boolean;
+  /** the learning engine and aging are built in (flow FEATURES.LEARNING; entries carry meta) */
+  learning: boolean;
 }
 
 export interface TableContext {
