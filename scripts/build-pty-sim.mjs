@@ -56,7 +56,8 @@ try {
 } catch (err) {
   fail(err.message);
 }
-const params = { CLK_HZ: PTY_CLK_HZ, BAUD: PTY_BAUD, ...sizing };
+// CLOCKS_PER_MS: the model's nominal clock for 1 Gb/s at its width (not the slow PTY clock)
+const params = { CLK_HZ: PTY_CLK_HZ, BAUD: PTY_BAUD, ...sizing, CLOCKS_PER_MS: { 8: 125000, 32: 31250, 64: 15625 }[sizing.DATA_WIDTH] };
 const dataWidth = params.DATA_WIDTH;
 
 const verilatorVersion = spawnSync('verilator', ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '';

@@ -170,7 +170,8 @@ const { RX_FIFO_BYTES: _rx, ...coreSizing } = nicSizing;
 // bridge's divider constant
 const NIC_CLK_HZ = 50_000_000, NIC_BAUD = 5_000_000;
 const designs = {
-  core: { target: 'core', params: coreSizing },
+  // the core with the learning engine (the board's sizing may leave it out), at its nominal clock
+  core: { target: 'core', params: { ...coreSizing, LEARNING: 1, CLOCKS_PER_MS: { 8: 125000, 32: 31250, 64: 15625 }[coreSizing.DATA_WIDTH] } },
   nic: { target: 'nic', params: { CLK_HZ: NIC_CLK_HZ, BAUD: NIC_BAUD, ...nicSizing } },
 };
 

@@ -78,12 +78,14 @@ const missingRtl = core.files.filter((f) => !existsSync(f));
 if (missingRtl.length) fail(`missing ${missingRtl.map((f) => relative(root, f)).join(', ')}`);
 const rtlHash = sha(...core.files.flatMap((f) => [relative(root, f), readFileSync(f)]));
 
+// the model's nominal clock: 1 Gb/s at the width (NOW_MS of the learning engine)
+const NOMINAL_CLOCKS_PER_MS = { 8: 125000, 32: 31250, 64: 15625 };
 for (const width of WIDTHS) {
   const prefix = `Vsipnic_w${width}`;
   const mdir = join(buildDir, `obj_w${width}`);
   const args = [
     '--cc', '-O3', '--x-assign', 'fast', '--x-initial', 'fast', '--noassert', '--trace-fst',
-    '-Wno-fatal', `-GDATA_WIDTH=${width}`,
+    '-Wno-fatal', `-GDATA_WIDTH=${width}`, `-GCLOCKS_PER_MS=${NOMINAL_CLOCKS_PER_MS[width]}`,
     '--prefix', prefix, '--Mdir', mdir, ...verilatorArgs(core),
   ];
   const stampFile = join(mdir, '.sipnic-stamp');

@@ -10,6 +10,8 @@ import { boardSizing } from './board-sizing.mjs';
 const board = boardSizing('colorlight-5a-75b-v8');
 const runs = [
   ...['core', 'nic', 'egress', 'src_rewrite'].flatMap((t) => [8, 32, 64].map((w) => ({ target: t, params: { DATA_WIDTH: w } }))),
+  // without the learning engine (LEARNING=0: the area of a core without it)
+  { target: 'core', params: { DATA_WIDTH: 32, LEARNING: 0 } },
   { target: 'board', params: { ...board.nic, ...board.board } },
 ];
 let failed = 0;
@@ -22,7 +24,7 @@ for (const { target, params } of runs) {
     process.exit(2);
   }
   const ok = run.status === 0 && !/%Warning|%Error/.test(run.stderr);
-  const shown = target === 'board' ? 'board sizing' : `DATA_WIDTH=${params.DATA_WIDTH}`;
+  const shown = target === 'board' ? 'board sizing' : Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
   console.error(`lint ${t.top} ${shown}: ${ok ? 'clean' : 'FAILED'}`);
   if (!ok) {
     failed++;

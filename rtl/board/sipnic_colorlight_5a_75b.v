@@ -53,6 +53,10 @@ module sipnic_colorlight_5a_75b #(
     parameter QUEUE_FIFO_BYTES = -1,
     // NIC bad-frame filter buffer per rx port in bytes
     parameter RX_FIFO_BYTES = -1,
+    // connection learning and aging (sipnic_learn) in the core: 1 or 0
+    parameter LEARNING = -1,
+    // core clocks per millisecond; 0: from the core clock (500 MHz / CORE_DIV / 1000, rounded)
+    parameter CLOCKS_PER_MS = 0,
     // RGMII rx data delay taps (about 25 ps each) and tx clock delay taps
     parameter RX_DELAY = -1,
     parameter TX_CLK_DELAY = -1,
@@ -99,11 +103,13 @@ module sipnic_colorlight_5a_75b #(
 
 localparam KEEP_WIDTH = DATA_WIDTH/8;
 localparam integer CORE_HZ = 500_000_000 / CORE_DIV;
+localparam integer CORE_CLOCKS_PER_MS = CLOCKS_PER_MS > 0 ? CLOCKS_PER_MS : (CORE_HZ + 500) / 1000;
 
 initial begin
     if (CORE_DIV < 1 || BAUD < 1 || DATA_WIDTH < 1 || QUEUES < 1 || FLOW_ENTRIES < 1 || FLOW_WAYS < 1 ||
             FLOW_STASH < 1 || LISTEN_ENTRIES < 1 || LISTEN_GROUPS < 1 || ADDR_SLOTS < 1 || MAX_FRAME < 1 ||
-            INGRESS_FIFO_BYTES < 1 || QUEUE_FIFO_BYTES < 1 || RX_FIFO_BYTES < 1 || RX_DELAY < 0 || TX_CLK_DELAY < 0) begin
+            INGRESS_FIFO_BYTES < 1 || QUEUE_FIFO_BYTES < 1 || RX_FIFO_BYTES < 1 || RX_DELAY < 0 || TX_CLK_DELAY < 0 ||
+            LEARNING < 0 || CLOCKS_PER_MS < 0) begin
         $error("Error: a parameter is unset: the board build sets them from host/src/board/sizing.json (instance %m)");
         $finish;
     end
@@ -212,6 +218,8 @@ sipnic_nic #(
     .INGRESS_FIFO_BYTES(INGRESS_FIFO_BYTES),
     .QUEUE_FIFO_BYTES(QUEUE_FIFO_BYTES),
     .RX_FIFO_BYTES(RX_FIFO_BYTES),
+    .LEARNING(LEARNING),
+    .CLOCKS_PER_MS(CORE_CLOCKS_PER_MS),
     .BUILD_ID(BUILD_ID),
     .GIT_HASH(GIT_HASH),
     .GIT_DIRTY(GIT_DIRTY)

@@ -31,7 +31,11 @@ module sipnic_core #(
     // store-and-forward ingress buffer in bytes (power of two)
     parameter INGRESS_FIFO_BYTES = 16384,
     // per-queue buffer in bytes (power of two)
-    parameter QUEUE_FIFO_BYTES = 16384
+    parameter QUEUE_FIFO_BYTES = 16384,
+    // connection learning and aging (sipnic_learn, per-entry meta); 0: neither, FEATURES 0
+    parameter LEARNING = 1,
+    // core clocks per millisecond (NOW_MS); default: the clock of 1 Gb/s at DATA_WIDTH
+    parameter CLOCKS_PER_MS = DATA_WIDTH == 8 ? 125000 : DATA_WIDTH == 32 ? 31250 : 15625
 ) (
     input  wire                         clk,
     input  wire                         rst,
@@ -191,7 +195,7 @@ ingress_ram_inst (
 /*
  * parser
  */
-wire p_valid, p_runt, p_oversize, p_steerable, p_ipv6, p_udp, p_syn, p_ack;
+wire p_valid, p_runt, p_oversize, p_steerable, p_ipv6, p_udp, p_syn, p_ack, p_fin, p_rst;
 wire [LEN_WIDTH-1:0] p_len;
 wire [127:0] p_src, p_dst;
 wire [15:0] p_sport, p_dport;
@@ -220,7 +224,9 @@ sipnic_parser_inst (
     .m_sport(p_sport),
     .m_dport(p_dport),
     .m_syn(p_syn),
-    .m_ack(p_ack)
+    .m_ack(p_ack),
+    .m_fin(p_fin),
+    .m_rst(p_rst)
 );
 
 /*
@@ -255,13 +261,13 @@ sipnic_addr_table_inst (
     .match_slot(am_slot)
 );
 
-wire lm_en, lm_ipv6, lm_udp, lm_syn, lm_ack, lm_hit;
+wire lm_en, lm_ipv6, lm_udp, lm_syn, lm_ack, lm_hit, lm_learn;
 wire [3:0] lm_slot;
 wire [15:0] lm_port;
 wire [7:0] lm_action;
 wire [2:0] lm_hash;
 
-wire listen_wr_en, listen_wr_valid, listen_wr_ipv6, listen_wr_udp;
+wire listen_wr_en, listen_wr_valid, listen_wr_ipv6, listen_wr_udp, listen_wr_learn, listen_rd_learn;
 wire [LISTEN_INDEX_WIDTH-1:0] listen_wr_index, listen_rd_index;
 wire [3:0] listen_wr_slot, listen_rd_slot;
 wire [15:0] listen_wr_port, listen_rd_port;
@@ -288,6 +294,7 @@ sipnic_listen_table_inst (
     .wr_slot(listen_wr_slot),
     .wr_port(listen_wr_port),
     .wr_action(listen_wr_action),
+    .wr_learn(listen_wr_learn),
     .rd_index(listen_rd_index),
     .rd_valid(listen_rd_valid),
     .rd_ipv6(listen_rd_ipv6),
@@ -295,6 +302,7 @@ sipnic_listen_table_inst (
     .rd_slot(listen_rd_slot),
     .rd_port(listen_rd_port),
     .rd_action(listen_rd_action),
+    .rd_learn(listen_rd_learn),
     .wr_group_en(group_wr_en),
     .wr_group_index(group_wr_index),
     .wr_group_data(group_wr_data),
@@ -309,13 +317,33 @@ sipnic_listen_table_inst (
     .match_ack(lm_ack),
     .match_hash(lm_hash),
     .match_hit(lm_hit),
-    .match_action(lm_action)
+    .match_action(lm_action),
+    .match_learn(lm_learn)
 );
 
 wire lookup_valid;
 wire [KEY_WIDTH-1:0] lookup_key;
+wire [3:0] lookup_flags;
 wire result_valid, result_hit;
 wire [7:0] result_action;
+/* verilator lint_off UNUSEDSIGNAL */ // tag bits 7:3 are not used
+wire [7:0] result_tag;
+/* verilator lint_on UNUSEDSIGNAL */
+wire [2:0] learn_tag;
+wire [22:0] now_ms;
+wire emb_leave;
+
+// the flow table's command port (the register file's, or through sipnic_learn's arbiter)
+wire ft_cmd_valid, ft_cmd_ready, ft_cmd_done;
+wire [2:0] ft_cmd_op;
+wire [KEY_WIDTH-1:0] ft_cmd_key;
+wire [7:0] ft_cmd_action;
+wire [FLOW_SLOT_WIDTH-1:0] ft_cmd_slot;
+wire [4:0] ft_cmd_meta;
+wire [31:0] cmd_res_meta;
+wire learn_wr;
+wire [7:0] learn_addr;
+wire [31:0] learn_wdata, learn_rdata;
 
 wire cmd_valid, cmd_ready, cmd_done, cmd_res_valid;
 wire [2:0] cmd_op;
@@ -336,37 +364,113 @@ sipnic_flow_table #(
     .ACTION_WIDTH(8),
     .TAG_WIDTH(8),
     .MAX_MOVES(32),
-    .SLOT_WIDTH(FLOW_SLOT_WIDTH)
+    .SLOT_WIDTH(FLOW_SLOT_WIDTH),
+    .LEARNING(LEARNING)
 )
 sipnic_flow_table_inst (
     .clk(clk),
     .rst(rst),
     .lookup_valid(lookup_valid),
     .lookup_key(lookup_key),
-    .lookup_tag(8'd0),
+    .lookup_tag({5'd0, learn_tag}),
+    .lookup_flags(lookup_flags),
     .result_valid(result_valid),
     .result_hit(result_hit),
     .result_action(result_action),
-    .result_tag(),
-    .cmd_valid(cmd_valid),
-    .cmd_ready(cmd_ready),
-    .cmd_op(cmd_op),
-    .cmd_key(cmd_key),
-    .cmd_action(cmd_action),
-    .cmd_slot(cmd_slot),
-    .cmd_done(cmd_done),
+    .result_tag(result_tag),
+    .cmd_valid(ft_cmd_valid),
+    .cmd_ready(ft_cmd_ready),
+    .cmd_op(ft_cmd_op),
+    .cmd_key(ft_cmd_key),
+    .cmd_action(ft_cmd_action),
+    .cmd_slot(ft_cmd_slot),
+    .cmd_meta(ft_cmd_meta),
+    .cmd_done(ft_cmd_done),
     .cmd_status(cmd_status),
     .cmd_res_valid(cmd_res_valid),
     .cmd_res_key(cmd_res_key),
     .cmd_res_action(cmd_res_action),
     .cmd_res_slot(cmd_res_slot),
     .cmd_res_hits(cmd_res_hits),
+    .cmd_res_meta(cmd_res_meta),
     .cmd_res_moves(cmd_res_moves),
     .count(flow_count),
     .stash_used(flow_stash_used),
-    .lookup_latency(flow_lookup_latency)
+    .lookup_latency(flow_lookup_latency),
+    .now_ms(now_ms),
+    .emb_leave(emb_leave)
 );
 /* verilator lint_on PINCONNECTEMPTY */
+
+/*
+ * learning engine and aging, between the register file's and the flow table's command ports
+ */
+generate
+    if (LEARNING != 0) begin : learn
+        sipnic_learn #(
+            .CLOCKS_PER_MS(CLOCKS_PER_MS),
+            .QUEUES(QUEUES),
+            .KEY_WIDTH(KEY_WIDTH),
+            .SLOTS(FLOW_ENTRIES + FLOW_STASH),
+            .SLOT_WIDTH(FLOW_SLOT_WIDTH)
+        )
+        sipnic_learn_inst (
+            .clk(clk),
+            .rst(rst),
+            .lk_valid(lookup_valid),
+            .lk_key(lookup_key),
+            .lk_request(lookup_flags[3] && !lookup_flags[2] && !lm_udp),
+            .lk_listen_hit(lm_hit),
+            .lk_listen_learn(lm_learn),
+            .lk_listen_action(lm_action),
+            .lk_tag(learn_tag),
+            .res_valid(result_valid),
+            .res_hit(result_hit),
+            .res_tag(result_tag[2:0]),
+            .h_cmd_valid(cmd_valid),
+            .h_cmd_ready(cmd_ready),
+            .h_cmd_op(cmd_op),
+            .h_cmd_key(cmd_key),
+            .h_cmd_action(cmd_action),
+            .h_cmd_slot(cmd_slot),
+            .h_cmd_done(cmd_done),
+            .f_cmd_valid(ft_cmd_valid),
+            .f_cmd_ready(ft_cmd_ready),
+            .f_cmd_op(ft_cmd_op),
+            .f_cmd_key(ft_cmd_key),
+            .f_cmd_action(ft_cmd_action),
+            .f_cmd_slot(ft_cmd_slot),
+            .f_cmd_meta(ft_cmd_meta),
+            .f_cmd_done(ft_cmd_done),
+            .f_cmd_status(cmd_status),
+            .f_cmd_res_valid(cmd_res_valid),
+            .f_cmd_res_key(cmd_res_key),
+            .f_cmd_res_meta(cmd_res_meta),
+            .f_count(flow_count),
+            .f_emb_leave(emb_leave),
+            .now_ms(now_ms),
+            .reg_wr(learn_wr),
+            .reg_addr(learn_addr),
+            .reg_wdata(learn_wdata),
+            .reg_rdata(learn_rdata)
+        );
+    end else begin : no_learn
+        assign learn_tag = 3'd0;
+        assign now_ms = 23'd0;
+        assign ft_cmd_valid = cmd_valid;
+        assign cmd_ready = ft_cmd_ready;
+        assign ft_cmd_op = cmd_op;
+        assign ft_cmd_key = cmd_key;
+        assign ft_cmd_action = cmd_action;
+        assign ft_cmd_slot = cmd_slot;
+        assign ft_cmd_meta = 5'd0;
+        assign cmd_done = ft_cmd_done;
+        assign learn_rdata = 32'd0;
+        /* verilator lint_off UNUSEDSIGNAL */
+        wire unused = &{1'b0, lm_learn, emb_leave, learn_wr, learn_addr, learn_wdata};
+        /* verilator lint_on UNUSEDSIGNAL */
+    end
+endgenerate
 
 /*
  * steering decision
@@ -401,6 +505,8 @@ sipnic_steer_inst (
     .s_dport(p_dport),
     .s_syn(p_syn),
     .s_ack(p_ack),
+    .s_fin(p_fin),
+    .s_rst(p_rst),
     .am_ipv6(am_ipv6),
     .am_addr(am_addr),
     .am_hit(am_hit),
@@ -417,6 +523,7 @@ sipnic_steer_inst (
     .lm_action(lm_action),
     .lookup_valid(lookup_valid),
     .lookup_key(lookup_key),
+    .lookup_flags(lookup_flags),
     .result_valid(result_valid),
     .result_hit(result_hit),
     .result_action(result_action),
@@ -566,7 +673,8 @@ sipnic_regfile #(
     .FLOW_STASH(FLOW_STASH),
     .FLOW_SLOT_WIDTH(FLOW_SLOT_WIDTH),
     .KEY_WIDTH(KEY_WIDTH),
-    .COUNT(COUNT)
+    .COUNT(COUNT),
+    .LEARNING(LEARNING)
 )
 sipnic_regfile_inst (
     .clk(clk),
@@ -597,6 +705,7 @@ sipnic_regfile_inst (
     .listen_wr_slot(listen_wr_slot),
     .listen_wr_port(listen_wr_port),
     .listen_wr_action(listen_wr_action),
+    .listen_wr_learn(listen_wr_learn),
     .listen_rd_index(listen_rd_index),
     .listen_rd_valid(listen_rd_valid),
     .listen_rd_ipv6(listen_rd_ipv6),
@@ -604,6 +713,7 @@ sipnic_regfile_inst (
     .listen_rd_slot(listen_rd_slot),
     .listen_rd_port(listen_rd_port),
     .listen_rd_action(listen_rd_action),
+    .listen_rd_learn(listen_rd_learn),
     .group_wr_en(group_wr_en),
     .group_wr_index(group_wr_index),
     .group_wr_data(group_wr_data),
@@ -622,13 +732,18 @@ sipnic_regfile_inst (
     .cmd_res_action(cmd_res_action),
     .cmd_res_slot(cmd_res_slot),
     .cmd_res_hits(cmd_res_hits),
+    .cmd_res_meta(cmd_res_meta),
     .cmd_res_moves(cmd_res_moves),
     .flow_count(flow_count),
     .flow_stash_used(flow_stash_used),
     .flow_lookup_latency(flow_lookup_latency),
     .cnt_rd_en(cnt_rd_en),
     .cnt_rd_index(cnt_rd_index),
-    .cnt_rd_value(cnt_rd_value)
+    .cnt_rd_value(cnt_rd_value),
+    .learn_wr(learn_wr),
+    .learn_addr(learn_addr),
+    .learn_wdata(learn_wdata),
+    .learn_rdata(learn_rdata)
 );
 
 endmodule

@@ -63,7 +63,10 @@ module sipnic_flow_table #(
     // longest cuckoo path (entries moved by one insert), 1..255
     parameter MAX_MOVES = 32,
     // slot number bits
-    parameter SLOT_WIDTH = $clog2(ENTRIES+STASH)
+    parameter SLOT_WIDTH = $clog2(ENTRIES+STASH),
+    // per-entry meta (origin, state, aging class, last-hit stamp) beside the hit counter
+    // for learning and aging; 0 leaves the counter RAM at 32 bits and RES_META at 0
+    parameter LEARNING = 1
 ) (
     input  wire                    clk,
     input  wire                    rst,
@@ -72,6 +75,7 @@ module sipnic_flow_table #(
     input  wire                    lookup_valid,
     input  wire [KEY_WIDTH-1:0]    lookup_key,
     input  wire [TAG_WIDTH-1:0]    lookup_tag,
+    input  wire [3:0]              lookup_flags,   // the frame's TCP {SYN, ACK, FIN, RST}
     output wire                    result_valid,
     output wire                    result_hit,
     output wire [ACTION_WIDTH-1:0] result_action,
@@ -84,6 +88,7 @@ module sipnic_flow_table #(
     input  wire [KEY_WIDTH-1:0]    cmd_key,
     input  wire [ACTION_WIDTH-1:0] cmd_action,
     input  wire [SLOT_WIDTH-1:0]   cmd_slot,
+    input  wire [4:0]              cmd_meta,       // insert: {origin, state[2], class[2]}
     output wire                    cmd_done,
     output wire [1:0]              cmd_status,
     output wire                    cmd_res_valid,
@@ -91,10 +96,15 @@ module sipnic_flow_table #(
     output wire [ACTION_WIDTH-1:0] cmd_res_action,
     output wire [SLOT_WIDTH-1:0]   cmd_res_slot,
     output wire [31:0]             cmd_res_hits,
+    output wire [31:0]             cmd_res_meta,   // as the RES_META register
     output wire [15:0]             cmd_res_moves,
     output wire [15:0]             count,
     output wire [7:0]              stash_used,
-    output wire [7:0]              lookup_latency
+    output wire [7:0]              lookup_latency,
+
+    // learning and aging
+    input  wire [22:0]             now_ms,         // stamp of hits and inserts
+    output wire                    emb_leave       // a hit took a learned entry out of embryonic
 );
 
 localparam DEPTH = ENTRIES / WAYS;
@@ -102,7 +112,9 @@ localparam IDX_W = $clog2(DEPTH);
 localparam WAY_W = $clog2(WAYS);
 localparam STASH_W = STASH > 1 ? $clog2(STASH) : 1;
 localparam ENT_W = 1 + KEY_WIDTH + ACTION_WIDTH;
-localparam CNT_W = 32;
+// counter word: {meta[27:0], hits[31:0]} with LEARNING, else hits only;
+// meta = {origin, state[1:0], class[1:0], stamp[22:0]}
+localparam CNT_W = LEARNING ? 60 : 32;
 localparam PATH_N = MAX_MOVES + 1;          // path slots S1..S(n+1)
 localparam PATH_W = $clog2(MAX_MOVES + 2);  // 0..MAX_MOVES+1
 localparam DRAIN_W = $clog2(STASH + 1);
@@ -225,6 +237,7 @@ reg                    op_res_reg = 1'b0, op_res_next;        // the FSM waits f
 reg [KEY_WIDTH-1:0]    cmd_key_reg = {KEY_WIDTH{1'b0}};
 reg                    cmd_accept;
 reg [ACTION_WIDTH-1:0] cmd_act_reg = {ACTION_WIDTH{1'b0}}, cmd_act_next;
+reg [4:0]              cmd_meta_reg = 5'd0, cmd_meta_next;
 reg [SLOT_WIDTH-1:0]   cmd_slot_reg = {SLOT_WIDTH{1'b0}}, cmd_slot_next;
 
 reg [PATH_N*WAY_W-1:0] path_way_reg = {PATH_N*WAY_W{1'b0}};
@@ -310,6 +323,7 @@ reg [WAY_W-1:0]        s1_sel_way_reg = {WAY_W{1'b0}};
 reg                    s1_sel_stash_reg = 1'b0;
 reg [STASH_W-1:0]      s1_sel_sidx_reg = {STASH_W{1'b0}};
 reg                    s1_res_reg = 1'b0;
+reg [3:0]              s1_flags_reg = 4'd0;
 
 // c2
 reg                    s2_lk_reg = 1'b0, s2_op_reg = 1'b0;
@@ -328,6 +342,7 @@ reg [WAY_W-1:0]        s2_sel_way_reg = {WAY_W{1'b0}};
 reg                    s2_sel_stash_reg = 1'b0;
 reg [STASH_W-1:0]      s2_sel_sidx_reg = {STASH_W{1'b0}};
 reg                    s2_res_reg = 1'b0;
+reg [3:0]              s2_flags_reg = 4'd0;
 wire [WAYS*ENT_W-1:0]  ent_rd;
 wire [WAYS*CNT_W-1:0]  cnt_rd;
 reg [WAYS-1:0]         match;
@@ -354,6 +369,10 @@ reg [1:0]              s3_cnt_src_reg = CNT_SRC_ZERO;
 reg [WAY_W-1:0]        s3_cnt_way_reg = {WAY_W{1'b0}};
 reg [STASH_W-1:0]      s3_cnt_sidx_reg = {STASH_W{1'b0}};
 reg                    s3_res_reg = 1'b0;
+reg [3:0]              s3_flags_reg = 4'd0;
+reg                    emb_leave_reg = 1'b0;
+reg                    emb_leave_w;
+reg [CNT_W-1:0]        ins_word;           // counter word of an inserted entry
 reg [WAYS*CNT_W-1:0]   cnt_cur;            // exact counter of each way's bucket
 reg [CNT_W-1:0]        cnt_src_val;        // counter an op writes
 reg                    rstash;             // the FSM's result entry: a stash entry...
@@ -389,7 +408,57 @@ assign cmd_res_valid = res_valid_reg;
 assign cmd_res_key = res_key_reg;
 assign cmd_res_action = res_act_reg;
 assign cmd_res_slot = res_slot_reg;
-assign cmd_res_hits = res_hits_reg;
+assign cmd_res_hits = res_hits_reg[31:0];
+assign cmd_res_meta = meta_word(res_hits_reg, now_ms);
+assign emb_leave = emb_leave_reg;
+
+localparam [1:0] ST_EMBRYONIC = 2'd0, ST_ESTABLISHED = 2'd1, ST_CLOSING = 2'd2;
+
+// a lookup hit on a counter word: hits + 1, stamp = now, and a learned entry's state
+// (closing stays; FIN or RST -> closing; embryonic and not SYN-without-ACK -> established)
+/* verilator lint_off UNUSEDSIGNAL */
+function [CNT_W-1:0] hit_word(input [CNT_W-1:0] w, input [3:0] fl, input [22:0] now);
+    reg [59:0] x;
+    begin
+        x = 60'd0;
+        x[CNT_W-1:0] = w;
+        x[31:0] = x[31:0] + 1'b1;
+        x[54:32] = now;
+        if (x[59] && x[58:57] != ST_CLOSING) begin
+            if (fl[1] || fl[0]) begin
+                x[58:57] = ST_CLOSING;
+            end else if (x[58:57] == ST_EMBRYONIC && !(fl[3] && !fl[2])) begin
+                x[58:57] = ST_ESTABLISHED;
+            end
+        end
+        hit_word = x[CNT_W-1:0];
+    end
+endfunction
+
+// a hit on w takes a learned entry out of embryonic
+function leaves_emb(input [CNT_W-1:0] w, input [3:0] fl);
+    reg [59:0] x;
+    begin
+        x = 60'd0;
+        x[CNT_W-1:0] = w;
+        leaves_emb = LEARNING != 0 && x[59] && x[58:57] == ST_EMBRYONIC
+            && (fl[1] || fl[0] || !(fl[3] && !fl[2]));
+    end
+endfunction
+
+// RES_META of a counter word: {origin, 0, state, 00, class, 0, idle}
+function [31:0] meta_word(input [CNT_W-1:0] w, input [22:0] now);
+    reg [59:0] x;
+    begin
+        x = 60'd0;
+        x[CNT_W-1:0] = w;
+        meta_word = 32'd0;
+        if (LEARNING != 0) begin
+            meta_word = {x[59], 1'b0, x[58:57], 2'b00, x[56:55], 1'b0, now - x[54:32]};
+        end
+    end
+endfunction
+/* verilator lint_on UNUSEDSIGNAL */
 assign cmd_res_moves = res_moves_reg;
 assign count = count_reg;
 assign stash_used = stash_used_reg;
@@ -508,16 +577,35 @@ always @* begin
     end
     scnt_rd = stash_cnt_reg[scnt_idx*CNT_W +: CNT_W];
     wcnt_rd = cnt_cur[wcnt_way*CNT_W +: CNT_W];
+    begin : ins
+        /* verilator lint_off UNUSEDSIGNAL */
+        reg [59:0] x;
+        /* verilator lint_on UNUSEDSIGNAL */
+        x = {cmd_meta_reg, now_ms, 32'd0};
+        ins_word = x[CNT_W-1:0];
+    end
+    // one embryonic-leave per lookup, whichever copies (a moving entry's two) it hits
+    emb_leave_w = 1'b0;
+    for (hw = 0; hw < WAYS; hw = hw + 1) begin
+        if (s3_lk_reg && s3_match_reg[hw] && leaves_emb(cnt_cur[hw*CNT_W +: CNT_W], s3_flags_reg)) begin
+            emb_leave_w = 1'b1;
+        end
+    end
+    for (hw = 0; hw < STASH; hw = hw + 1) begin
+        if (s3_lk_reg && s3_smatch_reg[hw] && leaves_emb(stash_cnt_reg[hw*CNT_W +: CNT_W], s3_flags_reg)) begin
+            emb_leave_w = 1'b1;
+        end
+    end
     case (s3_cnt_src_reg)
         CNT_SRC_WAY: cnt_src_val = wcnt_rd;
         CNT_SRC_STASH: cnt_src_val = scnt_rd;
-        default: cnt_src_val = {CNT_W{1'b0}};
+        default: cnt_src_val = ins_word;
     endcase
     for (hw = 0; hw < WAYS; hw = hw + 1) begin
         if (s3_lk_reg) begin
             cnt_we[hw] = s3_match_reg[hw];
             cnt_wa[hw*IDX_W +: IDX_W] = s3_idx_reg[hw*IDX_W +: IDX_W];
-            cnt_wd[hw*CNT_W +: CNT_W] = cnt_cur[hw*CNT_W +: CNT_W] + 1'b1;
+            cnt_wd[hw*CNT_W +: CNT_W] = hit_word(cnt_cur[hw*CNT_W +: CNT_W], s3_flags_reg, now_ms);
         end else begin
             cnt_we[hw] = s3_op_reg && s3_cnt_en_reg && !s3_wr_stash_reg
                 && s3_wr_way_reg == hw[WAY_W-1:0];
@@ -550,6 +638,7 @@ always @(posedge clk) begin
     s1_sel_stash_reg <= op_sel_stash_reg;
     s1_sel_sidx_reg <= op_sel_sidx_reg;
     s1_res_reg <= op_res_reg;
+    s1_flags_reg <= lookup_flags;
 
     // c1 -> c2 (the RAMs read s1_idx)
     s2_lk_reg <= s1_lk_reg;
@@ -569,6 +658,7 @@ always @(posedge clk) begin
     s2_sel_stash_reg <= s1_sel_stash_reg;
     s2_sel_sidx_reg <= s1_sel_sidx_reg;
     s2_res_reg <= s1_res_reg;
+    s2_flags_reg <= s1_flags_reg;
 
     // c2 -> c3
     s3_lk_reg <= s2_lk_reg;
@@ -601,6 +691,8 @@ always @(posedge clk) begin
     s3_cnt_way_reg <= s2_cnt_way_reg;
     s3_cnt_sidx_reg <= s2_cnt_sidx_reg;
     s3_res_reg <= s2_res_reg;
+    s3_flags_reg <= s2_flags_reg;
+    emb_leave_reg <= emb_leave_w;
 
     // c3: counter writes (the RAM takes cnt_we/cnt_wa/cnt_wd at this edge)
     lw_we_reg <= cnt_we;
@@ -632,6 +724,7 @@ always @(posedge clk) begin
         s3_op_reg <= 1'b0;
         lw_we_reg <= {WAYS{1'b0}};
         result_valid_reg <= 1'b0;
+        emb_leave_reg <= 1'b0;
     end
 end
 
@@ -648,7 +741,7 @@ always @(posedge clk) begin
         if (s3_op_reg && s3_cnt_en_reg && s3_wr_stash_reg && s3_wr_sidx_reg == ss[STASH_W-1:0]) begin
             stash_cnt_reg[ss*CNT_W +: CNT_W] <= cnt_src_val;
         end else if (s3_lk_reg && s3_smatch_reg[ss]) begin
-            stash_cnt_reg[ss*CNT_W +: CNT_W] <= stash_cnt_reg[ss*CNT_W +: CNT_W] + 1'b1;
+            stash_cnt_reg[ss*CNT_W +: CNT_W] <= hit_word(stash_cnt_reg[ss*CNT_W +: CNT_W], s3_flags_reg, now_ms);
         end
     end
 
@@ -930,6 +1023,7 @@ always @* begin
 
     cmd_accept = 1'b0;
     cmd_act_next = cmd_act_reg;
+    cmd_meta_next = cmd_meta_reg;
     cmd_slot_next = cmd_slot_reg;
 
     path_we = 1'b0;
@@ -995,6 +1089,7 @@ always @* begin
                 // cmd_key_reg loads cmd_key at this edge
                 cmd_accept = 1'b1;
                 cmd_act_next = cmd_action;
+                cmd_meta_next = cmd_meta;
                 cmd_slot_next = cmd_slot;
                 tries_next = 4'd0;
                 path_len_next = {PATH_W{1'b0}};
@@ -1147,7 +1242,7 @@ always @* begin
                     res_slot_next = {{SLOT_WIDTH-WAY_W-IDX_W{1'b0}}, s3_wr_way_reg,
                         s3_wr_idx_reg};
                 end
-                res_hits_next = {CNT_W{1'b0}};
+                res_hits_next = ins_word;
                 res_moves_next = moves_reg;
                 count_next = count_reg + 1'b1;
                 cmd_finish(STATUS_OK);
@@ -1336,6 +1431,7 @@ always @(posedge clk) begin
     op_res_reg <= op_res_next;
 
     cmd_act_reg <= cmd_act_next;
+    cmd_meta_reg <= cmd_meta_next;
     cmd_slot_reg <= cmd_slot_next;
 
     path_len_reg <= path_len_next;

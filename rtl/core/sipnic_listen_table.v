@@ -34,6 +34,7 @@ module sipnic_listen_table #(
     input  wire [3:0]             wr_slot,
     input  wire [15:0]            wr_port,
     input  wire [7:0]             wr_action,
+    input  wire                   wr_learn,
     input  wire [INDEX_WIDTH-1:0] rd_index,
     output wire                   rd_valid,
     output wire                   rd_ipv6,
@@ -41,6 +42,7 @@ module sipnic_listen_table #(
     output wire [3:0]             rd_slot,
     output wire [15:0]            rd_port,
     output wire [7:0]             rd_action,
+    output wire                   rd_learn,
 
     /*
      * Group write/read port (register file): slot i is wr_group_data[8*i +: 8]
@@ -63,7 +65,8 @@ module sipnic_listen_table #(
     input  wire                   match_ack,
     input  wire [2:0]             match_hash,
     output wire                   match_hit,
-    output wire [7:0]             match_action
+    output wire [7:0]             match_action,
+    output wire                   match_learn
 );
 
 /* verilator lint_off UNUSEDPARAM */
@@ -87,8 +90,9 @@ reg [LISTEN_ENTRIES-1:0] udp_reg;
 reg [3:0] slot_reg[LISTEN_ENTRIES-1:0];
 reg [15:0] port_reg[LISTEN_ENTRIES-1:0];
 reg [7:0] action_reg[LISTEN_ENTRIES-1:0];
+reg [LISTEN_ENTRIES-1:0] learn_reg = 0;
 // copy for the register file's read-back (distributed RAM: no wide read mux over the registers)
-reg [30:0] shadow[(2**INDEX_WIDTH)-1:0];
+reg [31:0] shadow[(2**INDEX_WIDTH)-1:0];
 
 // queue groups: a copy of every table for the read-back (the match reads the slot RAMs below)
 reg [63:0] group_shadow[(2**GROUP_INDEX_WIDTH)-1:0];
@@ -112,7 +116,7 @@ wire flags_ok = match_udp || (match_syn && !match_ack);
 
 // the copy is not reset: an entry reads back only while its valid bit is set
 wire rd_live = rd_in_range && valid_reg[rd_index];
-wire [30:0] rd_word = rd_live ? shadow[rd_index] : 31'd0;
+wire [31:0] rd_word = rd_live ? shadow[rd_index] : 32'd0;
 
 assign rd_valid = rd_word[30];
 assign rd_ipv6 = rd_word[29];
@@ -120,6 +124,8 @@ assign rd_udp = rd_word[28];
 assign rd_slot = rd_word[27:24];
 assign rd_port = rd_word[23:8];
 assign rd_action = rd_word[7:0];
+assign rd_learn = rd_word[31];
+assign match_learn = |(first & learn_reg);
 assign match_hit = match_en && flags_ok && |match;
 assign match_action = resolved;
 assign rd_group_data = group_shadow[rd_group_index];
@@ -186,9 +192,10 @@ always @(posedge clk) begin
         slot_reg[wr_index] <= wr_slot;
         port_reg[wr_index] <= wr_port;
         action_reg[wr_index] <= wr_action;
+        learn_reg[wr_index] <= wr_learn;
     end
     if (wr_en) begin
-        shadow[wr_index] <= {wr_valid && wr_in_range, wr_ipv6, wr_udp, wr_slot, wr_port, wr_action};
+        shadow[wr_index] <= {wr_learn, wr_valid && wr_in_range, wr_ipv6, wr_udp, wr_slot, wr_port, wr_action};
     end
     if (wr_group_en) begin
         group_shadow[wr_group_index] <= wr_group_data;

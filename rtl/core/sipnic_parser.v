@@ -47,7 +47,9 @@ module sipnic_parser #(
     output wire [15:0]            m_sport,
     output wire [15:0]            m_dport,
     output wire                   m_syn,
-    output wire                   m_ack
+    output wire                   m_ack,
+    output wire                   m_fin,
+    output wire                   m_rst
 );
 
 localparam WIN_BYTES = 84;
@@ -156,7 +158,7 @@ reg b_runt_reg, b_oversize_reg;
 reg b_ok_reg, b_ipv6_reg, b_udp_reg;
 reg [127:0] b_src_reg, b_dst_reg;
 reg [15:0] b_sport_reg, b_dport_reg;
-reg b_syn_reg, b_ack_reg;
+reg b_syn_reg, b_ack_reg, b_fin_reg, b_rst_reg;
 reg [7:0] b_need_reg;
 
 always @(posedge clk) begin
@@ -173,6 +175,8 @@ always @(posedge clk) begin
     b_dport_reg <= {l4[2*8 +: 8], l4[3*8 +: 8]};
     b_syn_reg <= l4[13*8 + 1];
     b_ack_reg <= l4[13*8 + 4];
+    b_fin_reg <= l4[13*8 + 0];
+    b_rst_reg <= l4[13*8 + 2];
     // bytes needed: l3off (14 + 4*tags) + 4*l4sel + fixed L4 header
     b_need_reg <= 8'd14 + {4'd0, a_tags_reg, 2'd0} + {2'd0, l4sel, 2'd0} +
         ((proto == 8'd17) ? 8'd8 : 8'd20);
@@ -191,7 +195,7 @@ reg c_runt_reg, c_oversize_reg;
 reg c_steerable_reg, c_ipv6_reg, c_udp_reg;
 reg [127:0] c_src_reg, c_dst_reg;
 reg [15:0] c_sport_reg, c_dport_reg;
-reg c_syn_reg, c_ack_reg;
+reg c_syn_reg, c_ack_reg, c_fin_reg, c_rst_reg;
 
 always @(posedge clk) begin
     c_valid_reg <= b_valid_reg;
@@ -208,6 +212,8 @@ always @(posedge clk) begin
     c_dport_reg <= b_dport_reg;
     c_syn_reg <= b_syn_reg;
     c_ack_reg <= b_ack_reg;
+    c_fin_reg <= b_fin_reg;
+    c_rst_reg <= b_rst_reg;
 
     if (rst) begin
         c_valid_reg <= 1'b0;
@@ -227,6 +233,8 @@ assign m_sport = c_sport_reg;
 assign m_dport = c_dport_reg;
 assign m_syn = c_syn_reg;
 assign m_ack = c_ack_reg;
+assign m_fin = c_fin_reg;
+assign m_rst = c_rst_reg;
 
 endmodule
 

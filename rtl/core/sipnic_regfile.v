@@ -38,7 +38,9 @@ module sipnic_regfile #(
     // number of counters
     parameter COUNT = 13 + 3*QUEUES,
     // counter index width
-    parameter COUNT_INDEX_WIDTH = $clog2(COUNT)
+    parameter COUNT_INDEX_WIDTH = $clog2(COUNT),
+    // learning and aging built in (flow block 0x7C..0xE0 and listen LEARN; else they read 0)
+    parameter LEARNING = 1
 ) (
     input  wire                          clk,
     input  wire                          rst,
@@ -84,6 +86,7 @@ module sipnic_regfile #(
     output wire [3:0]                    listen_wr_slot,
     output wire [15:0]                   listen_wr_port,
     output wire [7:0]                    listen_wr_action,
+    output wire                          listen_wr_learn,
     output wire [LISTEN_INDEX_WIDTH-1:0] listen_rd_index,
     input  wire                          listen_rd_valid,
     input  wire                          listen_rd_ipv6,
@@ -91,6 +94,7 @@ module sipnic_regfile #(
     input  wire [3:0]                    listen_rd_slot,
     input  wire [15:0]                   listen_rd_port,
     input  wire [7:0]                    listen_rd_action,
+    input  wire                          listen_rd_learn,
     output wire                          group_wr_en,
     output wire [GROUP_INDEX_WIDTH-1:0]  group_wr_index,
     output wire [63:0]                   group_wr_data,
@@ -113,6 +117,7 @@ module sipnic_regfile #(
     input  wire [7:0]                    cmd_res_action,
     input  wire [FLOW_SLOT_WIDTH-1:0]    cmd_res_slot,
     input  wire [31:0]                   cmd_res_hits,
+    input  wire [31:0]                   cmd_res_meta,
     input  wire [15:0]                   cmd_res_moves,
     input  wire [15:0]                   flow_count,
     input  wire [7:0]                    flow_stash_used,
@@ -123,7 +128,15 @@ module sipnic_regfile #(
      */
     output wire                          cnt_rd_en,      // sipnic_counters read port: the value
     output wire [COUNT_INDEX_WIDTH-1:0]  cnt_rd_index,   // of counter cnt_rd_index on cnt_rd_value
-    input  wire [63:0]                   cnt_rd_value    // the clock after cnt_rd_en
+    input  wire [63:0]                   cnt_rd_value,   // the clock after cnt_rd_en
+
+    /*
+     * Learning engine registers (flow block offsets 0x80..0xFC; sipnic_learn)
+     */
+    output wire                          learn_wr,
+    output wire [7:0]                    learn_addr,
+    output wire [31:0]                   learn_wdata,
+    input  wire [31:0]                   learn_rdata
 );
 
 /* verilator lint_off UNUSEDPARAM */
@@ -222,6 +235,7 @@ reg a_wr_reg = 1'b0, a_wr_next;
 // listen
 reg [31:0] l_slot_reg = 0, l_slot_next;
 reg l_valid_reg = 1'b0, l_valid_next;
+reg l_learn_reg = 1'b0, l_learn_next;
 reg [5:0] l_flags_reg = 0, l_flags_next;  // {slot[3:0], proto, family}
 reg [15:0] l_port_reg = 0, l_port_next;
 reg [31:0] l_action_reg = 0, l_action_next;
@@ -246,12 +260,13 @@ reg [KEY_WIDTH-1:0] f_res_key_reg = 0;
 reg [7:0] f_res_action_reg = 0;
 reg [FLOW_SLOT_WIDTH-1:0] f_res_slot_reg = 0;
 reg [31:0] f_res_hits_reg = 0;
+reg [31:0] f_res_meta_reg = 0;
 reg [15:0] f_res_moves_reg = 0;
 
-// flow walk: WALK_DATA reads slot after slot, a record per slot (1 word when empty, 7 when
+// flow walk: WALK_DATA reads slot after slot, a record per slot (1 word when empty, 8 when
 // live); reading a record's first word runs read_slot into the walk's own copy of the result
 localparam [31:0] FLOW_SLOTS = FLOW_ENTRIES + FLOW_STASH;
-localparam [2:0] WALK_LAST_WORD = 3'd6;
+localparam [2:0] WALK_LAST_WORD = 3'd7;
 reg [31:0] w_slot_reg = 0, w_slot_next;    // cursor: slot of the record being read
 reg [2:0] w_word_reg = 0, w_word_next;     // next word of that record (0: the record is not fetched)
 reg w_fetch_reg = 1'b0, w_fetch_next;      // a word-0 read waits for its slot
@@ -260,6 +275,7 @@ reg w_ack_reg = 1'b0, w_ack_next;          // answers the waiting word-0 read
 reg [31:0] w_rdata_reg = 0, w_rdata_next;
 reg [159:0] w_key_reg = 0;         // the entry's key without family, protocol, address slot
 reg [31:0] w_hits_reg = 0;
+reg [31:0] w_meta_reg = 0;
 
 // counters
 reg [31:0] hi_latch_reg = 0, hi_latch_next;
@@ -290,6 +306,7 @@ assign listen_wr_udp = l_flags_reg[1];
 assign listen_wr_slot = l_flags_reg[5:2];
 assign listen_wr_port = l_port_reg;
 assign listen_wr_action = listen_act_enc(l_action_reg);
+assign listen_wr_learn = LEARNING != 0 && l_learn_reg;
 assign listen_rd_index = l_slot_reg[LISTEN_INDEX_WIDTH-1:0];
 assign group_wr_en = g_wr_reg;
 assign group_wr_index = g_group_reg[GROUP_INDEX_WIDTH-1:0];
@@ -360,6 +377,7 @@ always @* begin
 
     l_flags_word = flags_word(l_flags_reg);
     l_flags_word[FLD_LISTEN_FLAGS_VALID_SHIFT] = l_valid_reg;
+    l_flags_word[FLD_LISTEN_FLAGS_LEARN_SHIFT] = LEARNING != 0 && l_learn_reg;
 end
 
 wire [15:0] off_core = reg_addr - BLK_CORE_BASE;
@@ -375,6 +393,12 @@ wire in_cnt = off_cnt < BLK_COUNTERS_SIZE;
 
 wire rd = reg_en && !reg_we;
 wire wr = reg_en && reg_we;
+
+// learning registers: written through to sipnic_learn (its own clocked registers), read from it
+assign learn_wr = LEARNING != 0 && reg_en && reg_we && in_flow && off_flow >= REG_FLOW_FEATURES;
+assign learn_addr = off_flow[7:0];
+assign learn_wdata = reg_wdata;
+
 
 // counter select: offsets are distinct, so OR-ing the matching index gives it (no chain)
 localparam CIDX_WIDTH = $clog2(COUNT);
@@ -417,6 +441,7 @@ always @* begin
     a_wr_next = 1'b0;
     l_slot_next = l_slot_reg;
     l_valid_next = l_valid_reg;
+    l_learn_next = l_learn_reg;
     l_flags_next = l_flags_reg;
     l_port_next = l_port_reg;
     l_action_next = l_action_reg;
@@ -535,6 +560,7 @@ always @* begin
             REG_FLOW_LAST_MOVES: rdata_next = {16'd0, f_res_moves_reg};
             REG_FLOW_LOOKUP_LATENCY: rdata_next = {24'd0, flow_lookup_latency};
             REG_FLOW_WALK_SLOT: rdata_next = w_slot_reg;
+            REG_FLOW_RES_META: rdata_next = f_res_meta_reg;
             REG_FLOW_WALK_DATA: begin
                 case (w_word_reg)
                     3'd1: rdata_next = ports_word(w_key_reg[31:0]);
@@ -543,6 +569,7 @@ always @* begin
                     3'd4: rdata_next = w_key_reg[95:64];
                     3'd5: rdata_next = w_key_reg[63:32];
                     3'd6: rdata_next = w_hits_reg;
+                    3'd7: rdata_next = w_meta_reg;
                     default: rdata_next = 32'd0;  // word 0 answers from the fetch (walk_rd_start)
                 endcase
                 if (rd) begin
@@ -556,7 +583,7 @@ always @* begin
                     end
                 end
             end
-            default: rdata_next = 32'd0;
+            default: rdata_next = off_flow >= REG_FLOW_FEATURES && LEARNING != 0 ? learn_rdata : 32'd0;
         endcase
     end else if (in_listen) begin
         case (off_listen)
@@ -656,6 +683,7 @@ always @* begin
                 REG_LISTEN_SLOT: l_slot_next = reg_wdata;
                 REG_LISTEN_FLAGS: begin
                     l_valid_next = reg_wdata[FLD_LISTEN_FLAGS_VALID_SHIFT];
+                    l_learn_next = reg_wdata[FLD_LISTEN_FLAGS_LEARN_SHIFT];
                     l_flags_next = flags_of(reg_wdata);
                 end
                 REG_LISTEN_PORT: l_port_next = reg_wdata[FLD_LISTEN_PORT_DST_PORT_SHIFT +: FLD_LISTEN_PORT_DST_PORT_WIDTH];
@@ -666,6 +694,7 @@ always @* begin
                             l_wr_next = 1'b1;
                         end else if (reg_wdata == FLD_LISTEN_COMMAND_OP_READ) begin
                             l_valid_next = listen_rd_valid;
+                            l_learn_next = listen_rd_learn;
                             l_flags_next = {listen_rd_slot, listen_rd_udp, listen_rd_ipv6};
                             l_port_next = listen_rd_port;
                             l_action_next = listen_act_dec(listen_rd_action);
@@ -711,6 +740,7 @@ always @(posedge clk) begin
 
     l_slot_reg <= l_slot_next;
     l_valid_reg <= l_valid_next;
+    l_learn_reg <= l_learn_next;
     l_flags_reg <= l_flags_next;
     l_port_reg <= l_port_next;
     l_action_reg <= l_action_next;
@@ -739,6 +769,7 @@ always @(posedge clk) begin
     if (cmd_done && w_cmd_reg) begin
         w_key_reg <= cmd_res_key[159:0];
         w_hits_reg <= cmd_res_hits;
+        w_meta_reg <= LEARNING != 0 ? cmd_res_meta : 32'd0;
     end
 
     if (cmd_done && !w_cmd_reg) begin
@@ -747,6 +778,7 @@ always @(posedge clk) begin
         f_res_action_reg <= cmd_res_action;
         f_res_slot_reg <= cmd_res_slot;
         f_res_hits_reg <= cmd_res_hits;
+        f_res_meta_reg <= LEARNING != 0 ? cmd_res_meta : 32'd0;
         f_res_moves_reg <= cmd_res_moves;
     end
 

@@ -74,30 +74,30 @@ localparam [15:0] REG_FLOW_LAST_MOVES = 16'h006C; // ro: entries the last insert
 localparam [15:0] REG_FLOW_LOOKUP_LATENCY = 16'h0070; // ro: cycles from key in to result out
 localparam [15:0] REG_FLOW_WALK_SLOT = 16'h0074; // rw: walk cursor: the slot whose record WALK_DATA reads next (a write starts that slot's record afresh); it steps to the next slot after each record. Slots past the stash give empty records
 localparam [15:0] REG_FLOW_WALK_DATA = 16'h0078; // ro: the walk: each read gives the next word of slot WALK_SLOT's record, so a fixed-address burst reads consecutive slots. An empty slot's record is one word, 0; a live entry's is 8 words: this word (VALID set, key flags, action), RES_PORTS, RES_SRC0..3, RES_HITS, RES_META as those registers. Reading word 0 runs a read_slot command on the walk's own result registers (the bus waits for it; STATUS and the RES_* registers are untouched)
-localparam [15:0] REG_FLOW_RES_META = 16'h007C; // ro: learning state of the entry the last command found, inserted or read (0 without the learning engine)
-localparam [15:0] REG_FLOW_FEATURES = 16'h0080; // ro: what this build has
-localparam [15:0] REG_FLOW_CLOCKS_PER_MS = 16'h0084; // ro: core clocks per millisecond of NOW_MS
-localparam [15:0] REG_FLOW_NOW_MS = 16'h0088; // rw: the adapter's millisecond clock (23 bits), advancing every CLOCKS_PER_MS clocks; a write sets it and restarts the sub-millisecond count at 0 (the simulation's fast-forward; never written backwards)
-localparam [15:0] REG_FLOW_SWEEPS = 16'h008C; // ro: aging passes completed over every slot (wraps)
-localparam [15:0] REG_FLOW_SYN_TIMEOUT_MS = 16'h0090; // rw: idle timeout of embryonic learned entries, ms (reset 5000)
-localparam [15:0] REG_FLOW_IDLE_TIMEOUT_MS = 16'h0094; // rw: idle timeout of established learned entries, ms (reset 300000)
-localparam [15:0] REG_FLOW_FIN_TIMEOUT_MS = 16'h0098; // rw: idle timeout of closing learned entries, ms (reset 10000)
-localparam [15:0] REG_FLOW_HOST_TIMEOUT1_MS = 16'h009C; // rw: idle timeout of host entries of aging class 1, ms (0: never)
-localparam [15:0] REG_FLOW_HOST_TIMEOUT2_MS = 16'h00A0; // rw: as HOST_TIMEOUT1_MS, class 2
-localparam [15:0] REG_FLOW_HOST_TIMEOUT3_MS = 16'h00A4; // rw: as HOST_TIMEOUT1_MS, class 3
-localparam [15:0] REG_FLOW_INSERT_CLASS = 16'h00A8; // rw: aging class (bits 1:0) that host inserts give their entry (0: never aged)
-localparam [15:0] REG_FLOW_MAX_EMBRYONIC = 16'h00AC; // rw: learning is refused (quota) while this many learned entries are embryonic (reset 1024; 0 learns nothing)
+localparam [15:0] REG_FLOW_RES_META = 16'h007C; // ro: meta of the entry the last command found, inserted or read (0 without LEARNING)
+localparam [15:0] REG_FLOW_FEATURES = 16'h0080; // ro: built-in features; when LEARNING is 0 every register below reads 0 and writes are ignored, and RES_META reads 0
+localparam [15:0] REG_FLOW_CLOCKS_PER_MS = 16'h0084; // ro: core clocks per millisecond (parameter)
+localparam [15:0] REG_FLOW_NOW_MS = 16'h0088; // rw: the adapter's millisecond clock, 23 bits, advances every CLOCKS_PER_MS clocks; a write sets it and restarts the sub-ms divider at 0 (simulation fast-forward; the host never writes it backwards)
+localparam [15:0] REG_FLOW_SWEEPS = 16'h008C; // ro: aging passes completed over all slots (wraps at 2^32)
+localparam [15:0] REG_FLOW_SYN_TIMEOUT_MS = 16'h0090; // rw: idle timeout of embryonic learned entries, ms (0..3600000); reset 5000
+localparam [15:0] REG_FLOW_IDLE_TIMEOUT_MS = 16'h0094; // rw: idle timeout of established learned entries, ms; reset 300000
+localparam [15:0] REG_FLOW_FIN_TIMEOUT_MS = 16'h0098; // rw: idle timeout of closing learned entries, ms; reset 10000
+localparam [15:0] REG_FLOW_HOST_TIMEOUT1_MS = 16'h009C; // rw: idle timeout of host entries inserted with class 1, ms (0 never); reset 0
+localparam [15:0] REG_FLOW_HOST_TIMEOUT2_MS = 16'h00A0; // rw: class 2, as HOST_TIMEOUT1_MS
+localparam [15:0] REG_FLOW_HOST_TIMEOUT3_MS = 16'h00A4; // rw: class 3, as HOST_TIMEOUT1_MS
+localparam [15:0] REG_FLOW_INSERT_CLASS = 16'h00A8; // rw: aging class (bits 1:0) given to host INSERTs (0 = never aged); reset 0
+localparam [15:0] REG_FLOW_MAX_EMBRYONIC = 16'h00AC; // rw: learning stops while this many learned entries are embryonic; 0 learns nothing; reset 1024
 localparam [15:0] REG_FLOW_EMBRYONIC = 16'h00B0; // ro: learned entries now embryonic
-localparam [15:0] REG_FLOW_MAX_ENTRIES = 16'h00B4; // rw: learning is refused (full) while COUNT is at least this (reset 65535)
-localparam [15:0] REG_FLOW_LEARNED = 16'h00C0; // ro: entries learned (wraps; this and the counters below are cleared by reset only)
+localparam [15:0] REG_FLOW_MAX_ENTRIES = 16'h00B4; // rw: a learning request is refused full when COUNT >= MAX_ENTRIES (or the insert finds the table full); reset 65535
+localparam [15:0] REG_FLOW_LEARNED = 16'h00C0; // ro: entries learned (32 bit, wraps; cleared by reset only)
 localparam [15:0] REG_FLOW_AGED_EMBRYONIC = 16'h00C4; // ro: learned entries aged while embryonic
 localparam [15:0] REG_FLOW_AGED_ESTABLISHED = 16'h00C8; // ro: learned entries aged while established
 localparam [15:0] REG_FLOW_AGED_CLOSING = 16'h00CC; // ro: learned entries aged while closing
 localparam [15:0] REG_FLOW_AGED_HOST = 16'h00D0; // ro: host entries aged
 localparam [15:0] REG_FLOW_REFUSED_EXACT = 16'h00D4; // ro: connection requests of a learn listen rule that hit an exact entry
 localparam [15:0] REG_FLOW_REFUSED_QUOTA = 16'h00D8; // ro: learning requests refused at MAX_EMBRYONIC
-localparam [15:0] REG_FLOW_REFUSED_FULL = 16'h00DC; // ro: learning requests refused: the table is full or COUNT is at MAX_ENTRIES
-localparam [15:0] REG_FLOW_REFUSED_BUSY = 16'h00E0; // ro: learning requests refused: the engine was still working on an earlier one
+localparam [15:0] REG_FLOW_REFUSED_FULL = 16'h00DC; // ro: learning requests refused with a full table (MAX_ENTRIES or the insert)
+localparam [15:0] REG_FLOW_REFUSED_BUSY = 16'h00E0; // ro: learning requests refused while the engine held an earlier one
 
 // listen: Listen table: (family, protocol, destination slot, destination port) -> action; TCP matches SYN without ACK only. An action may name a queue group: the frame goes to the queue in the group's slot [listen hash] (docs/semantics.md, shared ports)
 localparam [15:0] BLK_LISTEN_BASE = 16'h0300;
@@ -110,7 +110,7 @@ localparam [15:0] REG_LISTEN_VERSION = 16'h0004; // ro: block version
 localparam [15:0] REG_LISTEN_NEXT = 16'h0008; // ro: byte address of the next block
 localparam [15:0] REG_LISTEN_ENTRIES = 16'h000C; // ro: listen entries
 localparam [15:0] REG_LISTEN_SLOT = 16'h0010; // rw: entry the next COMMAND acts on
-localparam [15:0] REG_LISTEN_FLAGS = 16'h0014; // rw: staged: valid, learn, family, protocol, destination address slot
+localparam [15:0] REG_LISTEN_FLAGS = 16'h0014; // rw: staged: valid, family, protocol, destination address slot
 localparam [15:0] REG_LISTEN_PORT = 16'h0018; // rw: staged: destination port
 localparam [15:0] REG_LISTEN_ACTION = 16'h001C; // rw: staged action: -1 drops, 0..127 a queue (a larger number is stored as queue 127), or queue group g: GROUP set, INDEX g, no other bit set (g < GROUPS; a larger g is stored as queue 127)
 localparam [15:0] REG_LISTEN_COMMAND = 16'h0020; // wo: acts on SLOT; ignored when SLOT >= ENTRIES
@@ -343,24 +343,26 @@ localparam integer FLD_FLOW_WALK_DATA_ACTION_WIDTH = 8;
 localparam [31:0] FLD_FLOW_WALK_DATA_ACTION_MASK = 32'h00FF0000;
 
 // flow.RES_META
-localparam integer FLD_FLOW_RES_META_ORIGIN_SHIFT = 31; // bit 31: 1: learned by the adapter; 0: a host rule
+localparam integer FLD_FLOW_RES_META_ORIGIN_SHIFT = 31; // bit 31: who made the entry
 localparam integer FLD_FLOW_RES_META_ORIGIN_WIDTH = 1;
 localparam [31:0] FLD_FLOW_RES_META_ORIGIN_MASK = 32'h80000000;
-localparam integer FLD_FLOW_RES_META_STATE_SHIFT = 28; // bits 29:28: learned entries: embryonic, established or closing; host entries read established
+localparam [0:0] FLD_FLOW_RES_META_ORIGIN_HOST = 1'd0;
+localparam [0:0] FLD_FLOW_RES_META_ORIGIN_LEARNED = 1'd1;
+localparam integer FLD_FLOW_RES_META_STATE_SHIFT = 28; // bits 29:28: connection state (host entries read established)
 localparam integer FLD_FLOW_RES_META_STATE_WIDTH = 2;
 localparam [31:0] FLD_FLOW_RES_META_STATE_MASK = 32'h30000000;
 localparam [1:0] FLD_FLOW_RES_META_STATE_EMBRYONIC = 2'd0;
 localparam [1:0] FLD_FLOW_RES_META_STATE_ESTABLISHED = 2'd1;
 localparam [1:0] FLD_FLOW_RES_META_STATE_CLOSING = 2'd2;
-localparam integer FLD_FLOW_RES_META_CLASS_SHIFT = 24; // bits 25:24: host entries: aging class (0 never aged; c: HOST_TIMEOUTc_MS); learned entries 0
+localparam integer FLD_FLOW_RES_META_CLASS_SHIFT = 24; // bits 25:24: aging class of a host entry (0 never aged); learned entries 0
 localparam integer FLD_FLOW_RES_META_CLASS_WIDTH = 2;
 localparam [31:0] FLD_FLOW_RES_META_CLASS_MASK = 32'h03000000;
-localparam integer FLD_FLOW_RES_META_IDLE_MS_SHIFT = 0; // bits 22:0: milliseconds since the entry was last hit: (NOW_MS - the entry's stamp) mod 2^23
+localparam integer FLD_FLOW_RES_META_IDLE_MS_SHIFT = 0; // bits 22:0: (NOW_MS - the entry's last-hit stamp) mod 2^23
 localparam integer FLD_FLOW_RES_META_IDLE_MS_WIDTH = 23;
 localparam [31:0] FLD_FLOW_RES_META_IDLE_MS_MASK = 32'h007FFFFF;
 
 // flow.FEATURES
-localparam integer FLD_FLOW_FEATURES_LEARNING_SHIFT = 0; // bit 0: the learning engine and aging are built in; without them every register below reads 0 and ignores writes
+localparam integer FLD_FLOW_FEATURES_LEARNING_SHIFT = 0; // bit 0: the learning engine and aging are built in (parameter LEARNING)
 localparam integer FLD_FLOW_FEATURES_LEARNING_WIDTH = 1;
 localparam [31:0] FLD_FLOW_FEATURES_LEARNING_MASK = 32'h00000001;
 
@@ -368,7 +370,7 @@ localparam [31:0] FLD_FLOW_FEATURES_LEARNING_MASK = 32'h00000001;
 localparam integer FLD_LISTEN_FLAGS_VALID_SHIFT = 31; // bit 31: the entry is live (0: the entry matches nothing and reads back as all zero)
 localparam integer FLD_LISTEN_FLAGS_VALID_WIDTH = 1;
 localparam [31:0] FLD_LISTEN_FLAGS_VALID_MASK = 32'h80000000;
-localparam integer FLD_LISTEN_FLAGS_LEARN_SHIFT = 30; // bit 30: TCP connection requests this entry steers make the adapter learn their exact entry (flow FEATURES.LEARNING; 0 without it)
+localparam integer FLD_LISTEN_FLAGS_LEARN_SHIFT = 30; // bit 30: TCP connection requests this entry steers to a queue learn their exact entry (with LEARNING; reads 0 without)
 localparam integer FLD_LISTEN_FLAGS_LEARN_WIDTH = 1;
 localparam [31:0] FLD_LISTEN_FLAGS_LEARN_MASK = 32'h40000000;
 localparam integer FLD_LISTEN_FLAGS_FAMILY_SHIFT = 0; // bit 0: address family

@@ -42,6 +42,8 @@ module sipnic_steer #(
     input  wire [15:0]            s_dport,
     input  wire                   s_syn,
     input  wire                   s_ack,
+    input  wire                   s_fin,
+    input  wire                   s_rst,
 
     /*
      * Address table match
@@ -70,6 +72,7 @@ module sipnic_steer #(
      */
     output wire                   lookup_valid,
     output wire [KEY_WIDTH-1:0]   lookup_key,
+    output wire [3:0]             lookup_flags,   // TCP {SYN, ACK, FIN, RST} (0 for UDP)
     input  wire                   result_valid,
     input  wire                   result_hit,
     input  wire [7:0]             result_action,
@@ -140,7 +143,7 @@ reg d_ipv6_reg, d_udp_reg;
 reg [3:0] d_slot_reg;
 reg [127:0] d_src_reg;
 reg [15:0] d_sport_reg, d_dport_reg;
-reg d_syn_reg, d_ack_reg;
+reg d_syn_reg, d_ack_reg, d_fin_reg, d_rst_reg;
 reg [2:0] d_hash_reg;
 
 assign am_ipv6 = s_ipv6;
@@ -160,6 +163,8 @@ always @(posedge clk) begin
     d_dport_reg <= s_dport;
     d_syn_reg <= s_syn;
     d_ack_reg <= s_ack;
+    d_fin_reg <= s_fin && !s_udp;
+    d_rst_reg <= s_rst && !s_udp;
     d_hash_reg <= listen_hash(s_src, s_sport, s_dport);
 
     if (rst) begin
@@ -172,6 +177,8 @@ end
  */
 assign lookup_valid = d_valid_reg && d_match_reg;
 assign lookup_key = {d_ipv6_reg, d_udp_reg, d_slot_reg, d_src_reg, d_sport_reg, d_dport_reg};
+
+assign lookup_flags = {d_syn_reg && !d_udp_reg, d_ack_reg && !d_udp_reg, d_fin_reg, d_rst_reg};
 
 assign lm_en = d_match_reg;
 assign lm_ipv6 = d_ipv6_reg;

@@ -59,7 +59,11 @@ module sipnic_nic #(
     // first 8 hex digits of the git commit (board.GIT_HASH; 0: not set)
     parameter GIT_HASH = 0,
     // 1: the source differed from GIT_HASH
-    parameter GIT_DIRTY = 0
+    parameter GIT_DIRTY = 0,
+    // connection learning and aging in the core (0: neither)
+    parameter LEARNING = 1,
+    // core clocks per millisecond (derived from CLK_HZ)
+    parameter CLOCKS_PER_MS = (CLK_HZ + 500) / 1000
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -220,7 +224,9 @@ sipnic_core #(
     .ADDR_SLOTS(ADDR_SLOTS),
     .MAX_FRAME(MAX_FRAME),
     .INGRESS_FIFO_BYTES(INGRESS_FIFO_BYTES),
-    .QUEUE_FIFO_BYTES(QUEUE_FIFO_BYTES)
+    .QUEUE_FIFO_BYTES(QUEUE_FIFO_BYTES),
+    .LEARNING(LEARNING),
+    .CLOCKS_PER_MS(CLOCKS_PER_MS)
 )
 core_inst (
     .clk(clk),

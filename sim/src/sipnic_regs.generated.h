@@ -78,30 +78,30 @@ static constexpr uint32_t REG_FLOW_LAST_MOVES = 0x006Cu; // ro: entries the last
 static constexpr uint32_t REG_FLOW_LOOKUP_LATENCY = 0x0070u; // ro: cycles from key in to result out
 static constexpr uint32_t REG_FLOW_WALK_SLOT = 0x0074u; // rw: walk cursor: the slot whose record WALK_DATA reads next (a write starts that slot's record afresh); it steps to the next slot after each record. Slots past the stash give empty records
 static constexpr uint32_t REG_FLOW_WALK_DATA = 0x0078u; // ro: the walk: each read gives the next word of slot WALK_SLOT's record, so a fixed-address burst reads consecutive slots. An empty slot's record is one word, 0; a live entry's is 8 words: this word (VALID set, key flags, action), RES_PORTS, RES_SRC0..3, RES_HITS, RES_META as those registers. Reading word 0 runs a read_slot command on the walk's own result registers (the bus waits for it; STATUS and the RES_* registers are untouched)
-static constexpr uint32_t REG_FLOW_RES_META = 0x007Cu; // ro: learning state of the entry the last command found, inserted or read (0 without the learning engine)
-static constexpr uint32_t REG_FLOW_FEATURES = 0x0080u; // ro: what this build has
-static constexpr uint32_t REG_FLOW_CLOCKS_PER_MS = 0x0084u; // ro: core clocks per millisecond of NOW_MS
-static constexpr uint32_t REG_FLOW_NOW_MS = 0x0088u; // rw: the adapter's millisecond clock (23 bits), advancing every CLOCKS_PER_MS clocks; a write sets it and restarts the sub-millisecond count at 0 (the simulation's fast-forward; never written backwards)
-static constexpr uint32_t REG_FLOW_SWEEPS = 0x008Cu; // ro: aging passes completed over every slot (wraps)
-static constexpr uint32_t REG_FLOW_SYN_TIMEOUT_MS = 0x0090u; // rw: idle timeout of embryonic learned entries, ms (reset 5000)
-static constexpr uint32_t REG_FLOW_IDLE_TIMEOUT_MS = 0x0094u; // rw: idle timeout of established learned entries, ms (reset 300000)
-static constexpr uint32_t REG_FLOW_FIN_TIMEOUT_MS = 0x0098u; // rw: idle timeout of closing learned entries, ms (reset 10000)
-static constexpr uint32_t REG_FLOW_HOST_TIMEOUT1_MS = 0x009Cu; // rw: idle timeout of host entries of aging class 1, ms (0: never)
-static constexpr uint32_t REG_FLOW_HOST_TIMEOUT2_MS = 0x00A0u; // rw: as HOST_TIMEOUT1_MS, class 2
-static constexpr uint32_t REG_FLOW_HOST_TIMEOUT3_MS = 0x00A4u; // rw: as HOST_TIMEOUT1_MS, class 3
-static constexpr uint32_t REG_FLOW_INSERT_CLASS = 0x00A8u; // rw: aging class (bits 1:0) that host inserts give their entry (0: never aged)
-static constexpr uint32_t REG_FLOW_MAX_EMBRYONIC = 0x00ACu; // rw: learning is refused (quota) while this many learned entries are embryonic (reset 1024; 0 learns nothing)
+static constexpr uint32_t REG_FLOW_RES_META = 0x007Cu; // ro: meta of the entry the last command found, inserted or read (0 without LEARNING)
+static constexpr uint32_t REG_FLOW_FEATURES = 0x0080u; // ro: built-in features; when LEARNING is 0 every register below reads 0 and writes are ignored, and RES_META reads 0
+static constexpr uint32_t REG_FLOW_CLOCKS_PER_MS = 0x0084u; // ro: core clocks per millisecond (parameter)
+static constexpr uint32_t REG_FLOW_NOW_MS = 0x0088u; // rw: the adapter's millisecond clock, 23 bits, advances every CLOCKS_PER_MS clocks; a write sets it and restarts the sub-ms divider at 0 (simulation fast-forward; the host never writes it backwards)
+static constexpr uint32_t REG_FLOW_SWEEPS = 0x008Cu; // ro: aging passes completed over all slots (wraps at 2^32)
+static constexpr uint32_t REG_FLOW_SYN_TIMEOUT_MS = 0x0090u; // rw: idle timeout of embryonic learned entries, ms (0..3600000); reset 5000
+static constexpr uint32_t REG_FLOW_IDLE_TIMEOUT_MS = 0x0094u; // rw: idle timeout of established learned entries, ms; reset 300000
+static constexpr uint32_t REG_FLOW_FIN_TIMEOUT_MS = 0x0098u; // rw: idle timeout of closing learned entries, ms; reset 10000
+static constexpr uint32_t REG_FLOW_HOST_TIMEOUT1_MS = 0x009Cu; // rw: idle timeout of host entries inserted with class 1, ms (0 never); reset 0
+static constexpr uint32_t REG_FLOW_HOST_TIMEOUT2_MS = 0x00A0u; // rw: class 2, as HOST_TIMEOUT1_MS
+static constexpr uint32_t REG_FLOW_HOST_TIMEOUT3_MS = 0x00A4u; // rw: class 3, as HOST_TIMEOUT1_MS
+static constexpr uint32_t REG_FLOW_INSERT_CLASS = 0x00A8u; // rw: aging class (bits 1:0) given to host INSERTs (0 = never aged); reset 0
+static constexpr uint32_t REG_FLOW_MAX_EMBRYONIC = 0x00ACu; // rw: learning stops while this many learned entries are embryonic; 0 learns nothing; reset 1024
 static constexpr uint32_t REG_FLOW_EMBRYONIC = 0x00B0u; // ro: learned entries now embryonic
-static constexpr uint32_t REG_FLOW_MAX_ENTRIES = 0x00B4u; // rw: learning is refused (full) while COUNT is at least this (reset 65535)
-static constexpr uint32_t REG_FLOW_LEARNED = 0x00C0u; // ro: entries learned (wraps; this and the counters below are cleared by reset only)
+static constexpr uint32_t REG_FLOW_MAX_ENTRIES = 0x00B4u; // rw: a learning request is refused full when COUNT >= MAX_ENTRIES (or the insert finds the table full); reset 65535
+static constexpr uint32_t REG_FLOW_LEARNED = 0x00C0u; // ro: entries learned (32 bit, wraps; cleared by reset only)
 static constexpr uint32_t REG_FLOW_AGED_EMBRYONIC = 0x00C4u; // ro: learned entries aged while embryonic
 static constexpr uint32_t REG_FLOW_AGED_ESTABLISHED = 0x00C8u; // ro: learned entries aged while established
 static constexpr uint32_t REG_FLOW_AGED_CLOSING = 0x00CCu; // ro: learned entries aged while closing
 static constexpr uint32_t REG_FLOW_AGED_HOST = 0x00D0u; // ro: host entries aged
 static constexpr uint32_t REG_FLOW_REFUSED_EXACT = 0x00D4u; // ro: connection requests of a learn listen rule that hit an exact entry
 static constexpr uint32_t REG_FLOW_REFUSED_QUOTA = 0x00D8u; // ro: learning requests refused at MAX_EMBRYONIC
-static constexpr uint32_t REG_FLOW_REFUSED_FULL = 0x00DCu; // ro: learning requests refused: the table is full or COUNT is at MAX_ENTRIES
-static constexpr uint32_t REG_FLOW_REFUSED_BUSY = 0x00E0u; // ro: learning requests refused: the engine was still working on an earlier one
+static constexpr uint32_t REG_FLOW_REFUSED_FULL = 0x00DCu; // ro: learning requests refused with a full table (MAX_ENTRIES or the insert)
+static constexpr uint32_t REG_FLOW_REFUSED_BUSY = 0x00E0u; // ro: learning requests refused while the engine held an earlier one
 
 // listen: Listen table: (family, protocol, destination slot, destination port) -> action; TCP matches SYN without ACK only. An action may name a queue group: the frame goes to the queue in the group's slot [listen hash] (docs/semantics.md, shared ports)
 static constexpr uint32_t BLK_LISTEN_BASE = 0x0300u;
@@ -114,7 +114,7 @@ static constexpr uint32_t REG_LISTEN_VERSION = 0x0004u; // ro: block version
 static constexpr uint32_t REG_LISTEN_NEXT = 0x0008u; // ro: byte address of the next block
 static constexpr uint32_t REG_LISTEN_ENTRIES = 0x000Cu; // ro: listen entries
 static constexpr uint32_t REG_LISTEN_SLOT = 0x0010u; // rw: entry the next COMMAND acts on
-static constexpr uint32_t REG_LISTEN_FLAGS = 0x0014u; // rw: staged: valid, learn, family, protocol, destination address slot
+static constexpr uint32_t REG_LISTEN_FLAGS = 0x0014u; // rw: staged: valid, family, protocol, destination address slot
 static constexpr uint32_t REG_LISTEN_PORT = 0x0018u; // rw: staged: destination port
 static constexpr uint32_t REG_LISTEN_ACTION = 0x001Cu; // rw: staged action: -1 drops, 0..127 a queue (a larger number is stored as queue 127), or queue group g: GROUP set, INDEX g, no other bit set (g < GROUPS; a larger g is stored as queue 127)
 static constexpr uint32_t REG_LISTEN_COMMAND = 0x0020u; // wo: acts on SLOT; ignored when SLOT >= ENTRIES
@@ -347,24 +347,26 @@ static constexpr uint32_t FLD_FLOW_WALK_DATA_ACTION_WIDTH = 8;
 static constexpr uint32_t FLD_FLOW_WALK_DATA_ACTION_MASK = 0x00FF0000u;
 
 // flow.RES_META
-static constexpr uint32_t FLD_FLOW_RES_META_ORIGIN_SHIFT = 31; // bit 31: 1: learned by the adapter; 0: a host rule
+static constexpr uint32_t FLD_FLOW_RES_META_ORIGIN_SHIFT = 31; // bit 31: who made the entry
 static constexpr uint32_t FLD_FLOW_RES_META_ORIGIN_WIDTH = 1;
 static constexpr uint32_t FLD_FLOW_RES_META_ORIGIN_MASK = 0x80000000u;
-static constexpr uint32_t FLD_FLOW_RES_META_STATE_SHIFT = 28; // bits 29:28: learned entries: embryonic, established or closing; host entries read established
+static constexpr uint32_t FLD_FLOW_RES_META_ORIGIN_HOST = 0;
+static constexpr uint32_t FLD_FLOW_RES_META_ORIGIN_LEARNED = 1;
+static constexpr uint32_t FLD_FLOW_RES_META_STATE_SHIFT = 28; // bits 29:28: connection state (host entries read established)
 static constexpr uint32_t FLD_FLOW_RES_META_STATE_WIDTH = 2;
 static constexpr uint32_t FLD_FLOW_RES_META_STATE_MASK = 0x30000000u;
 static constexpr uint32_t FLD_FLOW_RES_META_STATE_EMBRYONIC = 0;
 static constexpr uint32_t FLD_FLOW_RES_META_STATE_ESTABLISHED = 1;
 static constexpr uint32_t FLD_FLOW_RES_META_STATE_CLOSING = 2;
-static constexpr uint32_t FLD_FLOW_RES_META_CLASS_SHIFT = 24; // bits 25:24: host entries: aging class (0 never aged; c: HOST_TIMEOUTc_MS); learned entries 0
+static constexpr uint32_t FLD_FLOW_RES_META_CLASS_SHIFT = 24; // bits 25:24: aging class of a host entry (0 never aged); learned entries 0
 static constexpr uint32_t FLD_FLOW_RES_META_CLASS_WIDTH = 2;
 static constexpr uint32_t FLD_FLOW_RES_META_CLASS_MASK = 0x03000000u;
-static constexpr uint32_t FLD_FLOW_RES_META_IDLE_MS_SHIFT = 0; // bits 22:0: milliseconds since the entry was last hit: (NOW_MS - the entry's stamp) mod 2^23
+static constexpr uint32_t FLD_FLOW_RES_META_IDLE_MS_SHIFT = 0; // bits 22:0: (NOW_MS - the entry's last-hit stamp) mod 2^23
 static constexpr uint32_t FLD_FLOW_RES_META_IDLE_MS_WIDTH = 23;
 static constexpr uint32_t FLD_FLOW_RES_META_IDLE_MS_MASK = 0x007FFFFFu;
 
 // flow.FEATURES
-static constexpr uint32_t FLD_FLOW_FEATURES_LEARNING_SHIFT = 0; // bit 0: the learning engine and aging are built in; without them every register below reads 0 and ignores writes
+static constexpr uint32_t FLD_FLOW_FEATURES_LEARNING_SHIFT = 0; // bit 0: the learning engine and aging are built in (parameter LEARNING)
 static constexpr uint32_t FLD_FLOW_FEATURES_LEARNING_WIDTH = 1;
 static constexpr uint32_t FLD_FLOW_FEATURES_LEARNING_MASK = 0x00000001u;
 
@@ -372,7 +374,7 @@ static constexpr uint32_t FLD_FLOW_FEATURES_LEARNING_MASK = 0x00000001u;
 static constexpr uint32_t FLD_LISTEN_FLAGS_VALID_SHIFT = 31; // bit 31: the entry is live (0: the entry matches nothing and reads back as all zero)
 static constexpr uint32_t FLD_LISTEN_FLAGS_VALID_WIDTH = 1;
 static constexpr uint32_t FLD_LISTEN_FLAGS_VALID_MASK = 0x80000000u;
-static constexpr uint32_t FLD_LISTEN_FLAGS_LEARN_SHIFT = 30; // bit 30: TCP connection requests this entry steers make the adapter learn their exact entry (flow FEATURES.LEARNING; 0 without it)
+static constexpr uint32_t FLD_LISTEN_FLAGS_LEARN_SHIFT = 30; // bit 30: TCP connection requests this entry steers to a queue learn their exact entry (with LEARNING; reads 0 without)
 static constexpr uint32_t FLD_LISTEN_FLAGS_LEARN_WIDTH = 1;
 static constexpr uint32_t FLD_LISTEN_FLAGS_LEARN_MASK = 0x40000000u;
 static constexpr uint32_t FLD_LISTEN_FLAGS_FAMILY_SHIFT = 0; // bit 0: address family

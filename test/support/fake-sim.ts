@@ -68,13 +68,13 @@ export function createFakeSim(options: { width: 8 | 64 } & FakeParams): Sim {
     } else if (op === 5) flow.fill(undefined);
     completed = (completed + 1) & 0xffff;
   }
-  // the flow walk (WALK_SLOT, WALK_DATA): a record per slot, 1 word when empty, 7 when live
+  // the flow walk (WALK_SLOT, WALK_DATA): a record per slot, 1 word when empty, 8 when live (RES_META 0: no learning)
   let walkSlot = 0;
   let walkWord = 0;
   function walkRead(): number {
     const e = walkSlot < E + S ? flow[walkSlot] : undefined;
     if (!e) { walkSlot++; walkWord = 0; return 0; }
-    const words = [(0x80000000 | (e.action << 16) | e.flags) >>> 0, e.ports, ...e.src, e.hits];
+    const words = [(0x80000000 | (e.action << 16) | e.flags) >>> 0, e.ports, ...e.src, e.hits, 0];
     const w = words[walkWord++];
     if (walkWord === words.length) { walkSlot++; walkWord = 0; }
     return w;

@@ -39,7 +39,12 @@ export const BOARDS: Readonly<Record<string, BoardDef>> = {
     id: 'colorlight-5a-75b-v8',
     description: 'Colorlight 5A-75B v8.0: LFE5U-25F-6BG256C, two RTL8211FD gigabit PHYs',
     target: 'board',
-    params: { ...SIZING['colorlight-5a-75b-v8'].nic, ...SIZING['colorlight-5a-75b-v8'].board },
+    // CLOCKS_PER_MS (NOW_MS of the learning engine) from the core clock: 500 MHz / CORE_DIV
+    params: {
+      ...SIZING['colorlight-5a-75b-v8'].nic,
+      ...SIZING['colorlight-5a-75b-v8'].board,
+      CLOCKS_PER_MS: Math.round(500_000_000 / SIZING['colorlight-5a-75b-v8'].board.CORE_DIV / 1000),
+    },
     lpf: 'rtl/board/sipnic_colorlight_5a_75b.lpf',
     nextpnrDevice: ['--25k', '--package', 'CABGA256', '--speed', '6'],
     loaderBoard: 'colorlight',

@@ -98,8 +98,9 @@ export class Adapter implements TableContext {
     const clocksPerMs = ops.read(reg('flow', 'CLOCKS_PER_MS'));
     const r = await ops.run(bus);
     const info = Object.fromEntries(Object.entries(at).map(([k, i]) => [k, r[i]])) as unknown as AdapterInfo;
-    // the walk came with flow version 1.1 (the major version is checked by walkBlocks)
-    info.flowWalk = (r[flowVersion] & 0xffff) >= 0x0100 || r[flowVersion] >>> 16 >= 2;
+    // the walk came with flow version 1.1 (the major version is checked by walkBlocks); version
+    // 2.0 has it with 8-word records (RES_META) and FEATURES
+    info.flowWalk = r[flowVersion] >>> 0 >= 0x00010100;
     info.learning = getField(FIELDS.flow.FEATURES.LEARNING, r[features]) === 1;
     info.clocksPerMs = info.learning ? r[clocksPerMs] : 0;
     if (info.queues < 1 || info.queues > MAX.queues || info.addressSlots > MAX.addressSlots || info.flowEntries === 0 || info.listenGroups > MAX.listenGroups) {

@@ -31,10 +31,10 @@ export function stageFlowCommand(ops: Ops, ctx: TableContext, op: Extract<FlowOp
 export interface SlotRead {
   slot: number;
   key: KeyFlags;
-  entry?: { ports: number; src: Uint8Array; action: number; hits: number };
+  entry?: { ports: number; src: Uint8Array; action: number; hits: number; meta: number };
 }
 
-const ENTRY_REGS = ['RES_PORTS', 'RES_SRC0', 'RES_SRC1', 'RES_SRC2', 'RES_SRC3', 'RES_ACTION', 'RES_HITS'];
+const ENTRY_REGS = ['RES_PORTS', 'RES_SRC0', 'RES_SRC1', 'RES_SRC2', 'RES_SRC3', 'RES_ACTION', 'RES_HITS', 'RES_META'];
 
 /**
  * Reads the slots in order, `chunkAt(start)` slots per bus round trip, and yields each live
@@ -48,7 +48,7 @@ export function scanFlowSlots(ctx: TableContext, full: boolean, chunkAt: (start:
 }
 
 /** Words of a live entry's walk record (an empty slot's record is one word). */
-export const WALK_RECORD_WORDS = 7;
+export const WALK_RECORD_WORDS = 8;
 
 /**
  * The table through the flow walk: each bus round trip sets WALK_SLOT to the first slot not yet
@@ -83,7 +83,7 @@ export async function* walkFlowSlots(ctx: TableContext, chunkAt: (start: number)
       const { valid: _valid, ...key } = decodeKeyFlags(FIELDS.flow.WALK_DATA, w);
       seen++;
       const action = decodeAction(getField(FIELDS.flow.WALK_DATA.ACTION, w)); // the hardware byte: DROP set is -1
-      yield { slot, key, entry: { ports: r[i + 1], src: addressBytes(r.subarray(i + 2, i + 6)), action, hits: r[i + 6] } };
+      yield { slot, key, entry: { ports: r[i + 1], src: addressBytes(r.subarray(i + 2, i + 6)), action, hits: r[i + 6], meta: r[i + 7] } };
       i += WALK_RECORD_WORDS;
     }
   }
@@ -109,7 +109,7 @@ async function* readFlowSlots(ctx: TableContext, full: boolean, chunkAt: (start:
       const { valid, ...key } = decodeKeyFlags(FIELDS.flow.RES_FLAGS, r[i]);
       if (!valid) continue;
       seen++;
-      const entry = full ? { ports: r[i + 1], src: addressBytes(r.subarray(i + 2, i + 6)), action: decodeAction(r[i + 6]), hits: r[i + 7] } : undefined;
+      const entry = full ? { ports: r[i + 1], src: addressBytes(r.subarray(i + 2, i + 6)), action: decodeAction(r[i + 6]), hits: r[i + 7], meta: r[i + 8] } : undefined;
       yield { slot: start + k, key, entry };
     }
   }

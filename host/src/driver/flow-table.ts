@@ -10,8 +10,31 @@ import { scanFlowSlots, stageFlowCommand } from './flow-command.js';
 import { addressBytes, decodeKeyFlags, decodePorts } from './key.js';
 import { agingClasses } from './learning.js';
 import { Ops } from './ops.js';
-import { FIELDS } from './regs.generated.js';
+import { FIELDS, getField } from './regs.generated.js';
 import type { TableContext } from './table-context.js';
+
+/** An entry's learning and aging state (flow RES_META), on an adapter with FEATURES.LEARNING. */
+export interface FlowMeta {
+  origin: 'host' | 'learned';
+  state: 'embryonic' | 'established' | 'closing';
+  /** a host entry's aging class (0: never aged); 0 for learned entries */
+  agingClass: number;
+  /** milliseconds since the entry's last hit (mod 2^23) */
+  idleMs: number;
+}
+
+const META_STATES = ['embryonic', 'established', 'closing', 'closing'] as const;
+
+/** RES_META (or word 7 of a walk record) as FlowMeta. */
+export function decodeFlowMeta(w: number): FlowMeta {
+  const f = FIELDS.flow.RES_META;
+  return {
+    origin: getField(f.ORIGIN, w) ? 'learned' : 'host',
+    state: META_STATES[getField(f.STATE, w) & 3],
+    agingClass: getField(f.CLASS, w),
+    idleMs: getField(f.IDLE_MS, w),
+  };
+}
 
 export interface FlowEntry {
   slot: number;
@@ -19,6 +42,8 @@ export interface FlowEntry {
   action: number;
   hits: number;
   addressSlot: number;
+  /** with FEATURES.LEARNING only */
+  meta?: FlowMeta;
 }
 
 export interface InsertResult {
@@ -35,6 +60,7 @@ interface FlowResult {
   action: number;
   slot: number;
   hits: number;
+  meta: number;
   moves: number;
 }
 
@@ -97,7 +123,7 @@ export class FlowTable {
     const r = await this.command('delete', rule, addressSlot);
     if (r.status !== FLOW_RESULT.ok) throw deleteFailure(r.status, rule);
     await this.addresses.release(addressSlot);
-    return { slot: r.slot, rule: { ...rule, action: r.action }, action: r.action, hits: r.hits, addressSlot };
+    return { slot: r.slot, rule: { ...rule, action: r.action }, action: r.action, hits: r.hits, addressSlot, ...this.metaOf(r.meta) };
   }
 
   /** The entry with the rule's key (its action is ignored), or null. */
@@ -106,7 +132,7 @@ export class FlowTable {
     if (addressSlot < 0) return null;
     const r = await this.command('lookup', rule, addressSlot);
     if (r.status !== FLOW_RESULT.ok) return null;
-    return { slot: r.slot, rule: { ...rule, action: r.action }, action: r.action, hits: r.hits, addressSlot };
+    return { slot: r.slot, rule: { ...rule, action: r.action }, action: r.action, hits: r.hits, addressSlot, ...this.metaOf(r.meta) };
   }
 
   /**
@@ -160,6 +186,7 @@ export class FlowTable {
         addressSlot,
         action: entry.action,
         hits: entry.hits,
+        ...this.metaOf(entry.meta),
         rule: {
           kind: 'flow',
           family: key.family,
@@ -302,6 +329,11 @@ export class FlowTable {
     for (const [slot, n] of perSlot) for (let k = 0; k < (counted ? n : 1); k++) await a.release(slot);
   }
 
+  /** `{ meta }` of a RES_META word on an adapter with learning, else nothing. */
+  private metaOf(w: number): { meta?: FlowMeta } {
+    return this.ctx.info.learning ? { meta: decodeFlowMeta(w) } : {};
+  }
+
   /** The error of an insert that answered `status` (not ok). */
   private insertFailure(status: number, rule: FlowRule, slot: number, action: number): DriverError {
     if (status === FLOW_RESULT.exists) return new FlowExistsError(rule, slot, action);
@@ -321,6 +353,7 @@ export class FlowTable {
     const action = ops.read(c.reg('flow', 'RES_ACTION'));
     const slot = ops.read(c.reg('flow', 'RES_SLOT'));
     const hits = ops.read(c.reg('flow', 'RES_HITS'));
+    const meta = ops.read(c.reg('flow', 'RES_META'));
     const moves = ops.read(c.reg('flow', 'LAST_MOVES'));
     let r: Uint32Array;
     try {
@@ -337,6 +370,7 @@ export class FlowTable {
       action: decodeAction(r[action]),
       slot: r[slot],
       hits: r[hits],
+      meta: r[meta],
       moves: r[moves],
     };
   }

@@ -8,6 +8,6 @@ export { OPTIONAL_BLOCKS, type BlockBases, type ResolvedRegister } from './regis
 export { decodeAction, encodeAction } from './actions.js';
 export { FLOW_OP, TABLE_CMD } from './commands.js';
 export { AddressTable, type AddressSlot } from './address-table.js';
-export { FlowTable, type FlowBatchResult, type FlowChange, type FlowEntry, type InsertResult } from './flow-table.js';
+export { FlowTable, decodeFlowMeta, type FlowBatchResult, type FlowChange, type FlowEntry, type FlowMeta, type InsertResult } from './flow-table.js';
 export { ListenTable, sameListen, type ListenEntry, type ListenUpdate, type QueueGroup } from './listen-table.js';
 export { EgressTable, type EgressCounters } from './egress-table.js';

@@ -1,0 +1,446 @@
+`resetall
+`timescale 1ns / 1ps
+`default_nettype none
+
+/*
+ * Learning engine and aging (docs/semantics.md, "Learning and aging"), beside the flow table:
+ *
+ *   - the flow table's command port, shared round-robin by the host (register file) and the
+ *     engine; the engine's own ops: a learned INSERT first, else the aging sweep's READ_SLOT
+ *     (+ DELETE of an expired entry, issued at once, so the DELETE's key is the flow table's
+ *     result key of the READ_SLOT just done and no other command runs in between)
+ *   - learning: a TCP connection request whose listen entry has LEARN is tagged on its flow
+ *     lookup (lookup_tag); its result (fixed latency, in order) decides: exact hit -> refused
+ *     exact; listen action not a queue -> nothing; EMBRYONIC >= MAX_EMBRYONIC -> quota;
+ *     COUNT >= MAX_ENTRIES -> full; the one request register taken -> busy; else INSERT
+ *   - NOW_MS (every CLOCKS_PER_MS clocks), the timeouts, EMBRYONIC and the counters, read and
+ *     written through reg_* at flow block offsets 0x80..0xE0
+ *
+ * Lookup tag: bit 0 the request took the request register, bit 1 it did not (refused at the
+ * result unless exact/no queue/quota/full), bit 2 its listen action is a queue of the adapter.
+ * The sweep runs only while an entry that can age exists (learned, or host with a class).
+ */
+module sipnic_learn #(
+    // core clocks per millisecond
+    parameter CLOCKS_PER_MS = 31250,
+    // queues of the adapter
+    parameter QUEUES = 8,
+    // flow key bits
+    parameter KEY_WIDTH = 166,
+    // flow slots (hashed + stash)
+    parameter SLOTS = 4104,
+    // slot number bits
+    parameter SLOT_WIDTH = $clog2(SLOTS)
+) (
+    input  wire                  clk,
+    input  wire                  rst,
+
+    /*
+     * Learning requests: the steer's flow lookup and its listen match (same clock)
+     */
+    input  wire                  lk_valid,
+    input  wire [KEY_WIDTH-1:0]  lk_key,
+    input  wire                  lk_request,    // TCP, SYN set, ACK clear
+    input  wire                  lk_listen_hit,
+    input  wire                  lk_listen_learn,
+    input  wire [7:0]            lk_listen_action,
+    output wire [2:0]            lk_tag,
+    input  wire                  res_valid,
+    input  wire                  res_hit,
+    input  wire [2:0]            res_tag,
+
+    /*
+     * Host commands (register file)
+     */
+    input  wire                  h_cmd_valid,
+    output wire                  h_cmd_ready,
+    input  wire [2:0]            h_cmd_op,
+    input  wire [KEY_WIDTH-1:0]  h_cmd_key,
+    input  wire [7:0]            h_cmd_action,
+    input  wire [SLOT_WIDTH-1:0] h_cmd_slot,
+    output wire                  h_cmd_done,
+
+    /*
+     * Flow table command port
+     */
+    output wire                  f_cmd_valid,
+    input  wire                  f_cmd_ready,
+    output wire [2:0]            f_cmd_op,
+    output wire [KEY_WIDTH-1:0]  f_cmd_key,
+    output wire [7:0]            f_cmd_action,
+    output wire [SLOT_WIDTH-1:0] f_cmd_slot,
+    output wire [4:0]            f_cmd_meta,
+    input  wire                  f_cmd_done,
+    input  wire [1:0]            f_cmd_status,
+    input  wire                  f_cmd_res_valid,
+    input  wire [KEY_WIDTH-1:0]  f_cmd_res_key,
+    /* verilator lint_off UNUSEDSIGNAL */ // RES_META: origin, state, class, idle
+    input  wire [31:0]           f_cmd_res_meta,
+    /* verilator lint_on UNUSEDSIGNAL */
+    input  wire [15:0]           f_count,
+    input  wire                  f_emb_leave,
+    output wire [22:0]           now_ms,
+
+    /*
+     * Registers (flow block offsets 0x80..0xFC)
+     */
+    input  wire                  reg_wr,
+    input  wire [7:0]            reg_addr,
+    input  wire [31:0]           reg_wdata,
+    output reg  [31:0]           reg_rdata
+);
+
+/* verilator lint_off UNUSEDPARAM */
+`include "sipnic_regs.vh"
+/* verilator lint_on UNUSEDPARAM */
+
+localparam DIV_W = $clog2(CLOCKS_PER_MS + 1);
+localparam integer DIV_LAST_I = CLOCKS_PER_MS - 1;
+localparam [DIV_W-1:0] DIV_LAST = DIV_LAST_I[DIV_W-1:0];
+localparam integer SLOT_LAST_I = SLOTS - 1;
+localparam [SLOT_WIDTH-1:0] SLOT_LAST = SLOT_LAST_I[SLOT_WIDTH-1:0];
+localparam [7:0] QUEUES_B = QUEUES[7:0];
+localparam [31:0] CPM_W = CLOCKS_PER_MS;
+
+localparam [2:0]
+    OP_INSERT = FLD_FLOW_COMMAND_OP_INSERT[2:0],
+    OP_DELETE = FLD_FLOW_COMMAND_OP_DELETE[2:0],
+    OP_READ = FLD_FLOW_COMMAND_OP_READ_SLOT[2:0],
+    OP_CLEAR = FLD_FLOW_COMMAND_OP_CLEAR[2:0];
+
+localparam [1:0] ST_EMBRYONIC = 2'd0, ST_ESTABLISHED = 2'd1;  // 2: closing
+
+// request register
+localparam [1:0] R_FREE = 2'd0, R_WAIT = 2'd1, R_ISSUE = 2'd2, R_RUN = 2'd3;
+// aging sweep
+localparam [2:0] A_IDLE = 3'd0, A_READ = 3'd1, A_READ_RUN = 3'd2, A_DEL = 3'd3, A_DEL_RUN = 3'd4;
+
+initial begin
+    if (CLOCKS_PER_MS < 1) begin
+        $error("Error: CLOCKS_PER_MS must be >= 1 (instance %m)");
+        $finish;
+    end
+    if (SLOTS < 2 || SLOT_WIDTH < $clog2(SLOTS)) begin
+        $error("Error: bad SLOTS/SLOT_WIDTH (instance %m)");
+        $finish;
+    end
+end
+
+// ---------------------------------------------------------------------------------------
+// time base
+
+reg [DIV_W-1:0] div_reg = {DIV_W{1'b0}};
+reg [22:0] now_reg = 23'd0;
+
+assign now_ms = now_reg;
+
+wire wr_now = reg_wr && reg_addr == REG_FLOW_NOW_MS[7:0];
+
+always @(posedge clk) begin
+    if (wr_now) begin
+        now_reg <= reg_wdata[22:0];
+        div_reg <= {DIV_W{1'b0}};
+    end else if (div_reg == DIV_LAST) begin
+        now_reg <= now_reg + 1'b1;
+        div_reg <= {DIV_W{1'b0}};
+    end else begin
+        div_reg <= div_reg + 1'b1;
+    end
+    if (rst) begin
+        now_reg <= 23'd0;
+        div_reg <= {DIV_W{1'b0}};
+    end
+end
+
+// ---------------------------------------------------------------------------------------
+// configuration
+
+reg [21:0] syn_to_reg = 22'd5000, idle_to_reg = 22'd300000, fin_to_reg = 22'd10000;
+reg [21:0] host_to1_reg = 22'd0, host_to2_reg = 22'd0, host_to3_reg = 22'd0;
+reg [1:0]  ins_class_reg = 2'd0;
+reg [15:0] max_emb_reg = 16'd1024;
+reg [15:0] max_ent_reg = 16'd65535;
+
+always @(posedge clk) begin
+    if (reg_wr) begin
+        case (reg_addr)
+            REG_FLOW_SYN_TIMEOUT_MS[7:0]: syn_to_reg <= reg_wdata[21:0];
+            REG_FLOW_IDLE_TIMEOUT_MS[7:0]: idle_to_reg <= reg_wdata[21:0];
+            REG_FLOW_FIN_TIMEOUT_MS[7:0]: fin_to_reg <= reg_wdata[21:0];
+            REG_FLOW_HOST_TIMEOUT1_MS[7:0]: host_to1_reg <= reg_wdata[21:0];
+            REG_FLOW_HOST_TIMEOUT2_MS[7:0]: host_to2_reg <= reg_wdata[21:0];
+            REG_FLOW_HOST_TIMEOUT3_MS[7:0]: host_to3_reg <= reg_wdata[21:0];
+            REG_FLOW_INSERT_CLASS[7:0]: ins_class_reg <= reg_wdata[1:0];
+            REG_FLOW_MAX_EMBRYONIC[7:0]: max_emb_reg <= reg_wdata[31:16] != 16'd0 ? 16'hFFFF : reg_wdata[15:0];
+            REG_FLOW_MAX_ENTRIES[7:0]: max_ent_reg <= reg_wdata[31:16] != 16'd0 ? 16'hFFFF : reg_wdata[15:0];
+            default: ;
+        endcase
+    end
+    if (rst) begin
+        syn_to_reg <= 22'd5000;
+        idle_to_reg <= 22'd300000;
+        fin_to_reg <= 22'd10000;
+        host_to1_reg <= 22'd0;
+        host_to2_reg <= 22'd0;
+        host_to3_reg <= 22'd0;
+        ins_class_reg <= 2'd0;
+        max_emb_reg <= 16'd1024;
+        max_ent_reg <= 16'd65535;
+    end
+end
+
+// ---------------------------------------------------------------------------------------
+// command port: host and engine, round robin; the done pulse goes to the command's owner
+
+reg [2:0] a_state_reg = A_IDLE;  // aging sweep (below)
+reg [1:0] r_state_reg = R_FREE;  // learning request (below)
+reg own_eng_reg = 1'b0;          // the command in flight is the engine's
+reg [2:0] own_op_reg = 3'd0;     // its op
+reg last_eng_reg = 1'b0;         // the last command granted was the engine's
+
+wire eng_valid;
+wire [2:0] eng_op;
+wire [SLOT_WIDTH-1:0] eng_slot;
+wire eng_key_res;                // the engine's key: the last result's (aging) or the request's
+wire eng_locked;                 // the engine's DELETE follows its READ_SLOT at once
+
+wire hold;                       // an aging READ_SLOT found its entry expired: nothing else
+wire grant_eng = eng_valid && !hold && (!h_cmd_valid || !last_eng_reg || eng_locked);
+wire grant_host = h_cmd_valid && !hold && !grant_eng;
+wire accept = f_cmd_valid && f_cmd_ready;
+wire eng_accept = accept && grant_eng;
+wire eng_done = f_cmd_done && own_eng_reg;
+
+reg [KEY_WIDTH-1:0] req_key_reg = {KEY_WIDTH{1'b0}};
+reg [7:0] req_act_reg = 8'd0;
+
+assign f_cmd_valid = grant_eng || grant_host;
+assign h_cmd_ready = f_cmd_ready && grant_host;
+assign f_cmd_op = grant_eng ? eng_op : h_cmd_op;
+assign f_cmd_key = !grant_eng ? h_cmd_key : eng_key_res ? f_cmd_res_key : req_key_reg;
+assign f_cmd_action = grant_eng ? req_act_reg : h_cmd_action;
+assign f_cmd_slot = grant_eng ? eng_slot : h_cmd_slot;
+// inserts: host {origin 0, established, INSERT_CLASS}; learned {origin 1, embryonic, 0}
+assign f_cmd_meta = grant_eng ? {1'b1, ST_EMBRYONIC, 2'd0} : {1'b0, ST_ESTABLISHED, ins_class_reg};
+assign h_cmd_done = f_cmd_done && !own_eng_reg;
+
+always @(posedge clk) begin
+    if (accept) begin
+        own_eng_reg <= grant_eng;
+        own_op_reg <= f_cmd_op;
+        last_eng_reg <= grant_eng;
+    end
+    if (rst) begin
+        own_eng_reg <= 1'b0;
+        own_op_reg <= 3'd0;
+        last_eng_reg <= 1'b0;
+    end
+end
+
+// results of any owner's command
+wire res_ok = f_cmd_done && f_cmd_status == STATUS_OK;
+wire res_learned = f_cmd_res_meta[31];
+wire [1:0] res_state = f_cmd_res_meta[29:28];
+wire [1:0] res_class = f_cmd_res_meta[25:24];
+wire res_agable = res_learned || res_class != 2'd0;
+wire res_emb = res_learned && res_state == ST_EMBRYONIC;
+wire host_clear = accept && grant_host && h_cmd_op == OP_CLEAR;
+wire ins_done_ok = res_ok && own_op_reg == OP_INSERT;
+wire del_done_ok = res_ok && own_op_reg == OP_DELETE;
+
+// ---------------------------------------------------------------------------------------
+// learning
+
+reg [15:0] emb_reg = 16'd0;
+reg [31:0] learned_reg = 32'd0;
+reg [31:0] ref_exact_reg = 32'd0, ref_quota_reg = 32'd0, ref_full_reg = 32'd0, ref_busy_reg = 32'd0;
+
+wire cand = lk_valid && lk_request && lk_listen_hit && lk_listen_learn;
+wire cand_queue = !lk_listen_action[ENC_ACTION_DROP_SHIFT]
+    && {1'b0, lk_listen_action[ENC_ACTION_QUEUE_SHIFT +: ENC_ACTION_QUEUE_WIDTH]} < QUEUES_B;
+wire cand_take = cand && r_state_reg == R_FREE;
+
+assign lk_tag = {cand && cand_queue, cand && !cand_take, cand_take};
+
+// a tagged lookup's result: refusal checks in order
+wire t_any = res_valid && (res_tag[0] || res_tag[1]);
+wire t_exact = t_any && res_hit;
+wire t_req = t_any && !res_hit && res_tag[2];
+wire t_quota = t_req && emb_reg >= max_emb_reg;
+wire t_full = t_req && !t_quota && f_count >= max_ent_reg;
+wire t_pass = t_req && !t_quota && !t_full;
+wire t_busy = t_pass && res_tag[1];
+wire learn_start = t_pass && res_tag[0];
+wire learn_ok = eng_done && r_state_reg == R_RUN && f_cmd_status == STATUS_OK;
+wire learn_full = eng_done && r_state_reg == R_RUN && f_cmd_status == STATUS_FULL;
+
+always @(posedge clk) begin
+    if (cand_take) begin
+        req_key_reg <= lk_key;
+        req_act_reg <= lk_listen_action;
+    end
+    case (r_state_reg)
+        R_FREE: if (cand_take) r_state_reg <= R_WAIT;
+        R_WAIT: if (res_valid && res_tag[0]) r_state_reg <= learn_start ? R_ISSUE : R_FREE;
+        R_ISSUE: if (eng_accept && a_state_reg != A_DEL) r_state_reg <= R_RUN;
+        default: if (eng_done) r_state_reg <= R_FREE;
+    endcase
+
+    if (learn_ok) learned_reg <= learned_reg + 1'b1;
+    if (t_exact) ref_exact_reg <= ref_exact_reg + 1'b1;
+    if (t_quota) ref_quota_reg <= ref_quota_reg + 1'b1;
+    if (t_full || learn_full) ref_full_reg <= ref_full_reg + 1'b1;
+    if (t_busy) ref_busy_reg <= ref_busy_reg + 1'b1;
+
+    if (rst) begin
+        r_state_reg <= R_FREE;
+        learned_reg <= 32'd0;
+        ref_exact_reg <= 32'd0;
+        ref_quota_reg <= 32'd0;
+        ref_full_reg <= 32'd0;
+        ref_busy_reg <= 32'd0;
+    end
+end
+
+// EMBRYONIC: + a learned insert; - a hit out of embryonic, a delete of an embryonic entry
+wire emb_inc = learn_ok;
+wire [1:0] emb_dec = {1'b0, f_emb_leave} + {1'b0, del_done_ok && res_emb};
+
+always @(posedge clk) begin
+    if (host_clear) begin
+        emb_reg <= 16'd0;
+    end else if (emb_inc || emb_dec != 2'd0) begin
+        if ({15'd0, emb_inc} + emb_reg < {14'd0, emb_dec}) begin
+            emb_reg <= 16'd0;
+        end else begin
+            emb_reg <= emb_reg + {15'd0, emb_inc} - {14'd0, emb_dec};
+        end
+    end
+    if (rst) begin
+        emb_reg <= 16'd0;
+    end
+end
+
+// ---------------------------------------------------------------------------------------
+// aging sweep
+
+reg [SLOT_WIDTH-1:0] a_slot_reg = {SLOT_WIDTH{1'b0}};
+reg [15:0] agable_reg = 16'd0;   // entries that can age
+reg [31:0] sweeps_reg = 32'd0;
+reg [31:0] aged_emb_reg = 32'd0, aged_est_reg = 32'd0, aged_fin_reg = 32'd0, aged_host_reg = 32'd0;
+
+reg [21:0] timeout;
+reg never;
+
+always @* begin
+    never = 1'b0;
+    if (res_learned) begin
+        case (res_state)
+            ST_EMBRYONIC: timeout = syn_to_reg;
+            ST_ESTABLISHED: timeout = idle_to_reg;
+            default: timeout = fin_to_reg;
+        endcase
+    end else begin
+        case (res_class)
+            2'd1: timeout = host_to1_reg;
+            2'd2: timeout = host_to2_reg;
+            default: timeout = host_to3_reg;
+        endcase
+        never = res_class == 2'd0 || timeout == 22'd0;
+    end
+end
+
+wire expired = f_cmd_res_valid && !never && f_cmd_res_meta[22:0] > {1'b0, timeout};
+assign hold = eng_done && a_state_reg == A_READ_RUN && expired;
+wire a_step = (eng_done && a_state_reg == A_READ_RUN && !expired) || (eng_done && a_state_reg == A_DEL_RUN);
+
+assign eng_valid = r_state_reg == R_ISSUE || a_state_reg == A_READ || a_state_reg == A_DEL;
+assign eng_locked = a_state_reg == A_DEL;
+assign eng_op = a_state_reg == A_DEL ? OP_DELETE : r_state_reg == R_ISSUE ? OP_INSERT : OP_READ;
+assign eng_key_res = a_state_reg == A_DEL;
+assign eng_slot = a_slot_reg;
+
+always @(posedge clk) begin
+    case (a_state_reg)
+        A_IDLE: if (agable_reg != 16'd0) a_state_reg <= A_READ;
+        // the learned insert goes first (eng_op)
+        A_READ: if (eng_accept && r_state_reg != R_ISSUE) a_state_reg <= A_READ_RUN;
+        A_READ_RUN: if (eng_done) a_state_reg <= expired ? A_DEL : A_IDLE;
+        A_DEL: if (eng_accept) a_state_reg <= A_DEL_RUN;
+        default: if (eng_done) a_state_reg <= A_IDLE;
+    endcase
+    if (a_step) begin
+        if (a_slot_reg == SLOT_LAST) begin
+            a_slot_reg <= {SLOT_WIDTH{1'b0}};
+            sweeps_reg <= sweeps_reg + 1'b1;
+        end else begin
+            a_slot_reg <= a_slot_reg + 1'b1;
+        end
+    end
+    if (eng_done && a_state_reg == A_DEL_RUN && f_cmd_status == STATUS_OK) begin
+        if (!res_learned) begin
+            aged_host_reg <= aged_host_reg + 1'b1;
+        end else if (res_state == ST_EMBRYONIC) begin
+            aged_emb_reg <= aged_emb_reg + 1'b1;
+        end else if (res_state == ST_ESTABLISHED) begin
+            aged_est_reg <= aged_est_reg + 1'b1;
+        end else begin
+            aged_fin_reg <= aged_fin_reg + 1'b1;
+        end
+    end
+
+    if (host_clear) begin
+        agable_reg <= 16'd0;
+    end else if (ins_done_ok && res_agable && !(del_done_ok && res_agable)) begin
+        agable_reg <= agable_reg + 1'b1;
+    end else if (del_done_ok && res_agable && agable_reg != 16'd0) begin
+        agable_reg <= agable_reg - 1'b1;
+    end
+
+    if (rst) begin
+        a_state_reg <= A_IDLE;
+        a_slot_reg <= {SLOT_WIDTH{1'b0}};
+        agable_reg <= 16'd0;
+        sweeps_reg <= 32'd0;
+        aged_emb_reg <= 32'd0;
+        aged_est_reg <= 32'd0;
+        aged_fin_reg <= 32'd0;
+        aged_host_reg <= 32'd0;
+    end
+end
+
+// ---------------------------------------------------------------------------------------
+// register reads
+
+always @* begin
+    case (reg_addr)
+        REG_FLOW_FEATURES[7:0]: reg_rdata = 32'd1;
+        REG_FLOW_CLOCKS_PER_MS[7:0]: reg_rdata = CPM_W;
+        REG_FLOW_NOW_MS[7:0]: reg_rdata = {9'd0, now_reg};
+        REG_FLOW_SWEEPS[7:0]: reg_rdata = sweeps_reg;
+        REG_FLOW_SYN_TIMEOUT_MS[7:0]: reg_rdata = {10'd0, syn_to_reg};
+        REG_FLOW_IDLE_TIMEOUT_MS[7:0]: reg_rdata = {10'd0, idle_to_reg};
+        REG_FLOW_FIN_TIMEOUT_MS[7:0]: reg_rdata = {10'd0, fin_to_reg};
+        REG_FLOW_HOST_TIMEOUT1_MS[7:0]: reg_rdata = {10'd0, host_to1_reg};
+        REG_FLOW_HOST_TIMEOUT2_MS[7:0]: reg_rdata = {10'd0, host_to2_reg};
+        REG_FLOW_HOST_TIMEOUT3_MS[7:0]: reg_rdata = {10'd0, host_to3_reg};
+        REG_FLOW_INSERT_CLASS[7:0]: reg_rdata = {30'd0, ins_class_reg};
+        REG_FLOW_MAX_EMBRYONIC[7:0]: reg_rdata = {16'd0, max_emb_reg};
+        REG_FLOW_EMBRYONIC[7:0]: reg_rdata = {16'd0, emb_reg};
+        REG_FLOW_MAX_ENTRIES[7:0]: reg_rdata = {16'd0, max_ent_reg};
+        REG_FLOW_LEARNED[7:0]: reg_rdata = learned_reg;
+        REG_FLOW_AGED_EMBRYONIC[7:0]: reg_rdata = aged_emb_reg;
+        REG_FLOW_AGED_ESTABLISHED[7:0]: reg_rdata = aged_est_reg;
+        REG_FLOW_AGED_CLOSING[7:0]: reg_rdata = aged_fin_reg;
+        REG_FLOW_AGED_HOST[7:0]: reg_rdata = aged_host_reg;
+        REG_FLOW_REFUSED_EXACT[7:0]: reg_rdata = ref_exact_reg;
+        REG_FLOW_REFUSED_QUOTA[7:0]: reg_rdata = ref_quota_reg;
+        REG_FLOW_REFUSED_FULL[7:0]: reg_rdata = ref_full_reg;
+        REG_FLOW_REFUSED_BUSY[7:0]: reg_rdata = ref_busy_reg;
+        default: reg_rdata = 32'd0;
+    endcase
+end
+
+endmodule
+
+`resetall
