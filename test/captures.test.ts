@@ -119,7 +119,7 @@ describe('real captures through the RTL at their capture times, learning', () =>
       const sim = createSim({ width: 64 });
       const adapter = await Adapter.open(new SimBus(sim));
       await adapter.applyRules(parseRules(rulesText));
-      const timeline = new SimTimeline(sim, adapter.info.clocksPerMs, { nowMs: adapter.reg('flow', 'NOW_MS'), sweeps: adapter.reg('flow', 'SWEEPS') });
+      const timeline = SimTimeline.forAdapter(sim, adapter);
       const rig = makeRigFrom(sim, adapter, reference);
       const report = runTimedDifferential(rig, timeline, timed);
       const c = await adapter.learningCounters();

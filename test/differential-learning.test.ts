@@ -21,19 +21,23 @@ async function learningRig(width: 8 | 32 | 64, rules = LEARN_RULES, reference = 
   expect(adapter.info.learning, 'the simulated adapter has the learning engine').toBe(true);
   expect(adapter.info.queues).toBeGreaterThanOrEqual(LEARN_QUEUES);
   await adapter.applyRules(parseRules(rules));
-  const timeline = new SimTimeline(sim, adapter.info.clocksPerMs, { nowMs: adapter.reg('flow', 'NOW_MS'), sweeps: adapter.reg('flow', 'SWEEPS') });
+  const timeline = SimTimeline.forAdapter(sim, adapter);
   return { rig: makeRigFrom(sim, adapter, reference), timeline };
 }
 
-const traffic = new Map<number, LearnTraffic>();
-const trafficFor = (seed: number) => {
-  if (!traffic.has(seed)) traffic.set(seed, learnTraffic({ seed, connections: 300, transmit: false }));
-  return traffic.get(seed)!;
+// The model runs every gap shorter than a few aging passes clock by clock, so a stream costs
+// its span in clocks: 300 connections at width 64, 100 at the widths whose clock is faster.
+const traffic = new Map<string, LearnTraffic>();
+const trafficFor = (seed: number, connections: number) => {
+  const key = `${seed}/${connections}`;
+  if (!traffic.has(key)) traffic.set(key, learnTraffic({ seed, connections, transmit: false }));
+  return traffic.get(key)!;
 };
+const CONNECTIONS = { 8: 100, 32: 100, 64: 300 } as const;
 
 describe.each([8, 32, 64] as const)('learning: RTL vs reference at DATA_WIDTH %i', (width) => {
   it('agrees frame by frame and on every learning counter', async () => {
-    const t = trafficFor(100 + width);
+    const t = trafficFor(100 + width, CONNECTIONS[width]);
     const { rig, timeline } = await learningRig(width);
     const report = runTimedDifferential(rig, timeline, t.frames);
     const end = t.frames.at(-1)!.timeUs;
@@ -44,11 +48,11 @@ describe.each([8, 32, 64] as const)('learning: RTL vs reference at DATA_WIDTH %i
     expect(report.mismatches, `${report.mismatchCount} mismatches`).toEqual([]);
     expect(adapterCounters).toEqual({ learned: ref.learned, aged: ref.aged, refused: ref.refused, embryonic: 0 });
     // the stream reached everything it is meant to
-    expect(ref.learned).toBeGreaterThan(100);
+    expect(ref.learned).toBeGreaterThan(CONNECTIONS[width] / 4);
     for (const [state, n] of Object.entries(ref.aged)) expect(n, `aged ${state}`).toBeGreaterThan(0);
     for (const reason of ['exact', 'quota', 'full'] as const) expect(ref.refused[reason], `refused ${reason}`).toBeGreaterThan(0);
-    expect(report.byRule.flow).toBeGreaterThan(500);
-    expect(report.jumps, 'idle gaps were jumped over').toBeGreaterThan(50);
+    expect(report.byRule.flow).toBeGreaterThan(100);
+    expect(report.jumps, 'idle gaps were jumped over').toBeGreaterThan(20);
   });
 });
 
@@ -65,7 +69,7 @@ describe('learning: the comparison can fail', () => {
     const reference = new ReferenceAdapter({ queues: LEARN_QUEUES });
     for (const rule of parseRules(mutated)) reference.add(rule, 0);
     const { rig, timeline } = await learningRig(64, LEARN_RULES, reference);
-    const t = trafficFor(164);
+    const t = trafficFor(164, 60);
     const report = runTimedDifferential(rig, timeline, t.frames);
     const c = await rig.adapter.learningCounters();
     rig.sim.close();

@@ -117,7 +117,7 @@ async function replayInto(options: ReplayOptions, capture: Capture, rules: Rule[
     };
     if (learns(rules)) {
       // learning and aging follow the capture's clock: each frame at its time, idle gaps jumped over
-      const timeline = new SimTimeline(sim, adapter.info.clocksPerMs, { nowMs: adapter.reg('flow', 'NOW_MS'), sweeps: adapter.reg('flow', 'SWEEPS') });
+      const timeline = SimTimeline.forAdapter(sim, adapter);
       const startCycles = sim.cycles;
       const t0 = frames.length ? frameTimeUs(frames[0]) : 0;
       let latest = 0;
