@@ -19,6 +19,7 @@ export function flowJson(e: FlowEntry) {
     dstPort: r.dstPort,
     action: e.action,
     hits: e.hits,
+    ...(e.meta ? { origin: e.meta.origin, state: e.meta.state, idleMs: e.meta.idleMs, ...(e.rule.idleTimeoutMs !== undefined ? { idleTimeoutMs: e.rule.idleTimeoutMs } : {}) } : {}),
   };
 }
 
@@ -67,7 +68,7 @@ export function flowCommand(cli: Cli): Command {
 
   flow
     .command('list')
-    .description('list every flow entry with its slot, action and hits')
+    .description('list every flow entry with its slot, action and hits; with the learning engine also who made it (host, learned), its state and how long it has been idle')
     .addHelpText('after', '\nExample:\n  sipnic flow list --json')
     .action(async (_o, cmd: Command) => {
       const { entries, info, stash } = await cli.withAdapter(cmd, async (a) => ({
@@ -81,8 +82,11 @@ export function flowCommand(cli: Cli): Command {
         () =>
           (entries.length
             ? table(
-                ['slot', 'type', 'src-ip', 'src-port', 'dst-ip', 'dst-port', 'action', 'hits'],
-                entries.map((e) => [e.slot, flowTypeOf(e.rule.family, e.rule.proto), formatIp(e.rule.srcIp, e.rule.family), e.rule.srcPort, formatIp(e.rule.dstIp, e.rule.family), e.rule.dstPort, e.action, e.hits]),
+                ['slot', 'type', 'src-ip', 'src-port', 'dst-ip', 'dst-port', 'action', 'hits', ...(info.learning ? ['origin', 'state', 'idle'] : [])],
+                entries.map((e) => [
+                  e.slot, flowTypeOf(e.rule.family, e.rule.proto), formatIp(e.rule.srcIp, e.rule.family), e.rule.srcPort, formatIp(e.rule.dstIp, e.rule.family), e.rule.dstPort, e.action, e.hits,
+                  ...(e.meta ? [e.meta.origin, e.meta.origin === 'host' ? (e.rule.idleTimeoutMs ? `ages ${e.rule.idleTimeoutMs / 1000} s` : '-') : e.meta.state, `${(e.meta.idleMs / 1000).toFixed(3)} s`] : []),
+                ]),
               ) + '\n'
             : '') + `${entries.length} of ${capacity.entries} entries + ${capacity.stash} stash (${stash} in the stash)`,
         { count: entries.length, capacity, stashUsed: stash, flows: entries.map(flowJson) },

@@ -286,8 +286,14 @@ export class Primary {
     };
     let flows = 0;
     let listens = 0;
+    let adapters = 0;
     for (const e of await this.adapter.flows.list()) {
       if (!mine(e.rule) || e.action < 1 || e.action >= queues) continue;
+      // the adapter's own entries (learned, and fallback pins that age) are not a processor's to hold
+      if (e.meta && (e.meta.origin === 'learned' || e.meta.agingClass !== 0)) {
+        adapters++;
+        continue;
+      }
       adopt(e.action);
       this.registry.addFlow(e.action, toWireFlow(e.rule));
       flows++;
@@ -310,6 +316,7 @@ export class Primary {
     const held = [...this.registry.processors.values()].filter((p) => p.alive).map((p) => p.id);
     this.log(
       `registry rebuilt from the adapter: ${flows} flows, ${listens} listen rules` +
+        (adapters ? ` (${adapters} entries learned or aging left to the adapter)` : '') +
         (held.length ? ` held by processors ${held.join(', ')} (they have ${this.reclaimMs} ms to say hello)` : ''),
     );
   }

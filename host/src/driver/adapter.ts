@@ -232,7 +232,8 @@ export class Adapter implements TableContext {
   /** Every rule the adapter holds, as rules text order: the learning line (with the engine), flows, listens, default. */
   async rules(): Promise<Rule[]> {
     const learning: Rule[] = this.info.learning ? [await this.getLearning()] : [];
-    const flows = (await this.flows.list()).map((e) => e.rule);
+    // learned entries are the adapter's state, not rules
+    const flows = (await this.flows.list()).filter((e) => e.meta?.origin !== 'learned').map((e) => e.rule);
     const listens = (await this.listens.list()).map((e) => e.rule);
     return [...learning, ...flows, ...listens, { kind: 'default', action: await this.getDefault() }];
   }

@@ -1,0 +1,48 @@
+// Hardware pinning in the one-machine cluster (`--pinning hardware`, the default): the adapter
+// learns each incoming TCP connection from its SYN, so no connection waits for a host round
+// trip; the same demo with `--pinning host` for comparison; and a SYN flood that the embryonic
+// quota bounds while real connections keep their fast path. Needs root; skipped otherwise.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { DemoResult } from '../host/src/cluster/demo.js';
+import type { LearningCounters } from '../host/src/driver/learning.js';
+import { sipnic, sipnicJson } from './support/sipnic-process.js';
+import { namespaceSkipReason } from './support/cluster-ns.js';
+
+const skipReason = namespaceSkipReason('test/cluster-learning.test.ts');
+
+async function demo(name: string, args: string[]): Promise<DemoResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'sipnic-learn-'));
+  try {
+    return await sipnicJson<DemoResult>(['cluster', 'demo', '--processors', '3', '--name', name, '--state-dir', join(dir, 's'), ...args], { timeoutMs: 600_000 });
+  } finally {
+    await sipnic(['cluster', 'down', '--name', name, '--state-dir', join(dir, 's')]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe.skipIf(skipReason !== '')('cluster demo, hardware pinning against host pinning', () => {
+  it('hardware: every connection on the fast path from its SYN, no host round trip', async () => {
+    const r = await demo('sipnic-lh', ['--connections', '300', '--json']);
+    const learning = r.pinning?.learning as LearningCounters | null;
+    console.log(`hardware pinning: ${r.connectionsPerSecond} connections/s, fast path ${r.frames.fastPathFraction}, learning ${JSON.stringify(learning)}`);
+    expect(r.connections).toMatchObject({ attempted: 300, ok: 300, failed: 0 });
+    expect(r.pinning).toMatchObject({ mode: 'hardware', pinnedByRequest: 0, pinnedByPoll: 0, hostPinsPerConnection: 0 });
+    expect(r.pinning!.leftToAdapter).toBeGreaterThanOrEqual(300);
+    expect(learning!.learned).toBeGreaterThanOrEqual(300);
+    expect(learning!.refused).toMatchObject({ quota: 0, full: 0 });
+    expect(r.frames.fastPathFraction).toBeGreaterThanOrEqual(0.999);
+    expect(r.leftover).toMatchObject({ namespaces: 0, links: 0 });
+  }, 600_000);
+
+  it('host: the same demo, each connection pinned by its monitor', async () => {
+    const r = await demo('sipnic-lo', ['--connections', '300', '--pinning', 'host', '--json']);
+    console.log(`host pinning: ${r.connectionsPerSecond} connections/s, fast path ${r.frames.fastPathFraction}, rule install p50 ${r.ruleInstallMs.p50} ms`);
+    expect(r.connections).toMatchObject({ attempted: 300, ok: 300, failed: 0 });
+    expect(r.pinning).toMatchObject({ mode: 'host', leftToAdapter: 0, learning: null });
+    expect(r.pinning!.pinnedByRequest).toBeGreaterThanOrEqual(290);
+    expect(r.frames.fastPathFraction).toBeLessThan(1);
+  }, 600_000);
+});
