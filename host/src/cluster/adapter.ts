@@ -92,8 +92,8 @@ const POLL_MS = 100;
 const AGING_MS = 100;
 const NOW_MS_MASK = 0x7fffff;
 const AGING_CLOCKS_PER_SLOT = 8;
-/** Clocks run after each batch so a learn started by its SYN is done (it takes a few dozen). */
-const LEARN_SETTLE_CLOCKS = 256;
+/** Clocks run after a connection request so the learn it started is done (typically 25-40). */
+const LEARN_SETTLE_CLOCKS = 64;
 const MAX_PER_FD = 256;
 
 /** The TCP flags of a frame (untagged IPv4 or IPv6 with the whole TCP header: parsePacket), or -1 when it is not TCP. */
@@ -299,13 +299,29 @@ export class ClusterAdapter {
   /** Wire frames through the model; each queue's frames to its claimant or its processor's TAP. */
   private steer(frames: Uint8Array[]): void {
     this.counts.wireRx += frames.length;
-    const { data, lengths } = packFrames(frames);
-    this.sim.send(data, lengths);
-    // every queue drains (ready all ones), so the frames complete within their bytes' clocks
-    // plus the pipeline; the bound only guards against a stuck model
-    this.sim.runUntilIdle(data.length + 2000 * frames.length + 10_000);
-    // a SYN's learned entry goes in after the SYN is out: let it, before the connection's next frame
-    if (this.nowMsAddr >= 0) this.sim.run(LEARN_SETTLE_CLOCKS);
+    // With the learning engine the batch goes in cut after each connection request, and the
+    // model runs on until that request's learn is done: a TAP's frames have no wire time
+    // between them, and back to back the engine (one request at a time) would refuse the
+    // later requests of a burst as busy.
+    const groups: Uint8Array[][] = [];
+    let group: Uint8Array[] = [];
+    for (const f of frames) {
+      group.push(f);
+      if (this.nowMsAddr >= 0 && isConnectionRequest(f)) {
+        groups.push(group);
+        group = [];
+      }
+    }
+    if (group.length) groups.push(group);
+    for (const g of groups) {
+      const { data, lengths } = packFrames(g);
+      this.sim.send(data, lengths);
+      // every queue drains (ready all ones), so the frames complete within their bytes' clocks
+      // plus the pipeline; the bound only guards against a stuck model
+      this.sim.runUntilIdle(data.length + 2000 * g.length + 10_000);
+      // a SYN's learned entry goes in after the SYN is out: let it, before the next frame
+      if (this.nowMsAddr >= 0) this.sim.run(LEARN_SETTLE_CLOCKS);
+    }
     if (this.sim.pending() > 0) this.options.log?.(`model still holds ${this.sim.pending()} frames after a batch of ${frames.length}`);
     const res = this.sim.collect();
     const perQueue = new Map<number, Uint8Array[]>();
