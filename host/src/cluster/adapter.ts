@@ -36,6 +36,8 @@ export interface ProcessorStats {
   processor: number;
   /** Frames the model steered to queue p and the adapter wrote into p's TAP. */
   fastPath: number;
+  /** Of those, connection requests (TCP SYN without ACK): they take the fast path by their listen rule, pinned or not. */
+  fastPathRequests: number;
   /** Frames the primary handed to p with deliver(). */
   viaPrimary: number;
   /** Frames p's stack sent, written to the wire. */
@@ -151,7 +153,7 @@ export class ClusterAdapter {
       throw err;
     }
     [this.wire, ...this.taps] = opened;
-    this.procStats = this.taps.map((_, i) => ({ processor: i + 1, fastPath: 0, viaPrimary: 0, transmitted: 0, writeErrors: 0 }));
+    this.procStats = this.taps.map((_, i) => ({ processor: i + 1, fastPath: 0, fastPathRequests: 0, viaPrimary: 0, transmitted: 0, writeErrors: 0 }));
   }
 
   /** Opens the TAPs, starts the model, serves the bus and the frame port, starts the loop. */
@@ -362,6 +364,7 @@ export class ClusterAdapter {
       const packed = packFrames(list);
       const w = this.taps[q - 1].write(packed.data, packed.lengths);
       this.procStats[q - 1].fastPath += w.written;
+      if (w.written === list.length) this.procStats[q - 1].fastPathRequests += list.filter(isConnectionRequest).length;
       this.procStats[q - 1].writeErrors += w.errors;
     }
   }

@@ -9,6 +9,8 @@ import { isIP } from 'node:net';
 import { loadavg } from 'node:os';
 import type { AdapterStats } from './adapter.js';
 import { queryPrimary } from './control-protocol.js';
+import { CLUSTER_LEARNING } from './primary.js';
+import { parseRuleWords } from '../codec/rules.js';
 import { analyzeTrace, traceNow, type TraceSummary } from './trace.js';
 import { clusterDown, isAlive, makePlan, readText, SIPNIC_BIN, startBackground, waitFor, ClusterError, type ClusterFamily, type ClusterPlan, type ClusterState } from './netns.js';
 import { FLOOD_SOURCES, type SynFloodResult } from './syn-flood.js';
@@ -170,7 +172,19 @@ export interface DemoResult {
   byProcessor: Record<string, { ownPort: number; sharedPort: number }>;
   /** Connections by the server address's family ("4", "6"). */
   byFamily: Record<string, { ok: number; failed: number }>;
-  frames: { fastPath: number; viaPrimary: number; fastPathFraction: number | null; perProcessor: ProcessorFrames[]; source?: string };
+  frames: {
+    fastPath: number;
+    viaPrimary: number;
+    fastPathFraction: number | null;
+    /**
+     * The frames after each connection request (the request itself takes the fast path by its
+     * listen rule whoever pins the connection, spoofed SYNs of a flood included): how many took
+     * the fast path, how many came through the primary, and the fraction (one-machine cluster only).
+     */
+    afterRequest?: { fastPath: number; viaPrimary: number; fraction: number | null };
+    perProcessor: ProcessorFrames[];
+    source?: string;
+  };
   /** `unanswered`: flow-adds the monitors gave up waiting for (their request timeout): not among the samples, so the percentiles are of the answered ones only. */
   ruleInstallMs: Percentiles & { unanswered: number; source: string; perProcessor: { processor: number; count: number; p50: number | null; p99: number | null; max: number | null; unanswered: number }[] };
   connectionMs: Percentiles;
@@ -194,8 +208,13 @@ export interface DemoResult {
    * pinning, the adapter's learning counters at the end.
    */
   pinning?: { mode: string | null; hostPinsPerConnection: number | null; pinnedByRequest: number; pinnedByPoll: number; leftToAdapter: number; learning: unknown };
-  /** With synFlood: what the flood sent (sources in 198.18.0.0/15), at what rate, and whether a bound cut it short. */
-  synFlood?: SynFloodResult;
+  /**
+   * With synFlood: what the flood sent (sources in 198.18.0.0/15), at what rate, and whether a
+   * bound cut it short; with hardware pinning, the adapter's embryonic entries as the primary
+   * read them every 200 ms while the flood ran (the most seen, and the quota), at its end, and
+   * once the learning line's syn-timeout and 1 s more had passed after it.
+   */
+  synFlood?: SynFloodResult & { embryonic?: { maxSeen: number; quota: number; samples: number; atEnd: number | null; afterSynTimeout: number | null; synTimeoutMs: number } };
   elapsedMs: number;
   leftover: { namespaces: number; links: number; names: string[] };
   /** With traceDir: where the rule installs' time went (trace.ts analyzeTrace), and the machine's load average. */
@@ -232,6 +251,37 @@ export async function ruleInstallFromPrimary(control: string): Promise<DemoResul
       (unanswered ? `; ${unanswered} flow-adds unanswered within the monitors' request timeout are not among the samples (their latency is longer)` : ''),
     perProcessor: per,
   };
+}
+
+/**
+ * The adapter's EMBRYONIC, read through the primary every 200 ms until the flood ends, then at
+ * its end and once syn-timeout + 1 s have passed after it.
+ */
+async function watchEmbryonic(control: string, flood: Promise<unknown>, learningWords?: string): Promise<NonNullable<NonNullable<DemoResult['synFlood']>['embryonic']>> {
+  const learning = learningWords ? parseRuleWords(learningWords.split(/\s+/), 'learning') : CLUSTER_LEARNING;
+  const read = async (): Promise<number | null> => {
+    try {
+      const s = await queryPrimary(control, { op: 'stats' }, 3000);
+      return (s.learning as { embryonic?: number } | null)?.embryonic ?? null;
+    } catch {
+      return null;
+    }
+  };
+  let done = false;
+  void flood.finally(() => (done = true)).catch(() => undefined);
+  let maxSeen = 0;
+  let samples = 0;
+  while (!done) {
+    const e = await read();
+    if (e !== null) {
+      maxSeen = Math.max(maxSeen, e);
+      samples++;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const atEnd = await read();
+  await new Promise((r) => setTimeout(r, learning.synTimeoutMs + 1000));
+  return { maxSeen, quota: learning.maxEmbryonic, samples, atEnd, afterSynTimeout: await read(), synTimeoutMs: learning.synTimeoutMs };
 }
 
 /** The primary's pinning mode and the monitors' pin counts (undefined when the primary does not answer). */
@@ -288,9 +338,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const runStart = performance.now();
     const flood = o.synFlood && startFlood(plan, o.synFlood, o.signal, o.progress);
     flood?.catch(() => undefined); // awaited below; a failing client must not leave it unhandled
+    const embryonic = flood && o.withRoles && (o.pinning ?? 'hardware') === 'hardware' ? watchEmbryonic(control, flood, o.learning) : undefined;
     const client = await runInNamespace(plan.namespaces.client, ['cluster', 'demo-client', '--host', clientHosts, '--ports', ports.join(','), '--connections', String(o.connections), '--bytes', String(o.bytes), '--concurrency', String(o.concurrency)], o.signal, o.progress);
     const runMs = performance.now() - runStart;
-    const synFlood = flood ? await flood : undefined;
+    const synFlood = flood ? { ...(await flood), ...(embryonic ? { embryonic: await embryonic } : {}) } : undefined;
     const results = JSON.parse(client) as ConnectionResult[];
     const clientEnd = traceNow();
     const after = plan.boardSim ? await primarySnapshot(control) : await readAdapterStats(plan.paths.framePort, 'demo');
@@ -361,10 +412,12 @@ const fraction = (fast: number, via: number): number | null => (fast + via ? Mat
 function adapterFrames(before: AdapterStats, after: AdapterStats): DemoResult['frames'] {
   const fastPath = after.fastPath - before.fastPath;
   const viaPrimary = after.viaPrimary - before.viaPrimary;
+  const requests = after.processors.reduce((n, p, i) => n + (p.fastPathRequests ?? 0) - (before.processors[i].fastPathRequests ?? 0), 0);
   return {
     fastPath,
     viaPrimary,
     fastPathFraction: fraction(fastPath, viaPrimary),
+    afterRequest: { fastPath: fastPath - requests, viaPrimary, fraction: fraction(fastPath - requests, viaPrimary) },
     perProcessor: after.processors.map((p, i) => ({
       processor: p.processor,
       fastPath: p.fastPath - before.processors[i].fastPath,
