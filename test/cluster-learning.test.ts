@@ -45,4 +45,20 @@ describe.skipIf(skipReason !== '')('cluster demo, hardware pinning against host 
     expect(r.pinning!.pinnedByRequest).toBeGreaterThanOrEqual(290);
     expect(r.frames.fastPathFraction).toBeLessThan(1);
   }, 600_000);
+
+  it('a SYN flood: the embryonic quota holds, the flood ages out, real connections keep the fast path', async () => {
+    // a LAN cluster answers a SYN in well under a millisecond: syn-timeout 0.5 s is ample
+    const r = await demo('sipnic-lf', ['--connections', '300', '--syn-flood', '100000', '--learning', 'syn-timeout 0.5 max-embryonic 2048', '--json']);
+    const e = r.synFlood!.embryonic!;
+    console.log(`flood: ${JSON.stringify(r.synFlood)}; after the request ${JSON.stringify(r.frames.afterRequest)}; ${JSON.stringify(r.pinning?.learning)}`);
+    expect(r.connections).toMatchObject({ attempted: 300, ok: 300, failed: 0 });
+    expect(r.synFlood).toMatchObject({ sent: 100000, sendErrors: 0 });
+    expect(e.samples).toBeGreaterThan(5);
+    expect(e.maxSeen).toBeLessThanOrEqual(2048);
+    // the quota was reached: the flood did press on it
+    expect((r.pinning?.learning as LearningCounters).refused.quota).toBeGreaterThan(0);
+    // every flood entry gone within syn-timeout + 1 s (no real connection is embryonic by then)
+    expect(e.afterSynTimeout).toBe(0);
+    expect(r.frames.afterRequest!.fraction).toBeGreaterThanOrEqual(0.95);
+  }, 600_000);
 });
