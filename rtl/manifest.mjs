@@ -87,6 +87,7 @@ export const TARGETS = {
   },
   // testbenches (test/rtl, run by npm run test:rtl)
   core_tb: { top: 'sipnic_core', sources: ['core'], cpp: ['test/rtl/core_tb.cpp'], cppInclude: ['sim/src'] },
+  learn_tb: { top: 'sipnic_core', sources: ['core'], cpp: ['test/rtl/learn_tb.cpp'], cppInclude: ['sim/src'] },
   flow_table_tb: {
     top: 'sipnic_flow_table',
     sources: ['rtl/core/sipnic_ram_sdp.v', 'rtl/core/sipnic_flow_hash.v', 'rtl/core/sipnic_flow_table.v'],

@@ -13,6 +13,8 @@ const runs = [
   // without the learning engine (LEARNING=0: the area of a core without it)
   { target: 'core', params: { DATA_WIDTH: 32, LEARNING: 0 } },
   { target: 'board', params: { ...board.nic, ...board.board } },
+  // the board top with the learning engine (sizing.json may leave it out)
+  { target: 'board', params: { ...board.nic, ...board.board, LEARNING: 1 } },
 ];
 let failed = 0;
 for (const { target, params } of runs) {
@@ -24,7 +26,7 @@ for (const { target, params } of runs) {
     process.exit(2);
   }
   const ok = run.status === 0 && !/%Warning|%Error/.test(run.stderr);
-  const shown = target === 'board' ? 'board sizing' : Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
+  const shown = target === 'board' ? `board sizing${params.LEARNING !== board.nic.LEARNING ? ` LEARNING=${params.LEARNING}` : ''}` : Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
   console.error(`lint ${t.top} ${shown}: ${ok ? 'clean' : 'FAILED'}`);
   if (!ok) {
     failed++;

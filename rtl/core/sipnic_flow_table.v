@@ -114,7 +114,7 @@ localparam STASH_W = STASH > 1 ? $clog2(STASH) : 1;
 localparam ENT_W = 1 + KEY_WIDTH + ACTION_WIDTH;
 // counter word: {meta[27:0], hits[31:0]} with LEARNING, else hits only;
 // meta = {origin, state[1:0], class[1:0], stamp[22:0]}
-localparam CNT_W = LEARNING ? 60 : 32;
+localparam CNT_W = LEARNING != 0 ? 60 : 32;
 localparam PATH_N = MAX_MOVES + 1;          // path slots S1..S(n+1)
 localparam PATH_W = $clog2(MAX_MOVES + 2);  // 0..MAX_MOVES+1
 localparam DRAIN_W = $clog2(STASH + 1);

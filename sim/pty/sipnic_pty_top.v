@@ -37,7 +37,11 @@ module sipnic_pty_top #(
     // core per-queue buffer in bytes
     parameter QUEUE_FIFO_BYTES = 16384,
     // bad-frame filter buffer per rx port in bytes
-    parameter RX_FIFO_BYTES = 16384
+    parameter RX_FIFO_BYTES = 16384,
+    // connection learning and aging in the core
+    parameter LEARNING = 1,
+    // core clocks per millisecond (the model's nominal clock, not CLK_HZ)
+    parameter CLOCKS_PER_MS = 31250
 ) (
     input  wire clk,
     input  wire rst,
@@ -125,7 +129,9 @@ sipnic_nic #(
     .MAX_FRAME(MAX_FRAME),
     .INGRESS_FIFO_BYTES(INGRESS_FIFO_BYTES),
     .QUEUE_FIFO_BYTES(QUEUE_FIFO_BYTES),
-    .RX_FIFO_BYTES(RX_FIFO_BYTES)
+    .RX_FIFO_BYTES(RX_FIFO_BYTES),
+    .LEARNING(LEARNING),
+    .CLOCKS_PER_MS(CLOCKS_PER_MS)
 ) sipnic_nic_inst (
     .clk(clk),
     .rst(rst),

@@ -42,8 +42,8 @@ export const BOARDS: Readonly<Record<string, BoardDef>> = {
     // CLOCKS_PER_MS (NOW_MS of the learning engine) from the core clock: 500 MHz / CORE_DIV
     params: {
       ...SIZING['colorlight-5a-75b-v8'].nic,
-      ...SIZING['colorlight-5a-75b-v8'].board,
       CLOCKS_PER_MS: Math.round(500_000_000 / SIZING['colorlight-5a-75b-v8'].board.CORE_DIV / 1000),
+      ...SIZING['colorlight-5a-75b-v8'].board,
     },
     lpf: 'rtl/board/sipnic_colorlight_5a_75b.lpf',
     nextpnrDevice: ['--25k', '--package', 'CABGA256', '--speed', '6'],

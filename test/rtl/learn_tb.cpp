@@ -1,0 +1,590 @@
+// Verilator testbench of the learning engine and aging (sipnic_core with LEARNING): learning on
+// SYN, the refusals (exact, quota, full, busy), every state transition, EMBRYONIC, aging of each
+// state and of a host class through NOW_MS writes, SWEEPS, the command port's round robin; built
+// with -DLEARNING=0 it checks that the registers read 0 and nothing is learned.
+// Built by scripts/test-learn.sh (DW, CPM = CLOCKS_PER_MS, LEARNING from the command line).
+// Every expectation is written here from the rules (docs/semantics.md, Learning and aging), never
+// read back from the design.
+#include <verilated.h>
+#include "Vsipnic_core.h"
+#include "sipnic_regs.generated.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#ifndef DW
+#define DW 64
+#endif
+#ifndef CPM
+#define CPM 15625
+#endif
+#ifndef LEARNING
+#define LEARNING 1
+#endif
+static const int KW = DW / 8;
+static const int QUEUES = 8;
+
+typedef std::vector<uint8_t> Bytes;
+
+#include "tb_check.h"
+
+static void set_tdata(Vsipnic_core* m, const uint8_t* b, int n) {
+#if DW == 8
+    m->s_axis_tdata = n > 0 ? b[0] : 0;
+#else
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++) v |= (uint64_t)b[i] << (8 * i);
+    m->s_axis_tdata = v;
+#endif
+}
+
+class TB {
+public:
+    std::unique_ptr<VerilatedContext> ctx;
+    std::unique_ptr<Vsipnic_core> m;
+    uint64_t cycle = 0;
+    std::deque<Bytes> tx;
+    size_t tx_off = 0;
+    std::vector<int> out;  // queue of each frame that left (-1: dropped), in order of leaving
+    std::vector<uint64_t> last_byte;  // cycle of each sent frame's last beat
+
+    TB() : ctx(new VerilatedContext), m(new Vsipnic_core(ctx.get())) {
+        m->clk = 0;
+        m->rst = 1;
+        m->s_axis_tvalid = 0;
+        m->reg_en = 0;
+        m->m_axis_tready = 0xff;
+        m->eval();
+        for (int i = 0; i < 4; i++) tick();
+        m->rst = 0;
+        tick();
+    }
+    ~TB() { m->final(); }
+
+    void tick() {
+        if (!tx.empty()) {
+            const Bytes& f = tx.front();
+            int n = (int)std::min<size_t>(KW, f.size() - tx_off);
+            set_tdata(m.get(), f.data() + tx_off, n);
+            m->s_axis_tkeep = (KW == 8 && n == 8) ? 0xff : ((1u << n) - 1);
+            m->s_axis_tlast = tx_off + n >= f.size();
+            m->s_axis_tvalid = 1;
+        } else {
+            m->s_axis_tvalid = 0;
+            m->s_axis_tlast = 0;
+        }
+        m->eval();
+        if (m->s_axis_tvalid && m->s_axis_tready) {
+            const Bytes& f = tx.front();
+            tx_off += std::min<size_t>(KW, f.size() - tx_off);
+            if (tx_off >= f.size()) {
+                tx.pop_front();
+                tx_off = 0;
+                last_byte.push_back(cycle);
+            }
+        }
+        for (int q = 0; q < QUEUES; q++)
+            if (((m->m_axis_tvalid >> q) & 1) && ((m->m_axis_tlast >> q) & 1)) out.push_back(q);
+        if (m->drop_valid) out.push_back(-1);
+        m->clk = 1;
+        m->eval();
+        ctx->timeInc(1);
+        m->clk = 0;
+        m->eval();
+        ctx->timeInc(1);
+        cycle++;
+    }
+    void run(int n) {
+        for (int i = 0; i < n; i++) tick();
+    }
+    uint32_t reg(bool we, uint16_t addr, uint32_t wdata = 0) {
+        m->reg_en = 1;
+        m->reg_we = we;
+        m->reg_addr = addr;
+        m->reg_wdata = wdata;
+        tick();
+        m->reg_en = 0;
+        for (int i = 0; i < 64; i++) {
+            m->eval();
+            if (m->reg_ack) {
+                uint32_t v = m->reg_rdata;
+                tick();
+                return v;
+            }
+            tick();
+        }
+        CHECK(false, "no reg_ack for 0x%04x", addr);
+        return 0;
+    }
+    void wr(uint16_t a, uint32_t v) { reg(true, a, v); }
+    uint32_t rd(uint16_t a) { return reg(false, a); }
+
+    // sends frames back to back and waits until they all left; their queues in order
+    std::vector<int> send(const std::vector<Bytes>& fs) {
+        size_t n0 = out.size();
+        for (const Bytes& f : fs) tx.push_back(f);
+        for (int i = 0; i < 20000 && out.size() < n0 + fs.size(); i++) tick();
+        CHECK(out.size() == n0 + fs.size(), "frames did not leave (%zu of %zu)", out.size() - n0, fs.size());
+        run(60);  // the learning insert after the last frame
+        return std::vector<int>(out.begin() + n0, out.end());
+    }
+    int send1(const Bytes& f) {
+        std::vector<int> r = send({f});
+        return r.empty() ? -2 : r[0];
+    }
+};
+
+// ---------------------------------------------------------------- frames and registers
+static void put16(Bytes& b, uint16_t v) {
+    b.push_back(v >> 8);
+    b.push_back(v & 0xff);
+}
+static void put32(Bytes& b, uint32_t v) {
+    put16(b, v >> 16);
+    put16(b, v & 0xffff);
+}
+static uint32_t ip4(int a, int b, int c, int d) { return (a << 24) | (b << 16) | (c << 8) | d; }
+
+static const uint8_t SYN = 0x02, ACK = 0x10, FIN = 0x01, RST = 0x04;
+static const uint32_t CLUSTER = 0x0a000001;  // 10.0.0.1
+
+static Bytes tcp4(uint32_t src, uint16_t sport, uint16_t dport, uint8_t flags) {
+    Bytes b = {0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00};
+    b.push_back(0x45);
+    b.push_back(0);
+    put16(b, 46);
+    put16(b, 1);
+    put16(b, 0);
+    b.push_back(64);
+    b.push_back(6);
+    put16(b, 0);
+    put32(b, src);
+    put32(b, CLUSTER);
+    put16(b, sport);
+    put16(b, dport);
+    put32(b, 1000);
+    put32(b, 0);
+    b.push_back(0x50);
+    b.push_back(flags);
+    put16(b, 65535);
+    put16(b, 0);
+    put16(b, 0);
+    for (int i = 0; i < 6; i++) b.push_back(i);
+    return b;
+}
+
+static uint16_t F(uint16_t off) { return BLK_FLOW_BASE + off; }
+
+struct Key {
+    uint32_t src;
+    uint16_t sport, dport;
+};
+
+static uint32_t flow_wait(TB& tb) {
+    uint32_t st = 0;
+    for (int i = 0; i < 5000; i++) {
+        st = tb.rd(F(REG_FLOW_STATUS));
+        if (!(st & 1)) return st;
+    }
+    CHECK(false, "flow command stuck busy");
+    return st;
+}
+
+// a flow command on key k: its status (0 ok, 1 exists, 2 full, 3 not found)
+static int flow_cmd(TB& tb, int op, const Key& k, int32_t action = 0) {
+    flow_wait(tb);
+    tb.wr(F(REG_FLOW_KEY_FLAGS), 0);  // tcp4, address slot 0
+    tb.wr(F(REG_FLOW_KEY_PORTS), ((uint32_t)k.sport << 16) | k.dport);
+    tb.wr(F(REG_FLOW_KEY_SRC0), 0);
+    tb.wr(F(REG_FLOW_KEY_SRC1), 0);
+    tb.wr(F(REG_FLOW_KEY_SRC2), 0);
+    tb.wr(F(REG_FLOW_KEY_SRC3), k.src);
+    tb.wr(F(REG_FLOW_ACTION), (uint32_t)action);
+    tb.wr(F(REG_FLOW_COMMAND), op);
+    return (flow_wait(tb) >> 4) & 0xf;
+}
+
+struct Meta {
+    bool found;
+    int action, origin, state, cls;
+    uint32_t idle, hits;
+};
+
+static Meta lookup(TB& tb, const Key& k) {
+    Meta r{};
+    r.found = flow_cmd(tb, 3, k) == 0;
+    r.action = (int)tb.rd(F(REG_FLOW_RES_ACTION));
+    r.hits = tb.rd(F(REG_FLOW_RES_HITS));
+    uint32_t w = tb.rd(F(REG_FLOW_RES_META));
+    r.origin = w >> 31;
+    r.state = (w >> 28) & 3;
+    r.cls = (w >> 24) & 3;
+    r.idle = w & 0x7fffff;
+    return r;
+}
+
+static void set_listen(TB& tb, int idx, int port, int32_t action, bool learn) {
+    tb.wr(BLK_LISTEN_BASE + REG_LISTEN_SLOT, idx);
+    tb.wr(BLK_LISTEN_BASE + REG_LISTEN_FLAGS, 0x80000000u | (learn ? 0x40000000u : 0));
+    tb.wr(BLK_LISTEN_BASE + REG_LISTEN_PORT, port);
+    tb.wr(BLK_LISTEN_BASE + REG_LISTEN_ACTION, (uint32_t)action);
+    tb.wr(BLK_LISTEN_BASE + REG_LISTEN_COMMAND, 1);
+}
+
+static uint32_t R(TB& tb, uint16_t off) { return tb.rd(F(off)); }
+
+// waits for two more completed aging passes (every slot checked at least once since the call)
+static void two_sweeps(TB& tb) {
+    uint32_t s0 = R(tb, REG_FLOW_SWEEPS);
+    for (int i = 0; i < 4000 && R(tb, REG_FLOW_SWEEPS) - s0 < 2; i++) tb.run(50);
+    CHECK(R(tb, REG_FLOW_SWEEPS) - s0 >= 2, "SWEEPS did not advance by 2 (from %u)", s0);
+}
+
+static const int Q_LEARN = 2;  // listen port 80, LEARN
+static const int Q_PLAIN = 3;  // listen port 81, no LEARN
+
+// ---------------------------------------------------------------- tests
+static void setup(TB& tb) {
+    tb.wr(BLK_ADDR_BASE + REG_ADDR_SLOT, 0);
+    tb.wr(BLK_ADDR_BASE + REG_ADDR_FAMILY, 4);
+    tb.wr(BLK_ADDR_BASE + REG_ADDR_ADDR0, 0);
+    tb.wr(BLK_ADDR_BASE + REG_ADDR_ADDR1, 0);
+    tb.wr(BLK_ADDR_BASE + REG_ADDR_ADDR2, 0);
+    tb.wr(BLK_ADDR_BASE + REG_ADDR_ADDR3, CLUSTER);
+    tb.wr(BLK_ADDR_BASE + REG_ADDR_COMMAND, 1);
+    set_listen(tb, 0, 80, Q_LEARN, true);
+    set_listen(tb, 1, 81, Q_PLAIN, false);
+    set_listen(tb, 2, 82, -1, true);  // learns nothing: the action drops
+    // a listen entry reads back with LEARN
+    tb.wr(BLK_LISTEN_BASE + REG_LISTEN_SLOT, 0);
+    tb.wr(BLK_LISTEN_BASE + REG_LISTEN_COMMAND, 2);
+    uint32_t fl = tb.rd(BLK_LISTEN_BASE + REG_LISTEN_FLAGS);
+    CHECK(((fl >> 30) & 1) == (LEARNING ? 1u : 0u), "listen FLAGS read back 0x%08x", fl);
+}
+
+static void test_no_learning(TB& tb) {
+    CHECK(R(tb, REG_FLOW_FEATURES) == 0, "FEATURES %u, want 0", R(tb, REG_FLOW_FEATURES));
+    for (uint16_t off = REG_FLOW_CLOCKS_PER_MS; off <= REG_FLOW_REFUSED_BUSY; off += 4)
+        CHECK(R(tb, off) == 0, "register 0x%02x reads %u without LEARNING", off, R(tb, off));
+    tb.wr(F(REG_FLOW_MAX_EMBRYONIC), 7);
+    CHECK(R(tb, REG_FLOW_MAX_EMBRYONIC) == 0, "MAX_EMBRYONIC written without LEARNING");
+    Key k{ip4(192, 0, 2, 7), 40001, 80};
+    CHECK(tb.send1(tcp4(k.src, k.sport, k.dport, SYN)) == Q_LEARN, "SYN not to its listen queue");
+    CHECK(R(tb, REG_FLOW_COUNT) == 0, "an entry was learned without LEARNING");
+    CHECK(flow_cmd(tb, 1, k, 5) == 0, "host insert");
+    CHECK(R(tb, REG_FLOW_RES_META) == 0, "RES_META 0x%08x without LEARNING", R(tb, REG_FLOW_RES_META));
+}
+
+static void test_registers(TB& tb) {
+    CHECK(R(tb, REG_FLOW_FEATURES) == 1, "FEATURES");
+    CHECK(R(tb, REG_FLOW_CLOCKS_PER_MS) == CPM, "CLOCKS_PER_MS %u, want %u", R(tb, REG_FLOW_CLOCKS_PER_MS), CPM);
+    CHECK(R(tb, REG_FLOW_SYN_TIMEOUT_MS) == 5000, "SYN_TIMEOUT reset");
+    CHECK(R(tb, REG_FLOW_IDLE_TIMEOUT_MS) == 300000, "IDLE_TIMEOUT reset");
+    CHECK(R(tb, REG_FLOW_FIN_TIMEOUT_MS) == 10000, "FIN_TIMEOUT reset");
+    CHECK(R(tb, REG_FLOW_HOST_TIMEOUT1_MS) == 0 && R(tb, REG_FLOW_HOST_TIMEOUT3_MS) == 0, "HOST_TIMEOUT reset");
+    CHECK(R(tb, REG_FLOW_MAX_EMBRYONIC) == 1024, "MAX_EMBRYONIC reset");
+    CHECK(R(tb, REG_FLOW_MAX_ENTRIES) == 65535, "MAX_ENTRIES reset");
+    CHECK(R(tb, REG_FLOW_EMBRYONIC) == 0 && R(tb, REG_FLOW_LEARNED) == 0, "counters reset");
+    // the time base: a write sets NOW_MS and restarts the divider
+    tb.wr(F(REG_FLOW_NOW_MS), 1000);
+    CHECK(R(tb, REG_FLOW_NOW_MS) == 1000, "NOW_MS after a write");
+    tb.wr(F(REG_FLOW_NOW_MS), 2000);
+    tb.run(CPM - 40);
+    CHECK(R(tb, REG_FLOW_NOW_MS) == 2000, "NOW_MS advanced early");
+    tb.run(60);
+    CHECK(R(tb, REG_FLOW_NOW_MS) == 2001, "NOW_MS after CLOCKS_PER_MS clocks: %u", R(tb, REG_FLOW_NOW_MS));
+}
+
+static void test_learn(TB& tb) {
+    tb.wr(F(REG_FLOW_NOW_MS), 5000);
+    Key k{ip4(192, 0, 2, 7), 40001, 80};
+    // the SYN goes to its listen queue and creates the entry 20 us later at the latest
+    CHECK(tb.send1(tcp4(k.src, k.sport, k.dport, SYN)) == Q_LEARN, "learning SYN's queue");
+    CHECK(R(tb, REG_FLOW_LEARNED) == 1, "LEARNED %u", R(tb, REG_FLOW_LEARNED));
+    CHECK(R(tb, REG_FLOW_EMBRYONIC) == 1, "EMBRYONIC %u", R(tb, REG_FLOW_EMBRYONIC));
+    CHECK(R(tb, REG_FLOW_COUNT) == 1, "COUNT %u", R(tb, REG_FLOW_COUNT));
+    Meta m = lookup(tb, k);
+    CHECK(m.found && m.action == Q_LEARN, "learned entry: found %d action %d", m.found, m.action);
+    CHECK(m.origin == 1 && m.state == 0 && m.cls == 0 && m.hits == 0, "learned meta origin %d state %d class %d hits %u",
+          m.origin, m.state, m.cls, m.hits);
+    CHECK(m.idle == 0, "idle %u", m.idle);
+    // the walk record of the entry is 8 words, the last RES_META
+    tb.wr(F(REG_FLOW_WALK_SLOT), 0);
+    int live = 0;
+    for (int s = 0; s < 264 && !live; s++) {
+        uint32_t w0 = tb.rd(F(REG_FLOW_WALK_DATA));
+        if (w0 >> 31) {
+            live = 1;
+            uint32_t w[8];
+            for (int i = 1; i < 8; i++) w[i] = tb.rd(F(REG_FLOW_WALK_DATA));
+            CHECK(w[1] == (((uint32_t)k.sport << 16) | k.dport), "walk ports 0x%08x", w[1]);
+            CHECK(w[5] == k.src, "walk src");
+            CHECK((w[7] >> 31) == 1 && ((w[7] >> 28) & 3) == 0, "walk word 7 (meta) 0x%08x", w[7]);
+        }
+    }
+    CHECK(live, "the walk found no entry");
+    // visibility: an ACK 20 us after the SYN's last byte takes the entry (the listen rule
+    // does not take an ACK: without the entry it would go to queue 0)
+    Key v{ip4(192, 0, 2, 8), 40002, 80};
+    int us20 = 20 * CPM / 1000;
+    tb.tx.push_back(tcp4(v.src, v.sport, v.dport, SYN));
+    size_t n0 = tb.out.size();
+    size_t lb0 = tb.last_byte.size();
+    while (tb.last_byte.size() == lb0) tb.tick();
+    tb.run(us20);
+    tb.tx.push_back(tcp4(v.src, v.sport, v.dport, ACK));
+    for (int i = 0; i < 20000 && tb.out.size() < n0 + 2; i++) tb.tick();
+    tb.run(60);
+    CHECK(tb.out.size() == n0 + 2 && tb.out[n0] == Q_LEARN, "SYN of the visibility test");
+    CHECK(tb.out.size() == n0 + 2 && tb.out[n0 + 1] == Q_LEARN, "ACK 20 us after the SYN went to queue %d",
+          tb.out.size() == n0 + 2 ? tb.out[n0 + 1] : -9);
+    CHECK(R(tb, REG_FLOW_LEARNED) == 2 && R(tb, REG_FLOW_EMBRYONIC) == 1, "after the ACK: LEARNED %u EMBRYONIC %u",
+          R(tb, REG_FLOW_LEARNED), R(tb, REG_FLOW_EMBRYONIC));
+    m = lookup(tb, v);
+    CHECK(m.state == 1 && m.hits == 1, "ACK made the entry established: state %d hits %u", m.state, m.hits);
+    // a listen rule without LEARN, and a LEARN rule whose action drops, learn nothing
+    Key p{ip4(192, 0, 2, 9), 40003, 81};
+    CHECK(tb.send1(tcp4(p.src, p.sport, p.dport, SYN)) == Q_PLAIN, "plain listen");
+    Key d{ip4(192, 0, 2, 9), 40004, 82};
+    CHECK(tb.send1(tcp4(d.src, d.sport, d.dport, SYN)) == -1, "dropping listen");
+    CHECK(!lookup(tb, p).found && !lookup(tb, d).found, "learned without LEARN or from a drop");
+    CHECK(R(tb, REG_FLOW_LEARNED) == 2 && R(tb, REG_FLOW_REFUSED_EXACT) == 0 && R(tb, REG_FLOW_REFUSED_QUOTA) == 0 &&
+              R(tb, REG_FLOW_REFUSED_FULL) == 0 && R(tb, REG_FLOW_REFUSED_BUSY) == 0,
+          "nothing counted for plain/drop listen");
+    // a SYN+ACK is no connection request: the listen rule does not take it, nothing learned
+    Key sa{ip4(192, 0, 2, 10), 40005, 80};
+    CHECK(tb.send1(tcp4(sa.src, sa.sport, sa.dport, SYN | ACK)) == 0, "SYN+ACK to default");
+    CHECK(!lookup(tb, sa).found, "SYN+ACK learned");
+}
+
+static void test_states(TB& tb) {
+    uint32_t e0 = R(tb, REG_FLOW_EMBRYONIC), x0 = R(tb, REG_FLOW_REFUSED_EXACT);
+    // B: retransmitted SYN (exact, stays embryonic), FIN+ACK -> closing, ACK stays closing
+    Key b{ip4(198, 51, 100, 1), 1001, 80};
+    tb.send1(tcp4(b.src, b.sport, b.dport, SYN));
+    CHECK(R(tb, REG_FLOW_EMBRYONIC) == e0 + 1, "B embryonic count");
+    CHECK(tb.send1(tcp4(b.src, b.sport, b.dport, SYN)) == Q_LEARN, "retransmitted SYN by flow");
+    CHECK(R(tb, REG_FLOW_REFUSED_EXACT) == x0 + 1, "REFUSED_EXACT %u want %u", R(tb, REG_FLOW_REFUSED_EXACT), x0 + 1);
+    Meta m = lookup(tb, b);
+    CHECK(m.state == 0 && m.hits == 1, "retransmitted SYN: state %d hits %u", m.state, m.hits);
+    tb.send1(tcp4(b.src, b.sport, b.dport, FIN | ACK));
+    m = lookup(tb, b);
+    CHECK(m.state == 2, "FIN+ACK on embryonic: state %d, want closing", m.state);
+    CHECK(R(tb, REG_FLOW_EMBRYONIC) == e0, "embryonic -> closing: EMBRYONIC %u want %u", R(tb, REG_FLOW_EMBRYONIC), e0);
+    tb.send1(tcp4(b.src, b.sport, b.dport, ACK));
+    m = lookup(tb, b);
+    CHECK(m.state == 2 && m.hits == 3, "closing is final: state %d hits %u", m.state, m.hits);
+    // C: ACK -> established, RST -> closing
+    Key c{ip4(198, 51, 100, 2), 1002, 80};
+    tb.send1(tcp4(c.src, c.sport, c.dport, SYN));
+    tb.send1(tcp4(c.src, c.sport, c.dport, ACK));
+    CHECK(lookup(tb, c).state == 1, "C established");
+    CHECK(R(tb, REG_FLOW_EMBRYONIC) == e0, "embryonic -> established counted");
+    tb.send1(tcp4(c.src, c.sport, c.dport, RST));
+    CHECK(lookup(tb, c).state == 2, "RST on established -> closing");
+    // D: SYN+FIN on embryonic -> closing (FIN wins)
+    Key d{ip4(198, 51, 100, 3), 1003, 80};
+    tb.send1(tcp4(d.src, d.sport, d.dport, SYN));
+    tb.send1(tcp4(d.src, d.sport, d.dport, SYN | FIN));  // a connection request: exact
+    CHECK(lookup(tb, d).state == 2, "SYN+FIN on embryonic -> closing");
+    CHECK(R(tb, REG_FLOW_REFUSED_EXACT) == x0 + 2, "SYN+FIN on an entry counts exact");
+    // E: established, FIN -> closing
+    Key e{ip4(198, 51, 100, 4), 1004, 80};
+    tb.send1(tcp4(e.src, e.sport, e.dport, SYN));
+    tb.send1(tcp4(e.src, e.sport, e.dport, ACK));
+    tb.send1(tcp4(e.src, e.sport, e.dport, FIN));
+    CHECK(lookup(tb, e).state == 2, "FIN on established -> closing");
+    CHECK(R(tb, REG_FLOW_EMBRYONIC) == e0, "EMBRYONIC back to %u: %u", e0, R(tb, REG_FLOW_EMBRYONIC));
+    // H: a host entry never changes state; a SYN to it counts exact
+    Key h{ip4(198, 51, 100, 5), 1005, 80};
+    CHECK(flow_cmd(tb, 1, h, 6) == 0, "host insert");
+    CHECK(tb.send1(tcp4(h.src, h.sport, h.dport, SYN)) == 6, "SYN to a host entry");
+    CHECK(R(tb, REG_FLOW_REFUSED_EXACT) == x0 + 3, "exact on a host entry");
+    CHECK(tb.send1(tcp4(h.src, h.sport, h.dport, FIN | RST)) == 6, "FIN to a host entry");
+    m = lookup(tb, h);
+    CHECK(m.origin == 0 && m.state == 1 && m.cls == 0 && m.hits == 2, "host meta: origin %d state %d class %d hits %u",
+          m.origin, m.state, m.cls, m.hits);
+    // host delete of an embryonic learned entry decrements EMBRYONIC
+    Key g{ip4(198, 51, 100, 6), 1006, 80};
+    tb.send1(tcp4(g.src, g.sport, g.dport, SYN));
+    CHECK(R(tb, REG_FLOW_EMBRYONIC) == e0 + 1, "G embryonic");
+    CHECK(flow_cmd(tb, 2, g) == 0, "host delete of a learned entry");
+    CHECK(R(tb, REG_FLOW_EMBRYONIC) == e0, "host delete of an embryonic entry: EMBRYONIC %u", R(tb, REG_FLOW_EMBRYONIC));
+    // a host add of a learned key is refused exists
+    CHECK(flow_cmd(tb, 1, b, 1) == 1, "host add of a learned key: exists");
+}
+
+static void test_refusals(TB& tb) {
+    uint32_t learned = R(tb, REG_FLOW_LEARNED);
+    uint32_t emb = R(tb, REG_FLOW_EMBRYONIC);
+    // quota
+    tb.wr(F(REG_FLOW_MAX_EMBRYONIC), emb);
+    Key q{ip4(203, 0, 113, 1), 2001, 80};
+    CHECK(tb.send1(tcp4(q.src, q.sport, q.dport, SYN)) == Q_LEARN, "quota-refused SYN still to its listen queue");
+    CHECK(R(tb, REG_FLOW_REFUSED_QUOTA) == 1 && !lookup(tb, q).found, "quota refusal");
+    tb.wr(F(REG_FLOW_MAX_EMBRYONIC), 0);
+    tb.send1(tcp4(q.src, q.sport, q.dport, SYN));
+    CHECK(R(tb, REG_FLOW_REFUSED_QUOTA) == 2 && !lookup(tb, q).found, "max-embryonic 0 learns nothing");
+    tb.wr(F(REG_FLOW_MAX_EMBRYONIC), 1024);
+    // full (MAX_ENTRIES)
+    uint32_t count = R(tb, REG_FLOW_COUNT);
+    tb.wr(F(REG_FLOW_MAX_ENTRIES), count);
+    CHECK(tb.send1(tcp4(q.src, q.sport, q.dport, SYN)) == Q_LEARN, "full-refused SYN still to its listen queue");
+    CHECK(R(tb, REG_FLOW_REFUSED_FULL) == 1 && !lookup(tb, q).found, "full refusal");
+    CHECK(R(tb, REG_FLOW_COUNT) == count, "COUNT changed");
+    tb.wr(F(REG_FLOW_MAX_ENTRIES), 65535);
+    CHECK(R(tb, REG_FLOW_LEARNED) == learned, "learned while refused");
+    // busy: a burst of SYNs to distinct keys, back to back
+    const int N = 6;
+    std::vector<Bytes> burst;
+    std::vector<Key> keys;
+    for (int i = 0; i < N; i++) {
+        keys.push_back({ip4(203, 0, 113, 10 + i), (uint16_t)(3000 + i), 80});
+        burst.push_back(tcp4(keys[i].src, keys[i].sport, keys[i].dport, SYN));
+    }
+    std::vector<int> qs = tb.send(burst);
+    for (int i = 0; i < N && i < (int)qs.size(); i++) CHECK(qs[i] == Q_LEARN, "burst SYN %d to queue %d", i, qs[i]);
+    uint32_t got = R(tb, REG_FLOW_LEARNED) - learned, busy = R(tb, REG_FLOW_REFUSED_BUSY);
+    int present = 0;
+    for (int i = 0; i < N; i++) present += lookup(tb, keys[i]).found;
+    CHECK(got + busy == (uint32_t)N, "burst: learned %u + busy %u != %d", got, busy, N);
+    CHECK((int)got == present, "burst: %d present, %u learned", present, got);
+    CHECK(got >= 1, "burst: the first SYN was learned");
+    // at width 64 frames of 60 bytes come every 8 clocks, faster than an insert: busy; at width
+    // 8 every 60 clocks, after the insert finished: never busy (rule 7.4)
+    if (DW == 64) CHECK(busy >= 1, "burst at width 64: nothing refused busy");
+    if (DW == 8) CHECK(busy == 0, "burst at width 8: %u refused busy", busy);
+    printf("learn_tb: burst of %d SYNs: %u learned, %u busy\n", N, got, busy);
+}
+
+static void test_round_robin(TB& tb) {
+    // a host entry of class 1 keeps the sweep running; host lookups back to back meanwhile,
+    // SYNs arriving: the host commands, the sweep and the learning all progress
+    tb.wr(F(REG_FLOW_INSERT_CLASS), 1);
+    tb.wr(F(REG_FLOW_HOST_TIMEOUT1_MS), 3000000);
+    Key h{ip4(198, 18, 0, 1), 4000, 9};
+    CHECK(flow_cmd(tb, 1, h, 1) == 0, "class-1 host insert");
+    tb.wr(F(REG_FLOW_INSERT_CLASS), 0);
+    CHECK(lookup(tb, h).cls == 1, "INSERT_CLASS given to the host entry");
+    uint32_t s0 = R(tb, REG_FLOW_SWEEPS), l0 = R(tb, REG_FLOW_LEARNED);
+    uint32_t c0 = tb.rd(F(REG_FLOW_STATUS)) >> 16;
+    const int CMDS = 1500;
+    // key staged once; COMMAND lookup, wait, again; a SYN every 150 commands
+    int done = 0;
+    for (int i = 0; i < CMDS; i++) {
+        if (i % 150 == 0 && i / 150 < 8) tb.tx.push_back(tcp4(ip4(198, 18, 1, i / 150), 5000 + i / 150, 80, SYN));
+        tb.wr(F(REG_FLOW_COMMAND), 3);
+        flow_wait(tb);
+        done++;
+    }
+    uint32_t c1 = tb.rd(F(REG_FLOW_STATUS)) >> 16;
+    CHECK(((c1 - c0) & 0xffff) == (uint32_t)done, "host commands completed %u of %d", (c1 - c0) & 0xffff, done);
+    tb.run(200);
+    CHECK(R(tb, REG_FLOW_LEARNED) - l0 == 8, "SYNs learned during host commands: %u of 8", R(tb, REG_FLOW_LEARNED) - l0);
+    CHECK(R(tb, REG_FLOW_SWEEPS) != s0, "no sweep progress during host commands");
+    printf("learn_tb: %d host commands, %u sweeps meanwhile\n", CMDS, R(tb, REG_FLOW_SWEEPS) - s0);
+    CHECK(flow_cmd(tb, 2, h) == 0, "class-1 host delete");
+}
+
+static void test_aging(TB& tb) {
+    // a clean table: CLEAR also resets EMBRYONIC
+    tb.wr(F(REG_FLOW_COMMAND), 5);
+    flow_wait(tb);
+    CHECK(R(tb, REG_FLOW_COUNT) == 0 && R(tb, REG_FLOW_EMBRYONIC) == 0, "after CLEAR: COUNT %u EMBRYONIC %u",
+          R(tb, REG_FLOW_COUNT), R(tb, REG_FLOW_EMBRYONIC));
+    tb.wr(F(REG_FLOW_SYN_TIMEOUT_MS), 100);
+    tb.wr(F(REG_FLOW_IDLE_TIMEOUT_MS), 300);
+    tb.wr(F(REG_FLOW_FIN_TIMEOUT_MS), 200);
+    tb.wr(F(REG_FLOW_HOST_TIMEOUT1_MS), 500);
+    tb.wr(F(REG_FLOW_HOST_TIMEOUT2_MS), 0);  // class 2 with timeout 0: never
+    const uint32_t T0 = 8388000;             // near the wrap of the 23-bit clock
+    Key k1{ip4(192, 0, 2, 101), 101, 80};  // embryonic
+    Key k2{ip4(192, 0, 2, 102), 102, 80};  // established
+    Key k3{ip4(192, 0, 2, 103), 103, 80};  // closing
+    Key k4{ip4(192, 0, 2, 104), 104, 80};  // host, class 1
+    Key k5{ip4(192, 0, 2, 105), 105, 80};  // host, class 0
+    Key k6{ip4(192, 0, 2, 106), 106, 80};  // host, class 2 (timeout 0)
+    auto at = [&](const Bytes& f) {
+        tb.wr(F(REG_FLOW_NOW_MS), T0);
+        tb.send1(f);
+    };
+    at(tcp4(k1.src, k1.sport, k1.dport, SYN));
+    at(tcp4(k2.src, k2.sport, k2.dport, SYN));
+    at(tcp4(k2.src, k2.sport, k2.dport, ACK));
+    at(tcp4(k3.src, k3.sport, k3.dport, SYN));
+    at(tcp4(k3.src, k3.sport, k3.dport, FIN | ACK));
+    tb.wr(F(REG_FLOW_INSERT_CLASS), 1);
+    tb.wr(F(REG_FLOW_NOW_MS), T0);
+    flow_cmd(tb, 1, k4, 4);
+    tb.wr(F(REG_FLOW_INSERT_CLASS), 0);
+    flow_cmd(tb, 1, k5, 5);
+    tb.wr(F(REG_FLOW_INSERT_CLASS), 2);
+    flow_cmd(tb, 1, k6, 6);
+    tb.wr(F(REG_FLOW_INSERT_CLASS), 0);
+    CHECK(R(tb, REG_FLOW_COUNT) == 6 && R(tb, REG_FLOW_EMBRYONIC) == 1, "aging set-up: COUNT %u EMBRYONIC %u",
+          R(tb, REG_FLOW_COUNT), R(tb, REG_FLOW_EMBRYONIC));
+    auto present = [&](const Key& k) { return lookup(tb, k).found; };
+    auto now = [&](uint32_t dt) {
+        tb.wr(F(REG_FLOW_NOW_MS), (T0 + dt) & 0x7fffff);
+        two_sweeps(tb);
+    };
+    now(100);  // idle 100 = SYN timeout: not removed (strictly greater)
+    CHECK(present(k1) && present(k2) && present(k3) && present(k4), "idle == timeout removed something");
+    CHECK(lookup(tb, k2).idle == 100, "IDLE_MS %u want 100", lookup(tb, k2).idle);
+    now(101);
+    CHECK(!present(k1) && present(k2) && present(k3), "embryonic aged at 101 ms");
+    CHECK(R(tb, REG_FLOW_AGED_EMBRYONIC) == 1 && R(tb, REG_FLOW_EMBRYONIC) == 0, "AGED_EMBRYONIC %u EMBRYONIC %u",
+          R(tb, REG_FLOW_AGED_EMBRYONIC), R(tb, REG_FLOW_EMBRYONIC));
+    now(200);
+    CHECK(present(k3), "closing aged at idle == fin timeout");
+    now(201);
+    CHECK(!present(k3) && present(k2) && R(tb, REG_FLOW_AGED_CLOSING) == 1, "closing aged at 201 ms");
+    now(300);
+    CHECK(present(k2), "established aged at idle == idle timeout");
+    now(301);
+    CHECK(!present(k2) && R(tb, REG_FLOW_AGED_ESTABLISHED) == 1, "established aged at 301 ms");
+    now(500);
+    CHECK(present(k4), "host class 1 aged at its timeout");
+    now(501);
+    CHECK(!present(k4) && R(tb, REG_FLOW_AGED_HOST) == 1, "host class 1 aged at 501 ms");
+    now(4000000);
+    CHECK(present(k5) && present(k6), "host class 0 / timeout 0 aged");
+    CHECK(R(tb, REG_FLOW_AGED_HOST) == 1 && R(tb, REG_FLOW_AGED_EMBRYONIC) == 1 && R(tb, REG_FLOW_AGED_CLOSING) == 1 &&
+              R(tb, REG_FLOW_AGED_ESTABLISHED) == 1,
+          "aged counters");
+    CHECK(R(tb, REG_FLOW_COUNT) == 2, "COUNT after aging %u", R(tb, REG_FLOW_COUNT));
+    // a hit refreshes: a learned entry hit at +250 with idle timeout 300 lives past +301
+    tb.wr(F(REG_FLOW_NOW_MS), T0);
+    Key k7{ip4(192, 0, 2, 107), 107, 80};
+    tb.send1(tcp4(k7.src, k7.sport, k7.dport, SYN));
+    tb.wr(F(REG_FLOW_NOW_MS), (T0 + 50) & 0x7fffff);
+    tb.send1(tcp4(k7.src, k7.sport, k7.dport, ACK));
+    tb.wr(F(REG_FLOW_NOW_MS), (T0 + 250) & 0x7fffff);
+    tb.send1(tcp4(k7.src, k7.sport, k7.dport, ACK));
+    now(400);
+    CHECK(present(k7), "refreshed entry aged (idle 150)");
+    now(551);
+    CHECK(!present(k7), "refreshed entry not aged at idle 301");
+}
+
+int main(int argc, char** argv) {
+    Verilated::commandArgs(argc, argv);
+    TB tb;
+    setup(tb);
+#if LEARNING
+    test_registers(tb);
+    test_learn(tb);
+    test_states(tb);
+    test_refusals(tb);
+    test_round_robin(tb);
+    test_aging(tb);
+#else
+    test_no_learning(tb);
+#endif
+    printf("learn_tb: DW=%d LEARNING=%d cycles=%llu\n", DW, LEARNING, (unsigned long long)tb.cycle);
+    printf("learn_tb: %d passed, %d failed\n", g_pass, g_fail);
+    return g_fail ? 1 : 0;
+}
