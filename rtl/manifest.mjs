@@ -43,7 +43,7 @@ export const GROUPS = {
   nic: {
     dir: 'rtl/nic',
     files: [
-      'sipnic_uart_rx.v', 'sipnic_uart_tx.v', 'sipnic_uart_bridge.v', 'sipnic_frame_fifo.v', 'sipnic_egress.v',
+      'sipnic_uart_rx.v', 'sipnic_uart_tx.v', 'sipnic_uart_bridge.v', 'sipnic_axis_reg.v', 'sipnic_frame_fifo.v', 'sipnic_egress.v',
       'sipnic_src_rewrite.v', 'sipnic_mdio_master.v', 'sipnic_board_block.v', 'sipnic_nic.v',
     ],
   },
@@ -68,9 +68,9 @@ export const TARGETS = {
   // sipnic_nic: lint
   nic: { top: 'sipnic_nic', sources: ['core', 'nic'] },
   // sipnic_egress on its own: lint
-  egress: { top: 'sipnic_egress', sources: ['rtl/nic/sipnic_egress.v'], include: ['rtl/core'] },
+  egress: { top: 'sipnic_egress', sources: ['rtl/nic/sipnic_axis_reg.v', 'rtl/nic/sipnic_egress.v'], include: ['rtl/core'] },
   // sipnic_src_rewrite on its own: lint
-  src_rewrite: { top: 'sipnic_src_rewrite', sources: ['rtl/nic/sipnic_src_rewrite.v'] },
+  src_rewrite: { top: 'sipnic_src_rewrite', sources: ['rtl/nic/sipnic_axis_reg.v', 'rtl/nic/sipnic_src_rewrite.v'] },
   // the Colorlight 5A-75B board top: sipnic board build (yosys), lint (with the models)
   board: {
     top: 'sipnic_colorlight_5a_75b',

@@ -46,8 +46,9 @@ localparam SW = (ADDR_SLOTS > 1) ? $clog2(ADDR_SLOTS) : 1;
 reg [ADDR_SLOTS-1:0] valid_reg = 0;
 reg [ADDR_SLOTS-1:0] ipv6_reg = 0;
 reg [127:0] addr_reg[ADDR_SLOTS-1:0];
-// copy for the register file's read-back (distributed RAM: no wide read mux over the registers)
-reg [129:0] shadow[15:0];
+// read-back: up to 2 slots straight from the registers (a 2:1 mux and the live gate fit one
+// LUT4 per bit); more slots from a copy in distributed RAM (no wide read mux over the registers)
+localparam RD_FROM_REGS = ADDR_SLOTS <= 2;
 
 reg [ADDR_SLOTS-1:0] match;
 reg [3:0] slot;
@@ -58,9 +59,25 @@ wire [ADDR_SLOTS-1:0] first = match & (~match + 1'b1);
 
 wire rd_in_range = {1'b0, rd_slot} < SLOTS;
 
-// the copy is not reset: an entry reads back only while its valid bit is set
+// an entry reads back only while its valid bit is set (the copy is not reset)
 wire rd_live = rd_in_range && valid_reg[rd_slot[SW-1:0]];
-wire [129:0] rd_word = rd_live ? shadow[rd_slot] : 130'd0;
+wire [129:0] rd_word;
+
+generate
+    if (RD_FROM_REGS) begin : rd_regs
+        assign rd_word = rd_live ? {1'b1, ipv6_reg[rd_slot[SW-1:0]], addr_reg[rd_slot[SW-1:0]]} : 130'd0;
+    end else begin : rd_copy
+        reg [129:0] shadow[15:0];
+
+        always @(posedge clk) begin
+            if (wr_en) begin
+                shadow[wr_slot] <= {wr_valid && {1'b0, wr_slot} < SLOTS, wr_ipv6, wr_addr};
+            end
+        end
+
+        assign rd_word = rd_live ? shadow[rd_slot] : 130'd0;
+    end
+endgenerate
 
 assign rd_valid = rd_word[129];
 assign rd_ipv6 = rd_word[128];
@@ -85,9 +102,6 @@ always @(posedge clk) begin
         valid_reg[wr_slot[SW-1:0]] <= wr_valid;
         ipv6_reg[wr_slot[SW-1:0]] <= wr_ipv6;
         addr_reg[wr_slot[SW-1:0]] <= wr_addr;
-    end
-    if (wr_en) begin
-        shadow[wr_slot] <= {wr_valid && {1'b0, wr_slot} < SLOTS, wr_ipv6, wr_addr};
     end
 
     if (rst) begin

@@ -319,32 +319,24 @@ assign arb_tlast = s_axis_tlast[sel_reg];
 
 // output register (the queue RAMs, the queue select and the rewrite are a long way to the
 // consumer); full rate while the consumer is ready
-reg [DATA_WIDTH-1:0] m_tdata_reg = {DATA_WIDTH{1'b0}};
-reg [KEEP_WIDTH-1:0] m_tkeep_reg = {KEEP_WIDTH{1'b0}};
-reg                  m_tvalid_reg = 1'b0;
-reg                  m_tlast_reg = 1'b0;
+sipnic_axis_reg #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .KEEP_WIDTH(KEEP_WIDTH)
+) out_reg (
+    .clk(clk),
+    .rst(rst),
+    .s_axis_tdata(tdata),
+    .s_axis_tkeep(s_axis_tkeep[sel_reg*KEEP_WIDTH +: KEEP_WIDTH]),
+    .s_axis_tvalid(arb_tvalid),
+    .s_axis_tready(arb_tready),
+    .s_axis_tlast(arb_tlast),
+    .m_axis_tdata(m_axis_tdata),
+    .m_axis_tkeep(m_axis_tkeep),
+    .m_axis_tvalid(m_axis_tvalid),
+    .m_axis_tready(m_axis_tready),
+    .m_axis_tlast(m_axis_tlast)
+);
 
-assign arb_tready = !m_tvalid_reg || m_axis_tready;
-
-always @(posedge clk) begin
-    if (m_axis_tready) begin
-        m_tvalid_reg <= 1'b0;
-    end
-    if (arb_tvalid && arb_tready) begin
-        m_tdata_reg <= tdata;
-        m_tkeep_reg <= s_axis_tkeep[sel_reg*KEEP_WIDTH +: KEEP_WIDTH];
-        m_tlast_reg <= arb_tlast;
-        m_tvalid_reg <= 1'b1;
-    end
-    if (rst) begin
-        m_tvalid_reg <= 1'b0;
-    end
-end
-
-assign m_axis_tdata = m_tdata_reg;
-assign m_axis_tkeep = m_tkeep_reg;
-assign m_axis_tvalid = m_tvalid_reg;
-assign m_axis_tlast = m_tlast_reg;
 assign m_axis_tuser = 1'b0;
 
 endmodule

@@ -93,10 +93,6 @@ reg [ADDR_WIDTH:0] commit_ptr_reg = 0, commit_ptr_next;
 reg [ADDR_WIDTH:0] rd_ptr_reg = 0, rd_ptr_next;
 reg discard_reg = 1'b0, discard_next;
 reg out_valid_reg = 1'b0, out_valid_next;
-reg [DATA_WIDTH-1:0] m_tdata_reg = {DATA_WIDTH{1'b0}};
-reg [KEEP_WIDTH-1:0] m_tkeep_reg = {KEEP_WIDTH{1'b0}};
-reg m_tlast_reg = 1'b0;
-reg m_tvalid_reg = 1'b0;
 reg drop_bad_reg = 1'b0, drop_bad_next;
 reg drop_big_reg = 1'b0, drop_big_next;
 reg wr_en;
@@ -108,10 +104,10 @@ wire hopeless = full && commit_ptr_reg == rd_ptr_reg;
 wire empty = commit_ptr_reg == rd_ptr_reg;
 
 assign s_axis_tready = !full || hopeless || discard_reg;
-assign m_axis_tvalid = m_tvalid_reg;
 
 // the RAM word moves into the output register
-wire out_load = out_valid_reg && (!m_tvalid_reg || m_axis_tready);
+wire out_tready;
+wire out_load = out_valid_reg && out_tready;
 assign drop_bad = drop_bad_reg;
 assign drop_big = drop_big_reg;
 
@@ -195,24 +191,23 @@ ram_inst (
     .rd_data(rd_word)
 );
 
-always @(posedge clk) begin
-    if (m_axis_tready) begin
-        m_tvalid_reg <= 1'b0;
-    end
-    if (out_load) begin
-        m_tdata_reg <= rd_word[DATA_WIDTH-1:0];
-        m_tkeep_reg <= rd_word[WIDTH-1] ? cnt_to_keep(rd_word[DATA_WIDTH +: CNT_WIDTH]) : {KEEP_WIDTH{1'b1}};
-        m_tlast_reg <= rd_word[WIDTH-1];
-        m_tvalid_reg <= 1'b1;
-    end
-    if (rst) begin
-        m_tvalid_reg <= 1'b0;
-    end
-end
-
-assign m_axis_tdata = m_tdata_reg;
-assign m_axis_tkeep = m_tkeep_reg;
-assign m_axis_tlast = m_tlast_reg;
+sipnic_axis_reg #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .KEEP_WIDTH(KEEP_WIDTH)
+) out_reg (
+    .clk(clk),
+    .rst(rst),
+    .s_axis_tdata(rd_word[DATA_WIDTH-1:0]),
+    .s_axis_tkeep(rd_word[WIDTH-1] ? cnt_to_keep(rd_word[DATA_WIDTH +: CNT_WIDTH]) : {KEEP_WIDTH{1'b1}}),
+    .s_axis_tvalid(out_valid_reg),
+    .s_axis_tready(out_tready),
+    .s_axis_tlast(rd_word[WIDTH-1]),
+    .m_axis_tdata(m_axis_tdata),
+    .m_axis_tkeep(m_axis_tkeep),
+    .m_axis_tvalid(m_axis_tvalid),
+    .m_axis_tready(m_axis_tready),
+    .m_axis_tlast(m_axis_tlast)
+);
 
 endmodule
 

@@ -140,33 +140,25 @@ always @(posedge clk) begin
 end
 
 // output register: full rate while the consumer is ready
-reg [DATA_WIDTH-1:0] m_tdata_reg = {DATA_WIDTH{1'b0}};
-reg [KEEP_WIDTH-1:0] m_tkeep_reg = {KEEP_WIDTH{1'b0}};
-reg                  m_tvalid_reg = 1'b0;
-reg                  m_tlast_reg = 1'b0;
-
-assign in_tready = !m_tvalid_reg || m_axis_tready;
-
-always @(posedge clk) begin
-    if (m_axis_tready) begin
-        m_tvalid_reg <= 1'b0;
-    end
-    if (in_xfer) begin
-        m_tdata_reg <= tdata;
-        m_tkeep_reg <= s_axis_tkeep;
-        m_tlast_reg <= s_axis_tlast;
-        m_tvalid_reg <= 1'b1;
-    end
-    if (rst) begin
-        m_tvalid_reg <= 1'b0;
-    end
-end
+sipnic_axis_reg #(
+    .DATA_WIDTH(DATA_WIDTH),
+    .KEEP_WIDTH(KEEP_WIDTH)
+) out_reg (
+    .clk(clk),
+    .rst(rst),
+    .s_axis_tdata(tdata),
+    .s_axis_tkeep(s_axis_tkeep),
+    .s_axis_tvalid(s_axis_tvalid),
+    .s_axis_tready(in_tready),
+    .s_axis_tlast(s_axis_tlast),
+    .m_axis_tdata(m_axis_tdata),
+    .m_axis_tkeep(m_axis_tkeep),
+    .m_axis_tvalid(m_axis_tvalid),
+    .m_axis_tready(m_axis_tready),
+    .m_axis_tlast(m_axis_tlast)
+);
 
 assign s_axis_tready = in_tready;
-assign m_axis_tdata = m_tdata_reg;
-assign m_axis_tkeep = m_tkeep_reg;
-assign m_axis_tvalid = m_tvalid_reg;
-assign m_axis_tlast = m_tlast_reg;
 
 endmodule
 
