@@ -24,6 +24,10 @@ export interface TimelineOptions {
   slots: number;
 }
 
+const NOW_MS_MODULUS = 2 ** 23;
+/** Longer than the longest timeout (3600 s) and its removal window, shorter than 2^22 ms. */
+const MAX_STEP_US = 3_700_000_000;
+
 /** Clocks an aging pass takes at most per slot (a read, and a delete of an expired entry). */
 const PASS_CLOCKS_PER_SLOT = 24;
 
@@ -71,22 +75,35 @@ export class SimTimeline {
 
   /** Runs the model up to `timeUs` (nothing when it is there already), jumping over long gaps. */
   advanceTo(timeUs: number): void {
+    // NOW_MS holds 23 bits and idle times are taken mod 2^23 ms: a gap longer than the longest
+    // timeout and its removal window goes first to one step past that, where a pass removes
+    // every entry that can age; then the jump to the frame cannot wrap onto a live stamp
+    if (timeUs - this.nowUs > MAX_STEP_US + SETTLE_US) this.jump(this.nowUs + MAX_STEP_US);
     if (timeUs - this.nowUs > SETTLE_US) {
       this.runClocks(SETTLE_US * this.clocksPerUs);
       // land at least 2.2 passes before the frame: the pass running at the jump may be half
       // done, and one whole pass at the new time must end before the frame
       const jumpMs = Math.floor((timeUs - 2.2 * this.passUs) / 1000);
-      if (jumpMs * 1000 > this.nowUs) {
-        this.sim.regWrite(this.o.nowMs, jumpMs);
-        this.baseUs = jumpMs * 1000;
-        this.baseCycles = this.sim.cycles;
-        this.jumps++;
-        const pass = this.runSweeps(2);
-        if (pass !== undefined) this.passClocks = Math.max(this.passClocks, pass);
-      }
+      if (jumpMs * 1000 > this.nowUs) this.setNow(jumpMs);
     }
     const left = timeUs - this.nowUs;
     if (left > 0) this.runClocks(left * this.clocksPerUs);
+  }
+
+  /** A jump to about `timeUs` (whole ms), settling first, with an aging pass at the new time. */
+  private jump(timeUs: number): void {
+    this.runClocks(SETTLE_US * this.clocksPerUs);
+    this.setNow(Math.floor(timeUs / 1000));
+  }
+
+  /** NOW_MS := ms (the register keeps it mod 2^23), then the sweep passes over every slot at that time. */
+  private setNow(ms: number): void {
+    this.sim.regWrite(this.o.nowMs, ms % NOW_MS_MODULUS);
+    this.baseUs = ms * 1000;
+    this.baseCycles = this.sim.cycles;
+    this.jumps++;
+    const pass = this.runSweeps(2);
+    if (pass !== undefined) this.passClocks = Math.max(this.passClocks, pass);
   }
 
   /** Sends one frame at `timeUs` (the model runs up to that time first). */
