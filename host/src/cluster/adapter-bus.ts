@@ -37,7 +37,8 @@ import { takeSocketPath, listenOn, closerOf } from '../bus/unix-socket.js';
 const STAGING: Partial<Record<BlockName, readonly string[]>> = {
   addr: ['SLOT', 'FAMILY', 'ADDR0', 'ADDR1', 'ADDR2', 'ADDR3'],
   // WALK_SLOT: the flow walk's cursor (every walk sets it in each of its batches, so `flow list` beside the primary works)
-  flow: ['KEY_FLAGS', 'KEY_PORTS', 'KEY_SRC0', 'KEY_SRC1', 'KEY_SRC2', 'KEY_SRC3', 'ACTION', 'SLOT', 'WALK_SLOT'],
+  // INSERT_CLASS: an insert's aging class, staged with it (the owner sets it in the same batch as each of its inserts)
+  flow: ['KEY_FLAGS', 'KEY_PORTS', 'KEY_SRC0', 'KEY_SRC1', 'KEY_SRC2', 'KEY_SRC3', 'ACTION', 'INSERT_CLASS', 'SLOT', 'WALK_SLOT'],
   listen: ['SLOT', 'FLAGS', 'PORT', 'ACTION', 'GROUP', 'GROUP_QUEUE'],
 };
 

@@ -60,7 +60,7 @@ export interface PrimaryOptions {
   /** Control connections that have not said hello: how long they may take, how many at once (primary-control.ts). */
   controlLimits?: ControlLimits;
   /**
-   * Who pins incoming connections (default hardware): `hardware`, the adapter learns each
+   * Who pins incoming connections (default host here; `sipnic primary` defaults to hardware): `hardware`, the adapter learns each
    * connection from its SYN (TCP listen rules carry `learn`) and the monitors ask for no exact
    * rule for them; `host`, every connection's exact rule goes monitor → primary → adapter. An
    * adapter without the learning engine is run as host (with a log line).
@@ -161,8 +161,8 @@ export class Primary {
     this.now = options.now ?? (() => performance.now());
     this.registry = new Registry((flow, m) => this.groups.groupQueue(flow, m), { processors: options.processors });
     this.startedAt = this.now();
-    this.pinning = (options.pinning ?? 'hardware') === 'hardware' && this.adapter.info.learning ? 'hardware' : 'host';
-    if (this.pinning !== (options.pinning ?? 'hardware')) this.log('pinning: this adapter has no learning engine (flow FEATURES.LEARNING 0): the host pins every connection');
+    this.pinning = options.pinning === 'hardware' && this.adapter.info.learning ? 'hardware' : 'host';
+    if (this.pinning !== (options.pinning ?? 'host')) this.log('pinning: this adapter has no learning engine (flow FEATURES.LEARNING 0): the host pins every connection');
     const queues = this.adapter.info.queues;
     if (!Number.isInteger(options.processors) || options.processors < 1 || options.processors > queues - 1) {
       throw new ControlError('EPROTO', `processors must be 1..${queues - 1} (the adapter has ${queues} queues, queue 0 is the primary's), got ${options.processors}`);
