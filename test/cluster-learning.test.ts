@@ -1,4 +1,4 @@
-// Hardware pinning in the one-machine cluster (`--pinning hardware`, the default): the adapter
+// Hardware pinning in the one-machine cluster (`--pinning hardware`): the adapter
 // learns each incoming TCP connection from its SYN, so no connection waits for a host round
 // trip; the same demo with `--pinning host` for comparison; and a SYN flood that the embryonic
 // quota bounds while real connections keep their fast path. Needs root; skipped otherwise.
@@ -25,7 +25,7 @@ async function demo(name: string, args: string[]): Promise<DemoResult> {
 
 describe.skipIf(skipReason !== '')('cluster demo, hardware pinning against host pinning', () => {
   it('hardware: every connection on the fast path from its SYN, no host round trip', async () => {
-    const r = await demo('sipnic-lh', ['--connections', '300', '--json']);
+    const r = await demo('sipnic-lh', ['--connections', '300', '--pinning', 'hardware', '--json']);
     const learning = r.pinning?.learning as LearningCounters | null;
     console.log(`hardware pinning: ${r.connectionsPerSecond} connections/s, fast path ${r.frames.fastPathFraction}, learning ${JSON.stringify(learning)}`);
     expect(r.connections).toMatchObject({ attempted: 300, ok: 300, failed: 0 });
@@ -48,7 +48,7 @@ describe.skipIf(skipReason !== '')('cluster demo, hardware pinning against host 
 
   it('a SYN flood: the embryonic quota holds, the flood ages out, real connections keep the fast path', async () => {
     // a LAN cluster answers a SYN in well under a millisecond: syn-timeout 0.5 s is ample
-    const r = await demo('sipnic-lf', ['--connections', '300', '--syn-flood', '100000', '--learning', 'syn-timeout 0.5 max-embryonic 2048', '--json']);
+    const r = await demo('sipnic-lf', ['--connections', '300', '--syn-flood', '100000', '--pinning', 'hardware', '--learning', 'syn-timeout 0.5 max-embryonic 2048', '--json']);
     const e = r.synFlood!.embryonic!;
     console.log(`flood: ${JSON.stringify(r.synFlood)}; after the request ${JSON.stringify(r.frames.afterRequest)}; ${JSON.stringify(r.pinning?.learning)}`);
     expect(r.connections).toMatchObject({ attempted: 300, ok: 300, failed: 0 });

@@ -143,7 +143,7 @@ export interface DemoOptions {
   boardSim?: { baud: number };
   /** The connections' address families (default 4); 6 and both bring IPv6 up in the namespaces. */
   family?: ClusterFamily;
-  /** `--pinning` of the primary (absent: its default, hardware) */
+  /** `--pinning` of the primary (absent: its default, host) */
   pinning?: 'hardware' | 'host';
   /** `--learning` of the primary */
   learning?: string;
@@ -338,7 +338,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const runStart = performance.now();
     const flood = o.synFlood && startFlood(plan, o.synFlood, o.signal, o.progress);
     flood?.catch(() => undefined); // awaited below; a failing client must not leave it unhandled
-    const embryonic = flood && o.withRoles && (o.pinning ?? 'hardware') === 'hardware' ? watchEmbryonic(control, flood, o.learning) : undefined;
+    const embryonic = flood && o.withRoles && o.pinning === 'hardware' ? watchEmbryonic(control, flood, o.learning) : undefined;
     const client = await runInNamespace(plan.namespaces.client, ['cluster', 'demo-client', '--host', clientHosts, '--ports', ports.join(','), '--connections', String(o.connections), '--bytes', String(o.bytes), '--concurrency', String(o.concurrency)], o.signal, o.progress);
     const runMs = performance.now() - runStart;
     const synFlood = flood ? { ...(await flood), ...(embryonic ? { embryonic: await embryonic } : {}) } : undefined;
