@@ -227,13 +227,8 @@ function percentiles(values: number[]): Percentiles {
 }
 
 /** The monitors' connection-request → exact-rule-active latencies, as the primary's `stats` reports them. */
-export async function ruleInstallFromPrimary(control: string): Promise<DemoResult['ruleInstallMs']> {
-  let stats: Record<string, unknown>;
-  try {
-    stats = await queryPrimary(control, { op: 'stats' }, 3000);
-  } catch (err) {
-    return { p50: null, p99: null, samples: 0, unanswered: 0, source: `missing: the primary did not answer stats (${(err as Error).message})`, perProcessor: [] };
-  }
+export function ruleInstallFromPrimary(stats: Record<string, unknown> | Error): DemoResult['ruleInstallMs'] {
+  if (stats instanceof Error) return { p50: null, p99: null, samples: 0, unanswered: 0, source: `missing: the primary did not answer stats (${stats.message})`, perProcessor: [] };
   type Reported = { ruleInstallMs?: { count: number; p50: number | null; p99: number | null; max: number | null }; flowAddsUnanswered?: number };
   const per = ((stats.processors ?? []) as { processor: number; monitor?: Reported | null }[])
     .map((p) => ({ processor: p.processor, ...(p.monitor?.ruleInstallMs ?? { count: 0, p50: null, p99: null, max: null }), unanswered: p.monitor?.flowAddsUnanswered ?? 0 }));
@@ -285,13 +280,8 @@ async function watchEmbryonic(control: string, flood: Promise<unknown>, learning
 }
 
 /** The primary's pinning mode and the monitors' pin counts (undefined when the primary does not answer). */
-async function pinningFromPrimary(control: string, connections: number): Promise<DemoResult['pinning']> {
-  let stats: Record<string, unknown>;
-  try {
-    stats = await queryPrimary(control, { op: 'stats' }, 3000);
-  } catch {
-    return undefined;
-  }
+function pinningFromPrimary(stats: Record<string, unknown> | Error, connections: number): DemoResult['pinning'] {
+  if (stats instanceof Error) return undefined;
   type Reported = { pinnedByRequest?: number; pinnedByPoll?: number; leftToAdapter?: number };
   const monitors = ((stats.processors ?? []) as { monitor?: Reported | null }[]).map((p) => p.monitor ?? {});
   const sum = (k: keyof Reported) => monitors.reduce((n, m) => n + (m[k] ?? 0), 0);
@@ -370,8 +360,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     }
     // the monitors report their latencies with each heartbeat: give them one
     await new Promise((r) => setTimeout(r, 1500));
-    const ruleInstallMs = await ruleInstallFromPrimary(control);
-    const pinning = await pinningFromPrimary(control, results.length);
+    // one stats answer for both: with hardware pinning it reads the adapter's counters
+    const stats = await queryPrimary(control, { op: 'stats' }, 3000).catch((err: Error) => err);
+    const ruleInstallMs = ruleInstallFromPrimary(stats);
+    const pinning = pinningFromPrimary(stats, results.length);
     const timing = o.traceDir ? { ...analyzeTrace(o.traceDir, clientStart, clientEnd + 200), loadAverage: loadavg().map((v) => Math.round(v * 100) / 100) } : undefined;
     const frames = plan.boardSim ? await boardFrames(state, before as PrimarySnapshot, after as PrimarySnapshot) : adapterFrames(before as AdapterStats, after as AdapterStats);
     result = {

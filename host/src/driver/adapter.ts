@@ -11,7 +11,7 @@ import { checkAction, checkListenAction, decodeAction, encodeAction } from './ac
 import { AddressTable } from './address-table.js';
 import { DriverError } from './errors.js';
 import { FlowTable } from './flow-table.js';
-import { HOST_AGING_CLASSES, readLearning, readLearningCounters, requireLearning, writeLearning, type LearningCounters } from './learning.js';
+import { readAgingTimeouts, readLearning, readLearningCounters, writeLearning, type LearningCounters } from './learning.js';
 import { ListenTable } from './listen-table.js';
 import { applyRules, type ApplyOptions, type ApplyResult } from './rule-set.js';
 import { Ops } from './ops.js';
@@ -174,11 +174,8 @@ export class Adapter implements TableContext {
   }
 
   /** The idle timeouts of host aging classes 1..3 (0: class unused). */
-  async agingTimeouts(): Promise<number[]> {
-    requireLearning(this, '"idle-timeout"');
-    const ops = new Ops();
-    for (let c = 1; c <= HOST_AGING_CLASSES; c++) ops.read(this.reg('flow', `HOST_TIMEOUT${c}_MS`));
-    return Array.from(await ops.run(this.bus));
+  agingTimeouts(): Promise<number[]> {
+    return readAgingTimeouts(this);
   }
 
   /** The learning counters; undefined when the adapter has no learning engine. */

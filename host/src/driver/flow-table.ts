@@ -8,7 +8,7 @@ import { commandWord, FLOW_BUSY, FLOW_RESULT, flowResult, type FlowOp } from './
 import { DriverError, FlowExistsError, NotFoundError, TableFullError } from './errors.js';
 import { scanFlowSlots, stageFlowCommand } from './flow-command.js';
 import { addressBytes, decodeKeyFlags, decodePorts } from './key.js';
-import { agingClasses, HOST_AGING_CLASSES } from './learning.js';
+import { agingClasses, readAgingTimeouts } from './learning.js';
 import { Ops } from './ops.js';
 import { FIELDS, getField } from './regs.generated.js';
 import type { TableContext } from './table-context.js';
@@ -171,9 +171,7 @@ export class FlowTable {
     const entries = await this.scan(true);
     if (!this.ctx.info.learning || !entries.some((e) => e.meta?.agingClass)) return entries;
     // a host entry's aging class stands for the idle timeout it went in with
-    const ops = new Ops();
-    for (let c = 1; c <= HOST_AGING_CLASSES; c++) ops.read(this.ctx.reg('flow', `HOST_TIMEOUT${c}_MS`));
-    const timeouts = await ops.run(this.ctx.bus);
+    const timeouts = await readAgingTimeouts(this.ctx);
     for (const e of entries) {
       const ms = e.meta?.agingClass ? timeouts[e.meta.agingClass - 1] : 0;
       if (ms) e.rule = { ...e.rule, idleTimeoutMs: ms };

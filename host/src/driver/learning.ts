@@ -71,6 +71,14 @@ export async function readLearningCounters(ctx: TableContext): Promise<LearningC
   };
 }
 
+/** HOST_TIMEOUT1..3_MS: the idle timeout of each host aging class (0: class unused); ENOBLOCK without the engine. */
+export async function readAgingTimeouts(ctx: TableContext): Promise<number[]> {
+  requireLearning(ctx, '"idle-timeout"');
+  const ops = new Ops();
+  for (let c = 1; c <= HOST_AGING_CLASSES; c++) ops.read(ctx.reg('flow', `HOST_TIMEOUT${c}_MS`));
+  return Array.from(await ops.run(ctx.bus));
+}
+
 /**
  * The aging class of each idle timeout: a class whose HOST_TIMEOUTc_MS already holds it, else a
  * class whose timeout is 0 (unused), which is then written. The adapter ages host entries by
@@ -81,11 +89,8 @@ export async function agingClasses(ctx: TableContext, timeoutsMs: Iterable<numbe
   const wanted = [...new Set(timeoutsMs)];
   const out = new Map<number, number>();
   if (wanted.length === 0) return out;
-  requireLearning(ctx, '"idle-timeout"');
+  const held = await readAgingTimeouts(ctx);
   const reg = (c: number) => ctx.reg('flow', `HOST_TIMEOUT${c}_MS`);
-  const read = new Ops();
-  for (let c = 1; c <= HOST_AGING_CLASSES; c++) read.read(reg(c));
-  const held = Array.from(await read.run(ctx.bus));
   const write = new Ops();
   for (const ms of wanted) {
     let c = held.indexOf(ms);
