@@ -30,7 +30,10 @@ describe.skipIf(skipReason !== '')('cluster demo, hardware pinning against host 
     console.log(`hardware pinning: ${r.connectionsPerSecond} connections/s, fast path ${r.frames.fastPathFraction}, learning ${JSON.stringify(learning)}`);
     expect(r.connections).toMatchObject({ attempted: 300, ok: 300, failed: 0 });
     expect(r.pinning).toMatchObject({ mode: 'hardware', pinnedByRequest: 0, pinnedByPoll: 0, hostPinsPerConnection: 0 });
-    expect(r.pinning!.leftToAdapter).toBeGreaterThanOrEqual(300);
+    // the monitors count the SYN copies they get (a busy frame port may drop copies for a slow
+    // watcher, and the count comes with heartbeats): that they saw them is what matters there;
+    // the adapter's own count of learned connections is exact
+    expect(r.pinning!.leftToAdapter).toBeGreaterThan(0);
     expect(learning!.learned).toBeGreaterThanOrEqual(300);
     expect(learning!.refused).toMatchObject({ quota: 0, full: 0 });
     expect(r.frames.fastPathFraction).toBeGreaterThanOrEqual(0.999);
