@@ -46,6 +46,7 @@ describe.skipIf(skipReason !== '')('cluster demo --syn-flood', () => {
       expect(r.connections).toMatchObject({ attempted: 60, ok: 60, failed: 0 });
       expect(r.synFlood).toMatchObject({ sent: 3000, sendErrors: 0, sources: '198.18.0.0/15', cutShort: null });
       // the listen rule of the shared port steered every spoofed SYN into a processor, besides the real connections' frames
+      expect(r.frames.wireDrops, "frames the client's TAP dropped").toBe(0);
       expect(r.frames.fastPath).toBeGreaterThanOrEqual(3000 + 60);
       expect(r.leftover).toMatchObject({ namespaces: 0, links: 0 });
     } finally {

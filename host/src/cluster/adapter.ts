@@ -51,7 +51,8 @@ export interface AdapterStats {
   processors: ProcessorStats[];
   fastPath: number;
   viaPrimary: number;
-  wire: { received: number; transmitted: number; fromPrimary: number; writeErrors: number };
+  /** idlePolls: loop iterations that found no frame waiting on the wire TAP (two after a moment mean everything sent before it was steered). */
+  wire: { received: number; transmitted: number; fromPrimary: number; writeErrors: number; idlePolls: number };
   /** Frames of each queue the model delivered, and what became of queue-0/claimed frames. */
   queues: number[];
   toClaimants: number;
@@ -122,7 +123,7 @@ export class ClusterAdapter {
   private readonly openWatchers = new Map<number, Set<FramePortPeer>>();
   private readonly procStats: ProcessorStats[];
   private readonly started = Date.now();
-  private readonly counts = { wireRx: 0, wireTx: 0, fromPrimary: 0, wireErrors: 0, toClaimants: 0, unclaimed: 0, slow: 0, modelDrops: 0, iterations: 0, busyMs: 0, maxBatch: 0 };
+  private readonly counts = { wireRx: 0, wireIdlePolls: 0, wireTx: 0, fromPrimary: 0, wireErrors: 0, toClaimants: 0, unclaimed: 0, slow: 0, modelDrops: 0, iterations: 0, busyMs: 0, maxBatch: 0 };
   private readonly queueFrames: number[];
   private readonly dead = new Set<number>(); // poll indexes that reported an error
   private flowCountAddr = -1;
@@ -197,7 +198,7 @@ export class ClusterAdapter {
       processors: this.procStats.map((p) => ({ ...p })),
       fastPath: this.procStats.reduce((n, p) => n + p.fastPath, 0),
       viaPrimary: this.procStats.reduce((n, p) => n + p.viaPrimary, 0),
-      wire: { received: c.wireRx, transmitted: c.wireTx, fromPrimary: c.fromPrimary, writeErrors: c.wireErrors },
+      wire: { received: c.wireRx, transmitted: c.wireTx, fromPrimary: c.fromPrimary, writeErrors: c.wireErrors, idlePolls: c.wireIdlePolls },
       queues: [...this.queueFrames],
       toClaimants: c.toClaimants,
       unclaimedDrops: c.unclaimed,
@@ -296,6 +297,7 @@ export class ClusterAdapter {
     }
     if (toWire.length) this.writeWire(toWire);
     if (wireFrames.length) this.steer(wireFrames);
+    else this.counts.wireIdlePolls++;
   }
 
   /** Wire frames through the model; each queue's frames to its claimant or its processor's TAP. */

@@ -12,11 +12,11 @@ import { queryPrimary } from './control-protocol.js';
 import { CLUSTER_LEARNING } from './primary.js';
 import { parseRuleWords } from '../codec/rules.js';
 import { analyzeTrace, traceNow, type TraceSummary } from './trace.js';
-import { clusterDown, isAlive, makePlan, readText, SIPNIC_BIN, startBackground, waitFor, ClusterError, type ClusterFamily, type ClusterPlan, type ClusterState } from './netns.js';
+import { clusterDown, isAlive, linkTxDropped, makePlan, readText, SIPNIC_BIN, startBackground, waitFor, ClusterError, type ClusterFamily, type ClusterPlan, type ClusterState } from './netns.js';
 import { FLOOD_SOURCES, type SynFloodResult } from './syn-flood.js';
 import { startCluster } from './roles.js';
 import { boardQueueFrames, listensReadyAtPrimary, primarySnapshot, serialBetween, whenLineQuiet, type PrimarySnapshot } from './board-demo.js';
-import { readAdapterStats, withAdapterAt } from './status.js';
+import { adapterDrained, readAdapterStats, withAdapterAt } from './status.js';
 import { nearestRank, summarize } from '../util/percentiles.js';
 
 export const SHARED_PORT = 8080;
@@ -183,6 +183,8 @@ export interface DemoResult {
      */
     afterRequest?: { fastPath: number; viaPrimary: number; fraction: number | null };
     perProcessor: ProcessorFrames[];
+    /** Frames the client's wire TAP dropped because the adapter's queue was full, since up (one-machine cluster; null when unreadable). */
+    wireDrops?: number | null;
     source?: string;
   };
   /** `unanswered`: flow-adds the monitors gave up waiting for (their request timeout): not among the samples, so the percentiles are of the answered ones only. */
@@ -334,7 +336,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const synFlood = flood ? { ...(await flood), ...(embryonic ? { embryonic: await embryonic } : {}) } : undefined;
     const results = JSON.parse(client) as ConnectionResult[];
     const clientEnd = traceNow();
+    // a loaded adapter lags its wire: count the frames still in the TAP's queue too
+    if (!plan.boardSim) await adapterDrained(plan.paths.framePort, { timeoutMs: 60_000, signal: o.signal });
     const after = plan.boardSim ? await primarySnapshot(control) : await readAdapterStats(plan.paths.framePort, 'demo');
+    const wireDrops = plan.boardSim ? null : await linkTxDropped(plan.namespaces.client, plan.links.wire);
     const byProcessor: DemoResult['byProcessor'] = {};
     for (let p = 1; p <= plan.processors; p++) byProcessor[String(p)] = { ownPort: 0, sharedPort: 0 };
     for (const r of results) {
@@ -365,7 +370,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const ruleInstallMs = ruleInstallFromPrimary(stats);
     const pinning = pinningFromPrimary(stats, results.length);
     const timing = o.traceDir ? { ...analyzeTrace(o.traceDir, clientStart, clientEnd + 200), loadAverage: loadavg().map((v) => Math.round(v * 100) / 100) } : undefined;
-    const frames = plan.boardSim ? await boardFrames(state, before as PrimarySnapshot, after as PrimarySnapshot) : adapterFrames(before as AdapterStats, after as AdapterStats);
+    const frames = plan.boardSim ? await boardFrames(state, before as PrimarySnapshot, after as PrimarySnapshot) : { ...adapterFrames(before as AdapterStats, after as AdapterStats), wireDrops };
     result = {
       processors: plan.processors,
       connections: { attempted: results.length, ok: results.length - failed.length, failed: failed.length, errors: [...new Set(failed.map((r) => `port ${r.port}: ${r.error}`))].slice(0, 10) },
@@ -494,7 +499,7 @@ export function formatDemo(r: DemoResult): string {
     ...(Object.keys(r.byFamily ?? {}).length > 1 ? [`by family: ${Object.entries(r.byFamily).map(([f, v]) => `IPv${f} ${v.ok} ok, ${v.failed} failed`).join('; ')}`] : []),
     'served by processor:',
     ...Object.entries(r.byProcessor).map(([p, v]) => `  p${p}: own port ${v.ownPort}, shared port ${v.sharedPort}`),
-    `frames to processors: fast path ${r.frames.fastPath}, via primary ${r.frames.viaPrimary}${r.frames.fastPathFraction === null ? '' : ` (${(r.frames.fastPathFraction * 100).toFixed(2)}% fast path)`}`,
+    `frames to processors: fast path ${r.frames.fastPath}, via primary ${r.frames.viaPrimary}${r.frames.fastPathFraction === null ? '' : ` (${(r.frames.fastPathFraction * 100).toFixed(2)}% fast path)`}${r.frames.wireDrops ? `; ${r.frames.wireDrops} dropped at the client's TAP (the adapter fell behind)` : ''}`,
     `rule install: ${r.ruleInstallMs.p50 === null ? r.ruleInstallMs.source : `p50 ${r.ruleInstallMs.p50} ms, p99 ${r.ruleInstallMs.p99} ms (${r.ruleInstallMs.samples} rules${r.ruleInstallMs.unanswered ? `; ${r.ruleInstallMs.unanswered} more unanswered within the request timeout, not counted` : ''})`}`,
     `connection time: p50 ${r.connectionMs.p50} ms, p99 ${r.connectionMs.p99} ms`,
     `connections per second: ${r.connectionsPerSecond}`,

@@ -450,11 +450,27 @@ async function adapterDataPlane(state: ClusterState, hooks: UpHooks, step: (name
   }
 }
 
+const TAP_QUEUE_FRAMES = 10_000;
+
+/** Frames a link in ns dropped on transmit (for a TAP: its queue to the adapter was full), or null when it cannot be read. */
+export async function linkTxDropped(ns: string, link: string): Promise<number | null> {
+  try {
+    const { stdout } = await execFileP('ip', ['-n', ns, '-s', '-j', 'link', 'show', 'dev', link]);
+    const [info] = JSON.parse(stdout) as { stats64?: { tx?: { dropped?: number } } }[];
+    return info?.stats64?.tx?.dropped ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** Moves a TAP (or any link) from the root namespace into ns, renames it, sets its MAC and address, and sets it up. */
 export async function moveTap(kernelName: string, ns: string, name: string, mac: string, cidr: string): Promise<void> {
   await ip('link', 'set', kernelName, 'netns', ns);
   await ip('-n', ns, 'link', 'set', kernelName, 'name', name);
   await ip('-n', ns, 'link', 'set', name, 'address', mac);
+  // frames the namespace sends wait in the TAP's queue until the adapter reads them; the
+  // kernel's 500 would overflow in a burst (a SYN flood) while the model runs a batch
+  await ip('-n', ns, 'link', 'set', name, 'txqueuelen', String(TAP_QUEUE_FRAMES));
   await ip('-n', ns, 'addr', 'add', cidr, 'dev', name);
   await ip('-n', ns, 'link', 'set', name, 'up');
 }

@@ -8,7 +8,7 @@ import { Adapter } from '../driver/index.js';
 import type { AdapterStats } from './adapter.js';
 import { queryPrimary } from './control-protocol.js';
 import { FramePortClient } from './frame-port-socket.js';
-import { ClusterError, isAlive, listNamespaces, loadState } from './netns.js';
+import { ClusterError, isAlive, listNamespaces, loadState, waitFor } from './netns.js';
 
 /** work's value; a ClusterError ETIMEDOUT when it takes longer than ms (no limit without). */
 function deadline<T>(ms: number | undefined, what: string, work: Promise<T>): Promise<T> {
@@ -33,6 +33,16 @@ export async function readAdapterStats(framePort: string, role: string, timeoutM
   } finally {
     await client?.close();
   }
+}
+
+/**
+ * Waits until the adapter has steered every frame sent into its wire TAP before the call: two
+ * of its loop iterations after this moment found the TAP empty (the first may have polled
+ * before it), so the counters read next cover them. A loaded adapter lags its senders.
+ */
+export async function adapterDrained(framePort: string, o: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+  const start = (await readAdapterStats(framePort, 'drain')).wire.idlePolls;
+  await waitFor("the adapter's wire TAP to drain", async () => (await readAdapterStats(framePort, 'drain')).wire.idlePolls >= start + 2, o);
 }
 
 /** The adapter's counters, or undefined when it does not answer within timeoutMs. */
