@@ -94,7 +94,8 @@ afterAll(async () => {
   rmSync(DIR, { recursive: true, force: true });
 });
 
-const PRIMARY_ARGS = ['primary', '--frames', FRAMES, '--ip', '10.0.0.1', '--mac', '02:00:00:00:00:01', '--processors', '3', '--secrets', SECRETS, '--control', `unix:${CONTROL}`, '--heartbeat-timeout', '400'];
+// host pinning: the monitor pins each connection from the SYN copy the frame port gives it
+const PRIMARY_ARGS = ['primary', '--pinning', 'host', '--frames', FRAMES, '--ip', '10.0.0.1', '--mac', '02:00:00:00:00:01', '--processors', '3', '--secrets', SECRETS, '--control', `unix:${CONTROL}`, '--heartbeat-timeout', '400'];
 const MONITOR_ARGS = ['monitor', '--primary', `unix:${CONTROL}`, '--processor', '1', '--secret-file', SECRETS, '--frames', FRAMES, '--proc', PROC, '--poll', '20', '--grace', '60000'];
 
 describe('sipnic primary / sipnic monitor', () => {

@@ -56,4 +56,4 @@ export const pinningOption = () =>
     'who pins incoming connections: hardware (the adapter learns each TCP connection from its SYN; an adapter without the learning engine falls back to host) or host (monitor → primary → adapter, one exact rule per connection)',
   )
     .choices(['hardware', 'host'])
-    .default('host');
+    .default('hardware');
