@@ -99,6 +99,13 @@ function errorData(err: unknown): Record<string, unknown> {
 }
 
 export function processIO(): CliIO {
+  // a reader that goes away (`sipnic … | head`) ends the output, not the process with a stack trace
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   return {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
