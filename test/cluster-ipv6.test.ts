@@ -79,7 +79,8 @@ rooted('cluster up --family both', () => {
     });
     const [conn] = JSON.parse((await held).stdout) as ConnectionResult[];
     expect(conn).toMatchObject({ ok: true, family: 6 });
-    expect(flows).toEqual([expect.objectContaining({ srcIp: CLIENT6, dstIp: CLUSTER6, dstPort: 8080, action: conn.processor })]);
+    // hardware pinning (the default): the adapter learned it from the tcp6 SYN
+    expect(flows).toEqual([expect.objectContaining({ srcIp: CLIENT6, dstIp: CLUSTER6, dstPort: 8080, action: conn.processor, origin: 'learned' })]);
   }, 120_000);
 
   it('cluster down leaves nothing of it', async () => {
@@ -98,6 +99,9 @@ rooted('cluster demo --family', () => {
       // connection i goes to port i mod 4 at host floor(i / 4) mod 2: 60 of each family
       expect(r.byFamily).toEqual({ 4: { ok: 60, failed: 0 }, 6: { ok: 60, failed: 0 } });
       for (const p of ['1', '2', '3']) expect(r.byProcessor[p].sharedPort, `processor ${p} on the shared port`).toBeGreaterThan(0);
+      // hardware pinning (the default) on both families: every connection learned, none pinned by the host
+      expect(r.pinning).toMatchObject({ mode: 'hardware', hostPinsPerConnection: 0 });
+      expect((r.pinning!.learning as { learned: number }).learned).toBeGreaterThanOrEqual(120);
       expect(r.leftover).toMatchObject({ namespaces: 0, links: 0 });
     } finally {
       await sipnic(['cluster', 'down', '--name', 'sipnic-t6d', '--state-dir', join(dir, 'd')]);
