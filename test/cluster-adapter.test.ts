@@ -15,7 +15,7 @@ import { Adapter } from '../host/src/driver/index.js';
 import { BusError } from '../host/src/bus/bus.js';
 import { run } from '../host/src/cli/program.js';
 import type { CliIO } from '../host/src/cli/context.js';
-import { parseRuleWords, type FlowRule, type ListenRule } from '../host/src/codec/rules.js';
+import { parseRules, parseRuleWords, type FlowRule, type ListenRule } from '../host/src/codec/rules.js';
 import type { Tap, TapPollResult } from '../host/native/tap.js';
 import { buildFrame } from './support/framegen.js';
 
@@ -361,5 +361,42 @@ describe('cluster adapter (in-memory TAPs, real model and sockets)', () => {
     const bad = Buffer.alloc(9);
     bad.writeUInt32BE(2, 0);
     expect(() => new MessageReader().push(bad)).toThrow(/frame port message of 2 bytes/);
+  });
+});
+
+describe('cluster adapter aging (its clock follows real time)', () => {
+  const taps = new FakeTaps();
+  let adapter: ClusterAdapter;
+  let dir = '';
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sipnic-adapter-aging-'));
+    adapter = await ClusterAdapter.start({ processors: 1, busPath: join(dir, 'bus.sock'), framePortPath: join(dir, 'frames.sock'), createSim, openTap: taps.open, pollTaps: taps.poll });
+  });
+
+  afterAll(async () => {
+    await adapter.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs no aging pass while no entry can age; a learned entry ages out in real time', async () => {
+    // nothing learned, no host aging class: idle loop iterations (100 ms poll timeouts) and no pass
+    const idle = adapter.stats().loop.iterations;
+    await until('three idle loop iterations', () => adapter.stats().loop.iterations >= idle + 3);
+    expect(adapter.stats().loop.agingPasses).toBe(0);
+
+    const b = await SocketBus.connect(join(dir, 'bus.sock'));
+    const a = await Adapter.open(b);
+    await a.applyRules(parseRules('learning syn-timeout 0.3\nlisten tcp4 dst-ip 10.0.0.1 dst-port 80 action 1 learn\n'));
+    const sentAt = Date.now();
+    taps.put(0, buildFrame(flow(4000, 80), { flags: SYN }));
+    await until('the learned entry', () => adapter.stats().table.flows === 1);
+    const [entry] = (await a.flows.list()).filter((e) => e.meta?.origin === 'learned');
+    expect(entry?.meta?.state).toBe('embryonic');
+    await until('the entry aged out', () => adapter.stats().table.flows === 0, 10_000);
+    // syn-timeout 0.3 s from the SYN (its only hit; stamped in whole ms), and passes ran for it
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(300 - 2);
+    expect(adapter.stats().loop.agingPasses).toBeGreaterThan(0);
+    await b.close();
   });
 });

@@ -53,7 +53,7 @@ describe.skipIf(skipReason !== '')('cluster demo, hardware pinning against host 
     // a LAN cluster answers a SYN in well under a millisecond: syn-timeout 0.5 s is ample
     const r = await demo('sipnic-lf', ['--connections', '300', '--syn-flood', '100000', '--pinning', 'hardware', '--learning', 'syn-timeout 0.5 max-embryonic 2048', '--json']);
     const e = r.synFlood!.embryonic!;
-    console.log(`flood: ${JSON.stringify(r.synFlood)}; after the request ${JSON.stringify(r.frames.afterRequest)}; ${JSON.stringify(r.pinning?.learning)}`);
+    console.log(`flood: ${JSON.stringify(r.synFlood)}; dropped at the client TAP (the adapter behind) ${r.frames.wireDrops}; after the request ${JSON.stringify(r.frames.afterRequest)}; ${JSON.stringify(r.pinning?.learning)}`);
     expect(r.connections).toMatchObject({ attempted: 300, ok: 300, failed: 0 });
     expect(r.synFlood).toMatchObject({ sent: 100000, sendErrors: 0 });
     expect(e.samples).toBeGreaterThan(5);

@@ -61,7 +61,8 @@ export interface AdapterStats {
   slowConsumerDrops: number;
   modelDrops: number;
   claims: Record<string, string>;
-  loop: { iterations: number; busyMs: number; maxBatch: number };
+  /** agingPasses: aging passes the adapter ran the model for (none while no entry can age). */
+  loop: { iterations: number; busyMs: number; maxBatch: number; agingPasses: number };
   /** Flow entries in the table (flow.COUNT) and its capacity. */
   table: { flows: number; flowCapacity: number };
 }
@@ -123,13 +124,15 @@ export class ClusterAdapter {
   private readonly openWatchers = new Map<number, Set<FramePortPeer>>();
   private readonly procStats: ProcessorStats[];
   private readonly started = Date.now();
-  private readonly counts = { wireRx: 0, wireIdlePolls: 0, wireTx: 0, fromPrimary: 0, wireErrors: 0, toClaimants: 0, unclaimed: 0, slow: 0, modelDrops: 0, iterations: 0, busyMs: 0, maxBatch: 0 };
+  private readonly counts = { wireRx: 0, wireIdlePolls: 0, wireTx: 0, fromPrimary: 0, wireErrors: 0, toClaimants: 0, unclaimed: 0, slow: 0, modelDrops: 0, iterations: 0, busyMs: 0, maxBatch: 0, agingPasses: 0 };
   private readonly queueFrames: number[];
   private readonly dead = new Set<number>(); // poll indexes that reported an error
   private flowCountAddr = -1;
   private flowCapacity = 0;
   /** flow NOW_MS when the model has the learning engine (-1: none) */
   private nowMsAddr = -1;
+  /** regBatch reads of LEARNED, AGED_EMBRYONIC/ESTABLISHED/CLOSING and HOST_TIMEOUT1..3_MS (mayAge). */
+  private mayAgeReads = new Uint32Array(0);
   private lastAgingAt = 0;
   private running = true;
   private loopDone?: Promise<void>;
@@ -165,7 +168,11 @@ export class ClusterAdapter {
       const driver = await Adapter.open(a.bus);
       a.flowCountAddr = driver.reg('flow', 'COUNT');
       a.flowCapacity = driver.info.flowEntries + driver.info.flowStash;
-      if (driver.info.learning) a.nowMsAddr = driver.reg('flow', 'NOW_MS');
+      if (driver.info.learning) {
+        a.nowMsAddr = driver.reg('flow', 'NOW_MS');
+        const regs = ['LEARNED', 'AGED_EMBRYONIC', 'AGED_ESTABLISHED', 'AGED_CLOSING', 'HOST_TIMEOUT1_MS', 'HOST_TIMEOUT2_MS', 'HOST_TIMEOUT3_MS'];
+        a.mayAgeReads = Uint32Array.from(regs.flatMap((r) => [0, driver.reg('flow', r), 0]));
+      }
       a.busServer = await serveSharedBus(a.bus, options.busPath, { width: a.sim.width, bases: driver.bases });
       a.portServer = await serveFramePort(options.framePortPath, a.handler());
     } catch (err) {
@@ -205,7 +212,7 @@ export class ClusterAdapter {
       slowConsumerDrops: c.slow,
       modelDrops: c.modelDrops,
       claims: Object.fromEntries([...this.claims].map(([q, p]) => [String(q), p.role || `peer ${p.id}`])),
-      loop: { iterations: c.iterations, busyMs: Math.round(c.busyMs * 1000) / 1000, maxBatch: c.maxBatch },
+      loop: { iterations: c.iterations, busyMs: Math.round(c.busyMs * 1000) / 1000, maxBatch: c.maxBatch, agingPasses: c.agingPasses },
       // a plain register read between two bus requests: it changes nothing a client stages
       table: { flows: this.flowCountAddr >= 0 ? this.sim.regRead(this.flowCountAddr) : 0, flowCapacity: this.flowCapacity },
     };
@@ -271,11 +278,27 @@ export class ClusterAdapter {
     const now = performance.now();
     if (now - this.lastAgingAt < AGING_MS) return;
     this.lastAgingAt = now;
+    this.syncClock();
+    // a pass checks every slot, a few clocks each: tens of ms of the model, so none while no entry can age
+    if (!this.mayAge()) return;
+    this.sim.run(this.flowCapacity * AGING_CLOCKS_PER_SLOT);
+    this.counts.agingPasses++;
+  }
+
+  /** NOW_MS to the real time since the adapter started (never back: the model's own count may be ahead). */
+  private syncClock(): void {
     const realMs = Math.floor(Date.now() - this.started) & NOW_MS_MASK;
     const modelMs = this.sim.regRead(this.nowMsAddr);
     if (((realMs - modelMs) & NOW_MS_MASK) < NOW_MS_MASK >> 1 && realMs !== modelMs) this.sim.regWrite(this.nowMsAddr, realMs);
-    // a pass checks every slot; a few clocks each
-    this.sim.run(this.flowCapacity * AGING_CLOCKS_PER_SLOT);
+  }
+
+  /**
+   * Whether some entry may be able to age: learned entries not all aged (the host may have
+   * deleted some, which errs on the side of aging), or a host aging class has a timeout.
+   */
+  private mayAge(): boolean {
+    const [learned, embryonic, established, closing, ...hostTimeouts] = this.sim.regBatch(this.mayAgeReads);
+    return ((learned - embryonic - established - closing) | 0) !== 0 || hostTimeouts.some((t) => t !== 0);
   }
 
   private process(r: TapPollResult): void {
@@ -303,6 +326,8 @@ export class ClusterAdapter {
   /** Wire frames through the model; each queue's frames to its claimant or its processor's TAP. */
   private steer(frames: Uint8Array[]): void {
     this.counts.wireRx += frames.length;
+    // the batch's hits are stamped with the real time it came in, not the last aging pass's
+    if (this.nowMsAddr >= 0) this.syncClock();
     // With the learning engine the batch goes in cut after each connection request, and the
     // model runs on until that request's learn is done: a TAP's frames have no wire time
     // between them, and back to back the engine (one request at a time) would refuse the

@@ -143,7 +143,7 @@ export interface DemoOptions {
   boardSim?: { baud: number };
   /** The connections' address families (default 4); 6 and both bring IPv6 up in the namespaces. */
   family?: ClusterFamily;
-  /** `--pinning` of the primary (absent: its default, host) */
+  /** `--pinning` of the primary (absent: its default, hardware) */
   pinning?: 'hardware' | 'host';
   /** `--learning` of the primary */
   learning?: string;
@@ -251,10 +251,11 @@ export function ruleInstallFromPrimary(stats: Record<string, unknown> | Error): 
 }
 
 /**
- * The adapter's EMBRYONIC, read through the primary every 200 ms until the flood ends, then at
+ * The adapter's EMBRYONIC, read through the primary every 200 ms until the flood ends (its last
+ * SYN steered: `drained` after the sender is done, as a loaded adapter lags its wire), then at
  * its end and once syn-timeout + 1 s have passed after it.
  */
-async function watchEmbryonic(control: string, flood: Promise<unknown>, learningWords?: string): Promise<NonNullable<NonNullable<DemoResult['synFlood']>['embryonic']>> {
+async function watchEmbryonic(control: string, flood: Promise<unknown>, drained: () => Promise<void>, learningWords?: string): Promise<NonNullable<NonNullable<DemoResult['synFlood']>['embryonic']>> {
   const learning = learningWords ? parseRuleWords(learningWords.split(/\s+/), 'learning') : CLUSTER_LEARNING;
   const read = async (): Promise<number | null> => {
     try {
@@ -265,7 +266,10 @@ async function watchEmbryonic(control: string, flood: Promise<unknown>, learning
     }
   };
   let done = false;
-  void flood.finally(() => (done = true)).catch(() => undefined);
+  void flood
+    .then(drained)
+    .finally(() => (done = true))
+    .catch(() => undefined);
   let maxSeen = 0;
   let samples = 0;
   while (!done) {
@@ -330,7 +334,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const runStart = performance.now();
     const flood = o.synFlood && startFlood(plan, o.synFlood, o.signal, o.progress);
     flood?.catch(() => undefined); // awaited below; a failing client must not leave it unhandled
-    const embryonic = flood && o.withRoles && o.pinning === 'hardware' ? watchEmbryonic(control, flood, o.learning) : undefined;
+    const embryonic = flood && o.withRoles && o.pinning === 'hardware' && !plan.boardSim ? watchEmbryonic(control, flood, () => adapterDrained(plan.paths.framePort, { timeoutMs: 60_000, signal: o.signal }), o.learning) : undefined;
     const client = await runInNamespace(plan.namespaces.client, ['cluster', 'demo-client', '--host', clientHosts, '--ports', ports.join(','), '--connections', String(o.connections), '--bytes', String(o.bytes), '--concurrency', String(o.concurrency)], o.signal, o.progress);
     const runMs = performance.now() - runStart;
     const synFlood = flood ? { ...(await flood), ...(embryonic ? { embryonic: await embryonic } : {}) } : undefined;

@@ -450,7 +450,7 @@ async function adapterDataPlane(state: ClusterState, hooks: UpHooks, step: (name
   }
 }
 
-const TAP_QUEUE_FRAMES = 10_000;
+const TAP_QUEUE_FRAMES = 2000;
 
 /** Frames a link in ns dropped on transmit (for a TAP: its queue to the adapter was full), or null when it cannot be read. */
 export async function linkTxDropped(ns: string, link: string): Promise<number | null> {
@@ -468,8 +468,9 @@ export async function moveTap(kernelName: string, ns: string, name: string, mac:
   await ip('link', 'set', kernelName, 'netns', ns);
   await ip('-n', ns, 'link', 'set', kernelName, 'name', name);
   await ip('-n', ns, 'link', 'set', name, 'address', mac);
-  // frames the namespace sends wait in the TAP's queue until the adapter reads them; the
-  // kernel's 500 would overflow in a burst (a SYN flood) while the model runs a batch
+  // frames the namespace sends wait in the TAP's queue until the adapter reads them: room for a
+  // burst while the model runs a batch (the kernel's 500 is a few of them), not so much that a
+  // flood the adapter cannot keep up with queues seconds of frames ahead of everything else
   await ip('-n', ns, 'link', 'set', name, 'txqueuelen', String(TAP_QUEUE_FRAMES));
   await ip('-n', ns, 'addr', 'add', cidr, 'dev', name);
   await ip('-n', ns, 'link', 'set', name, 'up');
