@@ -4,6 +4,9 @@
 //                                  connection that hits the learned entry (the smallest such gap)
 //   learn.clocksPerLearnAtLoad50/90  64-byte SYNs to distinct keys at 50% / 90% of a 1 Gb/s line's
 //                                  minimum-frame rate: clocks per entry learned (busy refusals count against it)
+//   learn.busyAtLoad50/90ByQuarter  busy refusals among each quarter of those SYNs: the table (4,104
+//                                  slots) fills as they are learned, and past ~2/3 full an insert's
+//                                  cuckoo walks outlast the SYN spacing, whatever the request queue
 //   learn.learnsPerSecondAtLineRate  SYNs at 100% of that rate: entries learned per second at the core clock
 //   aging.sweepClocks / entriesPerSecond  one aging pass over every slot, and slots checked per second
 import { createSim, packFrames, type Sim } from '../sim/addon.js';
@@ -59,12 +62,14 @@ async function latency(): Promise<number> {
 }
 
 /** SYNs at `load` of the minimum-frame rate: clocks per learned entry, and the learned fraction. */
-async function atLoad(load: number, count = 4000): Promise<{ clocksPerLearn: number; learned: number; busy: number; learnedFraction: number }> {
+async function atLoad(load: number, count = 4000): Promise<{ clocksPerLearn: number; learned: number; busy: number; busyByQuarter: number[]; learnedFraction: number }> {
   const { sim, adapter } = await learningSim();
   try {
     const spacing = (MIN_FRAME_NS * 1e-9 * CORE_HZ) / load;
     const start = sim.cycles;
     let due = 0;
+    const busyByQuarter: number[] = [];
+    let busyBefore = 0;
     for (let i = 0; i < count; i++) {
       const { frame } = syn64();
       const now = sim.cycles - start;
@@ -72,11 +77,19 @@ async function atLoad(load: number, count = 4000): Promise<{ clocksPerLearn: num
       sim.send(frame, Uint32Array.of(frame.length));
       due += spacing;
       if (i % 256 === 255) sim.collect();
+      if ((i + 1) % (count / 4) === 0) {
+        // register reads run the model a few clocks; the schedule above catches up
+        const busy = (await adapter.learningCounters())!.refused.busy;
+        busyByQuarter.push(busy - busyBefore);
+        busyBefore = busy;
+      }
     }
     sim.runUntilIdle(10_000_000);
     const elapsed = sim.cycles - start;
+    // requests still queued (near a full table an insert walks for hundreds of clocks) finish
+    sim.run(20_000);
     const c = (await adapter.learningCounters())!;
-    return { clocksPerLearn: elapsed / Math.max(1, c.learned), learned: c.learned, busy: c.refused.busy, learnedFraction: c.learned / count };
+    return { clocksPerLearn: elapsed / Math.max(1, c.learned), learned: c.learned, busy: c.refused.busy, busyByQuarter, learnedFraction: c.learned / count };
   } finally {
     sim.close();
   }
@@ -120,6 +133,8 @@ export async function learnBench() {
       clocksPerLearnAtLoad90: r(l90.clocksPerLearn),
       busyAtLoad50: l50.busy,
       busyAtLoad90: l90.busy,
+      busyAtLoad50ByQuarter: l50.busyByQuarter,
+      busyAtLoad90ByQuarter: l90.busyByQuarter,
       learnedFractionAtLineRate: r(l100.learnedFraction),
       learnsPerSecondAtLineRate: Math.round((l100.learnedFraction * 1e9) / MIN_FRAME_NS),
       minimumFrameClocks: r(MIN_FRAME_NS * 1e-9 * CORE_HZ),

@@ -34,6 +34,8 @@ module sipnic_core #(
     parameter QUEUE_FIFO_BYTES = 16384,
     // connection learning and aging (sipnic_learn, per-entry meta); 0: neither, FEATURES 0
     parameter LEARNING = 1,
+    // learning requests that can wait for the flow table's command port (power of two, 2..16)
+    parameter LEARN_REQUESTS = 4,
     // core clocks per millisecond (NOW_MS); default: the clock of 1 Gb/s at DATA_WIDTH
     parameter CLOCKS_PER_MS = DATA_WIDTH == 8 ? 125000 : DATA_WIDTH == 32 ? 31250 : 15625
 ) (
@@ -412,7 +414,8 @@ generate
             .QUEUES(QUEUES),
             .KEY_WIDTH(KEY_WIDTH),
             .SLOTS(FLOW_ENTRIES + FLOW_STASH),
-            .SLOT_WIDTH(FLOW_SLOT_WIDTH)
+            .SLOT_WIDTH(FLOW_SLOT_WIDTH),
+            .REQ_DEPTH(LEARN_REQUESTS)
         )
         sipnic_learn_inst (
             .clk(clk),

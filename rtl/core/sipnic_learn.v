@@ -11,14 +11,20 @@
  *     result key of the READ_SLOT just done and no other command runs in between)
  *   - learning: a TCP connection request whose listen entry has LEARN is tagged on its flow
  *     lookup (lookup_tag); its result (fixed latency, in order) decides: exact hit -> refused
- *     exact; listen action not a queue -> nothing; EMBRYONIC >= MAX_EMBRYONIC -> quota;
- *     COUNT >= MAX_ENTRIES -> full; the one request register taken -> busy; else INSERT
+ *     exact; listen action not a queue -> nothing; EMBRYONIC (+ requests still waiting to be
+ *     inserted) >= MAX_EMBRYONIC -> quota; COUNT (+ those) >= MAX_ENTRIES -> full; no slot
+ *     free in the request queue at its lookup -> busy; else its INSERT waits in the queue
  *   - NOW_MS (every CLOCKS_PER_MS clocks), the timeouts, EMBRYONIC and the counters, read and
  *     written through reg_* at flow block offsets 0x80..0xE0
  *
- * Lookup tag: bit 0 the request took the request register, bit 1 it did not (refused at the
- * result unless exact/no queue/quota/full), bit 2 its listen action is a queue of the adapter.
- * The sweep runs only while an entry that can age exists (learned, or host with a class).
+ * Request queue (REQ_DEPTH slots): a request takes a slot at its lookup (key and action
+ * written), is resolved in result order (go: insert, or not), and is served in the same order;
+ * its slot is free again when its INSERT is done (or at once when it was refused). So the
+ * request is refused busy only when REQ_DEPTH earlier requests still hold every slot.
+ * Lookup tag: bit 0 the request took a slot, bit 1 it did not (refused at the result unless
+ * exact/no queue/quota/full), bit 2 its listen action is a queue of the adapter.
+ * The sweep runs only while an entry that can age exists (learned, or host with a class); it
+ * and the queue's INSERTs take turns on the engine's side of the command port.
  */
 module sipnic_learn #(
     // core clocks per millisecond
@@ -30,7 +36,9 @@ module sipnic_learn #(
     // flow slots (hashed + stash)
     parameter SLOTS = 4104,
     // slot number bits
-    parameter SLOT_WIDTH = $clog2(SLOTS)
+    parameter SLOT_WIDTH = $clog2(SLOTS),
+    // learning requests that can wait for the command port (power of two, 2..16)
+    parameter REQ_DEPTH = 4
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -102,6 +110,10 @@ localparam [SLOT_WIDTH-1:0] SLOT_LAST = SLOT_LAST_I[SLOT_WIDTH-1:0];
 localparam [7:0] QUEUES_B = QUEUES[7:0];
 localparam [31:0] CPM_W = CLOCKS_PER_MS;
 
+localparam RQ_AW = $clog2(REQ_DEPTH);
+localparam integer REQ_DEPTH_I = REQ_DEPTH;
+localparam [RQ_AW:0] RQ_FULL = REQ_DEPTH_I[RQ_AW:0];
+
 localparam [2:0]
     OP_INSERT = FLD_FLOW_COMMAND_OP_INSERT[2:0],
     OP_DELETE = FLD_FLOW_COMMAND_OP_DELETE[2:0],
@@ -110,14 +122,16 @@ localparam [2:0]
 
 localparam [1:0] ST_EMBRYONIC = 2'd0, ST_ESTABLISHED = 2'd1;  // 2: closing
 
-// request register
-localparam [1:0] R_FREE = 2'd0, R_WAIT = 2'd1, R_ISSUE = 2'd2, R_RUN = 2'd3;
 // aging sweep
 localparam [2:0] A_IDLE = 3'd0, A_READ = 3'd1, A_READ_RUN = 3'd2, A_DEL = 3'd3, A_DEL_RUN = 3'd4;
 
 initial begin
     if (CLOCKS_PER_MS < 1) begin
         $error("Error: CLOCKS_PER_MS must be >= 1 (instance %m)");
+        $finish;
+    end
+    if (REQ_DEPTH < 2 || REQ_DEPTH > 16 || 2**RQ_AW != REQ_DEPTH) begin
+        $error("Error: REQ_DEPTH must be a power of two, 2..16 (instance %m)");
         $finish;
     end
     if (SLOTS < 2 || SLOT_WIDTH < $clog2(SLOTS)) begin
@@ -193,15 +207,15 @@ end
 // command port: host and engine, round robin; the done pulse goes to the command's owner
 
 reg [2:0] a_state_reg = A_IDLE;  // aging sweep (below)
-reg [1:0] r_state_reg = R_FREE;  // learning request (below)
 reg own_eng_reg = 1'b0;          // the command in flight is the engine's
 reg [2:0] own_op_reg = 3'd0;     // its op
 reg last_eng_reg = 1'b0;         // the last command granted was the engine's
+reg last_ins_reg = 1'b0;         // the engine's last command was a learned INSERT
 
 wire eng_valid;
 wire [2:0] eng_op;
 wire [SLOT_WIDTH-1:0] eng_slot;
-wire eng_key_res;                // the engine's key: the last result's (aging) or the request's
+wire eng_key_res;                // the engine's key: the last result's (aging) or the queue head's
 wire eng_locked;                 // the engine's DELETE follows its READ_SLOT at once
 
 wire hold;                       // an aging READ_SLOT found its entry expired: nothing else
@@ -211,14 +225,17 @@ wire accept = f_cmd_valid && f_cmd_ready;
 wire eng_accept = accept && grant_eng;
 wire eng_done = f_cmd_done && own_eng_reg;
 
-reg [KEY_WIDTH-1:0] req_key_reg = {KEY_WIDTH{1'b0}};
-reg [7:0] req_act_reg = 8'd0;
+// request queue (below): slot memories, read at the head
+reg [KEY_WIDTH-1:0] rq_key_mem [0:REQ_DEPTH-1];
+reg [7:0] rq_act_mem [0:REQ_DEPTH-1];
+reg [RQ_AW:0] rq_rd_reg = {(RQ_AW+1){1'b0}};
+wire [RQ_AW-1:0] rq_head = rq_rd_reg[RQ_AW-1:0];
 
 assign f_cmd_valid = grant_eng || grant_host;
 assign h_cmd_ready = f_cmd_ready && grant_host;
 assign f_cmd_op = grant_eng ? eng_op : h_cmd_op;
-assign f_cmd_key = !grant_eng ? h_cmd_key : eng_key_res ? f_cmd_res_key : req_key_reg;
-assign f_cmd_action = grant_eng ? req_act_reg : h_cmd_action;
+assign f_cmd_key = !grant_eng ? h_cmd_key : eng_key_res ? f_cmd_res_key : rq_key_mem[rq_head];
+assign f_cmd_action = grant_eng ? rq_act_mem[rq_head] : h_cmd_action;
 assign f_cmd_slot = grant_eng ? eng_slot : h_cmd_slot;
 // inserts: host {origin 0, established, INSERT_CLASS}; learned {origin 1, embryonic, 0}
 assign f_cmd_meta = grant_eng ? {1'b1, ST_EMBRYONIC, 2'd0} : {1'b0, ST_ESTABLISHED, ins_class_reg};
@@ -230,10 +247,14 @@ always @(posedge clk) begin
         own_op_reg <= f_cmd_op;
         last_eng_reg <= grant_eng;
     end
+    if (eng_accept) begin
+        last_ins_reg <= eng_op == OP_INSERT;
+    end
     if (rst) begin
         own_eng_reg <= 1'b0;
         own_op_reg <= 3'd0;
         last_eng_reg <= 1'b0;
+        last_ins_reg <= 1'b0;
     end
 end
 
@@ -255,36 +276,73 @@ reg [15:0] emb_reg = 16'd0;
 reg [31:0] learned_reg = 32'd0;
 reg [31:0] ref_exact_reg = 32'd0, ref_quota_reg = 32'd0, ref_full_reg = 32'd0, ref_busy_reg = 32'd0;
 
+// request queue pointers: wr (slots taken at lookups) - res (resolved at results) - rd (served)
+reg [RQ_AW:0] rq_wr_reg = {(RQ_AW+1){1'b0}}, rq_res_reg = {(RQ_AW+1){1'b0}};
+reg [REQ_DEPTH-1:0] rq_go_reg = {REQ_DEPTH{1'b0}};  // resolved: insert
+reg rq_run_reg = 1'b0;                              // the head's INSERT is in flight
+// requests resolved to insert and not yet inserted: they count towards the quota and full
+// checks of later requests, as entries not yet visible do (semantics rule 7.2)
+reg [RQ_AW:0] rq_go_cnt_reg = {(RQ_AW+1){1'b0}};
+
+wire [RQ_AW:0] rq_used = rq_wr_reg - rq_rd_reg;
+wire rq_resolved = rq_rd_reg != rq_res_reg;         // the head has its result
+wire rq_head_go = rq_go_reg[rq_head];
+
 wire cand = lk_valid && lk_request && lk_listen_hit && lk_listen_learn;
 wire cand_queue = !lk_listen_action[ENC_ACTION_DROP_SHIFT]
     && {1'b0, lk_listen_action[ENC_ACTION_QUEUE_SHIFT +: ENC_ACTION_QUEUE_WIDTH]} < QUEUES_B;
-wire cand_take = cand && r_state_reg == R_FREE;
+wire cand_take = cand && rq_used != RQ_FULL;
 
 assign lk_tag = {cand && cand_queue, cand && !cand_take, cand_take};
 
 // a tagged lookup's result: refusal checks in order
+wire [16:0] emb_ahead = {1'b0, emb_reg} + {{(16-RQ_AW){1'b0}}, rq_go_cnt_reg};
+wire [16:0] count_ahead = {1'b0, f_count} + {{(16-RQ_AW){1'b0}}, rq_go_cnt_reg};
 wire t_any = res_valid && (res_tag[0] || res_tag[1]);
 wire t_exact = t_any && res_hit;
 wire t_req = t_any && !res_hit && res_tag[2];
-wire t_quota = t_req && emb_reg >= max_emb_reg;
-wire t_full = t_req && !t_quota && f_count >= max_ent_reg;
+wire t_quota = t_req && emb_ahead >= {1'b0, max_emb_reg};
+wire t_full = t_req && !t_quota && count_ahead >= {1'b0, max_ent_reg};
 wire t_pass = t_req && !t_quota && !t_full;
 wire t_busy = t_pass && res_tag[1];
 wire learn_start = t_pass && res_tag[0];
-wire learn_ok = eng_done && r_state_reg == R_RUN && f_cmd_status == STATUS_OK;
-wire learn_full = eng_done && r_state_reg == R_RUN && f_cmd_status == STATUS_FULL;
+wire rq_resolve = res_valid && res_tag[0];          // the oldest unresolved slot's result
+
+// the queue's side of the engine: the head's INSERT, or a refused head freed at once
+wire rq_want = rq_resolved && rq_head_go && !rq_run_reg;
+wire rq_ins_done = eng_done && rq_run_reg;
+wire rq_pop = (rq_resolved && !rq_head_go) || rq_ins_done;
+wire learn_ok = rq_ins_done && f_cmd_status == STATUS_OK;
+wire learn_full = rq_ins_done && f_cmd_status == STATUS_FULL;
 
 always @(posedge clk) begin
     if (cand_take) begin
-        req_key_reg <= lk_key;
-        req_act_reg <= lk_listen_action;
+        rq_key_mem[rq_wr_reg[RQ_AW-1:0]] <= lk_key;
+        rq_act_mem[rq_wr_reg[RQ_AW-1:0]] <= lk_listen_action;
     end
-    case (r_state_reg)
-        R_FREE: if (cand_take) r_state_reg <= R_WAIT;
-        R_WAIT: if (res_valid && res_tag[0]) r_state_reg <= learn_start ? R_ISSUE : R_FREE;
-        R_ISSUE: if (eng_accept && a_state_reg != A_DEL) r_state_reg <= R_RUN;
-        default: if (eng_done) r_state_reg <= R_FREE;
-    endcase
+end
+
+always @(posedge clk) begin
+    if (cand_take) begin
+        rq_wr_reg <= rq_wr_reg + 1'b1;
+    end
+    if (rq_resolve) begin
+        rq_go_reg[rq_res_reg[RQ_AW-1:0]] <= learn_start;
+        rq_res_reg <= rq_res_reg + 1'b1;
+    end
+    if (rq_pop) begin
+        rq_rd_reg <= rq_rd_reg + 1'b1;
+    end
+    if (eng_accept && eng_op == OP_INSERT) begin
+        rq_run_reg <= 1'b1;
+    end else if (rq_ins_done) begin
+        rq_run_reg <= 1'b0;
+    end
+    if (learn_start && !rq_ins_done) begin
+        rq_go_cnt_reg <= rq_go_cnt_reg + 1'b1;
+    end else if (!learn_start && rq_ins_done) begin
+        rq_go_cnt_reg <= rq_go_cnt_reg - 1'b1;
+    end
 
     if (learn_ok) learned_reg <= learned_reg + 1'b1;
     if (t_exact) ref_exact_reg <= ref_exact_reg + 1'b1;
@@ -293,7 +351,12 @@ always @(posedge clk) begin
     if (t_busy) ref_busy_reg <= ref_busy_reg + 1'b1;
 
     if (rst) begin
-        r_state_reg <= R_FREE;
+        rq_wr_reg <= {(RQ_AW+1){1'b0}};
+        rq_res_reg <= {(RQ_AW+1){1'b0}};
+        rq_rd_reg <= {(RQ_AW+1){1'b0}};
+        rq_go_reg <= {REQ_DEPTH{1'b0}};
+        rq_run_reg <= 1'b0;
+        rq_go_cnt_reg <= {(RQ_AW+1){1'b0}};
         learned_reg <= 32'd0;
         ref_exact_reg <= 32'd0;
         ref_quota_reg <= 32'd0;
@@ -354,17 +417,20 @@ wire expired = f_cmd_res_valid && !never && f_cmd_res_meta[22:0] > {1'b0, timeou
 assign hold = eng_done && a_state_reg == A_READ_RUN && expired;
 wire a_step = (eng_done && a_state_reg == A_READ_RUN && !expired) || (eng_done && a_state_reg == A_DEL_RUN);
 
-assign eng_valid = r_state_reg == R_ISSUE || a_state_reg == A_READ || a_state_reg == A_DEL;
+// the engine's next command: the DELETE that follows an expired READ_SLOT; else the queue's
+// INSERT and the sweep's READ_SLOT, taking turns when both wait (a stream of learning requests
+// never stops the aging, and each request waits for at most one sweep step)
+wire ins_turn = rq_want && (a_state_reg != A_READ || !last_ins_reg);
+assign eng_valid = rq_want || a_state_reg == A_READ || a_state_reg == A_DEL;
 assign eng_locked = a_state_reg == A_DEL;
-assign eng_op = a_state_reg == A_DEL ? OP_DELETE : r_state_reg == R_ISSUE ? OP_INSERT : OP_READ;
+assign eng_op = a_state_reg == A_DEL ? OP_DELETE : ins_turn ? OP_INSERT : OP_READ;
 assign eng_key_res = a_state_reg == A_DEL;
 assign eng_slot = a_slot_reg;
 
 always @(posedge clk) begin
     case (a_state_reg)
         A_IDLE: if (agable_reg != 16'd0) a_state_reg <= A_READ;
-        // the learned insert goes first (eng_op)
-        A_READ: if (eng_accept && r_state_reg != R_ISSUE) a_state_reg <= A_READ_RUN;
+        A_READ: if (eng_accept && eng_op == OP_READ) a_state_reg <= A_READ_RUN;
         A_READ_RUN: if (eng_done) a_state_reg <= expired ? A_DEL : A_IDLE;
         A_DEL: if (eng_accept) a_state_reg <= A_DEL_RUN;
         default: if (eng_done) a_state_reg <= A_IDLE;

@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <deque>
+#include <map>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #ifndef DW
@@ -26,6 +28,8 @@
 #endif
 static const int KW = DW / 8;
 static const int QUEUES = 8;
+static const int REQ_DEPTH = 4;  // sipnic_core LEARN_REQUESTS (default)
+static const int US20 = 20 * CPM / 1000;  // rule 3: 20 us at the nominal clock
 
 typedef std::vector<uint8_t> Bytes;
 
@@ -50,6 +54,10 @@ public:
     size_t tx_off = 0;
     std::vector<int> out;  // queue of each frame that left (-1: dropped), in order of leaving
     std::vector<uint64_t> last_byte;  // cycle of each sent frame's last beat
+    // frames sent at a given cycle (pushed to tx then), and frames sent a given number of
+    // clocks after the last beat of the n-th frame sent (n counts every frame since reset)
+    std::vector<std::pair<uint64_t, Bytes>> timed;
+    std::map<size_t, std::pair<uint64_t, Bytes>> follow;
 
     TB() : ctx(new VerilatedContext), m(new Vsipnic_core(ctx.get())) {
         m->clk = 0;
@@ -65,6 +73,14 @@ public:
     ~TB() { m->final(); }
 
     void tick() {
+        for (size_t i = 0; i < timed.size();) {
+            if (timed[i].first <= cycle) {
+                tx.push_back(timed[i].second);
+                timed.erase(timed.begin() + (long)i);
+            } else {
+                i++;
+            }
+        }
         if (!tx.empty()) {
             const Bytes& f = tx.front();
             int n = (int)std::min<size_t>(KW, f.size() - tx_off);
@@ -84,6 +100,11 @@ public:
                 tx.pop_front();
                 tx_off = 0;
                 last_byte.push_back(cycle);
+                auto f = follow.find(last_byte.size() - 1);
+                if (f != follow.end()) {
+                    timed.emplace_back(cycle + f->second.first, f->second.second);
+                    follow.erase(f);
+                }
             }
         }
         for (int q = 0; q < QUEUES; q++)
@@ -437,27 +458,178 @@ static void test_refusals(TB& tb) {
     CHECK(R(tb, REG_FLOW_COUNT) == count, "COUNT changed");
     tb.wr(F(REG_FLOW_MAX_ENTRIES), 65535);
     CHECK(R(tb, REG_FLOW_LEARNED) == learned, "learned while refused");
-    // busy: a burst of SYNs to distinct keys, back to back
-    const int N = 6;
+    // queueing: REQ_DEPTH SYNs to distinct keys back to back, faster than inserts at width 64
+    // (a 60-byte frame every 8 clocks): they wait in the request queue, none is refused busy
     std::vector<Bytes> burst;
     std::vector<Key> keys;
-    for (int i = 0; i < N; i++) {
+    for (int i = 0; i < REQ_DEPTH; i++) {
         keys.push_back({ip4(203, 0, 113, 10 + i), (uint16_t)(3000 + i), 80});
         burst.push_back(tcp4(keys[i].src, keys[i].sport, keys[i].dport, SYN));
     }
     std::vector<int> qs = tb.send(burst);
-    for (int i = 0; i < N && i < (int)qs.size(); i++) CHECK(qs[i] == Q_LEARN, "burst SYN %d to queue %d", i, qs[i]);
+    for (int i = 0; i < REQ_DEPTH && i < (int)qs.size(); i++) CHECK(qs[i] == Q_LEARN, "burst SYN %d to queue %d", i, qs[i]);
     uint32_t got = R(tb, REG_FLOW_LEARNED) - learned, busy = R(tb, REG_FLOW_REFUSED_BUSY);
     int present = 0;
-    for (int i = 0; i < N; i++) present += lookup(tb, keys[i]).found;
-    CHECK(got + busy == (uint32_t)N, "burst: learned %u + busy %u != %d", got, busy, N);
-    CHECK((int)got == present, "burst: %d present, %u learned", present, got);
-    CHECK(got >= 1, "burst: the first SYN was learned");
-    // at width 64 frames of 60 bytes come every 8 clocks, faster than an insert: busy; at width
-    // 8 every 60 clocks, after the insert finished: never busy (rule 7.4)
-    if (DW == 64) CHECK(busy >= 1, "burst at width 64: nothing refused busy");
-    if (DW == 8) CHECK(busy == 0, "burst at width 8: %u refused busy", busy);
-    printf("learn_tb: burst of %d SYNs: %u learned, %u busy\n", N, got, busy);
+    for (int i = 0; i < REQ_DEPTH; i++) present += lookup(tb, keys[i]).found;
+    CHECK(got == (uint32_t)REQ_DEPTH && busy == 0, "burst of %d: learned %u, busy %u", REQ_DEPTH, got, busy);
+    CHECK(present == REQ_DEPTH, "burst: %d of %d entries present", present, REQ_DEPTH);
+    printf("learn_tb: burst of %d SYNs: %u learned, %u busy\n", REQ_DEPTH, got, busy);
+}
+
+// Fills the table with host entries until an insert is refused full; returns how many went in.
+static int fill_table(TB& tb, std::vector<Key>& keys) {
+    for (int i = 0; i < 400; i++) {
+        Key k{ip4(100, 64, i >> 8, i & 255), (uint16_t)(7000 + i), 443};
+        int st = flow_cmd(tb, 1, k, 1);
+        if (st == 2) return (int)keys.size();
+        CHECK(st == 0, "fill: insert %d status %d", i, st);
+        keys.push_back(k);
+    }
+    CHECK(false, "fill: the table took 400 entries");
+    return (int)keys.size();
+}
+
+// Sends SYNs to `keys` back to back while a host INSERT into the full table (every cuckoo walk
+// fails) holds the command port; returns the clocks the host command took.
+static uint64_t burst_behind_host(TB& tb, const std::vector<Key>& keys) {
+    flow_wait(tb);
+    Key h{ip4(100, 127, 0, 1), 9, 443};
+    tb.wr(F(REG_FLOW_KEY_FLAGS), 0);
+    tb.wr(F(REG_FLOW_KEY_PORTS), ((uint32_t)h.sport << 16) | h.dport);
+    tb.wr(F(REG_FLOW_KEY_SRC3), h.src);
+    tb.wr(F(REG_FLOW_ACTION), 1);
+    size_t n0 = tb.out.size();
+    for (const Key& k : keys) tb.tx.push_back(tcp4(k.src, k.sport, k.dport, SYN));
+    uint64_t c0 = tb.cycle;
+    tb.wr(F(REG_FLOW_COMMAND), 1);  // accepted before the first SYN's lookup result
+    uint32_t st = flow_wait(tb);
+    uint64_t held = tb.cycle - c0;
+    CHECK(((st >> 4) & 0xf) == 2, "host insert into the full table: status %u", (st >> 4) & 0xf);
+    for (int i = 0; i < 20000 && tb.out.size() < n0 + keys.size(); i++) tb.tick();
+    // the burst was over before the host command ended: every request waited behind it
+    CHECK(tb.last_byte.back() + 20 < c0 + held, "host command (%llu clocks) ended before the burst's last lookup",
+          (unsigned long long)held);
+    return held;
+}
+
+// Runs until `n` queued requests have been learned or refused full (each insert into the full
+// table walks every cuckoo path), or 100,000 clocks.
+static void settle(TB& tb, uint32_t n, uint32_t learned0, uint32_t full0) {
+    for (int i = 0; i < 1000; i++) {
+        if (R(tb, REG_FLOW_LEARNED) - learned0 + R(tb, REG_FLOW_REFUSED_FULL) - full0 >= n) break;
+        tb.run(100);
+    }
+    tb.run(100);
+}
+
+static void test_queue(TB& tb) {
+    tb.wr(F(REG_FLOW_COMMAND), 5);
+    flow_wait(tb);
+    // a full table: inserts walk every cuckoo path and fail, so a host INSERT holds the
+    // command port for thousands of clocks while the learning requests queue up behind it
+    std::vector<Key> filled;
+    int n = fill_table(tb, filled);
+    printf("learn_tb: table full at %d entries (COUNT %u)\n", n, R(tb, REG_FLOW_COUNT));
+    // full queue: REQ_DEPTH + 2 SYNs; the first REQ_DEPTH take the slots (in arrival order),
+    // the last two are refused busy; the queued ones are then refused full by their inserts
+    uint32_t l0 = R(tb, REG_FLOW_LEARNED), f0 = R(tb, REG_FLOW_REFUSED_FULL), b0 = R(tb, REG_FLOW_REFUSED_BUSY);
+    std::vector<Key> keys;
+    for (int i = 0; i < REQ_DEPTH + 2; i++) keys.push_back({ip4(203, 0, 113, 100 + i), (uint16_t)(6000 + i), 80});
+    uint64_t held = burst_behind_host(tb, keys);
+    settle(tb, REQ_DEPTH, l0, f0);
+    uint32_t dl = R(tb, REG_FLOW_LEARNED) - l0, df = R(tb, REG_FLOW_REFUSED_FULL) - f0, db = R(tb, REG_FLOW_REFUSED_BUSY) - b0;
+    CHECK(db == 2, "full queue: %u refused busy, want 2 (of %d)", db, REQ_DEPTH + 2);
+    CHECK(dl + df == (uint32_t)REQ_DEPTH, "queued requests: learned %u + full %u != %d", dl, df, REQ_DEPTH);
+    int present = 0;
+    for (int i = 0; i < REQ_DEPTH; i++) present += lookup(tb, keys[i]).found;
+    CHECK(present == (int)dl, "queued: %d present, %u learned", present, dl);
+    CHECK(!lookup(tb, keys[REQ_DEPTH]).found && !lookup(tb, keys[REQ_DEPTH + 1]).found,
+          "a request after the queue filled was learned (order)");
+    printf("learn_tb: full queue behind a %llu-clock host insert: %u learned, %u full, %u busy\n",
+           (unsigned long long)held, dl, df, db);
+    // requests waiting in the queue count towards the quota of later ones (rule 7.2: entries
+    // not yet visible included): quota room for 2, 4 requests queued behind the host command
+    uint32_t emb = R(tb, REG_FLOW_EMBRYONIC), q0 = R(tb, REG_FLOW_REFUSED_QUOTA);
+    tb.wr(F(REG_FLOW_MAX_EMBRYONIC), emb + 2);
+    l0 = R(tb, REG_FLOW_LEARNED), f0 = R(tb, REG_FLOW_REFUSED_FULL), b0 = R(tb, REG_FLOW_REFUSED_BUSY);
+    keys.clear();
+    for (int i = 0; i < 4; i++) keys.push_back({ip4(203, 0, 113, 120 + i), (uint16_t)(6100 + i), 80});
+    burst_behind_host(tb, keys);
+    settle(tb, 2, l0, f0);
+    dl = R(tb, REG_FLOW_LEARNED) - l0, df = R(tb, REG_FLOW_REFUSED_FULL) - f0;
+    uint32_t dq = R(tb, REG_FLOW_REFUSED_QUOTA) - q0;
+    CHECK(dq == 2 && dl + df == 2 && R(tb, REG_FLOW_REFUSED_BUSY) == b0,
+          "quota with queued requests: quota %u (want 2), learned %u + full %u (want 2)", dq, dl, df);
+    tb.wr(F(REG_FLOW_MAX_EMBRYONIC), 1024);
+    // an empty table for what follows
+    tb.wr(F(REG_FLOW_COMMAND), 5);
+    flow_wait(tb);
+}
+
+// Rule 3 with the queue full: REQ_DEPTH SYNs back to back while the host issues commands back
+// to back and the aging sweep deletes expired entries; an ACK 20 us after each SYN's last byte
+// must find its entry. The engine's worst case per learn without a cuckoo walk is one host
+// command, one sweep READ_SLOT + DELETE and the INSERT (docs/architecture.md).
+static void test_visibility_bound(TB& tb) {
+    tb.wr(F(REG_FLOW_COMMAND), 5);
+    flow_wait(tb);
+    // host entries of class 1 (1 ms) in most slots, expired all at once by a NOW_MS jump
+    tb.wr(F(REG_FLOW_NOW_MS), 100);
+    tb.wr(F(REG_FLOW_HOST_TIMEOUT1_MS), 1);
+    tb.wr(F(REG_FLOW_INSERT_CLASS), 1);
+    const int AGING = 200;
+    for (int i = 0; i < AGING; i++) flow_cmd(tb, 1, {ip4(100, 65, 0, i), (uint16_t)(100 + i), 443}, 1);
+    tb.wr(F(REG_FLOW_INSERT_CLASS), 0);
+    CHECK(R(tb, REG_FLOW_COUNT) == (uint32_t)AGING, "aging set-up: COUNT %u", R(tb, REG_FLOW_COUNT));
+    // the host's own command: INSERT and DELETE of one key in turn (a free slot, no walk)
+    Key hk{ip4(100, 66, 0, 1), 1, 443};
+    CHECK(flow_cmd(tb, 1, hk, 1) == 0 && tb.rd(F(REG_FLOW_LAST_MOVES)) == 0, "host key without a walk");
+    uint32_t aged0 = R(tb, REG_FLOW_AGED_HOST), l0 = R(tb, REG_FLOW_LEARNED), b0 = R(tb, REG_FLOW_REFUSED_BUSY);
+    std::vector<Key> keys;
+    size_t base = tb.last_byte.size() + tb.tx.size();
+    size_t n0 = tb.out.size();
+    tb.wr(F(REG_FLOW_NOW_MS), 200);  // every class-1 entry expired: the sweep deletes them
+    for (int i = 0; i < REQ_DEPTH; i++) {
+        keys.push_back({ip4(203, 0, 113, 200 + i), (uint16_t)(8000 + i), 80});
+        tb.tx.push_back(tcp4(keys[i].src, keys[i].sport, keys[i].dport, SYN));
+        tb.follow[base + i] = {US20 + 1, tcp4(keys[i].src, keys[i].sport, keys[i].dport, ACK)};
+    }
+    // host commands back to back until every ACK is out; LEARNED read between them shows when
+    // each learned entry went in
+    int op = 2, cmds = 0;
+    uint64_t in_at[REQ_DEPTH] = {0};
+    int seen = 0;
+    uint32_t aged_at_last = 0;
+    while (tb.out.size() < n0 + 2 * REQ_DEPTH && cmds < 5000) {
+        tb.wr(F(REG_FLOW_COMMAND), op);
+        flow_wait(tb);
+        op = op == 1 ? 2 : 1;
+        cmds++;
+        uint32_t l = R(tb, REG_FLOW_LEARNED) - l0;
+        while (seen < REQ_DEPTH && (int)l > seen) {
+            in_at[seen++] = tb.cycle;
+            if (seen == REQ_DEPTH) aged_at_last = R(tb, REG_FLOW_AGED_HOST) - aged0;
+        }
+    }
+    tb.run(100);
+    CHECK(tb.out.size() == n0 + 2 * REQ_DEPTH, "SYNs and ACKs out: %zu of %d", tb.out.size() - n0, 2 * REQ_DEPTH);
+    for (int i = 0; i < REQ_DEPTH && n0 + REQ_DEPTH + i < tb.out.size(); i++)
+        CHECK(tb.out[n0 + REQ_DEPTH + i] == Q_LEARN, "ACK %d, 20 us after its SYN, to queue %d (entry not visible)", i,
+              tb.out[n0 + REQ_DEPTH + i]);
+    CHECK(R(tb, REG_FLOW_LEARNED) - l0 == (uint32_t)REQ_DEPTH && R(tb, REG_FLOW_REFUSED_BUSY) == b0,
+          "learned %u of %d, busy %u", R(tb, REG_FLOW_LEARNED) - l0, REQ_DEPTH, R(tb, REG_FLOW_REFUSED_BUSY) - b0);
+    // the sweep was deleting while the requests waited, and not done when the last went in
+    CHECK(aged_at_last > 0 && aged_at_last < (uint32_t)AGING, "sweep deletes during the burst: %u of %d", aged_at_last, AGING);
+    if (seen == REQ_DEPTH && tb.last_byte.size() >= base + REQ_DEPTH) {
+        uint64_t worst = in_at[REQ_DEPTH - 1] - tb.last_byte[base + REQ_DEPTH - 1];
+        printf("learn_tb: %d SYNs behind host commands and sweep deletes: last entry in <= %llu clocks after its SYN's last byte (budget %d); %d host commands, %u aged meanwhile\n",
+               REQ_DEPTH, (unsigned long long)worst, US20, cmds, aged_at_last);
+    }
+    two_sweeps(tb);
+    CHECK(R(tb, REG_FLOW_AGED_HOST) - aged0 == (uint32_t)AGING, "all %d class-1 entries aged", AGING);
+    tb.wr(F(REG_FLOW_COMMAND), 5);
+    flow_wait(tb);
+    tb.wr(F(REG_FLOW_HOST_TIMEOUT1_MS), 0);
 }
 
 static void test_round_robin(TB& tb) {
@@ -581,6 +753,8 @@ int main(int argc, char** argv) {
     test_refusals(tb);
     test_round_robin(tb);
     test_aging(tb);
+    test_queue(tb);
+    test_visibility_bound(tb);
 #else
     test_no_learning(tb);
 #endif
