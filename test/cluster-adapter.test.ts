@@ -399,4 +399,19 @@ describe('cluster adapter aging (its clock follows real time)', () => {
     expect(adapter.stats().loop.agingPasses).toBeGreaterThan(0);
     await b.close();
   });
+
+  it('a burst of connection requests read in one poll is learned whole: none refused busy', async () => {
+    const b = await SocketBus.connect(join(dir, 'bus.sock'));
+    const a = await Adapter.open(b);
+    await a.applyRules(parseRules('learning syn-timeout 30\nlisten tcp4 dst-ip 10.0.0.1 dst-port 8080 action 1 learn\n'));
+    const before = (await a.learningCounters())!;
+    const delivered = taps.taps[1].written.length;
+    // 64 SYNs: the adapter's model gets them back to back, faster than the engine learns
+    for (let i = 0; i < 64; i++) taps.put(0, buildFrame(flow(20_000 + i, 8080), { flags: SYN }));
+    await until('the burst steered', () => taps.taps[1].written.length === delivered + 64);
+    const after = (await a.learningCounters())!;
+    expect(after.learned - before.learned).toBe(64);
+    expect(after.refused.busy - before.refused.busy).toBe(0);
+    await b.close();
+  });
 });

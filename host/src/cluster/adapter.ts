@@ -96,8 +96,10 @@ const POLL_MS = 100;
 const AGING_MS = 100;
 const NOW_MS_MASK = 0x7fffff;
 const AGING_CLOCKS_PER_SLOT = 8;
-/** Clocks run after a connection request so the learn it started is done (typically 25-40). */
-const LEARN_SETTLE_CLOCKS = 64;
+/** Clocks run after up to LEARN_REQUESTS connection requests so the learns they started are done (each typically 25-40; the 4th of a queue within 141 at width 64, behind host commands and sweep deletes: docs/architecture.md). */
+const LEARN_SETTLE_CLOCKS = 160;
+/** The learning engine's request queue (sipnic_core LEARN_REQUESTS): requests that can wait without a busy refusal. */
+const LEARN_REQUESTS = 4;
 const MAX_PER_FD = 256;
 
 /** The TCP flags of a frame (untagged IPv4 or IPv6 with the whole TCP header: parsePacket), or -1 when it is not TCP. */
@@ -328,28 +330,28 @@ export class ClusterAdapter {
     this.counts.wireRx += frames.length;
     // the batch's hits are stamped with the real time it came in, not the last aging pass's
     if (this.nowMsAddr >= 0) this.syncClock();
-    // With the learning engine the batch goes in cut after each connection request, and the
-    // model runs on until that request's learn is done: a TAP's frames have no wire time
-    // between them, and back to back the engine (one request at a time) would refuse the
-    // later requests of a burst as busy.
-    const groups: Uint8Array[][] = [];
-    let group: Uint8Array[] = [];
+    // With the learning engine the batch goes in cut after every LEARN_REQUESTS-th connection
+    // request, and the model runs on until those requests' learns are done: a TAP's frames have
+    // no wire time between them, and back to back the engine's request queue would overflow
+    // and refuse the later requests of a burst as busy.
+    const groups: { frames: Uint8Array[]; requests: number }[] = [];
+    let group: { frames: Uint8Array[]; requests: number } = { frames: [], requests: 0 };
     for (const f of frames) {
-      group.push(f);
-      if (this.nowMsAddr >= 0 && isConnectionRequest(f)) {
+      group.frames.push(f);
+      if (this.nowMsAddr >= 0 && isConnectionRequest(f) && ++group.requests === LEARN_REQUESTS) {
         groups.push(group);
-        group = [];
+        group = { frames: [], requests: 0 };
       }
     }
-    if (group.length) groups.push(group);
+    if (group.frames.length) groups.push(group);
     for (const g of groups) {
-      const { data, lengths } = packFrames(g);
+      const { data, lengths } = packFrames(g.frames);
       this.sim.send(data, lengths);
       // every queue drains (ready all ones), so the frames complete within their bytes' clocks
       // plus the pipeline; the bound only guards against a stuck model
-      this.sim.runUntilIdle(data.length + 2000 * g.length + 10_000);
+      this.sim.runUntilIdle(data.length + 2000 * g.frames.length + 10_000);
       // a SYN's learned entry goes in after the SYN is out: let it, before the next frame
-      if (this.nowMsAddr >= 0) this.sim.run(LEARN_SETTLE_CLOCKS);
+      if (g.requests) this.sim.run(LEARN_SETTLE_CLOCKS);
     }
     if (this.sim.pending() > 0) this.options.log?.(`model still holds ${this.sim.pending()} frames after a batch of ${frames.length}`);
     const res = this.sim.collect();
