@@ -94,6 +94,8 @@ export interface AdapterReady {
 const POLL_MS = 100;
 /** How often the aging clock follows real time and the sweep runs (learning engine only). */
 const AGING_MS = 100;
+/** The most of the adapter's time aging passes take (they are spaced by their own duration). */
+const AGING_SHARE = 0.25;
 const NOW_MS_MASK = 0x7fffff;
 const AGING_CLOCKS_PER_SLOT = 8;
 /** Clocks run after up to LEARN_REQUESTS connection requests so the learns they started are done (each typically 25-40; the 4th of a queue within 141 at width 64, behind host commands and sweep deletes: docs/architecture.md). */
@@ -135,7 +137,7 @@ export class ClusterAdapter {
   private nowMsAddr = -1;
   /** regBatch reads of LEARNED, AGED_EMBRYONIC/ESTABLISHED/CLOSING and HOST_TIMEOUT1..3_MS (mayAge). */
   private mayAgeReads = new Uint32Array(0);
-  private lastAgingAt = 0;
+  private nextAgingAt = 0;
   private running = true;
   private loopDone?: Promise<void>;
   readonly queues: number;
@@ -273,18 +275,21 @@ export class ClusterAdapter {
   /**
    * The model's clock runs only while it has work, so its aging clock would stand still between
    * frames: every AGING_MS the adapter sets NOW_MS to the real time since it started (never
-   * back: the model's own millisecond count may be ahead) and runs an aging pass's clocks.
+   * back: the model's own millisecond count may be ahead) and runs an aging pass's clocks. A
+   * pass checks every slot, a few clocks each: tens of ms of the model. So none runs while no
+   * entry can age, and passes are spaced so they take at most AGING_SHARE of the adapter's time
+   * (an entry then goes up to one spacing after its timeout).
    */
   private age(): void {
     if (this.nowMsAddr < 0) return;
     const now = performance.now();
-    if (now - this.lastAgingAt < AGING_MS) return;
-    this.lastAgingAt = now;
+    if (now < this.nextAgingAt) return;
+    this.nextAgingAt = now + AGING_MS;
     this.syncClock();
-    // a pass checks every slot, a few clocks each: tens of ms of the model, so none while no entry can age
     if (!this.mayAge()) return;
     this.sim.run(this.flowCapacity * AGING_CLOCKS_PER_SLOT);
     this.counts.agingPasses++;
+    this.nextAgingAt = now + Math.max(AGING_MS, (performance.now() - now) / AGING_SHARE);
   }
 
   /** NOW_MS to the real time since the adapter started (never back: the model's own count may be ahead). */
