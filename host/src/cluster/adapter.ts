@@ -355,7 +355,7 @@ export class ClusterAdapter {
       // every queue drains (ready all ones), so the frames complete within their bytes' clocks
       // plus the pipeline; the bound only guards against a stuck model
       this.sim.runUntilIdle(data.length + 2000 * g.frames.length + 10_000);
-      // a SYN's learned entry goes in after the SYN is out: let it, before the next frame
+      // the requests' learned entries go in after the requests are out: let them, before the next group
       if (g.requests) this.sim.run(LEARN_SETTLE_CLOCKS);
     }
     if (this.sim.pending() > 0) this.options.log?.(`model still holds ${this.sim.pending()} frames after a batch of ${frames.length}`);
