@@ -398,6 +398,11 @@ describe.skipIf(Boolean(process.env.SIPNIC_FAKE_SIM))('shared ports (listen rule
     expect(adapter.listens.groups()).toEqual([]);
     expect((await adapter.listens.update(before)).group).toBe(0);
     await expect(adapter.listens.update(shared(8081, [1, 2]))).rejects.toThrow(NotFoundError);
+    // the same members with learn on, then off (a primary restarted with another --pinning): the entry's LEARN flag follows
+    await adapter.listens.update({ ...before, learn: true });
+    expect((await adapter.listens.list()).find((e) => e.rule.dstPort === 8080)).toMatchObject({ group: 0, rule: { learn: true } });
+    await adapter.listens.update(before);
+    expect((await adapter.listens.list()).find((e) => e.rule.dstPort === 8080)?.rule.learn).toBeUndefined();
     sim.close();
   });
 });

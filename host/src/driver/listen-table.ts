@@ -238,7 +238,8 @@ export class ListenTable {
     // their old groups), then new groups and their entries
     for (const [g, t] of inPlace) if (!sameTable(state[g].table, t)) await this.writeGroup(g, t);
     const retarget = async (m: (typeof moves)[number]) => {
-      if (m.group !== undefined && m.group === m.e.group) return;
+      // the same group and the same LEARN flag: the entry already says it
+      if (m.group !== undefined && m.group === m.e.group && Boolean(m.rule.learn) === Boolean(m.e.rule.learn)) return;
       await this.write(m.e.entry, entryFlags(m.rule, m.e.addressSlot), m.rule.dstPort, actionWord(m.rule.action, m.group));
       if (m.group !== undefined) state[m.group].refs++;
       if (m.e.group !== undefined) this.releaseGroup(m.e.group);
