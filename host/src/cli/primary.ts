@@ -15,7 +15,7 @@
 //   --flow-quota N (most flows one processor may hold; default the flow table's entries and
 //   stash over the processors), --auth-timeout MS (5000: a control connection without hello
 //   is closed after it), --max-unauthenticated N[,PER_SOURCE] (256,16: control connections
-//   without hello at once), --pinning hardware|host (host), --learning "WORDS" (hardware
+//   without hello at once), --pinning hardware|host (hardware), --learning "WORDS" (hardware
 //   pinning's learning line), --json (one JSON line when ready)
 // It prints one line on stdout when it serves (`sipnic primary: serving …`), logs to stderr,
 // and exits 0 on SIGTERM/SIGINT (removing its Unix socket), non-zero with a message on error.
