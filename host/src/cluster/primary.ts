@@ -60,7 +60,7 @@ export interface PrimaryOptions {
   /** Control connections that have not said hello: how long they may take, how many at once (primary-control.ts). */
   controlLimits?: ControlLimits;
   /**
-   * Who pins incoming connections (default host): `hardware`, the adapter learns each
+   * Who pins incoming connections (default here host; `sipnic primary` defaults to hardware): `hardware`, the adapter learns each
    * connection from its SYN (TCP listen rules carry `learn`) and the monitors ask for no exact
    * rule for them; `host`, every connection's exact rule goes monitor → primary → adapter. An
    * adapter without the learning engine is run as host (with a log line).
