@@ -23,6 +23,10 @@ export interface Sim {
   // returns one word per op (read value / final polled value / 0 for writes)
   regBatch(ops: Uint32Array): Uint32Array;
   send(data: Uint8Array, lengths: Uint32Array): void;   // queue frames for ingress
+  // queue frames that processor `processor` transmits (the transmit snoop, semantics rule 9):
+  // driven one beat per clock, never held, beside ingress; they leave no output (optional so
+  // that fakes of a Sim need not have it; the addon's always does)
+  sendTransmit?(data: Uint8Array, lengths: Uint32Array, processor: number): void;
   setReady(mask: number): void;        // bit q = m_axis_tready[q] (default all ones)
   run(cycles: number): void;           // exactly that many clocks
   runUntilIdle(maxCycles: number): number; // until every sent frame has completed or maxCycles; returns clocks run

@@ -2,17 +2,20 @@
 // aging"): the seeded learning traffic, each frame at its time on the model's nominal clock
 // (SimTimeline), compared frame by frame, then the learning counters against the reference's.
 // The stream crosses every state and timeout and both quotas (test/learn-traffic.test.ts checks
-// its coverage); the generator has moved every frame out of the windows where the semantics
-// let the adapter choose, so any difference is a bug on one side.
+// its coverage) and has outgoing connections whose SYNs processors transmit (rule 9: through the
+// model's transmit snoop and the reference's transmit()); the generator has moved every frame
+// out of the windows where the semantics let the adapter choose, so any difference is a bug on
+// one side.
 import { describe, expect, it } from 'vitest';
 import { createSim, packFrames } from '../sim/addon.js';
 import { SimBus } from '../host/src/bus/sim-bus.js';
 import { Adapter } from '../host/src/driver/index.js';
 import { parseRules } from '../host/src/codec/rules.js';
-import { ReferenceAdapter } from '../host/src/semantics/reference.js';
+import { FIELDS, putField } from '../host/src/driver/regs.generated.js';
+import { ReferenceAdapter, type LearningOutcome } from '../host/src/semantics/reference.js';
 import { SimTimeline } from '../host/src/sim/timeline.js';
 import { makeRigFrom, runTimedDifferential, type Rig } from './support/compare.js';
-import { LEARN_QUEUES, LEARN_RULES, learnTraffic, makeReference, type LearnTraffic } from './support/learn-traffic.js';
+import { LEARN_CAPACITY, LEARN_QUEUES, LEARN_RULES, learnTraffic, makeReference, type LearnTraffic } from './support/learn-traffic.js';
 import { buildFrame } from './support/framegen.js';
 
 async function learningRig(width: 8 | 32 | 64, rules = LEARN_RULES, reference = makeReference()): Promise<{ rig: Rig; timeline: SimTimeline }> {
@@ -20,7 +23,11 @@ async function learningRig(width: 8 | 32 | 64, rules = LEARN_RULES, reference = 
   const adapter = await Adapter.open(new SimBus(sim));
   expect(adapter.info.learning, 'the simulated adapter has the learning engine').toBe(true);
   expect(adapter.info.queues).toBeGreaterThanOrEqual(LEARN_QUEUES);
-  await adapter.applyRules(parseRules(rules));
+  const parsed = parseRules(rules);
+  await adapter.applyRules(parsed);
+  // a `learning` line turns transmit-side learning on (rule 9); the driver does not write
+  // LEARN_CONTROL.TRANSMIT yet (host/src/driver is another part of the tree), so the test does
+  if (parsed.some((r) => r.kind === 'learning')) sim.regWrite(adapter.reg('flow', 'LEARN_CONTROL'), putField(FIELDS.flow.LEARN_CONTROL.TRANSMIT, 1));
   const timeline = SimTimeline.forAdapter(sim, adapter);
   return { rig: makeRigFrom(sim, adapter, reference), timeline };
 }
@@ -30,7 +37,7 @@ async function learningRig(width: 8 | 32 | 64, rules = LEARN_RULES, reference = 
 const traffic = new Map<string, LearnTraffic>();
 const trafficFor = (seed: number, connections: number) => {
   const key = `${seed}/${connections}`;
-  if (!traffic.has(key)) traffic.set(key, learnTraffic({ seed, connections, transmit: false }));
+  if (!traffic.has(key)) traffic.set(key, learnTraffic({ seed, connections, transmit: true }));
   return traffic.get(key)!;
 };
 const CONNECTIONS = { 8: 100, 32: 100, 64: 300 } as const;
@@ -53,6 +60,9 @@ describe.each([8, 32, 64] as const)('learning: RTL vs reference at DATA_WIDTH %i
     for (const reason of ['exact', 'quota', 'full'] as const) expect(ref.refused[reason], `refused ${reason}`).toBeGreaterThan(0);
     expect(report.byRule.flow).toBeGreaterThan(100);
     expect(report.jumps, 'idle gaps were jumped over').toBeGreaterThan(20);
+    // outgoing connections: transmitted SYNs learned their reverse entries
+    expect(report.transmitted).toBeGreaterThan(CONNECTIONS[width] / 20);
+    expect(report.transmitLearned).toBeGreaterThan(0);
   });
 });
 
@@ -64,6 +74,44 @@ describe('learning: the comparison can fail', () => {
     ['no learning on port 80', LEARN_RULES.replace('dst-port 80 action 1 learn', 'dst-port 80 action 1')],
     ['one more embryonic entry allowed', LEARN_RULES.replace(/max-embryonic (\d+)/, (_m, n) => `max-embryonic ${Number(n) + 1}`)],
   ];
+  // rule 9 wrong in the reference: the RTL must disagree with each
+  const swapPorts = (frame: Uint8Array): Uint8Array => {
+    const f = Uint8Array.from(frame);
+    const l4 = 14 + (f[14] & 0x0f) * 4; // the generator's outgoing connections are IPv4 without VLAN tags
+    f.set(frame.subarray(l4 + 2, l4 + 4), l4);
+    f.set(frame.subarray(l4, l4 + 2), l4 + 2);
+    return f;
+  };
+  type Transmit = (frame: Uint8Array, processor: number, timeUs?: number) => LearningOutcome;
+  /** The reference with its transmit() replaced: `mutant` gets the real one to build on. */
+  class MutantReference extends ReferenceAdapter {
+    constructor(private readonly mutant: (real: Transmit, frame: Uint8Array, processor: number, timeUs?: number) => LearningOutcome) {
+      super({ queues: LEARN_QUEUES, capacity: LEARN_CAPACITY });
+    }
+    override transmit(frame: Uint8Array, processor: number, timeUs?: number): LearningOutcome {
+      return this.mutant((f, p, t) => super.transmit(f, p, t), frame, processor, timeUs);
+    }
+  }
+  const transmitMutants: [string, (real: Transmit, frame: Uint8Array, processor: number, timeUs?: number) => LearningOutcome][] = [
+    ['the reverse key with its ports swapped', (real, frame, processor, t) => real(swapPorts(frame), processor, t)],
+    // (a runt through the real one: the reference's time still advances)
+    ['no transmit-side learning', (real, frame, processor, t) => (real(frame.subarray(0, 10), processor, t), {})],
+    ['transmit-side entries to queue 0', (real, frame, _processor, t) => real(frame, 0, t)],
+  ];
+  it.each(transmitMutants)('transmit: %s', async (_name, mutant) => {
+    const reference = new MutantReference(mutant);
+    for (const rule of parseRules(LEARN_RULES)) reference.add(rule, 0);
+    const { rig, timeline } = await learningRig(64, LEARN_RULES, reference);
+    const t = trafficFor(164, 60);
+    const report = runTimedDifferential(rig, timeline, t.frames);
+    const c = await rig.adapter.learningCounters();
+    rig.sim.close();
+    const ref = reference.counters(t.frames.at(-1)!.timeUs);
+    const countersAgree = JSON.stringify(c) === JSON.stringify({ learned: ref.learned, aged: ref.aged, refused: ref.refused, embryonic: 0 });
+    expect(report.transmitted, 'the stream has transmitted frames').toBeGreaterThan(0);
+    expect(report.mismatchCount > 0 || report.ambiguous > 0 || !countersAgree, 'the mutant passes the comparison').toBe(true);
+  });
+
   it.each(mutants)('%s', async (_name, mutated) => {
     expect(mutated).not.toBe(LEARN_RULES);
     const reference = new ReferenceAdapter({ queues: LEARN_QUEUES });

@@ -52,6 +52,17 @@ module sipnic_core #(
     input  wire                         s_axis_tlast,
 
     /*
+     * Transmit snoop (with LEARNING; docs/semantics.md rule 9): the frames processor
+     * tx_processor transmits, observed and never held (no tready); tx_processor is taken with
+     * the last beat, a value >= QUEUES names no processor of the adapter
+     */
+    input  wire [DATA_WIDTH-1:0]        tx_axis_tdata,
+    input  wire [KEEP_WIDTH-1:0]        tx_axis_tkeep,
+    input  wire                         tx_axis_tvalid,
+    input  wire                         tx_axis_tlast,
+    input  wire [4:0]                   tx_processor,
+
+    /*
      * Queues (queue q at [q*DATA_WIDTH +: DATA_WIDTH] etc.)
      */
     output wire [QUEUES*DATA_WIDTH-1:0] m_axis_tdata,
@@ -234,8 +245,9 @@ sipnic_parser_inst (
 /*
  * tables
  */
-wire am_ipv6, am_hit;
-wire [127:0] am_addr;
+// the address match port: the steer's, or in clocks it leaves free, the transmit side's
+wire am_ipv6, am_hit, steer_am_ipv6;
+wire [127:0] am_addr, steer_am_addr;
 wire [3:0] am_slot;
 
 wire addr_wr_en, addr_wr_valid, addr_wr_ipv6, addr_rd_valid, addr_rd_ipv6;
@@ -323,15 +335,20 @@ sipnic_listen_table_inst (
     .match_learn(lm_learn)
 );
 
-wire lookup_valid;
-wire [KEY_WIDTH-1:0] lookup_key;
-wire [3:0] lookup_flags;
+// the flow lookup port: the steer's, or in clocks it leaves free, the transmit side's
+wire lookup_valid, steer_lookup_valid;
+wire [KEY_WIDTH-1:0] lookup_key, steer_lookup_key;
+wire [3:0] lookup_flags, steer_lookup_flags;
+wire tx_lookup;                  // the lookup is the transmit side's: its result is not the steer's
 wire result_valid, result_hit;
 wire [7:0] result_action;
-/* verilator lint_off UNUSEDSIGNAL */ // tag bits 7:3 are not used
+/* verilator lint_off UNUSEDSIGNAL */ // tag bits 7:4 are not used
 wire [7:0] result_tag;
 /* verilator lint_on UNUSEDSIGNAL */
 wire [2:0] learn_tag;
+wire lk_cand;                    // the lookup is a learning candidate
+wire [7:0] lk_action;            // the queue it would learn
+wire tx_enable;                  // LEARN_CONTROL.TRANSMIT
 wire [22:0] now_ms;
 wire emb_leave;
 
@@ -374,7 +391,7 @@ sipnic_flow_table_inst (
     .rst(rst),
     .lookup_valid(lookup_valid),
     .lookup_key(lookup_key),
-    .lookup_tag({5'd0, learn_tag}),
+    .lookup_tag({4'd0, tx_lookup, learn_tag}),
     .lookup_flags(lookup_flags),
     .result_valid(result_valid),
     .result_hit(result_hit),
@@ -422,10 +439,8 @@ generate
             .rst(rst),
             .lk_valid(lookup_valid),
             .lk_key(lookup_key),
-            .lk_request(lookup_flags[3] && !lookup_flags[2] && !lm_udp),
-            .lk_listen_hit(lm_hit),
-            .lk_listen_learn(lm_learn),
-            .lk_listen_action(lm_action),
+            .lk_cand(lk_cand),
+            .lk_action(lk_action),
             .lk_tag(learn_tag),
             .res_valid(result_valid),
             .res_hit(result_hit),
@@ -455,10 +470,112 @@ generate
             .reg_wr(learn_wr),
             .reg_addr(learn_addr),
             .reg_wdata(learn_wdata),
-            .reg_rdata(learn_rdata)
+            .reg_rdata(learn_rdata),
+            .tx_enable(tx_enable)
         );
+
+        // transmit side: its own header capture and parser, then the reverse-key request
+        wire tx_valid, tx_steerable, tx_ipv6, tx_udp, tx_syn, tx_ack, tx_fin, tx_rst;
+        wire [127:0] tx_src, tx_dst;
+        wire [15:0] tx_sport, tx_dport;
+        wire [4:0] tx_proc;
+        wire tx_am_req, tx_am_ipv6, tx_lk_req;
+        wire [127:0] tx_am_addr;
+        wire [KEY_WIDTH-1:0] tx_lk_key;
+        wire [3:0] tx_lk_flags;
+        wire [7:0] tx_lk_action;
+
+        sipnic_tx_snoop #(
+            .DATA_WIDTH(DATA_WIDTH),
+            .KEEP_WIDTH(KEEP_WIDTH),
+            .MAX_FRAME(MAX_FRAME),
+            .LEN_WIDTH(LEN_WIDTH),
+            .HDR_BYTES(104),
+            .PROC_WIDTH(5)
+        )
+        sipnic_tx_snoop_inst (
+            .clk(clk),
+            .rst(rst),
+            .s_tdata(tx_axis_tdata),
+            .s_tkeep(tx_axis_tkeep),
+            .s_tvalid(tx_axis_tvalid),
+            .s_tlast(tx_axis_tlast),
+            .s_processor(tx_processor),
+            .m_valid(tx_valid),
+            .m_steerable(tx_steerable),
+            .m_ipv6(tx_ipv6),
+            .m_udp(tx_udp),
+            .m_src(tx_src),
+            .m_dst(tx_dst),
+            .m_sport(tx_sport),
+            .m_dport(tx_dport),
+            .m_syn(tx_syn),
+            .m_ack(tx_ack),
+            .m_fin(tx_fin),
+            .m_rst(tx_rst),
+            .m_processor(tx_proc)
+        );
+
+        // the receive side needs the address match for a steerable parsed frame, the lookup
+        // port for the steer's lookups; the transmit side takes the clocks between
+        wire tx_am_grant = tx_am_req && !(p_valid && p_steerable);
+        assign tx_lookup = tx_lk_req && !steer_lookup_valid;
+
+        sipnic_tx_learn #(
+            .QUEUES(QUEUES),
+            .KEY_WIDTH(KEY_WIDTH),
+            .PROC_WIDTH(5)
+        )
+        sipnic_tx_learn_inst (
+            .clk(clk),
+            .rst(rst),
+            .enable(tx_enable),
+            .s_valid(tx_valid),
+            .s_steerable(tx_steerable),
+            .s_ipv6(tx_ipv6),
+            .s_udp(tx_udp),
+            .s_src(tx_src),
+            .s_dst(tx_dst),
+            .s_sport(tx_sport),
+            .s_dport(tx_dport),
+            .s_syn(tx_syn),
+            .s_ack(tx_ack),
+            .s_fin(tx_fin),
+            .s_rst(tx_rst),
+            .s_processor(tx_proc),
+            .am_req(tx_am_req),
+            .am_ipv6(tx_am_ipv6),
+            .am_addr(tx_am_addr),
+            .am_grant(tx_am_grant),
+            .am_hit(am_hit),
+            .am_slot(am_slot),
+            .lk_req(tx_lk_req),
+            .lk_key(tx_lk_key),
+            .lk_flags(tx_lk_flags),
+            .lk_action(tx_lk_action),
+            .lk_grant(tx_lookup)
+        );
+
+        assign am_ipv6 = tx_am_grant ? tx_am_ipv6 : steer_am_ipv6;
+        assign am_addr = tx_am_grant ? tx_am_addr : steer_am_addr;
+        assign lookup_valid = steer_lookup_valid || tx_lookup;
+        assign lookup_key = tx_lookup ? tx_lk_key : steer_lookup_key;
+        assign lookup_flags = tx_lookup ? tx_lk_flags : steer_lookup_flags;
+        // a learning candidate: the steer's TCP connection request decided by a LEARN listen
+        // entry, or the transmit side's request (it asks only for those)
+        assign lk_cand = tx_lookup || (steer_lookup_flags[3] && !steer_lookup_flags[2] && !lm_udp && lm_hit && lm_learn);
+        assign lk_action = tx_lookup ? tx_lk_action : lm_action;
     end else begin : no_learn
         assign learn_tag = 3'd0;
+        assign tx_enable = 1'b0;
+        assign tx_lookup = 1'b0;
+        assign lk_cand = 1'b0;
+        assign lk_action = 8'd0;
+        assign am_ipv6 = steer_am_ipv6;
+        assign am_addr = steer_am_addr;
+        assign lookup_valid = steer_lookup_valid;
+        assign lookup_key = steer_lookup_key;
+        assign lookup_flags = steer_lookup_flags;
         assign now_ms = 23'd0;
         assign ft_cmd_valid = cmd_valid;
         assign cmd_ready = ft_cmd_ready;
@@ -470,7 +587,8 @@ generate
         assign cmd_done = ft_cmd_done;
         assign learn_rdata = 32'd0;
         /* verilator lint_off UNUSEDSIGNAL */
-        wire unused = &{1'b0, lm_learn, emb_leave, learn_wr, learn_addr, learn_wdata};
+        wire unused = &{1'b0, lm_learn, emb_leave, learn_wr, learn_addr, learn_wdata, tx_enable, lk_cand, lk_action,
+            tx_axis_tdata, tx_axis_tkeep, tx_axis_tvalid, tx_axis_tlast, tx_processor};
         /* verilator lint_on UNUSEDSIGNAL */
     end
 endgenerate
@@ -510,8 +628,8 @@ sipnic_steer_inst (
     .s_ack(p_ack),
     .s_fin(p_fin),
     .s_rst(p_rst),
-    .am_ipv6(am_ipv6),
-    .am_addr(am_addr),
+    .am_ipv6(steer_am_ipv6),
+    .am_addr(steer_am_addr),
     .am_hit(am_hit),
     .am_slot(am_slot),
     .lm_en(lm_en),
@@ -524,10 +642,10 @@ sipnic_steer_inst (
     .lm_hash(lm_hash),
     .lm_hit(lm_hit),
     .lm_action(lm_action),
-    .lookup_valid(lookup_valid),
-    .lookup_key(lookup_key),
-    .lookup_flags(lookup_flags),
-    .result_valid(result_valid),
+    .lookup_valid(steer_lookup_valid),
+    .lookup_key(steer_lookup_key),
+    .lookup_flags(steer_lookup_flags),
+    .result_valid(result_valid && !result_tag[3]),
     .result_hit(result_hit),
     .result_action(result_action),
     .default_action(default_action),

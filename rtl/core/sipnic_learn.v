@@ -9,8 +9,9 @@
  *     engine; the engine's own ops: a learned INSERT first, else the aging sweep's READ_SLOT
  *     (+ DELETE of an expired entry, issued at once, so the DELETE's key is the flow table's
  *     result key of the READ_SLOT just done and no other command runs in between)
- *   - learning: a TCP connection request whose listen entry has LEARN is tagged on its flow
- *     lookup (lookup_tag); its result (fixed latency, in order) decides: exact hit -> refused
+ *   - learning: a TCP connection request whose listen entry has LEARN, or a transmitted one
+ *     from a cluster address (sipnic_tx_learn: the reverse key), is tagged on its flow lookup
+ *     (lookup_tag); its result (fixed latency, in order) decides: exact hit -> refused
  *     exact; listen action not a queue -> nothing; EMBRYONIC (+ requests still waiting to be
  *     inserted) >= MAX_EMBRYONIC -> quota; COUNT (+ those) >= MAX_ENTRIES -> full; no slot
  *     free in the request queue at its lookup -> busy; else its INSERT waits in the queue
@@ -44,14 +45,14 @@ module sipnic_learn #(
     input  wire                  rst,
 
     /*
-     * Learning requests: the steer's flow lookup and its listen match (same clock)
+     * Learning requests: a flow lookup (the steer's, or the transmit side's reverse key)
      */
     input  wire                  lk_valid,
     input  wire [KEY_WIDTH-1:0]  lk_key,
-    input  wire                  lk_request,    // TCP, SYN set, ACK clear
-    input  wire                  lk_listen_hit,
-    input  wire                  lk_listen_learn,
-    input  wire [7:0]            lk_listen_action,
+    // receive side: TCP connection request decided by a LEARN listen entry; transmit side:
+    // a processor's connection request from a cluster address
+    input  wire                  lk_cand,
+    input  wire [7:0]            lk_action,     // the listen action, or the processor's queue
     output wire [2:0]            lk_tag,
     input  wire                  res_valid,
     input  wire                  res_hit,
@@ -95,7 +96,9 @@ module sipnic_learn #(
     input  wire                  reg_wr,
     input  wire [7:0]            reg_addr,
     input  wire [31:0]           reg_wdata,
-    output reg  [31:0]           reg_rdata
+    output reg  [31:0]           reg_rdata,
+    // LEARN_CONTROL.TRANSMIT: transmit-side learning on
+    output wire                  tx_enable
 );
 
 /* verilator lint_off UNUSEDPARAM */
@@ -174,6 +177,9 @@ reg [21:0] host_to1_reg = 22'd0, host_to2_reg = 22'd0, host_to3_reg = 22'd0;
 reg [1:0]  ins_class_reg = 2'd0;
 reg [15:0] max_emb_reg = 16'd1024;
 reg [15:0] max_ent_reg = 16'd65535;
+reg        tx_enable_reg = 1'b0;
+
+assign tx_enable = tx_enable_reg;
 
 always @(posedge clk) begin
     if (reg_wr) begin
@@ -187,6 +193,7 @@ always @(posedge clk) begin
             REG_FLOW_INSERT_CLASS[7:0]: ins_class_reg <= reg_wdata[1:0];
             REG_FLOW_MAX_EMBRYONIC[7:0]: max_emb_reg <= reg_wdata[31:16] != 16'd0 ? 16'hFFFF : reg_wdata[15:0];
             REG_FLOW_MAX_ENTRIES[7:0]: max_ent_reg <= reg_wdata[31:16] != 16'd0 ? 16'hFFFF : reg_wdata[15:0];
+            REG_FLOW_LEARN_CONTROL[7:0]: tx_enable_reg <= reg_wdata[FLD_FLOW_LEARN_CONTROL_TRANSMIT_SHIFT];
             default: ;
         endcase
     end
@@ -200,6 +207,7 @@ always @(posedge clk) begin
         ins_class_reg <= 2'd0;
         max_emb_reg <= 16'd1024;
         max_ent_reg <= 16'd65535;
+        tx_enable_reg <= 1'b0;
     end
 end
 
@@ -288,9 +296,9 @@ wire [RQ_AW:0] rq_used = rq_wr_reg - rq_rd_reg;
 wire rq_resolved = rq_rd_reg != rq_res_reg;         // the head has its result
 wire rq_head_go = rq_go_reg[rq_head];
 
-wire cand = lk_valid && lk_request && lk_listen_hit && lk_listen_learn;
-wire cand_queue = !lk_listen_action[ENC_ACTION_DROP_SHIFT]
-    && {1'b0, lk_listen_action[ENC_ACTION_QUEUE_SHIFT +: ENC_ACTION_QUEUE_WIDTH]} < QUEUES_B;
+wire cand = lk_valid && lk_cand;
+wire cand_queue = !lk_action[ENC_ACTION_DROP_SHIFT]
+    && {1'b0, lk_action[ENC_ACTION_QUEUE_SHIFT +: ENC_ACTION_QUEUE_WIDTH]} < QUEUES_B;
 wire cand_take = cand && rq_used != RQ_FULL;
 
 assign lk_tag = {cand && cand_queue, cand && !cand_take, cand_take};
@@ -318,7 +326,7 @@ wire learn_full = rq_ins_done && f_cmd_status == STATUS_FULL;
 always @(posedge clk) begin
     if (cand_take) begin
         rq_key_mem[rq_wr_reg[RQ_AW-1:0]] <= lk_key;
-        rq_act_mem[rq_wr_reg[RQ_AW-1:0]] <= lk_listen_action;
+        rq_act_mem[rq_wr_reg[RQ_AW-1:0]] <= lk_action;
     end
 end
 
@@ -494,6 +502,7 @@ always @* begin
         REG_FLOW_MAX_EMBRYONIC[7:0]: reg_rdata = {16'd0, max_emb_reg};
         REG_FLOW_EMBRYONIC[7:0]: reg_rdata = {16'd0, emb_reg};
         REG_FLOW_MAX_ENTRIES[7:0]: reg_rdata = {16'd0, max_ent_reg};
+        REG_FLOW_LEARN_CONTROL[7:0]: reg_rdata = {31'd0, tx_enable_reg} << FLD_FLOW_LEARN_CONTROL_TRANSMIT_SHIFT;
         REG_FLOW_LEARNED[7:0]: reg_rdata = learned_reg;
         REG_FLOW_AGED_EMBRYONIC[7:0]: reg_rdata = aged_emb_reg;
         REG_FLOW_AGED_ESTABLISHED[7:0]: reg_rdata = aged_est_reg;

@@ -89,6 +89,7 @@ localparam [15:0] REG_FLOW_INSERT_CLASS = 16'h00A8; // rw: aging class (bits 1:0
 localparam [15:0] REG_FLOW_MAX_EMBRYONIC = 16'h00AC; // rw: learning stops while this many learned entries are embryonic; 0 learns nothing; reset 1024
 localparam [15:0] REG_FLOW_EMBRYONIC = 16'h00B0; // ro: learned entries now embryonic
 localparam [15:0] REG_FLOW_MAX_ENTRIES = 16'h00B4; // rw: a learning request is refused full when COUNT >= MAX_ENTRIES (or the insert finds the table full); reset 65535
+localparam [15:0] REG_FLOW_LEARN_CONTROL = 16'h00B8; // rw: learning switches; reset 0
 localparam [15:0] REG_FLOW_LEARNED = 16'h00C0; // ro: entries learned (32 bit, wraps; cleared by reset only)
 localparam [15:0] REG_FLOW_AGED_EMBRYONIC = 16'h00C4; // ro: learned entries aged while embryonic
 localparam [15:0] REG_FLOW_AGED_ESTABLISHED = 16'h00C8; // ro: learned entries aged while established
@@ -365,6 +366,11 @@ localparam [31:0] FLD_FLOW_RES_META_IDLE_MS_MASK = 32'h007FFFFF;
 localparam integer FLD_FLOW_FEATURES_LEARNING_SHIFT = 0; // bit 0: the learning engine and aging are built in (parameter LEARNING)
 localparam integer FLD_FLOW_FEATURES_LEARNING_WIDTH = 1;
 localparam [31:0] FLD_FLOW_FEATURES_LEARNING_MASK = 32'h00000001;
+
+// flow.LEARN_CONTROL
+localparam integer FLD_FLOW_LEARN_CONTROL_TRANSMIT_SHIFT = 0; // bit 0: transmit-side learning (docs/semantics.md rule 9): a connection request a processor transmits from a cluster address (an address slot) learns the reverse entry to that processor's queue; set with a learning line
+localparam integer FLD_FLOW_LEARN_CONTROL_TRANSMIT_WIDTH = 1;
+localparam [31:0] FLD_FLOW_LEARN_CONTROL_TRANSMIT_MASK = 32'h00000001;
 
 // listen.FLAGS
 localparam integer FLD_LISTEN_FLAGS_VALID_SHIFT = 31; // bit 31: the entry is live (0: the entry matches nothing and reads back as all zero)

@@ -68,7 +68,12 @@ module sipnic_egress #(
      * Source MAC rewrite of the port 1 -> port 0 path (CLUSTER_MAC_HI/LO, CONTROL.REWRITE_SRC)
      */
     output wire [47:0]                  cluster_mac,
-    output wire                         rewrite_src
+    output wire                         rewrite_src,
+
+    /*
+     * MAC[0..QUEUES-1] (queue q at [q*48 +: 48]): who transmits a port 1 frame (sipnic_tx_processor)
+     */
+    output wire [QUEUES*48-1:0]         queue_macs
 );
 
 /* verilator lint_off UNUSEDPARAM */
@@ -131,6 +136,13 @@ assign reg_ack = ack_reg;
 assign reg_rdata = rdata_reg;
 assign cluster_mac = cluster_mac_reg;
 assign rewrite_src = rewrite_src_reg;
+
+genvar mq;
+generate
+    for (mq = 0; mq < QUEUES; mq = mq + 1) begin : queue_mac
+        assign queue_macs[mq*48 +: 48] = mac_reg[mq];
+    end
+endgenerate
 
 wire        off_mac = off >= REG_EGRESS_MAC_HI && off < MAC_END;
 /* verilator lint_off UNUSEDSIGNAL */

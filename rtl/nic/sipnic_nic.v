@@ -9,9 +9,12 @@
  *   port 0 rx (clients) ─► frame FIFO (drops tuser) ─► sipnic_core ─► queue 0..Q-1
  *                                                                        │ round robin, whole frames
  *   port 1 tx (cluster) ◄── sipnic_egress: dst MAC := MAC[q] ◄───────────┘
- *   port 1 rx (cluster) ─► frame FIFO (drops tuser) ─► sipnic_src_rewrite ──────► port 0 tx
- *                                                      src MAC, ARP sender MAC := CLUSTER_MAC
- *                                                      (egress CONTROL.REWRITE_SRC)
+ *   port 1 rx (cluster) ─► frame FIFO (drops tuser) ─┬─► sipnic_src_rewrite ───► port 0 tx
+ *                                                    │  src MAC, ARP sender MAC := CLUSTER_MAC
+ *                                                    │  (egress CONTROL.REWRITE_SRC)
+ *                                                    └─► (LEARNING) sipnic_tx_processor: source
+ *                                                        MAC = MAC[n] -> the core's transmit
+ *                                                        snoop with processor n (rule 9)
  *   uart ─► sipnic_uart_bridge ─► register bus ─┬─ sipnic_core (core … counters blocks)
  *                                               ├─ sipnic_egress (egress block: MACs, cluster MAC, control, port counters)
  *                                               └─ sipnic_board_block (board block: build identity, MDIO reads)
@@ -205,6 +208,13 @@ p0_rx_fifo_inst (
     .drop_big(p0_rx_drop_big)
 );
 
+// port 1's frames as they pass to port 0, and who sent each (the core's transmit snoop)
+wire [DATA_WIDTH-1:0] p1_rx_tdata;
+wire [KEEP_WIDTH-1:0] p1_rx_tkeep;
+wire                  p1_rx_tvalid, p1_rx_tready, p1_rx_tlast;
+wire [QUEUES*48-1:0]  queue_macs;
+wire [4:0]            tx_processor;
+
 wire [QUEUES*DATA_WIDTH-1:0] q_tdata;
 wire [QUEUES*KEEP_WIDTH-1:0] q_tkeep;
 wire [QUEUES-1:0]            q_tvalid;
@@ -236,6 +246,11 @@ core_inst (
     .s_axis_tvalid(core_s_tvalid),
     .s_axis_tready(core_s_tready),
     .s_axis_tlast(core_s_tlast),
+    .tx_axis_tdata(p1_rx_tdata),
+    .tx_axis_tkeep(p1_rx_tkeep),
+    .tx_axis_tvalid(p1_rx_tvalid && p1_rx_tready && LEARNING != 0),
+    .tx_axis_tlast(p1_rx_tlast),
+    .tx_processor(tx_processor),
     .m_axis_tdata(q_tdata),
     .m_axis_tkeep(q_tkeep),
     .m_axis_tvalid(q_tvalid),
@@ -287,8 +302,36 @@ egress_inst (
     .stat_p1_rx_bad(p1_rx_drop_bad || p1_rx_drop_big),
     .stat_p0_tx_frame(m_axis_p0_tvalid && m_axis_p0_tready && m_axis_p0_tlast),
     .cluster_mac(cluster_mac),
-    .rewrite_src(rewrite_src)
+    .rewrite_src(rewrite_src),
+    .queue_macs(queue_macs)
 );
+
+/*
+ * transmit side of connection learning: who sends each port 1 frame (LEARNING only)
+ */
+generate
+    if (LEARNING != 0) begin : tx_learn
+        sipnic_tx_processor #(
+            .DATA_WIDTH(DATA_WIDTH),
+            .KEEP_WIDTH(KEEP_WIDTH),
+            .QUEUES(QUEUES)
+        )
+        tx_processor_inst (
+            .clk(clk),
+            .rst(rst),
+            .s_tdata(p1_rx_tdata),
+            .s_tvalid(p1_rx_tvalid && p1_rx_tready),
+            .s_tlast(p1_rx_tlast),
+            .queue_macs(queue_macs),
+            .processor(tx_processor)
+        );
+    end else begin : no_tx_learn
+        assign tx_processor = 5'h1F;
+        /* verilator lint_off UNUSEDSIGNAL */
+        wire unused = &{1'b0, queue_macs};
+        /* verilator lint_on UNUSEDSIGNAL */
+    end
+endgenerate
 
 /*
  * board block: identity registers and the MDIO master
@@ -319,10 +362,6 @@ board_block_inst (
 /*
  * port 1 rx -> port 0 tx: bad-frame filter, then the source MAC rewrite
  */
-wire [DATA_WIDTH-1:0] p1_rx_tdata;
-wire [KEEP_WIDTH-1:0] p1_rx_tkeep;
-wire                  p1_rx_tvalid, p1_rx_tready, p1_rx_tlast;
-
 sipnic_frame_fifo #(
     .DATA_WIDTH(DATA_WIDTH),
     .KEEP_WIDTH(KEEP_WIDTH),

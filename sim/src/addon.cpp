@@ -80,6 +80,7 @@ class SipnicSim : public Napi::ObjectWrap<SipnicSim> {
             InstanceMethod<&SipnicSim::RegWrite>("regWrite"),
             InstanceMethod<&SipnicSim::RegBatch>("regBatch"),
             InstanceMethod<&SipnicSim::Send>("send"),
+            InstanceMethod<&SipnicSim::SendTransmit>("sendTransmit"),
             InstanceMethod<&SipnicSim::SetReady>("setReady"),
             InstanceMethod<&SipnicSim::Run>("run"),
             InstanceMethod<&SipnicSim::RunUntilIdle>("runUntilIdle"),
@@ -174,6 +175,17 @@ class SipnicSim : public Napi::ObjectWrap<SipnicSim> {
     checkFrames(env, data, lengths);
     SimHarness& s = sim(env);
     guard(env, [&] { s.send(data.Data(), data.ByteLength(), lengths.Data(), lengths.ElementLength()); });
+  }
+
+  /** sendTransmit(data, lengths, processor): frames processor `processor` transmits (the transmit snoop). */
+  void SendTransmit(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    auto data = typedArg<Napi::Uint8Array>(info, 0, "data", napi_uint8_array, "Uint8Array");
+    auto lengths = typedArg<Napi::Uint32Array>(info, 1, "lengths", napi_uint32_array, "Uint32Array");
+    const uint32_t processor = static_cast<uint32_t>(integerArg(info, 2, "processor", 0, 31));
+    checkFrames(env, data, lengths);
+    SimHarness& s = sim(env);
+    guard(env, [&] { s.sendTransmit(data.Data(), data.ByteLength(), lengths.Data(), lengths.ElementLength(), processor); });
   }
 
   void SetReady(const Napi::CallbackInfo& info) {

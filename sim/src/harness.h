@@ -58,6 +58,8 @@ class SimHarness {
   virtual void regWrite(uint32_t addr, uint32_t value) = 0;
   virtual std::vector<uint32_t> regBatch(const uint32_t* ops, size_t count) = 0;
   virtual void send(const uint8_t* data, size_t bytes, const uint32_t* lengths, size_t count) = 0;
+  virtual void sendTransmit(const uint8_t* data, size_t bytes, const uint32_t* lengths, size_t count,
+                            uint32_t processor) = 0;
   virtual void setReady(uint32_t mask) = 0;
   virtual void run(uint64_t cycles) = 0;
   virtual uint64_t runUntilIdle(uint64_t maxCycles) = 0;
@@ -177,6 +179,7 @@ class Harness final : public SimHarness {
     Model& m = *live();
     m.rst = 1;
     inData_.clear(), inLens_.clear(), inFrame_ = 0, inStart_ = 0, inOff_ = 0;
+    txData_.clear(), txLens_.clear(), txProcs_.clear(), txFrame_ = 0, txStart_ = 0, txOff_ = 0;
     for (unsigned i = 0; i < kResetCycles; i++) tick();
     m.rst = 0;
     for (auto& q : egress_) q = Egress{};
@@ -203,6 +206,22 @@ class Harness final : public SimHarness {
     }
     m.s_axis_tvalid = inValid;
     m.s_axis_tlast = inLast;
+    // Transmit snoop beat: never held, one per clock.
+    const bool txValid = txFrame_ < txLens_.size();
+    unsigned txBytes = 0;
+    bool txLast = false;
+    if (txValid) {
+      const uint32_t len = txLens_[txFrame_];
+      txBytes = std::min<uint32_t>(kBeatBytes, len - txOff_);
+      txLast = txOff_ + txBytes >= len;
+      uint64_t word = 0;
+      std::memcpy(&word, txData_.data() + txStart_ + txOff_, txBytes);
+      m.tx_axis_tdata = static_cast<TData>(word);
+      m.tx_axis_tkeep = static_cast<TKeep>(txBytes >= 64 ? ~uint64_t{0} : (uint64_t{1} << txBytes) - 1);
+      m.tx_processor = static_cast<uint8_t>(txProcs_[txFrame_]);
+    }
+    m.tx_axis_tvalid = txValid;
+    m.tx_axis_tlast = txLast;
     m.m_axis_tready = static_cast<TReady>(ready_);
     m.reg_en = regEn_;
     m.reg_we = regWe_;
@@ -237,6 +256,15 @@ class Harness final : public SimHarness {
       inOff_ += inBytes;
       if (inLast) acceptedLast(now);
     }
+    if (txValid) {
+      txOff_ += txBytes;
+      if (txLast) {
+        txStart_ += txLens_[txFrame_];
+        txFrame_++;
+        txOff_ = 0;
+        if (txFrame_ == txLens_.size()) txData_.clear(), txLens_.clear(), txProcs_.clear(), txFrame_ = 0, txStart_ = 0;
+      }
+    }
   }
 
   void run(uint64_t n) override {
@@ -244,7 +272,7 @@ class Harness final : public SimHarness {
     for (uint64_t i = 0; i < n; i++) tick();
   }
 
-  bool idle() const { return sent_ == completed_ && inFrame_ >= inLens_.size(); }
+  bool idle() const { return sent_ == completed_ && inFrame_ >= inLens_.size() && txFrame_ >= txLens_.size(); }
 
   uint64_t runUntilIdle(uint64_t maxCycles) override {
     live();
@@ -265,6 +293,15 @@ class Harness final : public SimHarness {
     inLens_.insert(inLens_.end(), lengths, lengths + count);
     flight_.insert(flight_.end(), count, InFlight{});
     sent_ += count;
+  }
+
+  /** Frames that processor `processor` transmits: driven into the transmit snoop, one beat per clock. */
+  void sendTransmit(const uint8_t* data, size_t bytes, const uint32_t* lengths, size_t count,
+                    uint32_t processor) override {
+    live();
+    txData_.insert(txData_.end(), data, data + bytes);
+    txLens_.insert(txLens_.end(), lengths, lengths + count);
+    txProcs_.insert(txProcs_.end(), count, processor);
   }
 
   void setReady(uint32_t mask) override {
@@ -466,6 +503,12 @@ class Harness final : public SimHarness {
   size_t inFrame_ = 0, inStart_ = 0;
   uint32_t inOff_ = 0;
   uint32_t acceptId_ = 0;  // id the frame being sent will get
+
+  // transmit snoop queue: frames not yet fully driven, and their processors
+  std::vector<uint8_t> txData_;
+  std::vector<uint32_t> txLens_, txProcs_;
+  size_t txFrame_ = 0, txStart_ = 0;
+  uint32_t txOff_ = 0;
 
   // frames in flight, by id - flightBase_
   std::deque<InFlight> flight_;

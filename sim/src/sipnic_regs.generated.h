@@ -93,6 +93,7 @@ static constexpr uint32_t REG_FLOW_INSERT_CLASS = 0x00A8u; // rw: aging class (b
 static constexpr uint32_t REG_FLOW_MAX_EMBRYONIC = 0x00ACu; // rw: learning stops while this many learned entries are embryonic; 0 learns nothing; reset 1024
 static constexpr uint32_t REG_FLOW_EMBRYONIC = 0x00B0u; // ro: learned entries now embryonic
 static constexpr uint32_t REG_FLOW_MAX_ENTRIES = 0x00B4u; // rw: a learning request is refused full when COUNT >= MAX_ENTRIES (or the insert finds the table full); reset 65535
+static constexpr uint32_t REG_FLOW_LEARN_CONTROL = 0x00B8u; // rw: learning switches; reset 0
 static constexpr uint32_t REG_FLOW_LEARNED = 0x00C0u; // ro: entries learned (32 bit, wraps; cleared by reset only)
 static constexpr uint32_t REG_FLOW_AGED_EMBRYONIC = 0x00C4u; // ro: learned entries aged while embryonic
 static constexpr uint32_t REG_FLOW_AGED_ESTABLISHED = 0x00C8u; // ro: learned entries aged while established
@@ -369,6 +370,11 @@ static constexpr uint32_t FLD_FLOW_RES_META_IDLE_MS_MASK = 0x007FFFFFu;
 static constexpr uint32_t FLD_FLOW_FEATURES_LEARNING_SHIFT = 0; // bit 0: the learning engine and aging are built in (parameter LEARNING)
 static constexpr uint32_t FLD_FLOW_FEATURES_LEARNING_WIDTH = 1;
 static constexpr uint32_t FLD_FLOW_FEATURES_LEARNING_MASK = 0x00000001u;
+
+// flow.LEARN_CONTROL
+static constexpr uint32_t FLD_FLOW_LEARN_CONTROL_TRANSMIT_SHIFT = 0; // bit 0: transmit-side learning (docs/semantics.md rule 9): a connection request a processor transmits from a cluster address (an address slot) learns the reverse entry to that processor's queue; set with a learning line
+static constexpr uint32_t FLD_FLOW_LEARN_CONTROL_TRANSMIT_WIDTH = 1;
+static constexpr uint32_t FLD_FLOW_LEARN_CONTROL_TRANSMIT_MASK = 0x00000001u;
 
 // listen.FLAGS
 static constexpr uint32_t FLD_LISTEN_FLAGS_VALID_SHIFT = 31; // bit 31: the entry is live (0: the entry matches nothing and reads back as all zero)

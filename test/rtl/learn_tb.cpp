@@ -35,15 +35,12 @@ typedef std::vector<uint8_t> Bytes;
 
 #include "tb_check.h"
 
-static void set_tdata(Vsipnic_core* m, const uint8_t* b, int n) {
-#if DW == 8
-    m->s_axis_tdata = n > 0 ? b[0] : 0;
-#else
+static uint64_t beat_word(const uint8_t* b, int n) {
     uint64_t v = 0;
     for (int i = 0; i < n; i++) v |= (uint64_t)b[i] << (8 * i);
-    m->s_axis_tdata = v;
-#endif
+    return v;
 }
+static void set_tdata(Vsipnic_core* m, const uint8_t* b, int n) { m->s_axis_tdata = beat_word(b, n); }
 
 class TB {
 public:
@@ -52,6 +49,10 @@ public:
     uint64_t cycle = 0;
     std::deque<Bytes> tx;
     size_t tx_off = 0;
+    // frames processors transmit (the transmit snoop: one beat per clock, never held)
+    std::deque<std::pair<Bytes, int>> snoop;
+    size_t snoop_off = 0;
+    uint64_t stalls = 0;  // clocks the receive side offered a beat that was not taken
     std::vector<int> out;  // queue of each frame that left (-1: dropped), in order of leaving
     std::vector<uint64_t> last_byte;  // cycle of each sent frame's last beat
     // frames sent at a given cycle (pushed to tx then), and frames sent a given number of
@@ -92,7 +93,25 @@ public:
             m->s_axis_tvalid = 0;
             m->s_axis_tlast = 0;
         }
+        if (!snoop.empty()) {
+            const Bytes& f = snoop.front().first;
+            int n = (int)std::min<size_t>(KW, f.size() - snoop_off);
+            m->tx_axis_tdata = beat_word(f.data() + snoop_off, n);
+            m->tx_axis_tkeep = (KW == 8 && n == 8) ? 0xff : ((1u << n) - 1);
+            m->tx_axis_tlast = snoop_off + n >= f.size();
+            m->tx_axis_tvalid = 1;
+            m->tx_processor = snoop.front().second;
+            snoop_off += n;
+            if (snoop_off >= f.size()) {
+                snoop.pop_front();
+                snoop_off = 0;
+            }
+        } else {
+            m->tx_axis_tvalid = 0;
+            m->tx_axis_tlast = 0;
+        }
         m->eval();
+        if (m->s_axis_tvalid && !m->s_axis_tready) stalls++;
         if (m->s_axis_tvalid && m->s_axis_tready) {
             const Bytes& f = tx.front();
             tx_off += std::min<size_t>(KW, f.size() - tx_off);
@@ -172,7 +191,7 @@ static uint32_t ip4(int a, int b, int c, int d) { return (a << 24) | (b << 16) |
 static const uint8_t SYN = 0x02, ACK = 0x10, FIN = 0x01, RST = 0x04;
 static const uint32_t CLUSTER = 0x0a000001;  // 10.0.0.1
 
-static Bytes tcp4(uint32_t src, uint16_t sport, uint16_t dport, uint8_t flags) {
+static Bytes tcp4x(uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport, uint8_t flags, uint8_t proto = 6) {
     Bytes b = {0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00};
     b.push_back(0x45);
     b.push_back(0);
@@ -180,10 +199,10 @@ static Bytes tcp4(uint32_t src, uint16_t sport, uint16_t dport, uint8_t flags) {
     put16(b, 1);
     put16(b, 0);
     b.push_back(64);
-    b.push_back(6);
+    b.push_back(proto);
     put16(b, 0);
     put32(b, src);
-    put32(b, CLUSTER);
+    put32(b, dst);
     put16(b, sport);
     put16(b, dport);
     put32(b, 1000);
@@ -196,6 +215,7 @@ static Bytes tcp4(uint32_t src, uint16_t sport, uint16_t dport, uint8_t flags) {
     for (int i = 0; i < 6; i++) b.push_back(i);
     return b;
 }
+static Bytes tcp4(uint32_t src, uint16_t sport, uint16_t dport, uint8_t flags) { return tcp4x(src, CLUSTER, sport, dport, flags); }
 
 static uint16_t F(uint16_t off) { return BLK_FLOW_BASE + off; }
 
@@ -295,6 +315,10 @@ static void test_no_learning(TB& tb) {
     Key k{ip4(192, 0, 2, 7), 40001, 80};
     CHECK(tb.send1(tcp4(k.src, k.sport, k.dport, SYN)) == Q_LEARN, "SYN not to its listen queue");
     CHECK(R(tb, REG_FLOW_COUNT) == 0, "an entry was learned without LEARNING");
+    tb.wr(F(REG_FLOW_LEARN_CONTROL), 1);
+    tb.snoop.push_back({tcp4x(CLUSTER, 0xc6336409, 40000, 443, SYN), 5});
+    for (int i = 0; i < 200; i++) tb.tick();
+    CHECK(R(tb, REG_FLOW_COUNT) == 0, "a transmitted SYN learned without LEARNING");
     CHECK(flow_cmd(tb, 1, k, 5) == 0, "host insert");
     CHECK(R(tb, REG_FLOW_RES_META) == 0, "RES_META 0x%08x without LEARNING", R(tb, REG_FLOW_RES_META));
 }
@@ -742,6 +766,107 @@ static void test_aging(TB& tb) {
     CHECK(!present(k7), "refreshed entry not aged at idle 301");
 }
 
+// Transmit-side learning (rule 9): a processor's connection request from the cluster address
+// learns the reverse key to the processor's queue, through the same request queue.
+static const uint32_t REMOTE = 0xc6336409;  // 198.51.100.9
+
+// sends frames through the transmit snoop and lets them be parsed and learned
+static void transmit(TB& tb, const std::vector<std::pair<Bytes, int>>& fs) {
+    for (const auto& f : fs) tb.snoop.push_back(f);
+    for (int i = 0; i < 20000 && !tb.snoop.empty(); i++) tb.tick();
+    tb.run(80);
+}
+
+static void test_transmit(TB& tb) {
+    tb.wr(F(REG_FLOW_COMMAND), 5);
+    flow_wait(tb);
+    tb.wr(F(REG_FLOW_NOW_MS), 1000);
+    const int P = 5;  // the transmitting processor
+    Key rev{REMOTE, 443, 40000};  // the reverse key: remote:443 -> cluster:40000
+    Bytes syn = tcp4x(CLUSTER, REMOTE, 40000, 443, SYN);
+    uint32_t l0 = R(tb, REG_FLOW_LEARNED), x0 = R(tb, REG_FLOW_REFUSED_EXACT);
+    // off (LEARN_CONTROL reset 0): nothing learned
+    CHECK(R(tb, REG_FLOW_LEARN_CONTROL) == 0, "LEARN_CONTROL reset %u", R(tb, REG_FLOW_LEARN_CONTROL));
+    transmit(tb, {{syn, P}});
+    CHECK(R(tb, REG_FLOW_COUNT) == 0 && R(tb, REG_FLOW_LEARNED) == l0, "learned with TRANSMIT off");
+    tb.wr(F(REG_FLOW_LEARN_CONTROL), 1u << FLD_FLOW_LEARN_CONTROL_TRANSMIT_SHIFT);
+    CHECK(R(tb, REG_FLOW_LEARN_CONTROL) == 1, "LEARN_CONTROL read back");
+    // the reverse entry, embryonic, to the processor's queue; a received SYN+ACK 20 us after
+    // the transmitted SYN's last beat takes it (without it: the default queue)
+    size_t n0 = tb.out.size();
+    tb.snoop.push_back({syn, P});
+    while (!tb.snoop.empty()) tb.tick();
+    tb.run(US20);
+    tb.tx.push_back(tcp4x(REMOTE, CLUSTER, 443, 40000, SYN | ACK));
+    for (int i = 0; i < 20000 && tb.out.size() < n0 + 1; i++) tb.tick();
+    tb.run(60);
+    CHECK(tb.out.size() == n0 + 1 && tb.out[n0] == P, "SYN+ACK 20 us after the transmitted SYN to queue %d",
+          tb.out.size() == n0 + 1 ? tb.out[n0] : -9);
+    CHECK(R(tb, REG_FLOW_LEARNED) == l0 + 1 && R(tb, REG_FLOW_COUNT) == 1, "transmit: LEARNED +%u COUNT %u",
+          R(tb, REG_FLOW_LEARNED) - l0, R(tb, REG_FLOW_COUNT));
+    Meta m = lookup(tb, rev);
+    CHECK(m.found && m.action == P && m.origin == 1, "reverse entry: found %d action %d origin %d", m.found, m.action, m.origin);
+    CHECK(m.state == 1 && m.hits == 1, "SYN+ACK made it established: state %d hits %u", m.state, m.hits);
+    CHECK(!lookup(tb, {CLUSTER, 40000, 443}).found, "the forward key was learned");
+    // a retransmitted SYN hits the reverse entry: refused exact, refreshed (a hit)
+    tb.wr(F(REG_FLOW_NOW_MS), 1500);
+    transmit(tb, {{syn, P}});
+    m = lookup(tb, rev);
+    CHECK(R(tb, REG_FLOW_REFUSED_EXACT) == x0 + 1 && m.hits == 2 && m.idle == 0,
+          "retransmitted SYN: exact +%u hits %u idle %u", R(tb, REG_FLOW_REFUSED_EXACT) - x0, m.hits, m.idle);
+    // nothing else learns or counts: a source that is no cluster address, an ACK, a SYN+ACK,
+    // UDP, no processor of the adapter (>= QUEUES), and a runt
+    uint32_t l1 = R(tb, REG_FLOW_LEARNED), x1 = R(tb, REG_FLOW_REFUSED_EXACT), q1 = R(tb, REG_FLOW_REFUSED_QUOTA),
+             f1 = R(tb, REG_FLOW_REFUSED_FULL), b1 = R(tb, REG_FLOW_REFUSED_BUSY);
+    Bytes runt(10, 0);
+    transmit(tb, {{tcp4x(ip4(192, 0, 2, 99), REMOTE, 40001, 443, SYN), P},
+                  {tcp4x(CLUSTER, REMOTE, 40002, 443, ACK), P},
+                  {tcp4x(CLUSTER, REMOTE, 40003, 443, SYN | ACK), P},
+                  {tcp4x(CLUSTER, REMOTE, 40004, 443, SYN, 17), P},
+                  {tcp4x(CLUSTER, REMOTE, 40005, 443, SYN), QUEUES},
+                  {tcp4x(CLUSTER, REMOTE, 40006, 443, SYN), 31},
+                  {runt, P}});
+    CHECK(R(tb, REG_FLOW_LEARNED) == l1 && R(tb, REG_FLOW_REFUSED_EXACT) == x1 && R(tb, REG_FLOW_REFUSED_QUOTA) == q1 &&
+              R(tb, REG_FLOW_REFUSED_FULL) == f1 && R(tb, REG_FLOW_REFUSED_BUSY) == b1 && R(tb, REG_FLOW_COUNT) == 1,
+          "a transmitted frame that is no learning request changed a counter or the table (COUNT %u)", R(tb, REG_FLOW_COUNT));
+    // quota (rule 7 applies as on the receive side): MAX_EMBRYONIC reached
+    uint32_t emb = R(tb, REG_FLOW_EMBRYONIC);
+    tb.wr(F(REG_FLOW_MAX_EMBRYONIC), emb);
+    transmit(tb, {{tcp4x(CLUSTER, REMOTE, 40010, 443, SYN), P}});
+    CHECK(R(tb, REG_FLOW_REFUSED_QUOTA) == q1 + 1 && !lookup(tb, {REMOTE, 443, 40010}).found, "transmit quota");
+    tb.wr(F(REG_FLOW_MAX_EMBRYONIC), 1024);
+    // transmitted frames never hold the receive side: back-to-back received frames while
+    // processors transmit connection requests back to back, all learned
+    uint64_t st0 = tb.stalls;
+    l1 = R(tb, REG_FLOW_LEARNED);
+    n0 = tb.out.size();
+    std::vector<Bytes> rx;
+    for (int i = 0; i < 24; i++) {
+        rx.push_back(tcp4(ip4(192, 0, 2, 150 + i), (uint16_t)(9000 + i), 81, SYN));  // plain listen: queue Q_PLAIN
+        tb.snoop.push_back({tcp4x(CLUSTER, REMOTE, (uint16_t)(41000 + i), 443, SYN), 1 + i % 7});
+    }
+    std::vector<int> qs = tb.send(rx);
+    for (int i = 0; i < 100 && !tb.snoop.empty(); i++) tb.run(100);
+    tb.run(2000);
+    int wrong = 0;
+    for (int q : qs) wrong += q != Q_PLAIN;
+    CHECK(qs.size() == rx.size() && wrong == 0, "received frames beside transmitted ones: %d of %zu wrong", wrong, qs.size());
+    CHECK(tb.stalls == st0, "the receive side waited %llu clocks", (unsigned long long)(tb.stalls - st0));
+    uint32_t got = R(tb, REG_FLOW_LEARNED) - l1, busy = R(tb, REG_FLOW_REFUSED_BUSY) - b1;
+    CHECK(got + busy == 24, "24 transmitted requests: learned %u + busy %u", got, busy);
+    int right = 0;
+    for (int i = 0; i < 24; i++) {
+        Meta e = lookup(tb, {REMOTE, 443, (uint16_t)(41000 + i)});
+        right += e.found && e.action == 1 + i % 7;
+    }
+    CHECK(right == (int)got, "reverse entries with their processor's queue: %d of %u learned", right, got);
+    printf("learn_tb: transmit: 24 SYNs beside 24 received frames: %u learned, %u busy, receive stalls %llu\n", got, busy,
+           (unsigned long long)(tb.stalls - st0));
+    tb.wr(F(REG_FLOW_LEARN_CONTROL), 0);
+    tb.wr(F(REG_FLOW_COMMAND), 5);
+    flow_wait(tb);
+}
+
 int main(int argc, char** argv) {
     Verilated::commandArgs(argc, argv);
     TB tb;
@@ -755,6 +880,7 @@ int main(int argc, char** argv) {
     test_aging(tb);
     test_queue(tb);
     test_visibility_bound(tb);
+    test_transmit(tb);
 #else
     test_no_learning(tb);
 #endif

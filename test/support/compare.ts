@@ -153,23 +153,37 @@ export interface TimedReport extends DiffReport {
   ambiguous: number;
   /** NOW_MS jumps over idle gaps */
   jumps: number;
+  /** frames processors transmitted (the transmit snoop), and how many of them learned in the reference */
+  transmitted: number;
+  transmitLearned: number;
 }
 
 /**
  * Sends each frame at its time on the model's nominal clock (SimTimeline: long gaps are jumped
  * over), the reference deciding each one at the same time in input order, then compares frame by
- * frame as runDifferential does. Frames that a processor transmits are not supported here.
+ * frame as runDifferential does. A frame with `processor` is one that processor transmits: it goes
+ * through the transmit snoop (SimTimeline.transmit) and the reference's transmit(), and leaves
+ * no output to compare; `frames` and the indices in mismatches count received frames only.
  */
-export function runTimedDifferential(rig: Rig, timeline: SimTimeline, timed: readonly { timeUs: number; frame: Uint8Array }[]): TimedReport {
-  const frames = timed.map((t) => t.frame);
-  const report: TimedReport = { ...emptyReport(frames.length), ambiguous: 0, jumps: 0 };
+export function runTimedDifferential(rig: Rig, timeline: SimTimeline, timed: readonly { timeUs: number; frame: Uint8Array; processor?: number }[]): TimedReport {
+  const frames = timed.filter((t) => t.processor === undefined).map((t) => t.frame);
+  const report: TimedReport = { ...emptyReport(frames.length), ambiguous: 0, jumps: 0, transmitted: 0, transmitLearned: 0 };
   const check = new OutputCheck(report, frames);
   const seen = new Uint8Array(frames.length);
   const expected: (Decision | undefined)[] = new Array(frames.length);
   const firstId = rig.sent;
   const indexOf = (id: number) => id - firstId;
   const jumpsBefore = timeline.jumps;
-  for (const [i, { timeUs, frame }] of timed.entries()) {
+  let i = 0;
+  for (const { timeUs, frame, processor } of timed) {
+    if (processor !== undefined) {
+      timeline.transmit(frame, processor, timeUs);
+      const o = rig.reference.transmit(frame, processor, timeUs);
+      if (o.ambiguous) report.ambiguous++;
+      if (o.learned) report.transmitLearned++;
+      report.transmitted++;
+      continue;
+    }
     timeline.send(frame, timeUs);
     rig.sent++;
     const d = rig.reference.decide(frame, timeUs);
@@ -177,6 +191,7 @@ export function runTimedDifferential(rig: Rig, timeline: SimTimeline, timed: rea
     expected[i] = d.ambiguous ? undefined : d;
     // outputs so far, without running the model any further
     if (i % 256 === 255) check.take(rig.sim.collect(), indexOf, (index) => expected[index], seen);
+    i++;
   }
   rig.sim.runUntilIdle(50_000_000);
   check.take(rig.sim.collect(), indexOf, (index) => expected[index], seen);

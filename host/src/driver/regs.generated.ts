@@ -89,6 +89,7 @@ export const BLOCKS = {
       MAX_EMBRYONIC: { offset: 0x0AC, access: 'rw', width: 32, desc: "learning stops while this many learned entries are embryonic; 0 learns nothing; reset 1024" },
       EMBRYONIC: { offset: 0x0B0, access: 'ro', width: 32, desc: "learned entries now embryonic" },
       MAX_ENTRIES: { offset: 0x0B4, access: 'rw', width: 32, desc: "a learning request is refused full when COUNT >= MAX_ENTRIES (or the insert finds the table full); reset 65535" },
+      LEARN_CONTROL: { offset: 0x0B8, access: 'rw', width: 32, desc: "learning switches; reset 0" },
       LEARNED: { offset: 0x0C0, access: 'ro', width: 32, desc: "entries learned (32 bit, wraps; cleared by reset only)" },
       AGED_EMBRYONIC: { offset: 0x0C4, access: 'ro', width: 32, desc: "learned entries aged while embryonic" },
       AGED_ESTABLISHED: { offset: 0x0C8, access: 'ro', width: 32, desc: "learned entries aged while established" },
@@ -254,6 +255,9 @@ export const FIELDS = {
     },
     FEATURES: {
       LEARNING: { shift: 0, width: 1, mask: 0x00000001 },
+    },
+    LEARN_CONTROL: {
+      TRANSMIT: { shift: 0, width: 1, mask: 0x00000001 },
     },
   },
   listen: {

@@ -2,8 +2,8 @@
 // `sim replay` feeds each frame at its capture time at the model's nominal clock and
 // fast-forwards the idle time between frames).
 //
-// Model time is the clock count at the nominal rate (flow CLOCKS_PER_MS). A frame is sent once
-// the model has run up to its time. A gap longer than SETTLE_US is not run clock by clock: the
+// Model time is the clock count at the nominal rate (flow CLOCKS_PER_MS). A frame is sent (or,
+// transmitted by a processor, fed to the transmit snoop) once the model has run up to its time. A gap longer than SETTLE_US is not run clock by clock: the
 // model runs SETTLE_US (every frame in flight leaves, every learned entry is in), then NOW_MS
 // jumps forward and the model runs until the aging sweep has made one whole pass at the new
 // time, then on to the frame's time. The jump lands early enough that the pass and the run up
@@ -102,7 +102,9 @@ export class SimTimeline {
     this.baseUs = ms * 1000;
     this.baseCycles = this.sim.cycles;
     this.jumps++;
-    const pass = this.runSweeps(2);
+    // a running sweep ends a pass within the longest pass seen: SWEEPS still for longer than
+    // that means nothing can age (the wait must not run past the frames the jump lands before)
+    const pass = this.runSweeps(2, Math.ceil(this.passClocks * 1.25) + 512);
     if (pass !== undefined) this.passClocks = Math.max(this.passClocks, pass);
   }
 
@@ -112,6 +114,16 @@ export class SimTimeline {
     this.sim.send(frame, Uint32Array.of(frame.length));
   }
 
+  /**
+   * Processor `processor` transmits one frame at `timeUs` (the transmit snoop, semantics rule 9;
+   * the model runs up to that time first). It leaves no output.
+   */
+  transmit(frame: Uint8Array, processor: number, timeUs: number): void {
+    if (!this.sim.sendTransmit) throw new Error('this simulator has no transmit snoop');
+    this.advanceTo(timeUs);
+    this.sim.sendTransmit(frame, Uint32Array.of(frame.length), processor);
+  }
+
   private runClocks(clocks: number): void {
     const n = Math.ceil(clocks);
     if (n > 0) this.sim.run(n);
@@ -119,18 +131,20 @@ export class SimTimeline {
 
   /**
    * Runs until SWEEPS has gone up by `n`; returns the clocks of the last whole pass. The sweep
-   * stands still while no entry can age: SWEEPS not moving for longer than `n` passes can take
-   * means that, and gives undefined.
+   * stands still while no entry can age: SWEEPS not moving for longer than `n` passes can take,
+   * or for `stillClocks`, means that, and gives undefined.
    */
-  private runSweeps(n: number): number | undefined {
+  private runSweeps(n: number, stillClocks = Infinity): number | undefined {
     const limit = this.sim.cycles + (n + 1) * this.o.slots * PASS_CLOCKS_PER_SLOT;
     const start = this.sim.regRead(this.o.sweeps);
     let last = start;
     let passStart = -1;
-    while (this.sim.cycles < limit) {
+    let moved = this.sim.cycles;
+    while (this.sim.cycles < limit && this.sim.cycles - moved <= stillClocks) {
       this.sim.run(256);
       const now = this.sim.regRead(this.o.sweeps);
       if (now === last) continue;
+      moved = this.sim.cycles;
       const pass = passStart >= 0 ? this.sim.cycles - passStart : undefined;
       passStart = this.sim.cycles;
       last = now;
