@@ -11,7 +11,6 @@ import { createSim, packFrames } from '../sim/addon.js';
 import { SimBus } from '../host/src/bus/sim-bus.js';
 import { Adapter } from '../host/src/driver/index.js';
 import { parseRules } from '../host/src/codec/rules.js';
-import { FIELDS, putField } from '../host/src/driver/regs.generated.js';
 import { ReferenceAdapter, type LearningOutcome } from '../host/src/semantics/reference.js';
 import { SimTimeline } from '../host/src/sim/timeline.js';
 import { makeRigFrom, runTimedDifferential, type Rig } from './support/compare.js';
@@ -24,10 +23,8 @@ async function learningRig(width: 8 | 32 | 64, rules = LEARN_RULES, reference = 
   expect(adapter.info.learning, 'the simulated adapter has the learning engine').toBe(true);
   expect(adapter.info.queues).toBeGreaterThanOrEqual(LEARN_QUEUES);
   const parsed = parseRules(rules);
+  // a `learning` line turns transmit-side learning on (rule 9): the driver sets LEARN_CONTROL.TRANSMIT with it
   await adapter.applyRules(parsed);
-  // a `learning` line turns transmit-side learning on (rule 9); the driver does not write
-  // LEARN_CONTROL.TRANSMIT yet (host/src/driver is another part of the tree), so the test does
-  if (parsed.some((r) => r.kind === 'learning')) sim.regWrite(adapter.reg('flow', 'LEARN_CONTROL'), putField(FIELDS.flow.LEARN_CONTROL.TRANSMIT, 1));
   const timeline = SimTimeline.forAdapter(sim, adapter);
   return { rig: makeRigFrom(sim, adapter, reference), timeline };
 }

@@ -6,6 +6,7 @@ import type { RegisterBus } from '../host/src/bus/bus.js';
 import { SimBus } from '../host/src/bus/sim-bus.js';
 import {
   Adapter,
+  ApplyInterruptedError,
   FlowExistsError,
   ListenExistsError,
   NotFoundError,
@@ -14,6 +15,7 @@ import {
   UnknownQueueError,
 } from '../host/src/driver/index.js';
 import { formatRule, parseRuleLine, parseRules, type FlowRule, type ListenRule } from '../host/src/codec/rules.js';
+import { FIELDS, getField } from '../host/src/driver/regs.generated.js';
 import { ReferenceAdapter } from '../host/src/semantics/reference.js';
 import { packFrames } from '../sim/addon.js';
 import { createFakeSim } from './support/fake-sim.js';
@@ -245,6 +247,23 @@ describe('Adapter over SimBus', () => {
     expect(await adapter.getDefault()).toBe(0);
     // the listen rule and the default, after the learning line of an adapter with the engine
     expect(before.map((r) => r.kind)).toEqual([...(adapter.info.learning ? ['learning'] : []), 'listen', 'default']);
+    sim.close();
+  });
+
+  it('a learning line turns transmit-side learning on; a rule set failing after it leaves it as it was', async () => {
+    const { sim, adapter } = await open();
+    const transmit = () => getField(FIELDS.flow.LEARN_CONTROL.TRANSMIT, sim.regRead(adapter.reg('flow', 'LEARN_CONTROL')));
+    expect(transmit(), 'no learning line since reset').toBe(0);
+    // the learning line goes in, then the set is interrupted (Ctrl-C) before its flow
+    const stop = new AbortController();
+    const text = 'learning syn-timeout 1\nflow-type tcp4 src-ip 192.0.2.60 dst-ip 10.0.0.1 src-port 60 dst-port 80 action 1\n';
+    const err = await adapter.applyRules(parseRules(text), { signal: stop.signal, onProgress: () => stop.abort() }).catch((e) => e);
+    expect(err).toBeInstanceOf(ApplyInterruptedError);
+    expect(transmit()).toBe(0);
+    expect((await adapter.getLearning()).synTimeoutMs).toBe(5000);
+    await adapter.applyRules(parseRules('learning syn-timeout 1\n'));
+    expect(transmit()).toBe(1);
+    expect((await adapter.getLearning()).synTimeoutMs).toBe(1000);
     sim.close();
   });
 

@@ -5,6 +5,7 @@
 import { LEARNING_DEFAULTS, type LearningRule } from '../codec/rules.js';
 import { DriverError, TableFullError } from './errors.js';
 import { Ops } from './ops.js';
+import { FIELDS, getField, putField } from './regs.generated.js';
 import type { AdapterInfo, TableContext } from './table-context.js';
 
 /** MAX_ENTRIES at reset: no limit beyond the table's own size. */
@@ -27,13 +28,21 @@ export function requireLearning(ctx: { readonly info: AdapterInfo }, what: strin
 
 const SETTINGS = ['SYN_TIMEOUT_MS', 'IDLE_TIMEOUT_MS', 'FIN_TIMEOUT_MS', 'MAX_EMBRYONIC', 'MAX_ENTRIES'] as const;
 
+/**
+ * Settings read from an adapter that had no learning line loaded (LEARN_CONTROL.TRANSMIT
+ * clear): written back as they are, they leave it clear, so a rule set that fails after its
+ * learning line restores the adapter exactly.
+ */
+const notLoaded = new WeakSet<LearningRule>();
+
 /** The engine's timers and quotas as a `learning` rule (MAX_ENTRIES at its reset value reads as no max-entries). */
 export async function readLearning(ctx: TableContext): Promise<LearningRule> {
   requireLearning(ctx, 'the learning settings');
   const ops = new Ops();
   for (const name of SETTINGS) ops.read(ctx.reg('flow', name));
-  const [syn, idle, fin, maxEmbryonic, maxEntries] = await ops.run(ctx.bus);
-  return {
+  ops.read(ctx.reg('flow', 'LEARN_CONTROL'));
+  const [syn, idle, fin, maxEmbryonic, maxEntries, control] = await ops.run(ctx.bus);
+  const rule: LearningRule = {
     kind: 'learning',
     synTimeoutMs: syn,
     idleTimeoutMs: idle,
@@ -41,14 +50,17 @@ export async function readLearning(ctx: TableContext): Promise<LearningRule> {
     maxEmbryonic,
     ...(maxEntries !== NO_MAX_ENTRIES ? { maxEntries } : {}),
   };
+  if (!getField(FIELDS.flow.LEARN_CONTROL.TRANSMIT, control)) notLoaded.add(rule);
+  return rule;
 }
 
-/** Writes the timers and quotas in one round trip. */
+/** Writes the timers and quotas in one round trip; a learning line also turns transmit-side learning on (docs/semantics.md rule 9). */
 export async function writeLearning(ctx: TableContext, rule: LearningRule): Promise<void> {
   requireLearning(ctx, 'a learning line');
   const values = [rule.synTimeoutMs, rule.idleTimeoutMs, rule.finTimeoutMs, rule.maxEmbryonic, rule.maxEntries ?? NO_MAX_ENTRIES];
   const ops = new Ops();
   SETTINGS.forEach((name, i) => ops.write(ctx.reg('flow', name), values[i]));
+  ops.write(ctx.reg('flow', 'LEARN_CONTROL'), putField(FIELDS.flow.LEARN_CONTROL.TRANSMIT, notLoaded.has(rule) ? 0 : 1));
   await ops.run(ctx.bus);
 }
 

@@ -40,7 +40,7 @@ export const BLOCKS = {
     },
   },
   flow: {
-    name: 'flow', type: 0x53500003, version: 0x00020000, size: 0x0100,
+    name: 'flow', type: 0x53500003, version: 0x00020100, size: 0x0100,
     desc: "Exact-match flow table (multi-way cuckoo hash with a stash)",
     registers: {
       TYPE: { offset: 0x000, access: 'ro', width: 32, desc: "block type" },
