@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs the testbenches of the board's NIC: test/rtl/counters_tb.cpp (block-RAM
 # counters, QUEUES 2/4/16) and test/rtl/nic_tb.cpp (sipnic_nic: UART registers, egress MAC
-# rewrite, port 1 -> port 0 with and without the source MAC rewrite, bad frames) at DATA_WIDTH 8, 32, 64 with the board's sizes
+# rewrite, port 1 -> port 0 with and without the source MAC rewrite, bad frames) at DATA_WIDTH 8, 32, 64 with the board's sizes,
+# and at the board's width with LEARNING=1 (transmit-side learning by source MAC)
 # (host/src/board/sizing.json; a 256-entry flow table keeps the run short), and
 # test/rtl/board_port_tb.cpp (one board port: clock-crossing FIFOs, pack/unpack, MACs, RGMII loop).
 # Sources from rtl/manifest.mjs (targets counters_tb, nic_tb, board_port_tb).
@@ -69,6 +70,19 @@ for w in $widths; do
     "$dir/Vsipnic_nic" > "$dir.out" 2>&1 || status=1
     tally "$dir.out" nic_tb
 done
+# the board's width with the learning engine (sizing.json may leave it out): transmit-side learning
+dw=$(param nic DATA_WIDTH)
+dir=$build/nic_w${dw}_learning
+rm -rf "$dir"
+sizing=$(node "$root/scripts/board-sizing.mjs" "$board" nic FLOW_ENTRIES=256 LEARNING=1)
+mapfile -t nic_params <<< "$sizing"
+verilator --cc --exe --build -j 2 -O2 -Wno-fatal \
+    "${nic_params[@]/#/-G}" -GCLK_HZ=$clk -GBAUD=$baud \
+    -CFLAGS "-O1 -DDW=$dw -DQUEUES=$queues -DCPB=$(( clk / baud )) -DLEARNING=1" --Mdir "$dir" \
+    "${sources[@]}" > "$dir.log" 2>&1 \
+    || { echo "build failed (nic_tb width $dw LEARNING=1), see $dir.log"; tail -20 "$dir.log"; exit 1; }
+"$dir/Vsipnic_nic" > "$dir.out" 2>&1 || status=1
+tally "$dir.out" nic_tb
 # one board port at the board's width, RGMII looped at the pins: 125 MHz MAC side, core side at
 # 50 MHz and at the board's core clock (500 MHz / CORE_DIV: 2 ns × CORE_DIV)
 dw=$(param nic DATA_WIDTH)

@@ -12,7 +12,10 @@
 // nothing else changes, for IPv4, ARP, VLAN-tagged ARP, near-miss EtherTypes and random frames
 // of 1..1518 bytes (every length 1..64 of each kind) under random backpressure; switched off and
 // on while frames flow, each frame is rewritten whole or not at all.
-// Built and run by scripts/test-nic.sh at widths 8, 32, 64.
+// With -DLEARNING=1 (the NIC built with LEARNING=1): transmit-side learning, a TCP SYN from the
+// cluster address on port 1 with processor n's source MAC learns the reverse key -> queue n, a
+// frame from a MAC that is no queue's or marked bad learns nothing.
+// Built and run by scripts/test-nic.sh at widths 8, 32, 64 (and once at 32 with LEARNING=1).
 #include <verilated.h>
 #include "Vsipnic_nic.h"
 
@@ -34,6 +37,9 @@
 #endif
 #ifndef CPB
 #define CPB 10
+#endif
+#ifndef LEARNING
+#define LEARNING 0
 #endif
 #ifndef QUEUES
 #define QUEUES 4
@@ -586,6 +592,55 @@ int main(int argc, char **argv) {
         CHECK(torn == 0 && changes == 4, "switching: %d rewritten, %d unchanged, %d torn, %d changes (want 4)", rewritten, plain_n, torn, changes);
     }
     CHECK(tb.rd(EG + REG_EGRESS_CONTROL) == FLD_EGRESS_CONTROL_REWRITE_SRC_MASK, "CONTROL after switching");
+
+#if LEARNING
+    // ---------------------------------------------------------------- transmit-side learning
+    {
+        const uint32_t FL = BLK_FLOW_BASE;
+        tb.wr(FL + REG_FLOW_LEARN_CONTROL, 1u << FLD_FLOW_LEARN_CONTROL_TRANSMIT_SHIFT);
+        tb.wr(EG + REG_EGRESS_CONTROL, FLD_EGRESS_CONTROL_REWRITE_MAC_MASK);  // port 1 frames carry their queue's MAC
+        uint32_t l0 = tb.rd(FL + REG_FLOW_LEARNED), c0 = tb.rd(FL + REG_FLOW_COUNT);
+        // a TCP/IPv4 frame, 54 bytes: src ip:sport -> dst ip:dport with the given source MAC
+        auto tcp = [](const uint8_t smac[6], uint32_t sip, uint32_t dip, uint16_t sport, uint16_t dport, uint8_t flags) {
+            Bytes f(54, 0);
+            for (int i = 0; i < 6; i++) f[i] = 0x02, f[6 + i] = smac[i];
+            f[12] = 0x08, f[13] = 0x00, f[14] = 0x45, f[17] = 40, f[22] = 64, f[23] = 6;
+            for (int i = 0; i < 4; i++) f[26 + i] = (uint8_t)(sip >> (24 - 8 * i)), f[30 + i] = (uint8_t)(dip >> (24 - 8 * i));
+            f[34] = sport >> 8, f[35] = sport & 0xff, f[36] = dport >> 8, f[37] = dport & 0xff;
+            f[46] = 0x50, f[47] = flags;
+            return f;
+        };
+        const uint32_t CL = 0x0a000001, REMOTE = 0xc6336409;
+        uint8_t m2[6], m3[6], other[6] = {0x02, 0x77, 0x77, 0x77, 0x77, 0x77};
+        mac_of(2, m2);
+        mac_of(3, m3);
+        tb.p0_out.frames.clear();
+        tb.p1_out.frames.clear();
+        tb.p1_in.p_valid = 1.0;
+        tb.p1_in.frames.push_back({tcp(m2, CL, REMOTE, 40000, 443, 0x02), false});     // processor 2: learns
+        tb.p1_in.frames.push_back({tcp(other, CL, REMOTE, 40001, 443, 0x02), false});  // no processor's MAC
+        tb.p1_in.frames.push_back({tcp(m3, CL, REMOTE, 40002, 443, 0x02), true});      // bad FCS: never snooped
+        tb.drain(200000);
+        CHECK(tb.p0_out.frames.size() == 2, "transmit: %zu frames to port 0, want 2", tb.p0_out.frames.size());
+        CHECK(tb.rd(FL + REG_FLOW_LEARNED) - l0 == 1 && tb.rd(FL + REG_FLOW_COUNT) - c0 == 1, "transmit: learned %u, COUNT +%u",
+              tb.rd(FL + REG_FLOW_LEARNED) - l0, tb.rd(FL + REG_FLOW_COUNT) - c0);
+        // the remote's answers on port 0: to 40000 by the learned entry (queue 2, MAC[2]); to
+        // 40001 and 40002 by the default action (queue 0)
+        uint8_t client[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
+        for (uint16_t port : {40000, 40001, 40002}) tb.p0_in.frames.push_back({tcp(client, REMOTE, CL, 443, port, 0x12), false});
+        tb.drain(200000);
+        CHECK(tb.p1_out.frames.size() == 3, "transmit: %zu answers out of port 1, want 3", tb.p1_out.frames.size());
+        uint8_t m0[6];
+        mac_of(0, m0);
+        for (const Bytes &got : tb.p1_out.frames) {
+            int port = got.size() >= 38 ? (got[36] << 8 | got[37]) : -1;
+            const uint8_t *want = port == 40000 ? m2 : m0;
+            CHECK(got.size() >= 6 && memcmp(&got[0], want, 6) == 0, "transmit: the answer to port %d left with queue %d's MAC? %02x:%02x:..:%02x",
+                  port, port == 40000 ? 2 : 0, got[0], got[1], got[5]);
+        }
+        printf("  width %d: transmit-side learning: a SYN from processor 2's MAC learned its reverse entry; no-processor and bad frames learned nothing\n", DW);
+    }
+#endif
 
     printf("nic_tb: %d passed, %d failed (DATA_WIDTH %d, %lu clocks)\n", g_pass, g_fail, DW, (unsigned long)tb.cycles);
     return g_fail ? 1 : 0;
