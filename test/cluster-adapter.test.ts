@@ -414,4 +414,25 @@ describe('cluster adapter aging (its clock follows real time)', () => {
     expect(after.refused.busy - before.refused.busy).toBe(0);
     await b.close();
   });
+
+  it('a connection a processor opens is learned from its SYN (transmit side): the reply comes straight back to it', async () => {
+    const b = await SocketBus.connect(join(dir, 'bus.sock'));
+    const a = await Adapter.open(b);
+    const learned = (await a.learningCounters())!.learned;
+    // processor 1 opens 10.0.0.1:40000 → 192.0.2.9:443 (10.0.0.1 is a cluster address: the listen rules' address)
+    const out = { family: 4 as const, proto: 'tcp' as const, src: '10.0.0.1', dst: '192.0.2.9', srcPort: 40000, dstPort: 443 };
+    const wired = taps.taps[0].written.length;
+    taps.put(1, buildFrame(out, { flags: SYN }));
+    await until('the SYN on the wire', () => taps.taps[0].written.length === wired + 1);
+    expect((await a.learningCounters())!.learned).toBe(learned + 1);
+    const entry = (await a.flows.list()).find((e) => e.rule.srcPort === 443 && e.rule.dstPort === 40000);
+    expect(entry).toMatchObject({ rule: { action: 1 }, meta: { origin: 'learned', state: 'embryonic' } });
+    // the SYN-ACK from the wire: by the learned entry, to processor 1 (not queue 0: nobody claims it here)
+    const delivered = taps.taps[1].written.length;
+    const unclaimed = adapter.stats().unclaimedDrops;
+    taps.put(0, buildFrame({ ...out, src: out.dst, dst: out.src, srcPort: 443, dstPort: 40000 }, { flags: SYN | ACK }));
+    await until('the SYN-ACK at processor 1', () => taps.taps[1].written.length === delivered + 1);
+    expect(adapter.stats().unclaimedDrops).toBe(unclaimed);
+    await b.close();
+  });
 });

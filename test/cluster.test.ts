@@ -268,10 +268,12 @@ withRoles('the cluster with its primary and monitors', () => {
     expect(r.leftover).toMatchObject({ namespaces: 0, links: 0 });
   });
 
-  it('outgoing connections from the processors: source ports in their own ranges, replies to the right processor, pinned before the data', async () => {
+  // hardware (the default): the adapter learns each connection's reverse entry from the SYN the
+  // processor sends (transmit side); host: the monitor pins it from its copy of that SYN
+  it.each(['hardware', 'host'] as const)('outgoing connections from the processors (%s pinning): source ports in their own ranges, replies to the right processor, pinned before the data', async (pinning) => {
     const dir = mkdtempSync(join(tmpdir(), 'sipnic-t-'));
     const stateDir = join(dir, 'o');
-    const name = 'sipnic-to';
+    const name = pinning === 'hardware' ? 'sipnic-to' : 'sipnic-th';
     const bus = join(stateDir, 'bus.sock');
     const CLIENT_PORT = 9000;
     const CONNS = 4; // per processor, all at once
@@ -284,8 +286,19 @@ withRoles('the cluster with its primary and monitors', () => {
       return JSON.parse(stdout) as Out[];
     };
     try {
-      const up = await sipnicJson(['cluster', 'up', '--processors', '2', '--name', name, '--state-dir', stateDir]);
+      const up = await sipnicJson(['cluster', 'up', '--processors', '2', '--pinning', pinning, '--name', name, '--state-dir', stateDir]);
       const ranges = JSON.parse(readFileSync(join(stateDir, 'port-ranges.json'), 'utf8')) as { processor: number; low: number; high: number }[];
+      const { queryPrimary } = await import('../host/src/cluster/control-protocol.js');
+      const primaryStats = () => queryPrimary(`unix:${join(stateDir, 'control.sock')}`, { op: 'stats' }, 3000);
+      const learned = async () => ((await primaryStats()).learning as { learned: number } | null)?.learned ?? 0;
+      if (pinning === 'hardware') {
+        // transmit-side learning knows the cluster's address from the table (docs/semantics.md
+        // rule 9: the destination of a listen or flow rule), as in any cluster that serves
+        // something: a server in processor 1 has its listen rule installed first
+        startIn(`${name}-p1`, ['cluster', 'demo-server', '--processor', '1', '--host', '10.77.0.1', '--ports', '8001']);
+        await until('a listen rule of processor 1', async () => (await sipnicJson<{ listens: unknown[] }>(['--socket', bus, 'listen', 'list'])).listens.length === 1);
+      }
+      const learnedBefore = await learned();
       expect(ranges).toEqual(up.portRanges);
       const rangeOf = (p: number) => ranges.find((r) => r.processor === p)!;
       const ownerOf = (port: number) => ranges.find((r) => port >= r.low && port <= r.high)?.processor;
@@ -320,7 +333,7 @@ withRoles('the cluster with its primary and monitors', () => {
         expect(after.unclaimedDrops - before.unclaimedDrops).toBe(0);
       }
       const fraction = fast / (fast + via);
-      console.log(`outgoing connections: ${fast} of ${fast + via} reply frames on the fast path (${(fraction * 100).toFixed(2)}%), ${((fast + via) / (2 * CONNS)).toFixed(0)} frames per connection; per processor ${JSON.stringify(perProcessor)}`);
+      console.log(`outgoing connections (${pinning} pinning): ${fast} of ${fast + via} reply frames on the fast path (${(fraction * 100).toFixed(2)}%), ${((fast + via) / (2 * CONNS)).toFixed(0)} frames per connection; per processor ${JSON.stringify(perProcessor)}`);
       // measured 98.8–99.6% on a quiet machine (each connection's SYN-ACK races the rule and mostly
       // loses: ~0.5% by itself), 96.1% beside a CI run and two C++ builds on 2 cores; 89–95% with
       // the monitor not pinning on the SYN copy (rules from the /proc poll only), 0% with no pin.
@@ -328,26 +341,33 @@ withRoles('the cluster with its primary and monitors', () => {
       // checked below by the monitors' own counters, which load does not blur.
       expect(fraction).toBeGreaterThanOrEqual(0.9);
 
-      // the monitors pinned those connections from the copies of the SYNs their stacks sent (not by polling /proc)
-      const { queryPrimary } = await import('../host/src/cluster/control-protocol.js');
-      type MonitorCounters = { processor: number; pinnedByOpen?: number; pinnedByPoll?: number; flowAddsRefused?: number };
+      type MonitorCounters = { processor: number; pinnedByOpen?: number; pinnedByPoll?: number; flowAddsRefused?: number; leftToAdapter?: number };
       const monitorStats = async (): Promise<MonitorCounters[]> => {
-        const pstats = await queryPrimary(`unix:${join(stateDir, 'control.sock')}`, { op: 'stats' }, 3000);
+        const pstats = await primaryStats();
         return (pstats.processors as { processor: number; monitor?: Omit<MonitorCounters, 'processor'> }[]).map((x) => ({ processor: x.processor, ...x.monitor }));
       };
-      // the monitors' counters reach the primary with their heartbeats: wait for every pin to be counted
+      // the monitors' counters reach the primary with their heartbeats: wait for every connection to be counted
       let monitors: MonitorCounters[] = [];
-      await until('the monitors\' heartbeats counting their pins', async () => {
+      const counted = (m: MonitorCounters) => (pinning === 'hardware' ? (m.leftToAdapter ?? 0) : (m.pinnedByOpen ?? 0) + (m.pinnedByPoll ?? 0));
+      await until('the monitors\' heartbeats counting the connections', async () => {
         monitors = await monitorStats();
-        return monitors.every((m) => (m.pinnedByOpen ?? 0) + (m.pinnedByPoll ?? 0) >= CONNS);
+        return monitors.every((m) => counted(m) >= CONNS);
       }, 20_000);
-      console.log(`outgoing connections: monitors ${JSON.stringify(monitors)}`);
-      // Each connection is pinned by whichever of the monitor's two paths sees it first: the copy of
-      // the SYN its stack sent, or its /proc poll. The SYN copy normally wins; on a loaded machine
-      // the poll sometimes does (seen: 1 of 4 by SYN on one processor). The fast-path fraction
-      // above is what the pin must achieve; here: most pins come from SYN copies, none refused.
-      const byOpen = monitors.reduce((a, m) => a + (m.pinnedByOpen ?? 0), 0);
-      expect(byOpen, 'connections pinned from their SYN copies, both processors').toBeGreaterThanOrEqual(CONNS);
+      if (pinning === 'hardware') {
+        console.log(`outgoing connections: monitors ${JSON.stringify(monitors)}`);
+        // the adapter learned every connection from the SYN its processor sent; no monitor asked for a rule
+        expect(await learned()).toBeGreaterThanOrEqual(learnedBefore + 2 * CONNS);
+        for (const m of monitors) expect((m.pinnedByOpen ?? 0) + (m.pinnedByPoll ?? 0), `processor ${m.processor}'s host pins`).toBe(0);
+      }
+      else {
+        console.log(`outgoing connections: monitors ${JSON.stringify(monitors)}`);
+        // Each connection is pinned by whichever of the monitor's two paths sees it first: the copy of
+        // the SYN its stack sent, or its /proc poll. The SYN copy normally wins; on a loaded machine
+        // the poll sometimes does (seen: 1 of 4 by SYN on one processor). The fast-path fraction
+        // above is what the pin must achieve; here: most pins come from SYN copies, none refused.
+        const byOpen = monitors.reduce((a, m) => a + (m.pinnedByOpen ?? 0), 0);
+        expect(byOpen, 'connections pinned from their SYN copies, both processors').toBeGreaterThanOrEqual(CONNS);
+      }
       for (const m of monitors) expect(m.flowAddsRefused).toBe(0);
 
       // 2. both processors at once, connections held open: the flow table has an exact rule for each, to its processor's queue

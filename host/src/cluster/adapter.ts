@@ -138,6 +138,8 @@ export class ClusterAdapter {
   /** regBatch reads of LEARNED, AGED_EMBRYONIC/ESTABLISHED/CLOSING and HOST_TIMEOUT1..3_MS (mayAge). */
   private mayAgeReads = new Uint32Array(0);
   private nextAgingAt = 0;
+  /** The model learns from what the processors send (learning engine and transmit snoop). */
+  private transmitLearning = false;
   private running = true;
   private loopDone?: Promise<void>;
   readonly queues: number;
@@ -176,6 +178,7 @@ export class ClusterAdapter {
         a.nowMsAddr = driver.reg('flow', 'NOW_MS');
         const regs = ['LEARNED', 'AGED_EMBRYONIC', 'AGED_ESTABLISHED', 'AGED_CLOSING', 'HOST_TIMEOUT1_MS', 'HOST_TIMEOUT2_MS', 'HOST_TIMEOUT3_MS'];
         a.mayAgeReads = Uint32Array.from(regs.flatMap((r) => [0, driver.reg('flow', r), 0]));
+        a.transmitLearning = typeof a.sim.sendTransmit === 'function';
       }
       a.busServer = await serveSharedBus(a.bus, options.busPath, { width: a.sim.width, bases: driver.bases });
       a.portServer = await serveFramePort(options.framePortPath, a.handler());
@@ -311,6 +314,7 @@ export class ClusterAdapter {
   private process(r: TapPollResult): void {
     const wireFrames: Uint8Array[] = [];
     const toWire: Uint8Array[] = [];
+    const opened: { frame: Uint8Array; processor: number }[] = [];
     let at = 0;
     for (let i = 0; i < r.lengths.length; i++) {
       const frame = r.data.subarray(at, at + r.lengths[i]);
@@ -322,12 +326,34 @@ export class ClusterAdapter {
       }
       this.procStats[k - 1].transmitted++;
       toWire.push(frame);
+      if (!isConnectionRequest(frame)) continue;
+      if (this.transmitLearning) opened.push({ frame, processor: k });
       const watchers = this.openWatchers.get(k);
-      if (watchers?.size && isConnectionRequest(frame)) for (const w of watchers) this.sendEvent(w, 'connection-open', k, frame);
+      if (watchers?.size) for (const w of watchers) this.sendEvent(w, 'connection-open', k, frame);
     }
+    // the reverse entries of the connections the processors open go in before their SYNs leave
+    if (opened.length) this.snoop(opened);
     if (toWire.length) this.writeWire(toWire);
     if (wireFrames.length) this.steer(wireFrames);
     else this.counts.wireIdlePolls++;
+  }
+
+  /**
+   * The connection requests the processors sent, through the model's transmit snoop
+   * (transmit-side learning, docs/semantics.md rule 9), cut and settled as steer() does with
+   * received ones. Other transmitted frames never touch the table, so they skip the model.
+   */
+  private snoop(requests: { frame: Uint8Array; processor: number }[]): void {
+    for (let i = 0; i < requests.length; i += LEARN_REQUESTS) {
+      const group = requests.slice(i, i + LEARN_REQUESTS);
+      let bytes = 0;
+      for (const { frame, processor } of group) {
+        this.sim.sendTransmit!(frame, Uint32Array.of(frame.length), processor);
+        bytes += frame.length;
+      }
+      this.sim.runUntilIdle(bytes + 10_000);
+      this.sim.run(LEARN_SETTLE_CLOCKS);
+    }
   }
 
   /** Wire frames through the model; each queue's frames to its claimant or its processor's TAP. */

@@ -81,7 +81,7 @@ export class Monitor {
   /** Flow-adds that got no answer in time (the first 20 are logged). */
   private unanswered = 0;
   private readonly counts = { polls: 0, flowAddsRefused: 0, pinnedByRequest: 0, pinnedByOpen: 0, pinnedByPoll: 0, removed: 0, leftToAdapter: 0 };
-  /** The primary runs hardware pinning: the adapter learns incoming TCP connections, this monitor asks for none of them. */
+  /** The primary runs hardware pinning: the adapter learns TCP connections, incoming and outgoing; this monitor asks for none of them. */
   private hardwarePinning = false;
   private portRange?: [number, number];
   private pollTimer?: NodeJS.Timeout;
@@ -258,6 +258,11 @@ export class Monitor {
       if (f && tracing) trace('seen', { k: wireFlowKey(f) }, wall);
       if (f) this.pin(f, seen, 'request');
     } else if (e.source === 'connection-open' && e.processor === this.options.processor) {
+      if (this.hardwarePinning) {
+        // the adapter learns the reverse entry from the SYN this processor sent (transmit-side learning)
+        this.counts.leftToAdapter++;
+        return;
+      }
       const f = synFlow(e.frame, true);
       if (f && tracing) trace('seen', { k: wireFlowKey(f) }, wall);
       if (f) this.pin(f, seen, 'open');
@@ -341,8 +346,9 @@ export class Monitor {
       if (s.remotePort === 0 || s.remote.every((b) => b === 0)) continue;
       const alive = s.proto === 'tcp' ? LIVE_TCP_STATES.has(s.state) : s.state === TCP_STATE.ESTABLISHED;
       if (!alive) continue;
-      // hardware pinning: a connection to one of our TCP listen ports is the adapter's to pin
-      if (this.hardwarePinning && s.proto === 'tcp' && wanted.has(`tcp/${s.localPort}`)) continue;
+      // hardware pinning: a TCP connection is the adapter's to pin, from the SYN it received
+      // (to one of our listen ports) or the one we sent; the primary pins one it could not learn
+      if (this.hardwarePinning && s.proto === 'tcp') continue;
       const flow = toWireFlow({ family: s.family, proto: s.proto, srcIp: s.remote, srcPort: s.remotePort, dstIp: s.local, dstPort: s.localPort });
       if (this.clusterIps.has(flow.dstIp)) live.set(wireFlowKey(flow), flow);
     }

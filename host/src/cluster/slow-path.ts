@@ -43,8 +43,9 @@ export interface SlowPathOptions {
   queue0Mac?: Uint8Array;
   /**
    * Hardware pinning: a TCP frame (not a connection request, not RST) of a connection to a
-   * listen port reached queue 0, so the adapter did not learn the connection (refused, or
-   * aged): the owner may have it pinned by the host. Called after the frame is delivered.
+   * listen port, or to a processor's own port range (the reply to a connection it opened),
+   * reached queue 0, so the adapter did not learn the connection (refused, or aged): the owner
+   * may have it pinned by the host. Called after the frame is delivered.
    */
   unpinned?(flow: WireFlow, owner: number): void;
   log(line: string): void;
@@ -143,7 +144,7 @@ export class SlowPath {
       this.deliver(r.owner, frame);
       // a handshake's ACK or later: a real connection (a spoofed SYN never gets this far)
       const request = (l4.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
-      if (l4.proto === 'tcp' && (r.via === 'listen' || r.via === 'group') && !request && !(l4.flags & TCP_RST)) this.o.unpinned?.(flow, r.owner);
+      if (l4.proto === 'tcp' && (r.via === 'listen' || r.via === 'group' || r.via === 'range') && !request && !(l4.flags & TCP_RST)) this.o.unpinned?.(flow, r.owner);
       return;
     }
     if (this.o.reclaiming()) {
