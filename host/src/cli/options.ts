@@ -49,11 +49,11 @@ export const learningOption = () =>
     }),
   );
 
-/** `--pinning hardware|host`: who pins incoming connections (the primary's, `cluster up` and `cluster demo`). */
+/** `--pinning hardware|host`: who pins TCP connections (the primary's, `cluster up` and `cluster demo`). */
 export const pinningOption = () =>
   new Option(
     '--pinning <who>',
-    'who pins incoming connections: hardware (the adapter learns each TCP connection from its SYN; an adapter without the learning engine falls back to host) or host (monitor → primary → adapter, one exact rule per connection)',
+    'who pins TCP connections: hardware (the adapter learns each from its SYN, the one it receives or the one a processor sends; an adapter without the learning engine falls back to host) or host (monitor → primary → adapter, one exact rule per connection)',
   )
     .choices(['hardware', 'host'])
     .default('hardware');

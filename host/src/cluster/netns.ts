@@ -55,7 +55,7 @@ export interface ClusterPlan {
   staticArp: boolean;
   /** The board simulator in front of namespaces as real hosts (board-lan.ts) instead of the adapter process. */
   boardSim?: BoardSimPlan;
-  /** `--pinning`: who pins incoming connections (the primary's option; absent: its default, hardware). */
+  /** `--pinning`: who pins TCP connections (the primary's option; absent: its default, hardware). */
   pinning?: 'hardware' | 'host';
   /** `--learning`: the primary's learning words (absent: its default). */
   learning?: string;
