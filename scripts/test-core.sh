@@ -3,6 +3,7 @@
 # sources from rtl/manifest.mjs (target core_tb).
 # Usage: scripts/test-core.sh [width ...]   (default: 8 32 64); build in ${BUILD:-/tmp/sipnic-core-tb}
 set -euo pipefail
+source "$(dirname "$0")/tb-tally.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-/tmp/sipnic-core-tb}
 widths=${*:-8 32 64}
@@ -19,14 +20,7 @@ for w in $widths; do
         -CFLAGS "-O1 -DDW=$w" --Mdir "$dir" \
         "${sources[@]}" > "$dir.log" 2>&1 || { echo "build failed (width $w), see $dir.log"; tail -20 "$dir.log"; exit 1; }
     "$dir/Vsipnic_core" > "$dir.out" 2>&1 || status=1
-    cat "$dir.out"
-    line=$(grep '^core_tb: [0-9]* passed' "$dir.out" | tail -1 || true)
-    if [ -z "$line" ]; then
-        failed=$((failed + 1))
-    else
-        passed=$((passed + $(echo "$line" | awk '{print $2}')))
-        failed=$((failed + $(echo "$line" | awk '{print $4}')))
-    fi
+    tally "$dir.out" core_tb
 done
 echo "core_tb: $passed passed, $failed failed (widths: $widths)"
 [ "$failed" -eq 0 ] || status=1

@@ -4,6 +4,7 @@
 # clock of 1 Gb/s, and once at width 8 with LEARNING=0 (the registers read 0, nothing learned).
 # Usage: scripts/test-learn.sh   (build in ${BUILD:-/tmp/sipnic-learn-tb})
 set -euo pipefail
+source "$(dirname "$0")/tb-tally.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-/tmp/sipnic-learn-tb}
 mkdir -p "$build"
@@ -21,14 +22,7 @@ for v in 8:1:125000 64:1:15625 8:0:125000; do
         -GFLOW_ENTRIES=256 -CFLAGS "-O1 -DDW=$w -DLEARNING=$l -DCPM=$cpm" --Mdir "$dir" \
         "${sources[@]}" > "$dir.log" 2>&1 || { echo "build failed ($v), see $dir.log"; tail -20 "$dir.log"; exit 1; }
     "$dir/Vsipnic_core" > "$dir.out" 2>&1 || status=1
-    cat "$dir.out"
-    line=$(grep '^learn_tb: [0-9]* passed' "$dir.out" | tail -1 || true)
-    if [ -z "$line" ]; then
-        failed=$((failed + 1))
-    else
-        passed=$((passed + $(echo "$line" | awk '{print $2}')))
-        failed=$((failed + $(echo "$line" | awk '{print $4}')))
-    fi
+    tally "$dir.out" learn_tb
 done
 echo "learn_tb total: $passed passed, $failed failed"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ]

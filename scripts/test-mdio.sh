@@ -4,6 +4,7 @@
 # board's, 41.67 MHz core clock to MDC at 2.31 MHz). Sources from rtl/manifest.mjs (mdio_tb).
 # Usage: scripts/test-mdio.sh [div ...]   (build in ${BUILD:-build/mdio_tb})
 set -euo pipefail
+source "$(dirname "$0")/tb-tally.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$root/build/mdio_tb}
 divs=${*:-1 3 9}
@@ -18,14 +19,7 @@ for d in $divs; do
         --Mdir "$dir" "${sources[@]}" > "$dir.log" 2>&1 \
         || { echo "build failed (mdio_tb MDC_DIV=$d), see $dir.log"; tail -20 "$dir.log"; exit 1; }
     "$dir/Vmdio_tb_top" > "$dir.out" 2>&1 || true
-    cat "$dir.out"
-    line=$(grep '^mdio_tb: [0-9]* passed' "$dir.out" | tail -1 || true)
-    if [ -z "$line" ]; then
-        failed=$((failed + 1))
-    else
-        passed=$((passed + $(echo "$line" | awk '{print $2}')))
-        failed=$((failed + $(echo "$line" | awk '{print $4}')))
-    fi
+    tally "$dir.out" mdio_tb
 done
 echo "test-mdio: $passed passed, $failed failed (MDC_DIV: $divs)"
 [ "$failed" -eq 0 ]

@@ -8,6 +8,7 @@
 # Sources from rtl/manifest.mjs (targets counters_tb, nic_tb, board_port_tb).
 # Usage: scripts/test-nic.sh [width ...]   (build in ${BUILD:-build/nic_tb})
 set -euo pipefail
+source "$(dirname "$0")/tb-tally.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$root/build/nic_tb}
 widths=${*:-8 32 64}
@@ -22,18 +23,6 @@ target() {
     local list
     list=$(node "$root/rtl/manifest.mjs" "$1")
     mapfile -t sources <<< "$list"
-}
-
-tally() {
-    local out=$1 tag=$2 line
-    cat "$out"
-    line=$(grep "^$tag: [0-9]* passed" "$out" | tail -1 || true)
-    if [ -z "$line" ]; then
-        failed=$((failed + 1))
-    else
-        passed=$((passed + $(echo "$line" | awk '{print $2}')))
-        failed=$((failed + $(echo "$line" | awk '{print $4}')))
-    fi
 }
 
 target counters_tb

@@ -5,6 +5,7 @@
 # rtl/manifest.mjs (target uart_tb).
 # Usage: scripts/test-uart.sh [tb arguments, e.g. rate=0.05 seed=7]   (build in ${BUILD:-build/uart_tb})
 set -euo pipefail
+source "$(dirname "$0")/tb-tally.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$root/build/uart_tb}
 mkdir -p "$build"
@@ -27,15 +28,7 @@ run() {
         "${sources[@]}" > "$dir.log" 2>&1 \
         || { echo "build failed ($name), see $dir.log"; tail -20 "$dir.log"; exit 1; }
     "$dir/Vuart_tb_top" "$@" > "$dir.out" 2>&1 || status=1
-    cat "$dir.out"
-    local line
-    line=$(grep '^uart_bridge_tb: [0-9]* passed' "$dir.out" | tail -1 || true)
-    if [ -z "$line" ]; then
-        failed=$((failed + 1))
-    else
-        passed=$((passed + $(echo "$line" | awk '{print $2}')))
-        failed=$((failed + $(echo "$line" | awk '{print $4}')))
-    fi
+    tally "$dir.out" uart_bridge_tb
 }
 
 run fast 5000000 2000 "$@"
