@@ -485,6 +485,28 @@ describe('connections that do not authenticate (item 4)', () => {
     expect(s.bytesRead).toBeLessThan(Buffer.byteLength(text));
     expect(await queryPrimary(rig.unix, { op: 'stats' })).toMatchObject({ ok: true });
   });
+
+  it('stats from anyone, however often, read the learning counters over the bus at most once a second (a serial line stays the table\'s)', async () => {
+    const reads = vi.spyOn(Adapter.prototype, 'learningCounters');
+    try {
+      const rig = await makeRig({ pinning: 'hardware' });
+      const base = reads.mock.calls.length;
+      const ask = () => queryPrimary(rig.tcp, { op: 'stats' }) as Promise<{ learning: { learned: number } | null }>;
+      // 40 at once, then 40 more one after another, while the primary's clock stands still
+      const first = await Promise.all(Array.from({ length: 40 }, ask));
+      for (let i = 0; i < 40; i++) await ask();
+      expect(first.every((s) => s.learning && typeof s.learning.learned === 'number')).toBe(true);
+      expect(reads.mock.calls.length - base).toBe(1);
+      rig.clock.t += 999;
+      await ask();
+      expect(reads.mock.calls.length - base).toBe(1);
+      rig.clock.t += 1;
+      await ask();
+      expect(reads.mock.calls.length - base).toBe(2);
+    } finally {
+      reads.mockRestore();
+    }
+  });
 });
 
 // ───────────────────────────── item 9: protocol checks ─────────────────────────────

@@ -18,6 +18,8 @@ export interface PrimarySnapshot {
   installs: number;
   /** Flow changes it has sent to the table in batches. */
   flowChanges: number;
+  /** Flow changes it has taken and not answered yet. */
+  flowQueued: number;
   serial: { baud: number; commands: number; bytesSent: number; bytesReceived: number };
   at: number;
 }
@@ -25,7 +27,7 @@ export interface PrimarySnapshot {
 interface PrimaryStats {
   counters?: { slowPath?: Record<string, number> };
   flows?: number;
-  flowBatches?: { changes?: number };
+  flowBatches?: { changes?: number; queued?: number };
   processors?: { monitor?: { ruleInstallMs?: { count?: number } } | null }[];
   serial?: PrimarySnapshot['serial'] | null;
   listens?: { proto: string; port: number; members: number[] }[];
@@ -36,7 +38,7 @@ export async function primarySnapshot(control: string): Promise<PrimarySnapshot>
   if (!s.serial) throw new ClusterError('ESTEP', "the primary's stats have no serial line: it is not on the board simulator's PTY");
   const viaPrimary = Object.values(s.counters?.slowPath ?? {}).reduce((a, b) => a + b, 0);
   const installs = (s.processors ?? []).reduce((n, p) => n + (p.monitor?.ruleInstallMs?.count ?? 0), 0);
-  return { viaPrimary, flows: s.flows ?? 0, installs, flowChanges: s.flowBatches?.changes ?? 0, serial: s.serial, at: performance.now() };
+  return { viaPrimary, flows: s.flows ?? 0, installs, flowChanges: s.flowBatches?.changes ?? 0, flowQueued: s.flowBatches?.queued ?? 0, serial: s.serial, at: performance.now() };
 }
 
 /** The serial line between two snapshots: commands, bytes both ways, and the busier direction's share of the wall time. */
@@ -49,17 +51,18 @@ export function serialBetween(a: PrimarySnapshot, b: PrimarySnapshot): { baud: n
 }
 
 /**
- * Waits until the primary's flow changes have drained: its serial line has carried no command
+ * Waits until the primary's flow changes have drained: none taken and unanswered, and none done,
  * for quietMs (on a slow line the rules come in long after the connections ended, and the rules
- * of connections already gone are deleted again). Returns the primary's stats as of the last
- * command seen; undefined when the line is still busy after timeoutMs.
+ * of connections already gone are deleted again). Not the line's command count: asking for stats
+ * reads the learning counters over it. Returns the primary's stats as of the last flow change
+ * seen; undefined when changes are still coming after timeoutMs.
  */
 export async function whenLineQuiet(control: string, o: { quietMs: number; timeoutMs: number; signal?: AbortSignal }): Promise<PrimarySnapshot | undefined> {
   const until = Date.now() + o.timeoutMs;
   let last: PrimarySnapshot | undefined;
   while (Date.now() < until && !o.signal?.aborted) {
     const now = await primarySnapshot(control).catch(() => undefined);
-    if (now && (!last || now.serial.commands !== last.serial.commands)) last = now;
+    if (now && (!last || now.flowChanges !== last.flowChanges || now.flowQueued > 0)) last = now;
     else if (now && last && now.at - last.at >= o.quietMs) return last;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -63,6 +63,12 @@ export class FlowChanges {
   readonly quotaRefusals = new Map<number, number>();
   /** Flow changes queued behind the round trip in flight; they go to the adapter together. */
   private waiting?: FlowBatch;
+  private unanswered = 0;
+
+  /** Flow changes taken and not answered yet (queued, or in the round trip in flight). */
+  get queued(): number {
+    return this.unanswered;
+  }
 
   constructor(
     private readonly o: {
@@ -85,8 +91,14 @@ export class FlowChanges {
   queue(kind: 'add' | 'del', processor: number, flow: WireFlow): Promise<Record<string, unknown>> {
     const key = wireFlowKey(flow);
     const { tables } = this.o;
+    this.unanswered++;
+    let answered = false;
+    const done = () => {
+      if (!answered) this.unanswered--;
+      answered = true;
+    };
     return new Promise((resolve, reject) => {
-      const op: FlowOp = { kind, processor, flow, key, resolve, reject };
+      const op: FlowOp = { kind, processor, flow, key, resolve: (v) => (done(), resolve(v)), reject: (e) => (done(), reject(e)) };
       const b = this.waiting;
       if (b && !b.started && b.seq === tables.handed && !b.keys.has(key) && b.ops.length < (this.o.maxBatch ?? MAX_FLOW_BATCH)) {
         b.ops.push(op);

@@ -13,6 +13,7 @@
 //   retried (settle()). On start the registry is rebuilt from the adapter's table, so the primary can
 //   be restarted under live connections.
 import type { Adapter, EgressTable } from '../driver/index.js';
+import type { LearningCounters } from '../driver/learning.js';
 import { formatIp, parseIp } from '../codec/ip.js';
 import { formatMac, parseMac } from '../codec/mac.js';
 import { ownsIp, type Identity } from '../codec/packet.js';
@@ -95,6 +96,8 @@ export interface PrimaryCounters extends SlowPathCounters {
 
 /** First and longest wait before retrying table changes the adapter did not take. */
 const RETRY_MS = { first: 100, max: 5000 };
+/** `stats` reads the adapter's learning counters at most this often (ms). */
+const LEARNING_STATS_MS = 1000;
 
 const ms = (t: number) => Math.round(t * 1000) / 1000;
 
@@ -149,6 +152,7 @@ export class Primary {
   readonly pinning: Pinning;
   /** Fallback pins tried: flow key to when (one try per connection per second). */
   private readonly fallbackTried = new Map<string, number>();
+  private learningCache?: { at: number; value?: LearningCounters; reading?: Promise<LearningCounters | undefined> };
 
   constructor(private readonly options: PrimaryOptions) {
     this.adapter = options.adapter;
@@ -379,8 +383,7 @@ export class Primary {
   private async handle(c: ControlConnection, req: HandledRequest): Promise<Record<string, unknown>> {
     if (req.op === 'hello') return this.hello(c, req);
     if (req.op === 'stats') {
-      // the adapter's learning counters, read between table changes (one batch on a serial line)
-      const learning = this.pinning === 'hardware' ? await this.tables.run(() => this.adapter.learningCounters()) : undefined;
+      const learning = this.pinning === 'hardware' ? await this.learningCounters() : undefined;
       return { ...this.stats(), learning: learning ?? null };
     }
     const p = c.processor;
@@ -473,6 +476,30 @@ export class Primary {
     this.deadlines.set(p, info.lastSeen + this.timeoutMs);
   }
 
+  /**
+   * The adapter's learning counters, read between table changes (one batch on a serial line), at
+   * most once a LEARNING_STATS_MS: anyone may ask for stats, and asking must not take the line
+   * from the table changes (nor keep a slow line from ever looking quiet). Callers at the same
+   * time share one read.
+   */
+  private learningCounters(): Promise<LearningCounters | undefined> {
+    const c = this.learningCache;
+    if (c?.reading) return c.reading;
+    if (c?.value && this.now() - c.at < LEARNING_STATS_MS) return Promise.resolve(c.value);
+    const reading = this.tables.run(() => this.adapter.learningCounters()).then(
+      (value) => {
+        this.learningCache = { at: this.now(), value };
+        return value;
+      },
+      (err: unknown) => {
+        this.learningCache = c && { at: c.at, value: c.value };
+        throw err;
+      },
+    );
+    this.learningCache = { at: c?.at ?? 0, value: c?.value, reading };
+    return reading;
+  }
+
   /** What `stats` answers: the primary's counters, the registry and each processor's own report. */
   stats(): Record<string, unknown> {
     const now = this.now();
@@ -501,6 +528,7 @@ export class Primary {
         batches: fb.batches,
         changes: fb.changes,
         largest: fb.largest,
+        queued: this.flowChanges.queued,
         busMs: { p50: busMs?.p50 ?? null, p99: busMs?.p99 ?? null },
       },
       processors: [...this.registry.processors.values()]
