@@ -773,7 +773,7 @@ int main(int argc, char **argv) {
               tb.p1_out.frames.empty() ? -1 : queue_of(tb.p1_out.frames[0]), IPV6 ? 3 : 0);
 #endif
         printf("  width %d IPV6 %d: IPv6 frames %s; IPv4 listen and host entries steer; FEATURES 0x%x\n", DW, IPV6,
-               IPV6 ? "steered (and learned)" : "by the default action, never learned", feat);
+               IPV6 ? (LEARNING ? "steered and learned" : "steered") : LEARNING ? "by the default action, never learned" : "by the default action", feat);
     }
 
     printf("nic_tb: %d passed, %d failed (DATA_WIDTH %d, %lu clocks)\n", g_pass, g_fail, DW, (unsigned long)tb.cycles);
