@@ -15,6 +15,10 @@ const runs = [
   { target: 'board', params: { ...board.nic, ...board.board } },
   // the board top with the learning engine (sizing.json may leave it out)
   { target: 'board', params: { ...board.nic, ...board.board, LEARNING: 1 } },
+  // IPv4 only (IPV6=0: a 70-bit flow key), with and without the learning engine
+  { target: 'core', params: { DATA_WIDTH: 32, IPV6: 0 } },
+  { target: 'core', params: { DATA_WIDTH: 32, LEARNING: 0, IPV6: 0 } },
+  { target: 'board', params: { ...board.nic, ...board.board, LEARNING: 1, IPV6: 0 } },
 ];
 let failed = 0;
 for (const { target, params } of runs) {
@@ -26,7 +30,7 @@ for (const { target, params } of runs) {
     process.exit(2);
   }
   const ok = run.status === 0 && !/%Warning|%Error/.test(run.stderr);
-  const shown = target === 'board' ? `board sizing${params.LEARNING !== board.nic.LEARNING ? ` LEARNING=${params.LEARNING}` : ''}` : Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
+  const shown = target === 'board' ? `board sizing${params.LEARNING !== board.nic.LEARNING ? ` LEARNING=${params.LEARNING}` : ''}${params.IPV6 !== undefined && params.IPV6 !== board.nic.IPV6 ? ` IPV6=${params.IPV6}` : ''}` : Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
   console.error(`lint ${t.top} ${shown}: ${ok ? 'clean' : 'FAILED'}`);
   if (!ok) {
     failed++;

@@ -2,12 +2,13 @@
 // address slots (read back by a new Adapter), counters and all-or-nothing rule sets.
 import { describe, expect, it } from 'vitest';
 import { createSim as realCreateSim, type Sim, type SimOptions } from '../sim/addon.js';
-import type { RegisterBus } from '../host/src/bus/bus.js';
+import { BUS_OP, type RegisterBus } from '../host/src/bus/bus.js';
 import { SimBus } from '../host/src/bus/sim-bus.js';
 import {
   Adapter,
   ApplyInterruptedError,
   FlowExistsError,
+  Ipv4OnlyError,
   ListenExistsError,
   NotFoundError,
   RuleApplyError,
@@ -422,6 +423,87 @@ describe.skipIf(Boolean(process.env.SIPNIC_FAKE_SIM))('shared ports (listen rule
     expect((await adapter.listens.list()).find((e) => e.rule.dstPort === 8080)).toMatchObject({ group: 0, rule: { learn: true } });
     await adapter.listens.update(before);
     expect((await adapter.listens.list()).find((e) => e.rule.dstPort === 8080)?.rule.learn).toBeUndefined();
+    sim.close();
+  });
+});
+
+/**
+ * A SimBus over the (IPv6) model whose flow FEATURES reads IPV4_ONLY set, as an IPV6=0 build's
+ * does (the driver's view of one; the hardware is tested in test/rtl/nic_tb.cpp), counting writes.
+ */
+class Ipv4OnlyBus extends SimBus {
+  writes = 0;
+  constructor(
+    sim: Sim,
+    private readonly features: number,
+  ) {
+    super(sim);
+  }
+  override async read(addr: number) {
+    const v = await super.read(addr);
+    return addr === this.features ? (v | FIELDS.flow.FEATURES.IPV4_ONLY.mask) >>> 0 : v;
+  }
+  override async write(addr: number, value: number) {
+    this.writes++;
+    return super.write(addr, value);
+  }
+  override async batch(ops: Uint32Array) {
+    const r = await super.batch(ops);
+    for (let i = 0; i < ops.length / 3; i++) {
+      if (ops[3 * i] === BUS_OP.write) this.writes++;
+      if (ops[3 * i] === BUS_OP.read && ops[3 * i + 1] === this.features) r[i] = (r[i] | FIELDS.flow.FEATURES.IPV4_ONLY.mask) >>> 0;
+    }
+    return r;
+  }
+}
+
+describe('Adapter on an IPv4-only build (FEATURES.IPV4_ONLY)', () => {
+  it('reads info.ipv4Only: clear on the IPv6 model, set where FEATURES says so', async () => {
+    const sim = createSim({ width: 64 });
+    const plain = await Adapter.open(new SimBus(sim));
+    expect(plain.info.ipv4Only).toBe(false);
+    const adapter = await Adapter.open(new Ipv4OnlyBus(sim, plain.reg('flow', 'FEATURES')));
+    expect(adapter.info.ipv4Only).toBe(true);
+    sim.close();
+  });
+
+  it('refuses every IPv6 flow rule, listen rule and address slot with ENOTSUP before writing anything', async () => {
+    const sim = createSim({ width: 64 });
+    const plain = await Adapter.open(new SimBus(sim));
+    const bus = new Ipv4OnlyBus(sim, plain.reg('flow', 'FEATURES'));
+    const adapter = await Adapter.open(bus);
+    const flow6 = parseRuleLine('flow-type tcp6 src-ip 2001:db8::9 dst-ip 2001:db8::1 src-port 40000 dst-port 80 action 2') as FlowRule;
+    const listen6 = parseRuleLine('listen udp6 dst-ip 2001:db8::1 dst-port 53 action 1') as ListenRule;
+    const written = bus.writes;
+    const refused = { code: 'ENOTSUP', name: 'Ipv4OnlyError' };
+    await expect(adapter.flows.insert(flow6)).rejects.toMatchObject(refused);
+    await expect(adapter.flows.insert(flow6)).rejects.toThrow(/flow rule flow-type tcp6 .*IPv4-only build \(IPV6=0/);
+    await expect(adapter.listens.add(listen6)).rejects.toThrow(Ipv4OnlyError);
+    await expect(adapter.listens.add(listen6)).rejects.toThrow(/listen rule listen udp6 .*IPv4-only build/);
+    await expect(adapter.addresses.acquire(6, listen6.dstIp)).rejects.toThrow(/address slot for 2001:db8::1: .*IPv4-only build/);
+    const [batched] = await adapter.flows.insertMany([flow6]);
+    expect(batched.ok).toBe(false);
+    expect(!batched.ok && batched.error).toMatchObject(refused);
+    // a rule set with an IPv6 rule after IPv4 ones: refused whole, before its first write
+    const set = parseRules(
+      'default action 3\nlisten tcp4 dst-ip 10.0.0.1 dst-port 80 action 1\nflow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 1 dst-port 80 action 1\n' +
+        'flow-type tcp6 src-ip 2001:db8::9 dst-ip 2001:db8::1 src-port 40000 dst-port 80 action 2 idle-timeout 30\n',
+    );
+    const err = await adapter.applyRules(set).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuleApplyError);
+    expect(err).toMatchObject({ code: 'ENOTSUP', index: 3 });
+    expect((err as Error).message).toMatch(/rule 4 .*IPv4-only build .*nothing was applied/);
+    expect(bus.writes, 'nothing was written').toBe(written);
+    // and nothing is there, as a new look at the adapter finds
+    const after = await Adapter.open(new SimBus(sim));
+    expect(await after.flows.count()).toBe(0);
+    expect(await after.listens.list()).toEqual([]);
+    expect(after.addresses.list()).toEqual([]);
+    expect(await after.getDefault()).toBe(0);
+    // the same set without its IPv6 rule goes in
+    await adapter.applyRules(set.slice(0, 3));
+    expect(bus.writes).toBeGreaterThan(written);
+    expect(await after.flows.count()).toBe(1);
     sim.close();
   });
 });

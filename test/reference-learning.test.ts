@@ -27,8 +27,8 @@ listen udp4 dst-ip 10.0.0.1 dst-port 53 action 4
 default action 0
 `;
 
-function adapter(extra = '', opts: { capacity?: number; rules?: string } = {}): ReferenceAdapter {
-  const ref = new ReferenceAdapter({ queues: 8, capacity: opts.capacity });
+function adapter(extra = '', opts: { capacity?: number; rules?: string; ipv6?: boolean } = {}): ReferenceAdapter {
+  const ref = new ReferenceAdapter({ queues: 8, capacity: opts.capacity, ipv6: opts.ipv6 });
   for (const rule of parseRules((opts.rules ?? RULES) + extra)) ref.add(rule);
   return ref;
 }
@@ -375,6 +375,20 @@ describe('transmit-side learning', () => {
     expect(ref.transmit(out(SYN), 3, 40_000)).toEqual({ refused: 'exact' });
     // 88 999 is past the first SYN's window [49 000, 60 500] but 48 999 after the retransmit
     expect(ref.decide(back(SYN | ACK), 88_999)).toEqual({ queue: 3, by: 'flow' });
+  });
+
+  it('IPv4-only (ipv6: false): an IPv6 SYN learns nothing either way, an IPv4 one as before', () => {
+    const rules = RULES + 'listen tcp6 dst-ip 2001:db8::1 dst-port 80 action 2 learn\n';
+    const out6 = buildFrame({ family: 6, proto: 'tcp', src: '2001:db8::1', dst: '2001:db8::99', srcPort: 50000, dstPort: 443 }, { flags: SYN });
+    const in6 = buildFrame({ family: 6, proto: 'tcp', src: '2001:db8::99', dst: '2001:db8::1', srcPort: 40000, dstPort: 80 }, { flags: SYN });
+    const both = adapter('', { rules });
+    expect(both.transmit(out6, 3, 0)).toEqual({ learned: true });
+    expect(both.decide(in6, 100)).toMatchObject({ queue: 2, by: 'listen', learned: true });
+    const v4only = adapter('', { rules, ipv6: false });
+    expect(v4only.transmit(out6, 3, 0)).toEqual({});
+    expect(v4only.decide(in6, 100)).toEqual({ queue: 0, by: 'default' });
+    expect(v4only.transmit(out(SYN), 3, 200)).toEqual({ learned: true });
+    expect(v4only.counters()).toMatchObject({ learned: 1 });
   });
 
   it('learns nothing from other frames, other sources, or without a learning line', () => {

@@ -201,6 +201,21 @@ describe('ReferenceAdapter.decide', () => {
     expect(ref.decide(bytes)).toEqual(expected);
   });
 
+  it('IPv4-only (ipv6: false, an IPV6=0 build): IPv6 frames are not steerable and go by the default; IPv4 unchanged', () => {
+    const v4only = new ReferenceAdapter({ queues: 8, ipv6: false });
+    for (const rule of parseRules(RULES)) v4only.add(rule);
+    const ipv6Flow = frame({ family: 6, proto: 17, sport: 5000, dport: 53 });
+    const ipv6Listen = frame({ family: 6, flags: SYN, dport: 443 });
+    expect(ref.decide(ipv6Flow)).toEqual({ queue: 3, by: 'flow' });
+    expect(ref.decide(ipv6Listen)).toEqual({ queue: 5, by: 'listen' });
+    expect(v4only.decide(ipv6Flow)).toEqual({ queue: 7, by: 'default' });
+    expect(v4only.decide(ipv6Listen)).toEqual({ queue: 7, by: 'default' });
+    expect(parseFrame(ipv6Flow, { ipv6: false }).kind).toBe('other');
+    for (const f of [frame({ flags: ACK }), frame({ src: OTHER_CLIENT, flags: SYN }), frame({ proto: 17, src: OTHER_CLIENT, sport: 1234, dport: 53 })]) {
+      expect(v4only.decide(f)).toEqual(ref.decide(f));
+    }
+  });
+
   it('defaults to queue 0, and a default beyond the queues is bad_queue', () => {
     const a = new ReferenceAdapter({ queues: 4 });
     expect(a.decide(frame())).toEqual({ queue: 0, by: 'default' });

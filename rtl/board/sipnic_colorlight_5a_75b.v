@@ -57,6 +57,8 @@ module sipnic_colorlight_5a_75b #(
     parameter LEARNING = -1,
     // core clocks per millisecond; 0: from the core clock (500 MHz / CORE_DIV / 1000, rounded)
     parameter CLOCKS_PER_MS = 0,
+    // IPv6 in the core: 1, or 0 for IPv4 only (a 70-bit flow key; flow FEATURES.IPV4_ONLY)
+    parameter IPV6 = 1,
     // RGMII rx data delay taps (about 25 ps each) and tx clock delay taps
     parameter RX_DELAY = -1,
     parameter TX_CLK_DELAY = -1,
@@ -109,7 +111,7 @@ initial begin
     if (CORE_DIV < 1 || BAUD < 1 || DATA_WIDTH < 1 || QUEUES < 1 || FLOW_ENTRIES < 1 || FLOW_WAYS < 1 ||
             FLOW_STASH < 1 || LISTEN_ENTRIES < 1 || LISTEN_GROUPS < 1 || ADDR_SLOTS < 1 || MAX_FRAME < 1 ||
             INGRESS_FIFO_BYTES < 1 || QUEUE_FIFO_BYTES < 1 || RX_FIFO_BYTES < 1 || RX_DELAY < 0 || TX_CLK_DELAY < 0 ||
-            LEARNING < 0 || CLOCKS_PER_MS < 0) begin
+            LEARNING < 0 || CLOCKS_PER_MS < 0 || IPV6 < 0) begin
         $error("Error: a parameter is unset: the board build sets them from host/src/board/sizing.json (instance %m)");
         $finish;
     end
@@ -220,6 +222,7 @@ sipnic_nic #(
     .RX_FIFO_BYTES(RX_FIFO_BYTES),
     .LEARNING(LEARNING),
     .CLOCKS_PER_MS(CORE_CLOCKS_PER_MS),
+    .IPV6(IPV6),
     .BUILD_ID(BUILD_ID),
     .GIT_HASH(GIT_HASH),
     .GIT_DIRTY(GIT_DIRTY)

@@ -37,7 +37,10 @@ module sipnic_core #(
     // learning requests that can wait for the flow table's command port (power of two, 2..16)
     parameter LEARN_REQUESTS = 4,
     // core clocks per millisecond (NOW_MS); default: the clock of 1 Gb/s at DATA_WIDTH
-    parameter CLOCKS_PER_MS = DATA_WIDTH == 8 ? 125000 : DATA_WIDTH == 32 ? 31250 : 15625
+    parameter CLOCKS_PER_MS = DATA_WIDTH == 8 ? 125000 : DATA_WIDTH == 32 ? 31250 : 15625,
+    // 1: IPv4 and IPv6; 0: IPv6 frames are not steerable (default action, never learned) and
+    // the flow table holds 70-bit keys with a 32-bit source (flow FEATURES.IPV4_ONLY)
+    parameter IPV6 = 1
 ) (
     input  wire                         clk,
     input  wire                         rst,
@@ -102,7 +105,13 @@ localparam HDR_BYTES = 128;
 // waiting there all sit in the ingress FIFO, so this many never limits them
 localparam DESC_ADDR_WIDTH = $clog2(((2**IFIFO_ADDR_WIDTH) + MIN_BEATS - 1) / MIN_BEATS);
 localparam INFLIGHT_LIMIT = 2**DESC_ADDR_WIDTH;
+// the flow key as the steer, the transmit learner and the registers see it:
+// {family, udp, slot[3:0], src[127:0], sport[15:0], dport[15:0]}
 localparam KEY_WIDTH = 166;
+// the key the flow table, its hashes and the learning engine hold: without IPv6 only the
+// source's low 32 bits, {family, udp, slot[3:0], src[31:0], sport[15:0], dport[15:0]}
+localparam FT_SRC_WIDTH = IPV6 != 0 ? 128 : 32;
+localparam FT_KEY_WIDTH = 6 + FT_SRC_WIDTH + 32;
 localparam FLOW_SLOT_WIDTH = $clog2(FLOW_ENTRIES + FLOW_STASH);
 localparam LISTEN_INDEX_WIDTH = (LISTEN_ENTRIES > 1) ? $clog2(LISTEN_ENTRIES) : 1;
 localparam GROUP_INDEX_WIDTH = (LISTEN_GROUPS > 1) ? $clog2(LISTEN_GROUPS) : 1;
@@ -134,7 +143,25 @@ initial begin
         $error("Error: INGRESS_FIFO_BYTES must hold a MAX_FRAME frame (instance %m)");
         $finish;
     end
+    if (IPV6 != 0 && IPV6 != 1) begin
+        $error("Error: IPV6 must be 0 or 1 (instance %m)");
+        $finish;
+    end
 end
+
+// the flow table's key from a full key (without IPv6 the source's bits 127:32 are dropped),
+// and back (zero-extended)
+/* verilator lint_off UNUSEDSIGNAL */ // without IPv6 the source's bits 127:32 (always 0 then)
+function [FT_KEY_WIDTH-1:0] ft_pack(input [KEY_WIDTH-1:0] k);
+    ft_pack = {k[165:160], k[FT_SRC_WIDTH+31:0]};
+endfunction
+/* verilator lint_on UNUSEDSIGNAL */
+
+function [KEY_WIDTH-1:0] ft_unpack(input [FT_KEY_WIDTH-1:0] k);
+    ft_unpack = {KEY_WIDTH{1'b0}};
+    ft_unpack[165:160] = k[FT_KEY_WIDTH-1 -: 6];
+    ft_unpack[FT_SRC_WIDTH+31:0] = k[FT_SRC_WIDTH+31:0];
+endfunction
 
 /*
  * ingress and its packet FIFO
@@ -215,7 +242,8 @@ wire [15:0] p_sport, p_dport;
 
 sipnic_parser #(
     .HDR_BYTES(HDR_BYTES),
-    .LEN_WIDTH(LEN_WIDTH)
+    .LEN_WIDTH(LEN_WIDTH),
+    .IPV6(IPV6)
 )
 sipnic_parser_inst (
     .clk(clk),
@@ -337,7 +365,8 @@ sipnic_listen_table_inst (
 
 // the flow lookup port: the steer's, or in clocks it leaves free, the transmit side's
 wire lookup_valid, steer_lookup_valid;
-wire [KEY_WIDTH-1:0] lookup_key, steer_lookup_key;
+wire [FT_KEY_WIDTH-1:0] lookup_key;
+wire [KEY_WIDTH-1:0] steer_lookup_key;
 wire [3:0] lookup_flags, steer_lookup_flags;
 wire tx_lookup;                  // the lookup is the transmit side's: its result is not the steer's
 wire result_valid, result_hit;
@@ -355,7 +384,7 @@ wire emb_leave;
 // the flow table's command port (the register file's, or through sipnic_learn's arbiter)
 wire ft_cmd_valid, ft_cmd_ready, ft_cmd_done;
 wire [2:0] ft_cmd_op;
-wire [KEY_WIDTH-1:0] ft_cmd_key;
+wire [FT_KEY_WIDTH-1:0] ft_cmd_key;
 wire [7:0] ft_cmd_action;
 wire [FLOW_SLOT_WIDTH-1:0] ft_cmd_slot;
 wire [4:0] ft_cmd_meta;
@@ -366,7 +395,10 @@ wire [31:0] learn_wdata, learn_rdata;
 
 wire cmd_valid, cmd_ready, cmd_done, cmd_res_valid;
 wire [2:0] cmd_op;
-wire [KEY_WIDTH-1:0] cmd_key, cmd_res_key;
+wire [KEY_WIDTH-1:0] cmd_key, cmd_res_key;  // the register file's, full width
+wire [FT_KEY_WIDTH-1:0] cmd_key_ft = ft_pack(cmd_key);
+wire [FT_KEY_WIDTH-1:0] cmd_res_key_ft;
+assign cmd_res_key = ft_unpack(cmd_res_key_ft);
 wire [7:0] cmd_action, cmd_res_action;
 wire [FLOW_SLOT_WIDTH-1:0] cmd_slot, cmd_res_slot;
 wire [1:0] cmd_status;
@@ -379,7 +411,7 @@ sipnic_flow_table #(
     .ENTRIES(FLOW_ENTRIES),
     .WAYS(FLOW_WAYS),
     .STASH(FLOW_STASH),
-    .KEY_WIDTH(KEY_WIDTH),
+    .KEY_WIDTH(FT_KEY_WIDTH),
     .ACTION_WIDTH(8),
     .TAG_WIDTH(8),
     .MAX_MOVES(32),
@@ -407,7 +439,7 @@ sipnic_flow_table_inst (
     .cmd_done(ft_cmd_done),
     .cmd_status(cmd_status),
     .cmd_res_valid(cmd_res_valid),
-    .cmd_res_key(cmd_res_key),
+    .cmd_res_key(cmd_res_key_ft),
     .cmd_res_action(cmd_res_action),
     .cmd_res_slot(cmd_res_slot),
     .cmd_res_hits(cmd_res_hits),
@@ -429,7 +461,7 @@ generate
         sipnic_learn #(
             .CLOCKS_PER_MS(CLOCKS_PER_MS),
             .QUEUES(QUEUES),
-            .KEY_WIDTH(KEY_WIDTH),
+            .KEY_WIDTH(FT_KEY_WIDTH),
             .SLOTS(FLOW_ENTRIES + FLOW_STASH),
             .SLOT_WIDTH(FLOW_SLOT_WIDTH),
             .REQ_DEPTH(LEARN_REQUESTS)
@@ -448,7 +480,7 @@ generate
             .h_cmd_valid(cmd_valid),
             .h_cmd_ready(cmd_ready),
             .h_cmd_op(cmd_op),
-            .h_cmd_key(cmd_key),
+            .h_cmd_key(cmd_key_ft),
             .h_cmd_action(cmd_action),
             .h_cmd_slot(cmd_slot),
             .h_cmd_done(cmd_done),
@@ -462,7 +494,7 @@ generate
             .f_cmd_done(ft_cmd_done),
             .f_cmd_status(cmd_status),
             .f_cmd_res_valid(cmd_res_valid),
-            .f_cmd_res_key(cmd_res_key),
+            .f_cmd_res_key(cmd_res_key_ft),
             .f_cmd_res_meta(cmd_res_meta),
             .f_count(flow_count),
             .f_emb_leave(emb_leave),
@@ -491,7 +523,8 @@ generate
             .MAX_FRAME(MAX_FRAME),
             .LEN_WIDTH(LEN_WIDTH),
             .HDR_BYTES(104),
-            .PROC_WIDTH(5)
+            .PROC_WIDTH(5),
+            .IPV6(IPV6)
         )
         sipnic_tx_snoop_inst (
             .clk(clk),
@@ -524,7 +557,8 @@ generate
         sipnic_tx_learn #(
             .QUEUES(QUEUES),
             .KEY_WIDTH(KEY_WIDTH),
-            .PROC_WIDTH(5)
+            .PROC_WIDTH(5),
+            .IPV6(IPV6)
         )
         sipnic_tx_learn_inst (
             .clk(clk),
@@ -559,7 +593,7 @@ generate
         assign am_ipv6 = tx_am_grant ? tx_am_ipv6 : steer_am_ipv6;
         assign am_addr = tx_am_grant ? tx_am_addr : steer_am_addr;
         assign lookup_valid = steer_lookup_valid || tx_lookup;
-        assign lookup_key = tx_lookup ? tx_lk_key : steer_lookup_key;
+        assign lookup_key = ft_pack(tx_lookup ? tx_lk_key : steer_lookup_key);
         assign lookup_flags = tx_lookup ? tx_lk_flags : steer_lookup_flags;
         // a learning candidate: the steer's TCP connection request decided by a LEARN listen
         // entry, or the transmit side's request (it asks only for those)
@@ -574,13 +608,13 @@ generate
         assign am_ipv6 = steer_am_ipv6;
         assign am_addr = steer_am_addr;
         assign lookup_valid = steer_lookup_valid;
-        assign lookup_key = steer_lookup_key;
+        assign lookup_key = ft_pack(steer_lookup_key);
         assign lookup_flags = steer_lookup_flags;
         assign now_ms = 23'd0;
         assign ft_cmd_valid = cmd_valid;
         assign cmd_ready = ft_cmd_ready;
         assign ft_cmd_op = cmd_op;
-        assign ft_cmd_key = cmd_key;
+        assign ft_cmd_key = cmd_key_ft;
         assign ft_cmd_action = cmd_action;
         assign ft_cmd_slot = cmd_slot;
         assign ft_cmd_meta = 5'd0;
@@ -795,7 +829,8 @@ sipnic_regfile #(
     .FLOW_SLOT_WIDTH(FLOW_SLOT_WIDTH),
     .KEY_WIDTH(KEY_WIDTH),
     .COUNT(COUNT),
-    .LEARNING(LEARNING)
+    .LEARNING(LEARNING),
+    .IPV6(IPV6)
 )
 sipnic_regfile_inst (
     .clk(clk),

@@ -16,7 +16,9 @@ module sipnic_parser #(
     // header bytes captured per frame (at least 104)
     parameter HDR_BYTES = 128,
     // width of frame lengths
-    parameter LEN_WIDTH = 14
+    parameter LEN_WIDTH = 14,
+    // 1: IPv6 frames are parsed; 0: they are not steerable (m_ipv6 is 0, addresses 32 bits)
+    parameter IPV6 = 1
 ) (
     input  wire                   clk,
     input  wire                   rst,
@@ -57,6 +59,10 @@ localparam WIN_BYTES = 84;
 initial begin
     if (HDR_BYTES < 20 + WIN_BYTES) begin
         $error("Error: HDR_BYTES must be at least 104 (instance %m)");
+        $finish;
+    end
+    if (IPV6 != 0 && IPV6 != 1) begin
+        $error("Error: IPV6 must be 0 or 1 (instance %m)");
         $finish;
     end
 end
@@ -119,7 +125,7 @@ wire [7:0] v6_nh = wb(a_win_reg, 2+6);
 wire v4 = et == 16'h0800 && l3b0[7:4] == 4'd4 && ihl >= 4'd5 &&
     !v4_frag_hi[5] && v4_frag_hi[4:0] == 5'd0 && v4_frag_lo == 8'd0 &&
     (v4_proto == 8'd6 || v4_proto == 8'd17);
-wire v6 = et == 16'h86dd && l3b0[7:4] == 4'd6 && (v6_nh == 8'd6 || v6_nh == 8'd17);
+wire v6 = IPV6 != 0 && et == 16'h86dd && l3b0[7:4] == 4'd6 && (v6_nh == 8'd6 || v6_nh == 8'd17);
 wire [7:0] proto = v6 ? v6_nh : v4_proto;
 wire [3:0] l4sel = v6 ? 4'd10 : ihl;
 

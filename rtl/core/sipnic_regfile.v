@@ -40,7 +40,9 @@ module sipnic_regfile #(
     // counter index width
     parameter COUNT_INDEX_WIDTH = $clog2(COUNT),
     // learning and aging built in (flow block 0x7C..0xE0 and listen LEARN; else they read 0)
-    parameter LEARNING = 1
+    parameter LEARNING = 1,
+    // 0: the core is built without IPv6 (flow FEATURES.IPV4_ONLY)
+    parameter IPV6 = 1
 ) (
     input  wire                          clk,
     input  wire                          rst,
@@ -582,6 +584,11 @@ always @* begin
                         w_word_next = w_word_reg + 3'd1;
                     end
                 end
+            end
+            REG_FLOW_FEATURES: begin
+                rdata_next = 32'd0;
+                rdata_next[FLD_FLOW_FEATURES_LEARNING_SHIFT] = LEARNING != 0;
+                rdata_next[FLD_FLOW_FEATURES_IPV4_ONLY_SHIFT] = IPV6 == 0;
             end
             default: rdata_next = off_flow >= REG_FLOW_FEATURES && LEARNING != 0 ? learn_rdata : 32'd0;
         endcase

@@ -42,7 +42,7 @@ localparam [15:0] BLK_FLOW_BASE = 16'h0200;
 localparam [15:0] BLK_FLOW_SIZE = 16'h0100;
 localparam [15:0] BLK_FLOW_NEXT = 16'h0300;
 localparam [31:0] BLK_FLOW_TYPE = 32'h53500003;
-localparam [31:0] BLK_FLOW_VERSION = 32'h00020100;
+localparam [31:0] BLK_FLOW_VERSION = 32'h00020200;
 localparam [15:0] REG_FLOW_TYPE = 16'h0000; // ro: block type
 localparam [15:0] REG_FLOW_VERSION = 16'h0004; // ro: block version
 localparam [15:0] REG_FLOW_NEXT = 16'h0008; // ro: byte address of the next block
@@ -75,7 +75,7 @@ localparam [15:0] REG_FLOW_LOOKUP_LATENCY = 16'h0070; // ro: cycles from key in 
 localparam [15:0] REG_FLOW_WALK_SLOT = 16'h0074; // rw: walk cursor: the slot whose record WALK_DATA reads next (a write starts that slot's record afresh); it steps to the next slot after each record. Slots past the stash give empty records
 localparam [15:0] REG_FLOW_WALK_DATA = 16'h0078; // ro: the walk: each read gives the next word of slot WALK_SLOT's record, so a fixed-address burst reads consecutive slots. An empty slot's record is one word, 0; a live entry's is 8 words: this word (VALID set, key flags, action), RES_PORTS, RES_SRC0..3, RES_HITS, RES_META as those registers. Reading word 0 runs a read_slot command on the walk's own result registers (the bus waits for it; STATUS and the RES_* registers are untouched)
 localparam [15:0] REG_FLOW_RES_META = 16'h007C; // ro: meta of the entry the last command found, inserted or read (0 without LEARNING)
-localparam [15:0] REG_FLOW_FEATURES = 16'h0080; // ro: built-in features; when LEARNING is 0 every register below reads 0 and writes are ignored, and RES_META reads 0
+localparam [15:0] REG_FLOW_FEATURES = 16'h0080; // ro: built-in features (read whatever LEARNING is); when LEARNING is 0 every register below reads 0 and writes are ignored, and RES_META reads 0
 localparam [15:0] REG_FLOW_CLOCKS_PER_MS = 16'h0084; // ro: core clocks per millisecond (parameter)
 localparam [15:0] REG_FLOW_NOW_MS = 16'h0088; // rw: the adapter's millisecond clock, 23 bits, advances every CLOCKS_PER_MS clocks; a write sets it and restarts the sub-ms divider at 0 (simulation fast-forward; the host never writes it backwards)
 localparam [15:0] REG_FLOW_SWEEPS = 16'h008C; // ro: aging passes completed over all slots (wraps at 2^32)
@@ -366,6 +366,9 @@ localparam [31:0] FLD_FLOW_RES_META_IDLE_MS_MASK = 32'h007FFFFF;
 localparam integer FLD_FLOW_FEATURES_LEARNING_SHIFT = 0; // bit 0: the learning engine and aging are built in (parameter LEARNING)
 localparam integer FLD_FLOW_FEATURES_LEARNING_WIDTH = 1;
 localparam [31:0] FLD_FLOW_FEATURES_LEARNING_MASK = 32'h00000001;
+localparam integer FLD_FLOW_FEATURES_IPV4_ONLY_SHIFT = 1; // bit 1: built without IPv6 (parameter IPV6 = 0; flow version 2.2): IPv6 frames are not steerable and go by the default action, the transmit side never learns from them, flow keys hold a 32-bit source address (an IPv6 key's source is cut to its low 32 bits)
+localparam integer FLD_FLOW_FEATURES_IPV4_ONLY_WIDTH = 1;
+localparam [31:0] FLD_FLOW_FEATURES_IPV4_ONLY_MASK = 32'h00000002;
 
 // flow.LEARN_CONTROL
 localparam integer FLD_FLOW_LEARN_CONTROL_TRANSMIT_SHIFT = 0; // bit 0: transmit-side learning (docs/semantics.md rule 9): a connection request a processor transmits from a cluster address (an address slot) learns the reverse entry to that processor's queue; set with a learning line

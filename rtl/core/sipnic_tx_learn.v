@@ -19,7 +19,9 @@ module sipnic_tx_learn #(
     // flow key bits
     parameter KEY_WIDTH = 166,
     // processor number bits
-    parameter PROC_WIDTH = 5
+    parameter PROC_WIDTH = 5,
+    // 0: IPv4 only, the addresses' bits 127:32 are not held (the core's IPV6)
+    parameter IPV6 = 1
 ) (
     input  wire                   clk,
     input  wire                   rst,
@@ -124,8 +126,8 @@ always @(posedge clk) begin
     endcase
     if (state_reg == S_IDLE && cand) begin
         ipv6_reg <= s_ipv6;
-        src_reg <= s_src;
-        dst_reg <= s_dst;
+        src_reg <= IPV6 != 0 ? s_src : {96'd0, s_src[31:0]};
+        dst_reg <= IPV6 != 0 ? s_dst : {96'd0, s_dst[31:0]};
         sport_reg <= s_sport;
         dport_reg <= s_dport;
         fin_reg <= s_fin;

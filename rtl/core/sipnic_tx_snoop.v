@@ -21,7 +21,9 @@ module sipnic_tx_snoop #(
     // header bytes captured: the parser reads bytes 12..103
     parameter HDR_BYTES = 104,
     // processor number bits
-    parameter PROC_WIDTH = 5
+    parameter PROC_WIDTH = 5,
+    // 1: IPv6 frames are parsed; 0: they are not steerable, so never learned from
+    parameter IPV6 = 1
 ) (
     input  wire                   clk,
     input  wire                   rst,
@@ -139,7 +141,8 @@ assign m_processor = proc_c_reg;
 /* verilator lint_off PINCONNECTEMPTY */
 sipnic_parser #(
     .HDR_BYTES(HDR_BYTES),
-    .LEN_WIDTH(LEN_WIDTH)
+    .LEN_WIDTH(LEN_WIDTH),
+    .IPV6(IPV6)
 )
 sipnic_parser_inst (
     .clk(clk),

@@ -66,7 +66,9 @@ module sipnic_nic #(
     // connection learning and aging in the core (0: neither)
     parameter LEARNING = 1,
     // core clocks per millisecond (derived from CLK_HZ)
-    parameter CLOCKS_PER_MS = (CLK_HZ + 500) / 1000
+    parameter CLOCKS_PER_MS = (CLK_HZ + 500) / 1000,
+    // 1: IPv4 and IPv6 in the core; 0: IPv4 only (IPv6 frames by the default action)
+    parameter IPV6 = 1
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -236,7 +238,8 @@ sipnic_core #(
     .INGRESS_FIFO_BYTES(INGRESS_FIFO_BYTES),
     .QUEUE_FIFO_BYTES(QUEUE_FIFO_BYTES),
     .LEARNING(LEARNING),
-    .CLOCKS_PER_MS(CLOCKS_PER_MS)
+    .CLOCKS_PER_MS(CLOCKS_PER_MS),
+    .IPV6(IPV6)
 )
 core_inst (
     .clk(clk),

@@ -41,7 +41,9 @@ module sipnic_pty_top #(
     // connection learning and aging in the core
     parameter LEARNING = 1,
     // core clocks per millisecond (the model's nominal clock, not CLK_HZ)
-    parameter CLOCKS_PER_MS = 31250
+    parameter CLOCKS_PER_MS = 31250,
+    // IPv6 in the core (0: IPv4 only)
+    parameter IPV6 = 1
 ) (
     input  wire clk,
     input  wire rst,
@@ -131,7 +133,8 @@ sipnic_nic #(
     .QUEUE_FIFO_BYTES(QUEUE_FIFO_BYTES),
     .RX_FIFO_BYTES(RX_FIFO_BYTES),
     .LEARNING(LEARNING),
-    .CLOCKS_PER_MS(CLOCKS_PER_MS)
+    .CLOCKS_PER_MS(CLOCKS_PER_MS),
+    .IPV6(IPV6)
 ) sipnic_nic_inst (
     .clk(clk),
     .rst(rst),

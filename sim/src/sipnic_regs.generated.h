@@ -46,7 +46,7 @@ static constexpr uint32_t BLK_FLOW_BASE = 0x0200u;
 static constexpr uint32_t BLK_FLOW_SIZE = 0x0100u;
 static constexpr uint32_t BLK_FLOW_NEXT = 0x0300u;
 static constexpr uint32_t BLK_FLOW_TYPE = 0x53500003u;
-static constexpr uint32_t BLK_FLOW_VERSION = 0x00020100u;
+static constexpr uint32_t BLK_FLOW_VERSION = 0x00020200u;
 static constexpr uint32_t REG_FLOW_TYPE = 0x0000u; // ro: block type
 static constexpr uint32_t REG_FLOW_VERSION = 0x0004u; // ro: block version
 static constexpr uint32_t REG_FLOW_NEXT = 0x0008u; // ro: byte address of the next block
@@ -79,7 +79,7 @@ static constexpr uint32_t REG_FLOW_LOOKUP_LATENCY = 0x0070u; // ro: cycles from 
 static constexpr uint32_t REG_FLOW_WALK_SLOT = 0x0074u; // rw: walk cursor: the slot whose record WALK_DATA reads next (a write starts that slot's record afresh); it steps to the next slot after each record. Slots past the stash give empty records
 static constexpr uint32_t REG_FLOW_WALK_DATA = 0x0078u; // ro: the walk: each read gives the next word of slot WALK_SLOT's record, so a fixed-address burst reads consecutive slots. An empty slot's record is one word, 0; a live entry's is 8 words: this word (VALID set, key flags, action), RES_PORTS, RES_SRC0..3, RES_HITS, RES_META as those registers. Reading word 0 runs a read_slot command on the walk's own result registers (the bus waits for it; STATUS and the RES_* registers are untouched)
 static constexpr uint32_t REG_FLOW_RES_META = 0x007Cu; // ro: meta of the entry the last command found, inserted or read (0 without LEARNING)
-static constexpr uint32_t REG_FLOW_FEATURES = 0x0080u; // ro: built-in features; when LEARNING is 0 every register below reads 0 and writes are ignored, and RES_META reads 0
+static constexpr uint32_t REG_FLOW_FEATURES = 0x0080u; // ro: built-in features (read whatever LEARNING is); when LEARNING is 0 every register below reads 0 and writes are ignored, and RES_META reads 0
 static constexpr uint32_t REG_FLOW_CLOCKS_PER_MS = 0x0084u; // ro: core clocks per millisecond (parameter)
 static constexpr uint32_t REG_FLOW_NOW_MS = 0x0088u; // rw: the adapter's millisecond clock, 23 bits, advances every CLOCKS_PER_MS clocks; a write sets it and restarts the sub-ms divider at 0 (simulation fast-forward; the host never writes it backwards)
 static constexpr uint32_t REG_FLOW_SWEEPS = 0x008Cu; // ro: aging passes completed over all slots (wraps at 2^32)
@@ -370,6 +370,9 @@ static constexpr uint32_t FLD_FLOW_RES_META_IDLE_MS_MASK = 0x007FFFFFu;
 static constexpr uint32_t FLD_FLOW_FEATURES_LEARNING_SHIFT = 0; // bit 0: the learning engine and aging are built in (parameter LEARNING)
 static constexpr uint32_t FLD_FLOW_FEATURES_LEARNING_WIDTH = 1;
 static constexpr uint32_t FLD_FLOW_FEATURES_LEARNING_MASK = 0x00000001u;
+static constexpr uint32_t FLD_FLOW_FEATURES_IPV4_ONLY_SHIFT = 1; // bit 1: built without IPv6 (parameter IPV6 = 0; flow version 2.2): IPv6 frames are not steerable and go by the default action, the transmit side never learns from them, flow keys hold a 32-bit source address (an IPv6 key's source is cut to its low 32 bits)
+static constexpr uint32_t FLD_FLOW_FEATURES_IPV4_ONLY_WIDTH = 1;
+static constexpr uint32_t FLD_FLOW_FEATURES_IPV4_ONLY_MASK = 0x00000002u;
 
 // flow.LEARN_CONTROL
 static constexpr uint32_t FLD_FLOW_LEARN_CONTROL_TRANSMIT_SHIFT = 0; // bit 0: transmit-side learning (docs/semantics.md rule 9): a connection request a processor transmits from a cluster address (an address slot) learns the reverse entry to that processor's queue; set with a learning line

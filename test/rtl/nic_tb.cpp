@@ -15,7 +15,13 @@
 // With -DLEARNING=1 (the NIC built with LEARNING=1): transmit-side learning, a TCP SYN from the
 // cluster address on port 1 with processor n's source MAC learns the reverse key -> queue n, a
 // frame from a MAC that is no queue's or marked bad learns nothing.
-// Built and run by scripts/test-nic.sh at widths 8, 32, 64 (and once at 32 with LEARNING=1).
+// IPv6 (-DIPV6 as the NIC's IPV6): FEATURES.IPV4_ONLY reads !IPV6; an IPv6 frame a listen rule
+// would steer goes there with IPV6=1 and by the default action with IPV6=0, IPv4 steering beside it
+// unchanged; a host flow entry's IPv4 key reads back whole through the register interface (the
+// 70-bit table key of IPV6=0 zero-extended) and steers; with LEARNING a processor's IPv6 SYN
+// learns its reverse entry only with IPV6=1.
+// Built and run by scripts/test-nic.sh at widths 8, 32, 64 (and once at 32 with LEARNING=1, at
+// the board's IPV6 or 0).
 #include <verilated.h>
 #include "Vsipnic_nic.h"
 
@@ -43,6 +49,9 @@
 #endif
 #ifndef QUEUES
 #define QUEUES 4
+#endif
+#ifndef IPV6
+#define IPV6 1
 #endif
 static const int KW = DW / 8;
 
@@ -641,6 +650,131 @@ int main(int argc, char **argv) {
         printf("  width %d: transmit-side learning: a SYN from processor 2's MAC learned its reverse entry; no-processor and bad frames learned nothing\n", DW);
     }
 #endif
+
+    // ---------------------------------------------------------------- IPv6 and IPv4-only builds
+    {
+        const uint32_t FL = BLK_FLOW_BASE;
+        uint32_t feat = tb.rd(FL + REG_FLOW_FEATURES);
+        CHECK(feat == ((LEARNING ? FLD_FLOW_FEATURES_LEARNING_MASK : 0u) | (IPV6 ? 0u : FLD_FLOW_FEATURES_IPV4_ONLY_MASK)),
+              "FEATURES 0x%08x (LEARNING %d, IPV6 %d)", feat, LEARNING, IPV6);
+        CHECK(tb.rd(FL + REG_FLOW_VERSION) == BLK_FLOW_VERSION, "flow VERSION 0x%08x", tb.rd(FL + REG_FLOW_VERSION));
+        tb.wr(EG + REG_EGRESS_CONTROL, FLD_EGRESS_CONTROL_REWRITE_MAC_MASK);  // port 1 frames carry their queue's MAC
+        tb.p1_out.p_ready = 1.0;
+        tb.p0_in.p_valid = 1.0;
+        tb.p1_in.p_valid = 1.0;
+        // address slot 1 = 2001:db8::1; listen entry QUEUES: UDP/IPv6 to [2001:db8::1]:2000 -> queue 3
+        const uint32_t CL6[4] = {0x20010db8, 0, 0, 1};
+        tb.wr(BLK_ADDR_BASE + REG_ADDR_SLOT, 1);
+        tb.wr(BLK_ADDR_BASE + REG_ADDR_FAMILY, 6);
+        tb.wr(BLK_ADDR_BASE + REG_ADDR_ADDR0, CL6[0]);
+        tb.wr(BLK_ADDR_BASE + REG_ADDR_ADDR1, CL6[1]);
+        tb.wr(BLK_ADDR_BASE + REG_ADDR_ADDR2, CL6[2]);
+        tb.wr(BLK_ADDR_BASE + REG_ADDR_ADDR3, CL6[3]);
+        tb.wr(BLK_ADDR_BASE + REG_ADDR_COMMAND, 1);
+        tb.wr(BLK_LISTEN_BASE + REG_LISTEN_SLOT, QUEUES);
+        tb.wr(BLK_LISTEN_BASE + REG_LISTEN_FLAGS, 0x80000000u | (1u << 8) | 0x3);  // valid, IPv6, UDP, address slot 1
+        tb.wr(BLK_LISTEN_BASE + REG_LISTEN_PORT, 2000);
+        tb.wr(BLK_LISTEN_BASE + REG_LISTEN_ACTION, 3);
+        tb.wr(BLK_LISTEN_BASE + REG_LISTEN_COMMAND, 1);
+        // an IPv6 frame, 54 + l4 bytes: [src]:sport -> [dst]:dport, UDP (8 bytes) or TCP (20 bytes, flags)
+        auto ip6 = [](const uint8_t smac[6], const uint32_t src[4], const uint32_t dst[4], uint16_t sport, uint16_t dport, bool udp, uint8_t flags) {
+            Bytes f(udp ? 62 : 74, 0);
+            for (int i = 0; i < 6; i++) f[i] = CLUSTER_MAC[i], f[6 + i] = smac[i];
+            f[12] = 0x86, f[13] = 0xdd, f[14] = 0x60, f[19] = udp ? 8 : 20, f[20] = udp ? 17 : 6, f[21] = 64;
+            for (int w = 0; w < 4; w++)
+                for (int b = 0; b < 4; b++) f[22 + 4 * w + b] = (uint8_t)(src[w] >> (24 - 8 * b)), f[38 + 4 * w + b] = (uint8_t)(dst[w] >> (24 - 8 * b));
+            f[54] = sport >> 8, f[55] = sport & 0xff, f[56] = dport >> 8, f[57] = dport & 0xff;
+            if (udp) {
+                f[59] = 8;
+            } else {
+                f[66] = 0x50, f[67] = flags;
+            }
+            return f;
+        };
+        // the queue whose MAC a frame out of port 1 carries (-1: none)
+        auto queue_of = [](const Bytes &got) {
+            for (int q = 0; q < QUEUES; q++) {
+                uint8_t m[6];
+                mac_of(q, m);
+                if (got.size() >= 6 && memcmp(&got[0], m, 6) == 0) return q;
+            }
+            return -1;
+        };
+        const uint32_t REMOTE6[4] = {0x20010db8, 0xaaaa, 0, 9};
+        uint8_t client[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
+        uint64_t dflt0 = tb.rd64(BLK_COUNTERS_BASE + REG_COUNTERS_DEFAULT_HITS);
+        tb.p1_out.frames.clear();
+        tb.p0_in.frames.push_back({ip6(client, REMOTE6, CL6, 5000, 2000, true, 0), false});  // the IPv6 listen rule's
+        tb.p0_in.frames.push_back({udp_frame(tb.rng, 1003, 20), false});                    // IPv4: listen rule 3
+        tb.drain(200000);
+        CHECK(tb.p1_out.frames.size() == 2, "IPv6: %zu frames out of port 1, want 2", tb.p1_out.frames.size());
+        if (tb.p1_out.frames.size() == 2) {
+            int q6 = queue_of(tb.p1_out.frames[0]), q4 = queue_of(tb.p1_out.frames[1]);
+            CHECK(q6 == (IPV6 ? 3 : 0), "IPv6: the IPv6 frame left with queue %d's MAC, want %d (IPV6 %d)", q6, IPV6 ? 3 : 0, IPV6);
+            CHECK(q4 == 3, "IPv6: the IPv4 frame beside it left with queue %d's MAC, want 3", q4);
+        }
+        uint64_t dflt = tb.rd64(BLK_COUNTERS_BASE + REG_COUNTERS_DEFAULT_HITS) - dflt0;
+        CHECK(dflt == (IPV6 ? 0u : 1u), "IPv6: %llu default hits, want %d", (unsigned long long)dflt, IPV6 ? 0 : 1);
+
+        // a host entry with an IPv4 key: [198.51.100.9]:443 -> slot 0:40003, queue 1; read back by lookup
+        const uint32_t REMOTE = 0xc6336409;
+        tb.wr(FL + REG_FLOW_KEY_FLAGS, 0);  // IPv4, TCP, address slot 0
+        tb.wr(FL + REG_FLOW_KEY_PORTS, 443u << 16 | 40003);
+        tb.wr(FL + REG_FLOW_KEY_SRC0, 0);
+        tb.wr(FL + REG_FLOW_KEY_SRC1, 0);
+        tb.wr(FL + REG_FLOW_KEY_SRC2, 0);
+        tb.wr(FL + REG_FLOW_KEY_SRC3, REMOTE);
+        tb.wr(FL + REG_FLOW_ACTION, 1);
+        tb.wr(FL + REG_FLOW_COMMAND, 1);
+        tb.run(2000);
+        tb.wr(FL + REG_FLOW_KEY_SRC3, 0);  // the lookup must find the key by the table's own copy
+        tb.wr(FL + REG_FLOW_KEY_SRC3, REMOTE);
+        tb.wr(FL + REG_FLOW_COMMAND, 3);
+        tb.run(2000);
+        uint32_t rf = tb.rd(FL + REG_FLOW_RES_FLAGS), rp = tb.rd(FL + REG_FLOW_RES_PORTS);
+        uint32_t r0 = tb.rd(FL + REG_FLOW_RES_SRC0), r1 = tb.rd(FL + REG_FLOW_RES_SRC1), r2 = tb.rd(FL + REG_FLOW_RES_SRC2), r3 = tb.rd(FL + REG_FLOW_RES_SRC3);
+        CHECK(rf == FLD_FLOW_RES_FLAGS_VALID_MASK && rp == (443u << 16 | 40003) && r0 == 0 && r1 == 0 && r2 == 0 && r3 == REMOTE &&
+                  tb.rd(FL + REG_FLOW_RES_ACTION) == 1,
+              "host IPv4 entry reads back flags 0x%08x ports 0x%08x src %08x %08x %08x %08x", rf, rp, r0, r1, r2, r3);
+        auto tcp4 = [](const uint8_t smac[6], uint32_t sip, uint32_t dip, uint16_t sport, uint16_t dport, uint8_t flags) {
+            Bytes f(54, 0);
+            for (int i = 0; i < 6; i++) f[i] = CLUSTER_MAC[i], f[6 + i] = smac[i];
+            f[12] = 0x08, f[13] = 0x00, f[14] = 0x45, f[17] = 40, f[22] = 64, f[23] = 6;
+            for (int i = 0; i < 4; i++) f[26 + i] = (uint8_t)(sip >> (24 - 8 * i)), f[30 + i] = (uint8_t)(dip >> (24 - 8 * i));
+            f[34] = sport >> 8, f[35] = sport & 0xff, f[36] = dport >> 8, f[37] = dport & 0xff;
+            f[46] = 0x50, f[47] = flags;
+            return f;
+        };
+        tb.p1_out.frames.clear();
+        tb.p0_in.frames.push_back({tcp4(client, REMOTE, 0x0a000001, 443, 40003, 0x10), false});
+        tb.p0_in.frames.push_back({tcp4(client, REMOTE ^ 0x100, 0x0a000001, 443, 40003, 0x10), false});  // another source: default
+        tb.drain(200000);
+        CHECK(tb.p1_out.frames.size() == 2 && queue_of(tb.p1_out.frames[0]) == 1 && queue_of(tb.p1_out.frames[1]) == 0,
+              "host IPv4 entry: %zu frames, queues %d, %d (want 1, 0)", tb.p1_out.frames.size(),
+              tb.p1_out.frames.size() > 0 ? queue_of(tb.p1_out.frames[0]) : -1, tb.p1_out.frames.size() > 1 ? queue_of(tb.p1_out.frames[1]) : -1);
+#if LEARNING
+        // transmit side: processor 3's SYN from [2001:db8::1]:40010 to a remote learns the reverse
+        // entry (queue 3) only with IPv6
+        tb.wr(FL + REG_FLOW_LEARN_CONTROL, 1u << FLD_FLOW_LEARN_CONTROL_TRANSMIT_SHIFT);
+        uint8_t m3[6];
+        mac_of(3, m3);
+        uint32_t l0 = tb.rd(FL + REG_FLOW_LEARNED), c0 = tb.rd(FL + REG_FLOW_COUNT);
+        tb.p0_out.frames.clear();
+        tb.p1_in.frames.push_back({ip6(m3, CL6, REMOTE6, 40010, 443, false, 0x02), false});
+        tb.drain(200000);
+        CHECK(tb.p0_out.frames.size() == 1, "IPv6 transmit: %zu frames to port 0, want 1", tb.p0_out.frames.size());
+        uint32_t learned = tb.rd(FL + REG_FLOW_LEARNED) - l0, count = tb.rd(FL + REG_FLOW_COUNT) - c0;
+        CHECK(learned == (IPV6 ? 1u : 0u) && count == (IPV6 ? 1u : 0u), "IPv6 transmit: learned %u, COUNT +%u, want %d (IPV6 %d)", learned, count,
+              IPV6, IPV6);
+        tb.p1_out.frames.clear();
+        tb.p0_in.frames.push_back({ip6(client, REMOTE6, CL6, 443, 40010, false, 0x12), false});
+        tb.drain(200000);
+        CHECK(tb.p1_out.frames.size() == 1 && queue_of(tb.p1_out.frames[0]) == (IPV6 ? 3 : 0), "IPv6 transmit: the answer left with queue %d's MAC, want %d",
+              tb.p1_out.frames.empty() ? -1 : queue_of(tb.p1_out.frames[0]), IPV6 ? 3 : 0);
+#endif
+        printf("  width %d IPV6 %d: IPv6 frames %s; IPv4 listen and host entries steer; FEATURES 0x%x\n", DW, IPV6,
+               IPV6 ? (LEARNING ? "steered and learned" : "steered") : LEARNING ? "by the default action, never learned" : "by the default action", feat);
+    }
 
     printf("nic_tb: %d passed, %d failed (DATA_WIDTH %d, %lu clocks)\n", g_pass, g_fail, DW, (unsigned long)tb.cycles);
     return g_fail ? 1 : 0;

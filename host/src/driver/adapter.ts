@@ -103,6 +103,8 @@ export class Adapter implements TableContext {
     info.flowWalk = r[flowVersion] >>> 0 >= 0x00010100;
     info.learning = getField(FIELDS.flow.FEATURES.LEARNING, r[features]) === 1;
     info.clocksPerMs = info.learning ? r[clocksPerMs] : 0;
+    // flow version 2.2 has it; an older adapter reads 0 there: IPv6 built in
+    info.ipv4Only = getField(FIELDS.flow.FEATURES.IPV4_ONLY, r[features]) === 1;
     if (info.queues < 1 || info.queues > MAX.queues || info.addressSlots > MAX.addressSlots || info.flowEntries === 0 || info.listenGroups > MAX.listenGroups) {
       throw new DriverError('EHW', `implausible adapter parameters ${JSON.stringify(info)}`);
     }

@@ -1,14 +1,22 @@
 // The cluster address slots: flow and listen entries name their destination address by a
 // small slot index instead of holding the 128-bit address (docs/architecture.md).
-import { ipEquals } from '../codec/ip.js';
+import { formatIp, ipEquals } from '../codec/ip.js';
 import type { Family } from '../codec/rules.js';
 import { commandWord } from './commands.js';
-import { TableFullError } from './errors.js';
+import { Ipv4OnlyError, TableFullError } from './errors.js';
 import { scanFlowSlots } from './flow-command.js';
 import { addressBytes, addressWords } from './key.js';
 import { Ops } from './ops.js';
 import { FIELDS } from './regs.generated.js';
-import type { TableContext } from './table-context.js';
+import type { AdapterInfo, TableContext } from './table-context.js';
+
+/**
+ * Throws Ipv4OnlyError (ENOTSUP) for an IPv6 family on an adapter built IPv4-only
+ * (FEATURES.IPV4_ONLY); `what` names the rule or address, called only to throw.
+ */
+export function requireFamily(ctx: { readonly info: AdapterInfo }, family: Family, what: () => string): void {
+  if (family === 6 && ctx.info.ipv4Only) throw new Ipv4OnlyError(what());
+}
 
 export interface AddressSlot {
   slot: number;
@@ -81,6 +89,7 @@ export class AddressTable {
 
   /** The slot for an address, written into a free slot when it has none; counts one use. */
   async acquire(family: Family, address: Uint8Array): Promise<{ slot: number; created: boolean }> {
+    requireFamily(this.ctx, family, () => `address slot for ${formatIp(address, family)}`);
     let slot = this.find(family, address);
     let created = false;
     if (slot < 0) {

@@ -2,7 +2,7 @@
 // caller may want to tell apart, carrying the data that explains it (table, capacity, rule).
 import { formatAction, formatRule, ruleKey, type FlowRule, type ListenAction, type ListenRule, type Rule } from '../codec/rules.js';
 
-export type DriverErrorCode = 'ENODEV' | 'ENOBLOCK' | 'EVERSION' | 'EFULL' | 'EEXIST' | 'ENOENT' | 'EQUEUE' | 'EHW' | 'ENOREG' | 'EACCESS' | 'EINVAL' | 'EINTR' | 'EPARTIAL';
+export type DriverErrorCode = 'ENODEV' | 'ENOBLOCK' | 'EVERSION' | 'EFULL' | 'EEXIST' | 'ENOENT' | 'EQUEUE' | 'EHW' | 'ENOREG' | 'EACCESS' | 'EINVAL' | 'EINTR' | 'EPARTIAL' | 'ENOTSUP';
 
 /** Base of the driver's errors; `code` tells them apart without instanceof. */
 export class DriverError extends Error {
@@ -76,6 +76,20 @@ export class UnknownQueueError extends DriverError {
     readonly queues: number,
   ) {
     super('EQUEUE', `queue ${action} does not exist: the adapter has ${queues} queues (0..${queues - 1}; action -1 drops)`);
+  }
+}
+
+/**
+ * An IPv6 rule or cluster address on an adapter built IPv4-only (IPV6=0, flow
+ * FEATURES.IPV4_ONLY): its parser leaves IPv6 frames to the default action and its flow table
+ * holds 32-bit source addresses, so nothing of it is written.
+ */
+export class Ipv4OnlyError extends DriverError {
+  constructor(
+    /** what was refused: "flow rule …", "listen rule …", "address slot …" */
+    readonly what: string,
+  ) {
+    super('ENOTSUP', `${what}: this adapter is an IPv4-only build (IPV6=0, flow FEATURES.IPV4_ONLY is 1); it steers no IPv6 and takes no IPv6 rule or address`);
   }
 }
 

@@ -3,7 +3,7 @@
 export { Adapter, countersToJson, type Counters, type QueueCounters } from './adapter.js';
 export { type ApplyOptions, type ApplyResult } from './rule-set.js';
 export type { AdapterInfo, TableContext } from './table-context.js';
-export { ApplyInterruptedError, DriverError, FlowExistsError, ListenExistsError, NotFoundError, PartialApplyError, RuleApplyError, TableFullError, UnknownQueueError, type DriverErrorCode, type TableName } from './errors.js';
+export { ApplyInterruptedError, DriverError, FlowExistsError, Ipv4OnlyError, ListenExistsError, NotFoundError, PartialApplyError, RuleApplyError, TableFullError, UnknownQueueError, type DriverErrorCode, type TableName } from './errors.js';
 export { OPTIONAL_BLOCKS, type BlockBases, type ResolvedRegister } from './registers.js';
 export { decodeAction, encodeAction } from './actions.js';
 export { FLOW_OP, TABLE_CMD } from './commands.js';

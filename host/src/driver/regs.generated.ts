@@ -40,7 +40,7 @@ export const BLOCKS = {
     },
   },
   flow: {
-    name: 'flow', type: 0x53500003, version: 0x00020100, size: 0x0100,
+    name: 'flow', type: 0x53500003, version: 0x00020200, size: 0x0100,
     desc: "Exact-match flow table (multi-way cuckoo hash with a stash)",
     registers: {
       TYPE: { offset: 0x000, access: 'ro', width: 32, desc: "block type" },
@@ -75,7 +75,7 @@ export const BLOCKS = {
       WALK_SLOT: { offset: 0x074, access: 'rw', width: 32, desc: "walk cursor: the slot whose record WALK_DATA reads next (a write starts that slot's record afresh); it steps to the next slot after each record. Slots past the stash give empty records" },
       WALK_DATA: { offset: 0x078, access: 'ro', width: 32, desc: "the walk: each read gives the next word of slot WALK_SLOT's record, so a fixed-address burst reads consecutive slots. An empty slot's record is one word, 0; a live entry's is 8 words: this word (VALID set, key flags, action), RES_PORTS, RES_SRC0..3, RES_HITS, RES_META as those registers. Reading word 0 runs a read_slot command on the walk's own result registers (the bus waits for it; STATUS and the RES_* registers are untouched)" },
       RES_META: { offset: 0x07C, access: 'ro', width: 32, desc: "meta of the entry the last command found, inserted or read (0 without LEARNING)" },
-      FEATURES: { offset: 0x080, access: 'ro', width: 32, desc: "built-in features; when LEARNING is 0 every register below reads 0 and writes are ignored, and RES_META reads 0" },
+      FEATURES: { offset: 0x080, access: 'ro', width: 32, desc: "built-in features (read whatever LEARNING is); when LEARNING is 0 every register below reads 0 and writes are ignored, and RES_META reads 0" },
       CLOCKS_PER_MS: { offset: 0x084, access: 'ro', width: 32, desc: "core clocks per millisecond (parameter)" },
       NOW_MS: { offset: 0x088, access: 'rw', width: 32, desc: "the adapter's millisecond clock, 23 bits, advances every CLOCKS_PER_MS clocks; a write sets it and restarts the sub-ms divider at 0 (simulation fast-forward; the host never writes it backwards)" },
       SWEEPS: { offset: 0x08C, access: 'ro', width: 32, desc: "aging passes completed over all slots (wraps at 2^32)" },
@@ -255,6 +255,7 @@ export const FIELDS = {
     },
     FEATURES: {
       LEARNING: { shift: 0, width: 1, mask: 0x00000001 },
+      IPV4_ONLY: { shift: 1, width: 1, mask: 0x00000002 },
     },
     LEARN_CONTROL: {
       TRANSMIT: { shift: 0, width: 1, mask: 0x00000001 },

@@ -23,6 +23,8 @@ export interface AdapterInfo {
   learning: boolean;
   /** core clocks per millisecond of the adapter's aging clock (0 without learning) */
   clocksPerMs: number;
+  /** built without IPv6 (FEATURES.IPV4_ONLY): IPv6 rules and addresses are refused */
+  ipv4Only: boolean;
 }
 
 export interface TableContext {

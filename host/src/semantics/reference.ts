@@ -52,8 +52,13 @@ export type ParsedFrame =
 
 export type SteerableFrame = Extract<ParsedFrame, { kind: 'steerable' }>;
 
+/** What a build of the adapter parses: `ipv6: false`, an IPv4-only build (IPV6=0), where IPv6 frames are `other`. */
+export interface ParseOptions {
+  ipv6?: boolean;
+}
+
 /** Classifies one frame (Ethernet, no preamble, no FCS) by semantics rules 1–4. */
-export function parseFrame(frame: Uint8Array): ParsedFrame {
+export function parseFrame(frame: Uint8Array, options: ParseOptions = {}): ParsedFrame {
   const len = frame.length;
   if (len < MIN_FRAME) return { kind: 'runt' };
   if (len > MAX_FRAME) return { kind: 'oversize' };
@@ -90,7 +95,7 @@ export function parseFrame(frame: Uint8Array): ParsedFrame {
     src.set(frame.subarray(l3 + 12, l3 + 16), 12);
     dst.set(frame.subarray(l3 + 16, l3 + 20), 12);
     l4 = l3 + ihl * 4;
-  } else if (etherType === ETHERTYPE_IPV6) {
+  } else if (etherType === ETHERTYPE_IPV6 && options.ipv6 !== false) {
     if (l3 + 40 > len) return other;
     if (frame[l3] >> 4 !== 6) return other;
     family = 6;
@@ -187,13 +192,16 @@ export class ReferenceAdapter {
   private nowUs = 0;
   /** the learning engine may be busy with an earlier connection request until this time */
   private engineFreeFromUs = -Infinity;
+  /** `ipv6: false` models an IPv4-only build: IPv6 frames are not steerable (default action), never learned from */
+  readonly parse: ParseOptions;
 
-  constructor(opts: { queues: number; capacity?: number }) {
+  constructor(opts: { queues: number; capacity?: number; ipv6?: boolean }) {
     if (!Number.isInteger(opts.queues) || opts.queues < 1) throw new RangeError(`queues must be an integer ≥ 1, got ${opts.queues}`);
     const capacity = opts.capacity ?? Infinity;
     if (!(capacity === Infinity || (Number.isInteger(capacity) && capacity >= 0))) throw new RangeError(`capacity must be an integer ≥ 0, got ${capacity}`);
     this.queues = opts.queues;
     this.capacity = capacity;
+    this.parse = { ipv6: opts.ipv6 ?? true };
   }
 
   /**
@@ -259,7 +267,7 @@ export class ReferenceAdapter {
   /** The decision for a frame arriving at `timeUs`, and what learning did with it. */
   decide(frame: Uint8Array, timeUs?: number): TimedDecision {
     const now = this.advance(timeUs);
-    const parsed = parseFrame(frame);
+    const parsed = parseFrame(frame, this.parse);
     if (parsed.kind === 'runt' || parsed.kind === 'oversize') return { drop: parsed.kind, by: null };
     if (parsed.kind === 'steerable') {
       const listen = this.listens.get(ruleKey(listenRuleOf(parsed)));
@@ -290,7 +298,7 @@ export class ReferenceAdapter {
   transmit(frame: Uint8Array, processor: number, timeUs?: number): LearningOutcome {
     if (!Number.isInteger(processor) || processor < 0 || processor >= this.queues) throw new RangeError(`processor must be a queue 0..${this.queues - 1}, got ${processor}`);
     const now = this.advance(timeUs);
-    const p = parseFrame(frame);
+    const p = parseFrame(frame, this.parse);
     if (!this.transmitLearning || p.kind !== 'steerable' || p.proto !== 'tcp' || !isConnectionRequest(p) || !this.isClusterAddress(p.family, p.src)) return {};
     const reverse: FlowRule = { kind: 'flow', family: p.family, proto: p.proto, srcIp: p.dst, dstIp: p.src, srcPort: p.dstPort, dstPort: p.srcPort, action: processor };
     const entry = this.exact.get(ruleKey(reverse));
