@@ -206,8 +206,17 @@ ingress_ram_inst (
 );
 
 /*
- * parser
+ * parser, shared with the transmit snoop (LEARNING): a received frame takes it in its last
+ * beat's clock as without the snoop; a transmitted frame's header takes it in a clock the
+ * receive side leaves free, tagged, so its result goes to the transmit side
  */
+wire pin_valid, pin_runt, pin_oversize;
+wire [HDR_BYTES*8-1:0] pin_hdr;
+wire [LEN_WIDTH-1:0] pin_len;
+wire sp_valid, sp_runt, sp_oversize, sp_steerable;
+wire [LEN_WIDTH-1:0] sp_len;
+
+// the receive side's view of the parsed frames
 wire p_valid, p_runt, p_oversize, p_steerable, p_ipv6, p_udp, p_syn, p_ack, p_fin, p_rst;
 wire [LEN_WIDTH-1:0] p_len;
 wire [127:0] p_src, p_dst;
@@ -220,16 +229,16 @@ sipnic_parser #(
 sipnic_parser_inst (
     .clk(clk),
     .rst(rst),
-    .s_valid(frame_valid),
-    .s_hdr(frame_hdr),
-    .s_len(frame_len),
-    .s_runt(frame_runt),
-    .s_oversize(frame_oversize),
-    .m_valid(p_valid),
-    .m_len(p_len),
-    .m_runt(p_runt),
-    .m_oversize(p_oversize),
-    .m_steerable(p_steerable),
+    .s_valid(pin_valid),
+    .s_hdr(pin_hdr),
+    .s_len(pin_len),
+    .s_runt(pin_runt),
+    .s_oversize(pin_oversize),
+    .m_valid(sp_valid),
+    .m_len(sp_len),
+    .m_runt(sp_runt),
+    .m_oversize(sp_oversize),
+    .m_steerable(sp_steerable),
     .m_ipv6(p_ipv6),
     .m_udp(p_udp),
     .m_src(p_src),
@@ -474,7 +483,7 @@ generate
             .tx_enable(tx_enable)
         );
 
-        // transmit side: its own header capture and parser, then the reverse-key request
+        // transmit side: its own header capture, the shared parser, then the reverse-key request
         wire tx_valid, tx_steerable, tx_ipv6, tx_udp, tx_syn, tx_ack, tx_fin, tx_rst;
         wire [127:0] tx_src, tx_dst;
         wire [15:0] tx_sport, tx_dport;
@@ -484,6 +493,10 @@ generate
         wire [KEY_WIDTH-1:0] tx_lk_key;
         wire [3:0] tx_lk_flags;
         wire [7:0] tx_lk_action;
+        wire tx_hdr_valid, tx_hdr_ready, tx_hdr_oversize;
+        wire [92*8-1:0] tx_hdr;
+        wire [LEN_WIDTH-1:0] tx_hdr_len;
+        wire [4:0] tx_hdr_proc;
 
         sipnic_tx_snoop #(
             .DATA_WIDTH(DATA_WIDTH),
@@ -491,6 +504,7 @@ generate
             .MAX_FRAME(MAX_FRAME),
             .LEN_WIDTH(LEN_WIDTH),
             .HDR_BYTES(104),
+            .FIRST_BYTE(12),
             .PROC_WIDTH(5)
         )
         sipnic_tx_snoop_inst (
@@ -501,20 +515,61 @@ generate
             .s_tvalid(tx_axis_tvalid),
             .s_tlast(tx_axis_tlast),
             .s_processor(tx_processor),
-            .m_valid(tx_valid),
-            .m_steerable(tx_steerable),
-            .m_ipv6(tx_ipv6),
-            .m_udp(tx_udp),
-            .m_src(tx_src),
-            .m_dst(tx_dst),
-            .m_sport(tx_sport),
-            .m_dport(tx_dport),
-            .m_syn(tx_syn),
-            .m_ack(tx_ack),
-            .m_fin(tx_fin),
-            .m_rst(tx_rst),
-            .m_processor(tx_proc)
+            .m_valid(tx_hdr_valid),
+            .m_ready(tx_hdr_ready),
+            .m_hdr(tx_hdr),
+            .m_len(tx_hdr_len),
+            .m_oversize(tx_hdr_oversize),
+            .m_processor(tx_hdr_proc)
         );
+
+        // the parser: a received frame of 14 bytes or more always takes it; a transmitted
+        // header takes it otherwise, and a received runt of that clock (it needs no parsed
+        // field: never steerable, always dropped) passes beside it with its length
+        wire tx_take = tx_hdr_valid && !(frame_valid && !frame_runt);
+        assign tx_hdr_ready = tx_take;
+        assign pin_valid = frame_valid || tx_hdr_valid;
+        assign pin_hdr = {frame_hdr[HDR_BYTES*8-1:104*8], tx_take ? tx_hdr : frame_hdr[104*8-1:12*8], frame_hdr[12*8-1:0]};
+        assign pin_len = tx_take ? tx_hdr_len : frame_len;
+        assign pin_runt = frame_runt && !tx_take;
+        assign pin_oversize = tx_take ? tx_hdr_oversize : frame_oversize;
+
+        // beside the parser's three stages: the transmit tag and processor, the runt passed by
+        reg [2:0] tag_reg = 3'd0, aside_reg = 3'd0;
+        reg [3*5-1:0] tag_proc_reg;
+        reg [3*LEN_WIDTH-1:0] aside_len_reg;
+
+        always @(posedge clk) begin
+            tag_reg <= {tag_reg[1:0], tx_take};
+            aside_reg <= {aside_reg[1:0], tx_take && frame_valid};
+            tag_proc_reg <= {tag_proc_reg[2*5-1:0], tx_hdr_proc};
+            aside_len_reg <= {aside_len_reg[2*LEN_WIDTH-1:0], frame_len};
+            if (rst) begin
+                tag_reg <= 3'd0;
+                aside_reg <= 3'd0;
+            end
+        end
+
+        // a runt is never oversize (its length is under 14), never steerable
+        assign p_valid = (sp_valid && !tag_reg[2]) || aside_reg[2];
+        assign p_len = aside_reg[2] ? aside_len_reg[3*LEN_WIDTH-1 -: LEN_WIDTH] : sp_len;
+        assign p_runt = sp_runt || aside_reg[2];
+        assign p_oversize = sp_oversize && !aside_reg[2];
+        assign p_steerable = sp_steerable && !aside_reg[2];
+
+        assign tx_valid = sp_valid && tag_reg[2];
+        assign tx_steerable = sp_steerable;
+        assign tx_ipv6 = p_ipv6;
+        assign tx_udp = p_udp;
+        assign tx_src = p_src;
+        assign tx_dst = p_dst;
+        assign tx_sport = p_sport;
+        assign tx_dport = p_dport;
+        assign tx_syn = p_syn;
+        assign tx_ack = p_ack;
+        assign tx_fin = p_fin;
+        assign tx_rst = p_rst;
+        assign tx_proc = tag_proc_reg[3*5-1 -: 5];
 
         // the receive side needs the address match for a steerable parsed frame, the lookup
         // port for the steer's lookups; the transmit side takes the clocks between
@@ -566,6 +621,16 @@ generate
         assign lk_cand = tx_lookup || (steer_lookup_flags[3] && !steer_lookup_flags[2] && !lm_udp && lm_hit && lm_learn);
         assign lk_action = tx_lookup ? tx_lk_action : lm_action;
     end else begin : no_learn
+        assign pin_valid = frame_valid;
+        assign pin_hdr = frame_hdr;
+        assign pin_len = frame_len;
+        assign pin_runt = frame_runt;
+        assign pin_oversize = frame_oversize;
+        assign p_valid = sp_valid;
+        assign p_len = sp_len;
+        assign p_runt = sp_runt;
+        assign p_oversize = sp_oversize;
+        assign p_steerable = sp_steerable;
         assign learn_tag = 3'd0;
         assign tx_enable = 1'b0;
         assign tx_lookup = 1'b0;
