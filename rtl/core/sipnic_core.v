@@ -526,10 +526,13 @@ generate
         // the parser: a received frame of 14 bytes or more always takes it; a transmitted
         // header takes it otherwise, and a received runt of that clock (it needs no parsed
         // field: never steerable, always dropped) passes beside it with its length
-        wire tx_take = tx_hdr_valid && !(frame_valid && !frame_runt);
+        // (the header multiplexer selects on the received frame alone, one LUT4 a bit: a runt's
+        // parsed fields, and those of a clock without a frame, are never used)
+        wire rx_take = frame_valid && !frame_runt;
+        wire tx_take = tx_hdr_valid && !rx_take;
         assign tx_hdr_ready = tx_take;
         assign pin_valid = frame_valid || tx_hdr_valid;
-        assign pin_hdr = {frame_hdr[HDR_BYTES*8-1:104*8], tx_take ? tx_hdr : frame_hdr[104*8-1:12*8], frame_hdr[12*8-1:0]};
+        assign pin_hdr = {frame_hdr[HDR_BYTES*8-1:104*8], rx_take ? frame_hdr[104*8-1:12*8] : tx_hdr, frame_hdr[12*8-1:0]};
         assign pin_len = tx_take ? tx_hdr_len : frame_len;
         assign pin_runt = frame_runt && !tx_take;
         assign pin_oversize = tx_take ? tx_hdr_oversize : frame_oversize;
