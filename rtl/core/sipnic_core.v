@@ -523,44 +523,48 @@ generate
             .m_processor(tx_hdr_proc)
         );
 
-        // the parser: a received frame of 14 bytes or more always takes it; a transmitted
-        // header takes it otherwise, and a received runt of that clock (it needs no parsed
-        // field: never steerable, always dropped) passes beside it with its length
-        // (the header multiplexer selects on the received frame alone, one LUT4 a bit: a runt's
-        // parsed fields, and those of a clock without a frame, are never used)
+        // the parser: a received frame of 14 bytes or more always takes it, a transmitted header
+        // takes it otherwise; a received runt (under 14 bytes: never steerable, always dropped,
+        // no parsed field used) passes beside it with its length. Every select below is the
+        // received frame alone, so each multiplexed bit is one LUT4.
         wire rx_take = frame_valid && !frame_runt;
         wire tx_take = tx_hdr_valid && !rx_take;
-        assign tx_hdr_ready = tx_take;
-        assign pin_valid = frame_valid || tx_hdr_valid;
+        assign tx_hdr_ready = !rx_take;
+        assign pin_valid = rx_take || tx_hdr_valid;
         assign pin_hdr = {frame_hdr[HDR_BYTES*8-1:104*8], rx_take ? frame_hdr[104*8-1:12*8] : tx_hdr, frame_hdr[12*8-1:0]};
-        assign pin_len = tx_take ? tx_hdr_len : frame_len;
-        assign pin_runt = frame_runt && !tx_take;
-        assign pin_oversize = tx_take ? tx_hdr_oversize : frame_oversize;
+        assign pin_len = rx_take ? frame_len : tx_hdr_len;
+        assign pin_runt = 1'b0;
+        assign pin_oversize = rx_take ? frame_oversize : tx_hdr_oversize;
 
-        // beside the parser's three stages: the transmit tag and processor, the runt passed by
-        reg [2:0] tag_reg = 3'd0, aside_reg = 3'd0;
-        reg [3*5-1:0] tag_proc_reg;
-        reg [3*LEN_WIDTH-1:0] aside_len_reg;
+        // beside the parser's three stages: which side took it, the transmit processor, the runt
+        reg [2:0] rx_reg = 3'd0, tx_reg = 3'd0, runt_reg = 3'd0;
+        reg [3*5-1:0] tx_proc_reg;
+        reg [3*LEN_WIDTH-1:0] runt_len_reg;
 
         always @(posedge clk) begin
-            tag_reg <= {tag_reg[1:0], tx_take};
-            aside_reg <= {aside_reg[1:0], tx_take && frame_valid};
-            tag_proc_reg <= {tag_proc_reg[2*5-1:0], tx_hdr_proc};
-            aside_len_reg <= {aside_len_reg[2*LEN_WIDTH-1:0], frame_len};
+            rx_reg <= {rx_reg[1:0], rx_take};
+            tx_reg <= {tx_reg[1:0], tx_take};
+            runt_reg <= {runt_reg[1:0], frame_valid && frame_runt};
+            tx_proc_reg <= {tx_proc_reg[2*5-1:0], tx_hdr_proc};
+            runt_len_reg <= {runt_len_reg[2*LEN_WIDTH-1:0], frame_len};
             if (rst) begin
-                tag_reg <= 3'd0;
-                aside_reg <= 3'd0;
+                rx_reg <= 3'd0;
+                tx_reg <= 3'd0;
+                runt_reg <= 3'd0;
             end
         end
 
         // a runt is never oversize (its length is under 14), never steerable
-        assign p_valid = (sp_valid && !tag_reg[2]) || aside_reg[2];
-        assign p_len = aside_reg[2] ? aside_len_reg[3*LEN_WIDTH-1 -: LEN_WIDTH] : sp_len;
-        assign p_runt = sp_runt || aside_reg[2];
-        assign p_oversize = sp_oversize && !aside_reg[2];
-        assign p_steerable = sp_steerable && !aside_reg[2];
+        assign p_valid = rx_reg[2] || runt_reg[2];
+        assign p_len = rx_reg[2] ? sp_len : runt_len_reg[3*LEN_WIDTH-1 -: LEN_WIDTH];
+        assign p_runt = !rx_reg[2];
+        assign p_oversize = sp_oversize && rx_reg[2];
+        assign p_steerable = sp_steerable && rx_reg[2];
+        /* verilator lint_off UNUSEDSIGNAL */
+        wire unused_sp = &{1'b0, sp_valid, sp_runt};
+        /* verilator lint_on UNUSEDSIGNAL */
 
-        assign tx_valid = sp_valid && tag_reg[2];
+        assign tx_valid = tx_reg[2];
         assign tx_steerable = sp_steerable;
         assign tx_ipv6 = p_ipv6;
         assign tx_udp = p_udp;
@@ -572,11 +576,12 @@ generate
         assign tx_ack = p_ack;
         assign tx_fin = p_fin;
         assign tx_rst = p_rst;
-        assign tx_proc = tag_proc_reg[3*5-1 -: 5];
+        assign tx_proc = tx_proc_reg[3*5-1 -: 5];
 
         // the receive side needs the address match for a steerable parsed frame, the lookup
         // port for the steer's lookups; the transmit side takes the clocks between
-        wire tx_am_grant = tx_am_req && !(p_valid && p_steerable);
+        // (p_steerable is set only with p_valid)
+        wire tx_am_grant = tx_am_req && !p_steerable;
         assign tx_lookup = tx_lk_req && !steer_lookup_valid;
 
         sipnic_tx_learn #(
