@@ -9,11 +9,11 @@
 //
 //   beats -> header capture (bytes FIRST_BYTE..HDR_BYTES-1), length, processor -> m_* (valid/ready)
 //
-// An offered header that is not taken waits one clock, in the capture itself: a received frame
-// takes the shared parser at most every other clock (frames of 14 bytes or more are at least two
-// beats at every width), so the waiting header is taken in the next clock, before the next
-// transmitted frame has written any captured byte (its first beat holds bytes below FIRST_BYTE)
-// or offered a header of its own (at least two beats too).
+// An offered header that is not taken waits one clock, in the capture itself: received frames
+// take the shared parser at most every other clock (only those of 14 bytes or more take it, and
+// they are at least two beats at every width), so the waiting header is taken in the next clock,
+// before the next transmitted frame has written any captured byte (its first beat holds bytes
+// below FIRST_BYTE) or offered a header of its own (at least two beats too).
 module sipnic_tx_snoop #(
     // stream width, 8, 32 or 64
     parameter DATA_WIDTH = 64,
