@@ -1,7 +1,7 @@
 // The cluster address slots: flow and listen entries name their destination address by a
 // small slot index instead of holding the 128-bit address (docs/architecture.md).
 import { formatIp, ipEquals } from '../codec/ip.js';
-import type { Family } from '../codec/rules.js';
+import { formatRule, type Family, type FlowRule, type ListenRule } from '../codec/rules.js';
 import { commandWord } from './commands.js';
 import { Ipv4OnlyError, TableFullError } from './errors.js';
 import { scanFlowSlots } from './flow-command.js';
@@ -16,6 +16,11 @@ import type { AdapterInfo, TableContext } from './table-context.js';
  */
 export function requireFamily(ctx: { readonly info: AdapterInfo }, family: Family, what: () => string): void {
   if (family === 6 && ctx.info.ipv4Only) throw new Ipv4OnlyError(what());
+}
+
+/** requireFamily for a rule, named as "flow rule …" or "listen rule …". */
+export function requireRuleFamily(ctx: { readonly info: AdapterInfo }, rule: FlowRule | ListenRule): void {
+  requireFamily(ctx, rule.family, () => `${rule.kind} rule ${formatRule(rule)}`);
 }
 
 export interface AddressSlot {

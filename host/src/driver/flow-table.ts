@@ -1,9 +1,9 @@
 // The exact-match flow table: one hardware command per insert, delete or lookup, each staged
 // and answered in one bus round trip; many() puts several commands into one round trip.
 import { BusError } from '../bus/bus.js';
-import { formatRule, type FlowRule } from '../codec/rules.js';
+import type { FlowRule } from '../codec/rules.js';
 import { checkAction, decodeAction } from './actions.js';
-import { requireFamily, type AddressTable } from './address-table.js';
+import { requireRuleFamily, type AddressTable } from './address-table.js';
 import { commandWord, FLOW_BUSY, FLOW_RESULT, flowResult, type FlowOp } from './commands.js';
 import { DriverError, FlowExistsError, NotFoundError, TableFullError } from './errors.js';
 import { scanFlowSlots, stageFlowCommand } from './flow-command.js';
@@ -101,7 +101,7 @@ export class FlowTable {
 
   /** Adds an exact flow entry; throws FlowExistsError, TableFullError, UnknownQueueError. */
   async insert(rule: FlowRule): Promise<InsertResult> {
-    requireFamily(this.ctx, rule.family, () => `flow rule ${formatRule(rule)}`);
+    requireRuleFamily(this.ctx, rule);
     checkAction(rule.action, this.ctx.info.queues);
     const agingClass = rule.idleTimeoutMs === undefined ? 0 : (await agingClasses(this.ctx, [rule.idleTimeoutMs])).get(rule.idleTimeoutMs)!;
     const { slot: addressSlot } = await this.addresses.acquire(rule.family, rule.dstIp);
@@ -267,7 +267,7 @@ export class FlowTable {
       const { op, rule } = changes[i];
       try {
         if (op === 'insert') {
-          requireFamily(c, rule.family, () => `flow rule ${formatRule(rule)}`);
+          requireRuleFamily(c, rule);
           checkAction(rule.action, c.info.queues);
           if (rule.idleTimeoutMs !== undefined && classError !== undefined) throw classError;
           slots[i] = (await this.addresses.acquire(rule.family, rule.dstIp)).slot;

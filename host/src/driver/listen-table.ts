@@ -2,10 +2,10 @@
 // action, a few entries each written whole by one command; a shared port's entry names a
 // queue group that spreads connection requests over its queues (docs/semantics.md).
 import { ipEquals } from '../codec/ip.js';
-import { formatRule, type ListenAction, type ListenRule } from '../codec/rules.js';
+import type { ListenAction, ListenRule } from '../codec/rules.js';
 import { groupMembers, groupTable, GROUP_SLOTS } from '../semantics/listen-group.js';
 import { checkListenAction, decodeAction, encodeAction } from './actions.js';
-import { requireFamily, type AddressTable } from './address-table.js';
+import { requireRuleFamily, type AddressTable } from './address-table.js';
 import { commandWord } from './commands.js';
 import { ListenExistsError, NotFoundError, TableFullError } from './errors.js';
 import { decodeKeyFlags, encodeKeyFlags } from './key.js';
@@ -139,7 +139,7 @@ export class ListenTable {
    * when none is free).
    */
   async add(rule: ListenRule): Promise<{ entry: number; group?: number }> {
-    requireFamily(this.ctx, rule.family, () => `listen rule ${formatRule(rule)}`);
+    requireRuleFamily(this.ctx, rule);
     checkListenAction(rule.action, this.ctx.info.queues);
     if (rule.learn) requireLearning(this.ctx, '"learn"');
     const entries = await this.list();

@@ -8,9 +8,9 @@
 // line died, or the caller's second signal), PartialApplyError lists the rules the table may
 // still hold; as none was there before, deleting them (`sipnic rules recover`) restores it.
 import { formatIp } from '../codec/ip.js';
-import { formatRule, ruleKey, type FlowRule, type LearningRule, type ListenRule, type Rule } from '../codec/rules.js';
+import { ruleKey, type FlowRule, type LearningRule, type ListenRule, type Rule } from '../codec/rules.js';
 import { groupTable } from '../semantics/listen-group.js';
-import { requireFamily, type AddressTable } from './address-table.js';
+import { requireRuleFamily, type AddressTable } from './address-table.js';
 import { ApplyInterruptedError, DriverError, FlowExistsError, ListenExistsError, NotFoundError, PartialApplyError, RuleApplyError, TableFullError } from './errors.js';
 import type { FlowTable } from './flow-table.js';
 import { HOST_AGING_CLASSES, requireLearning } from './learning.js';
@@ -199,7 +199,7 @@ async function check(t: RuleSetTarget, rules: readonly Rule[], batch: number, si
     if (rule.kind === 'learning') continue;
     try {
       // an IPv4-only adapter (FEATURES.IPV4_ONLY) takes no IPv6 rule
-      if (rule.kind !== 'default') requireFamily(t, rule.family, () => `${rule.kind} rule ${formatRule(rule)}`);
+      if (rule.kind !== 'default') requireRuleFamily(t, rule);
       if (rule.kind === 'listen') t.checkListenAction(rule.action);
       else t.checkAction(rule.action);
     } catch (err) {
