@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds and runs the learning-engine testbench (test/rtl/learn_tb.cpp, sipnic_core with a
-# 256-entry flow table) at DATA_WIDTH 8 and 64 with LEARNING=1 and CLOCKS_PER_MS at the nominal
+# 256-entry flow table) at DATA_WIDTH 8, 32 and 64 with LEARNING=1 and CLOCKS_PER_MS at the nominal
 # clock of 1 Gb/s, and once at width 8 with LEARNING=0 (the registers read 0, nothing learned).
 # Usage: scripts/test-learn.sh   (build in ${BUILD:-/tmp/sipnic-learn-tb})
 set -euo pipefail
@@ -14,7 +14,7 @@ status=0
 passed=0
 failed=0
 # width:learning:clocks per ms
-for v in 8:1:125000 64:1:15625 8:0:125000; do
+for v in 8:1:125000 32:1:31250 64:1:15625 8:0:125000; do
     IFS=: read -r w l cpm <<< "$v"
     dir="$build/w${w}_l${l}"
     rm -rf "$dir"

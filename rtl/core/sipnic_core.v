@@ -233,8 +233,17 @@ ingress_ram_inst (
 );
 
 /*
- * parser
+ * parser, shared with the transmit snoop (LEARNING): a received frame takes it in its last
+ * beat's clock as without the snoop; a transmitted frame's header takes it in a clock the
+ * receive side leaves free, tagged, so its result goes to the transmit side
  */
+wire pin_valid, pin_runt, pin_oversize;
+wire [HDR_BYTES*8-1:0] pin_hdr;
+wire [LEN_WIDTH-1:0] pin_len;
+wire sp_valid, sp_runt, sp_oversize, sp_steerable;
+wire [LEN_WIDTH-1:0] sp_len;
+
+// the receive side's view of the parsed frames
 wire p_valid, p_runt, p_oversize, p_steerable, p_ipv6, p_udp, p_syn, p_ack, p_fin, p_rst;
 wire [LEN_WIDTH-1:0] p_len;
 wire [127:0] p_src, p_dst;
@@ -248,16 +257,16 @@ sipnic_parser #(
 sipnic_parser_inst (
     .clk(clk),
     .rst(rst),
-    .s_valid(frame_valid),
-    .s_hdr(frame_hdr),
-    .s_len(frame_len),
-    .s_runt(frame_runt),
-    .s_oversize(frame_oversize),
-    .m_valid(p_valid),
-    .m_len(p_len),
-    .m_runt(p_runt),
-    .m_oversize(p_oversize),
-    .m_steerable(p_steerable),
+    .s_valid(pin_valid),
+    .s_hdr(pin_hdr),
+    .s_len(pin_len),
+    .s_runt(pin_runt),
+    .s_oversize(pin_oversize),
+    .m_valid(sp_valid),
+    .m_len(sp_len),
+    .m_runt(sp_runt),
+    .m_oversize(sp_oversize),
+    .m_steerable(sp_steerable),
     .m_ipv6(p_ipv6),
     .m_udp(p_udp),
     .m_src(p_src),
@@ -506,7 +515,7 @@ generate
             .tx_enable(tx_enable)
         );
 
-        // transmit side: its own header capture and parser, then the reverse-key request
+        // transmit side: its own header capture, the shared parser, then the reverse-key request
         wire tx_valid, tx_steerable, tx_ipv6, tx_udp, tx_syn, tx_ack, tx_fin, tx_rst;
         wire [127:0] tx_src, tx_dst;
         wire [15:0] tx_sport, tx_dport;
@@ -516,6 +525,10 @@ generate
         wire [KEY_WIDTH-1:0] tx_lk_key;
         wire [3:0] tx_lk_flags;
         wire [7:0] tx_lk_action;
+        wire tx_hdr_valid, tx_hdr_ready, tx_hdr_oversize;
+        wire [92*8-1:0] tx_hdr;
+        wire [LEN_WIDTH-1:0] tx_hdr_len;
+        wire [4:0] tx_hdr_proc;
 
         sipnic_tx_snoop #(
             .DATA_WIDTH(DATA_WIDTH),
@@ -523,8 +536,8 @@ generate
             .MAX_FRAME(MAX_FRAME),
             .LEN_WIDTH(LEN_WIDTH),
             .HDR_BYTES(104),
-            .PROC_WIDTH(5),
-            .IPV6(IPV6)
+            .FIRST_BYTE(12),
+            .PROC_WIDTH(5)
         )
         sipnic_tx_snoop_inst (
             .clk(clk),
@@ -534,24 +547,73 @@ generate
             .s_tvalid(tx_axis_tvalid),
             .s_tlast(tx_axis_tlast),
             .s_processor(tx_processor),
-            .m_valid(tx_valid),
-            .m_steerable(tx_steerable),
-            .m_ipv6(tx_ipv6),
-            .m_udp(tx_udp),
-            .m_src(tx_src),
-            .m_dst(tx_dst),
-            .m_sport(tx_sport),
-            .m_dport(tx_dport),
-            .m_syn(tx_syn),
-            .m_ack(tx_ack),
-            .m_fin(tx_fin),
-            .m_rst(tx_rst),
-            .m_processor(tx_proc)
+            .m_valid(tx_hdr_valid),
+            .m_ready(tx_hdr_ready),
+            .m_hdr(tx_hdr),
+            .m_len(tx_hdr_len),
+            .m_oversize(tx_hdr_oversize),
+            .m_processor(tx_hdr_proc)
         );
+
+        // the parser: a received frame of 14 bytes or more always takes it, a transmitted header
+        // takes it otherwise; a received runt (under 14 bytes: never steerable, always dropped,
+        // no parsed field used) passes beside it with its length. Every select below is the
+        // received frame alone, so each multiplexed bit is one LUT4.
+        wire rx_take = frame_valid && !frame_runt;
+        wire tx_take = tx_hdr_valid && !rx_take;
+        assign tx_hdr_ready = !rx_take;
+        assign pin_valid = rx_take || tx_hdr_valid;
+        assign pin_hdr = {frame_hdr[HDR_BYTES*8-1:104*8], rx_take ? frame_hdr[104*8-1:12*8] : tx_hdr, frame_hdr[12*8-1:0]};
+        assign pin_len = rx_take ? frame_len : tx_hdr_len;
+        assign pin_runt = 1'b0;
+        assign pin_oversize = rx_take ? frame_oversize : tx_hdr_oversize;
+
+        // beside the parser's three stages: which side took it, the transmit processor, the runt
+        reg [2:0] rx_reg = 3'd0, tx_reg = 3'd0, runt_reg = 3'd0;
+        reg [3*5-1:0] tx_proc_reg;
+        reg [3*LEN_WIDTH-1:0] runt_len_reg;
+
+        always @(posedge clk) begin
+            rx_reg <= {rx_reg[1:0], rx_take};
+            tx_reg <= {tx_reg[1:0], tx_take};
+            runt_reg <= {runt_reg[1:0], frame_valid && frame_runt};
+            tx_proc_reg <= {tx_proc_reg[2*5-1:0], tx_hdr_proc};
+            runt_len_reg <= {runt_len_reg[2*LEN_WIDTH-1:0], frame_len};
+            if (rst) begin
+                rx_reg <= 3'd0;
+                tx_reg <= 3'd0;
+                runt_reg <= 3'd0;
+            end
+        end
+
+        // a runt is never oversize (its length is under 14), never steerable
+        assign p_valid = rx_reg[2] || runt_reg[2];
+        assign p_len = rx_reg[2] ? sp_len : runt_len_reg[3*LEN_WIDTH-1 -: LEN_WIDTH];
+        assign p_runt = !rx_reg[2];
+        assign p_oversize = sp_oversize && rx_reg[2];
+        assign p_steerable = sp_steerable && rx_reg[2];
+        /* verilator lint_off UNUSEDSIGNAL */
+        wire unused_sp = &{1'b0, sp_valid, sp_runt};
+        /* verilator lint_on UNUSEDSIGNAL */
+
+        assign tx_valid = tx_reg[2];
+        assign tx_steerable = sp_steerable;
+        assign tx_ipv6 = p_ipv6;
+        assign tx_udp = p_udp;
+        assign tx_src = p_src;
+        assign tx_dst = p_dst;
+        assign tx_sport = p_sport;
+        assign tx_dport = p_dport;
+        assign tx_syn = p_syn;
+        assign tx_ack = p_ack;
+        assign tx_fin = p_fin;
+        assign tx_rst = p_rst;
+        assign tx_proc = tx_proc_reg[3*5-1 -: 5];
 
         // the receive side needs the address match for a steerable parsed frame, the lookup
         // port for the steer's lookups; the transmit side takes the clocks between
-        wire tx_am_grant = tx_am_req && !(p_valid && p_steerable);
+        // (p_steerable is set only with p_valid)
+        wire tx_am_grant = tx_am_req && !p_steerable;
         assign tx_lookup = tx_lk_req && !steer_lookup_valid;
 
         sipnic_tx_learn #(
@@ -600,6 +662,16 @@ generate
         assign lk_cand = tx_lookup || (steer_lookup_flags[3] && !steer_lookup_flags[2] && !lm_udp && lm_hit && lm_learn);
         assign lk_action = tx_lookup ? tx_lk_action : lm_action;
     end else begin : no_learn
+        assign pin_valid = frame_valid;
+        assign pin_hdr = frame_hdr;
+        assign pin_len = frame_len;
+        assign pin_runt = frame_runt;
+        assign pin_oversize = frame_oversize;
+        assign p_valid = sp_valid;
+        assign p_len = sp_len;
+        assign p_runt = sp_runt;
+        assign p_oversize = sp_oversize;
+        assign p_steerable = sp_steerable;
         assign learn_tag = 3'd0;
         assign tx_enable = 1'b0;
         assign tx_lookup = 1'b0;

@@ -52,8 +52,10 @@ public:
     // frames processors transmit (the transmit snoop: one beat per clock, never held)
     std::deque<std::pair<Bytes, int>> snoop;
     size_t snoop_off = 0;
+    std::vector<uint64_t> snoop_last;  // cycle of each transmitted frame's last beat
     uint64_t stalls = 0;  // clocks the receive side offered a beat that was not taken
     std::vector<int> out;  // queue of each frame that left (-1: dropped), in order of leaving
+    std::vector<uint64_t> out_at;  // the cycle each of them left
     std::vector<uint64_t> last_byte;  // cycle of each sent frame's last beat
     // frames sent at a given cycle (pushed to tx then), and frames sent a given number of
     // clocks after the last beat of the n-th frame sent (n counts every frame since reset)
@@ -105,6 +107,7 @@ public:
             if (snoop_off >= f.size()) {
                 snoop.pop_front();
                 snoop_off = 0;
+                snoop_last.push_back(cycle);
             }
         } else {
             m->tx_axis_tvalid = 0;
@@ -127,8 +130,14 @@ public:
             }
         }
         for (int q = 0; q < QUEUES; q++)
-            if (((m->m_axis_tvalid >> q) & 1) && ((m->m_axis_tlast >> q) & 1)) out.push_back(q);
-        if (m->drop_valid) out.push_back(-1);
+            if (((m->m_axis_tvalid >> q) & 1) && ((m->m_axis_tlast >> q) & 1)) {
+                out.push_back(q);
+                out_at.push_back(cycle);
+            }
+        if (m->drop_valid) {
+            out.push_back(-1);
+            out_at.push_back(cycle);
+        }
         m->clk = 1;
         m->eval();
         ctx->timeInc(1);
@@ -867,6 +876,67 @@ static void test_transmit(TB& tb) {
     flow_wait(tb);
 }
 
+
+// The transmit snoop shares the receive side's parser (sipnic_core): a received frame of 14 bytes
+// or more takes it in its last beat's clock, a transmitted header waits a clock then; a received
+// runt in a clock the transmitted header takes passes beside the parser. Three collisions, each
+// run with and without the transmitted SYN: A, last beats in the same clock (the SYN waits);
+// B, as A and a received runt in the next clock (the waiting SYN takes the parser, the runt
+// passes beside); C, the SYN's last beat with a received runt's (the same). Each time the SYN is
+// learned with its processor, and the received frames leave to the same queues in the same
+// clocks as without it.
+static void test_transmit_collision(TB& tb) {
+    tb.wr(F(REG_FLOW_LEARN_CONTROL), 1u << FLD_FLOW_LEARN_CONTROL_TRANSMIT_SHIFT);
+    const Bytes runt(KW, 0xa5);
+    for (int c = 0; c < 3; c++) {
+        const int P = 2 + c;
+        const uint16_t port = (uint16_t)(42000 + c);
+        Bytes syn = tcp4x(CLUSTER, REMOTE, port, 443, SYN);
+        if (c == 2) syn.resize(syn.size() + KW, 0);  // a beat longer: its last beat is the runt's
+        std::vector<Bytes> rx = {tcp4(ip4(192, 0, 2, 200 + c), (uint16_t)(9100 + c), 81, SYN)};
+        if (c > 0) rx.push_back(runt);
+        // a drop is seen at the dispatcher, a frame when its last beat leaves its queue
+        std::vector<int> want = {Q_PLAIN};
+        if (c > 0) want.insert(want.begin(), -1);
+        std::vector<int> q[2];
+        std::vector<uint64_t> at[2];
+        uint32_t l0 = R(tb, REG_FLOW_LEARNED);
+        for (int with = 0; with < 2; with++) {
+            tb.run(100);
+            size_t n0 = tb.out.size(), r0 = tb.last_byte.size(), s0 = tb.snoop_last.size();
+            uint64_t t0 = tb.cycle, st0 = tb.stalls;
+            for (const Bytes& f : rx) tb.tx.push_back(f);
+            if (with) tb.snoop.push_back({syn, P});
+            for (int i = 0; i < 20000 && tb.out.size() < n0 + rx.size(); i++) tb.tick();
+            tb.run(200);
+            CHECK(tb.stalls == st0, "collision %c: the receive side waited", 'A' + c);
+            for (size_t i = n0; i < tb.out.size(); i++) {
+                q[with].push_back(tb.out[i]);
+                at[with].push_back(tb.out_at[i] - t0);
+            }
+            if (with && tb.snoop_last.size() == s0 + 1 && tb.last_byte.size() == r0 + rx.size()) {
+                uint64_t ts = tb.snoop_last[s0];
+                bool aligned = c == 0 ? ts == tb.last_byte[r0]
+                             : c == 1 ? ts == tb.last_byte[r0] && tb.last_byte[r0 + 1] == ts + 1
+                                      : ts == tb.last_byte[r0 + 1];
+                CHECK(aligned, "collision %c: last beats not aligned as meant", 'A' + c);
+            } else if (with) {
+                CHECK(false, "collision %c: frames not sent", 'A' + c);
+            }
+        }
+        CHECK(q[0] == want, "collision %c: received frames without the SYN: %zu left", 'A' + c, q[0].size());
+        CHECK(q[1] == q[0] && at[1] == at[0], "collision %c: received frames steered differently beside the SYN",
+              'A' + c);
+        Meta m = lookup(tb, {REMOTE, 443, port});
+        CHECK(R(tb, REG_FLOW_LEARNED) == l0 + 1 && m.found && m.action == P && m.origin == 1,
+              "collision %c: transmitted SYN learned +%u found %d action %d (want %d)", 'A' + c,
+              R(tb, REG_FLOW_LEARNED) - l0, m.found, m.action, P);
+    }
+    tb.wr(F(REG_FLOW_LEARN_CONTROL), 0);
+    tb.wr(F(REG_FLOW_COMMAND), 5);
+    flow_wait(tb);
+}
+
 int main(int argc, char** argv) {
     Verilated::commandArgs(argc, argv);
     TB tb;
@@ -881,6 +951,7 @@ int main(int argc, char** argv) {
     test_queue(tb);
     test_visibility_bound(tb);
     test_transmit(tb);
+    test_transmit_collision(tb);
 #else
     test_no_learning(tb);
 #endif
