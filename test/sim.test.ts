@@ -170,6 +170,21 @@ describe.each([8, 64] as const)('simulator addon at DATA_WIDTH %i', (width) => {
     expect(() => s.regRead(0)).toThrow(/closed/);
   });
 
+  it('runs and closes models in any order while others live in the same thread', () => {
+    // Verilator 5 keeps the calling thread's context: a model that outlives a newer model's
+    // context must not reach the freed one (it aborted the process when closed)
+    const first = sim(width);
+    for (let round = 0; round < 3; round++) {
+      const later = sim(width);
+      later.regWrite(CORE.SCRATCH.offset, round);
+      later.close();
+      first.regWrite(CORE.SCRATCH.offset, 0x1000 + round);
+      expect(first.regRead(CORE.SCRATCH.offset)).toBe(0x1000 + round);
+    }
+    first.close();
+    expect(sim(width).regRead(CORE.TYPE.offset) >>> 0).toBe(BLOCKS.core.type);
+  });
+
   it('writes an FST trace when asked', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sipnic-trace-'));
     try {

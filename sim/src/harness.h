@@ -390,6 +390,7 @@ class Harness final : public SimHarness {
 
   void close() override {
     if (!model_) return;
+    bindContext();  // the model's scopes leave the thread's context when they are destroyed
     if (!dead_) model_->final();
     closeTrace();
     model_.reset();
@@ -408,7 +409,16 @@ class Harness final : public SimHarness {
   };
 
   /** eval(); a fatal error inside the model (it throws, see verilated_rt.cpp) ends this harness. */
+  /**
+   * Verilator 5 reaches some state through the calling thread's context, not the model's own: the
+   * time and error count of a $error, and the scope registry a model leaves when destroyed. Models
+   * in one process share the thread, so each points it at its own context before it runs; otherwise
+   * a model closed after another's context was destroyed locks a freed mutex and aborts the process.
+   */
+  void bindContext() { Verilated::threadContextp(ctx_.get()); }
+
   void eval(Model& m) {
+    bindContext();
     try {
       m.eval();
     } catch (...) {
