@@ -4,7 +4,9 @@
 // one-machine tests ask the adapter process, these ask where an operator of a real board would:
 // the primary's `stats` (its control socket), and the table and the board's counters over the
 // PTY while the primary is stopped. One cluster of 3 processors serves every block in order
-// (the kill and restart last); `cluster down` must leave nothing of it.
+// (the kill and restart last); `cluster down` must leave nothing of it. The cluster runs
+// `--pinning host`: these blocks test the host round trip (the fallback of hardware pinning) over
+// the slow line, through faults; test/cluster-board-sim.test.ts runs hardware pinning.
 // Needs root (namespaces, TAP devices); skipped with a message otherwise.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
@@ -131,7 +133,7 @@ boardSim('cluster --board-sim: the roles reach the board as a real one; outgoing
   beforeAll(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'sipnic-cluster-board-faults-'));
     control = join(stateDir, 'control.sock');
-    await sipnicJson(['--baud', String(BAUD), 'cluster', 'up', '--board-sim', '--processors', '3', '--name', name, '--state-dir', stateDir], { timeoutMs: 400_000 });
+    await sipnicJson(['--baud', String(BAUD), 'cluster', 'up', '--board-sim', '--pinning', 'host', '--processors', '3', '--name', name, '--state-dir', stateDir], { timeoutMs: 400_000 });
   }, 420_000);
 
   afterAll(async () => {
