@@ -36,11 +36,12 @@ afterAll(async () => {
 
 const keyOf = (r: FlowRule) => `${r.proto}${r.family} ${formatIp(r.srcIp, r.family)} ${formatIp(r.dstIp, r.family)} ${r.srcPort} ${r.dstPort}`;
 
-function flowPool(rng: Rng): FlowRule[] {
+/** `ipv6`: the adapter steers IPv6 (the board's IPv4-only build does not, and refuses IPv6 rules). */
+function flowPool(rng: Rng, ipv6: boolean): FlowRule[] {
   const seen = new Set<string>();
   const out: FlowRule[] = [];
   while (out.length < POOL) {
-    const v6 = rng() < 0.25;
+    const v6 = ipv6 && rng() < 0.25;
     const proto = rng() < 0.7 ? 'tcp' : 'udp';
     const src = v6 ? `2001:db8:${Math.floor(rng() * 0xffff).toString(16)}::${Math.floor(rng() * 0xffff).toString(16)}` : `192.0.2.${1 + Math.floor(rng() * 254)}`;
     // one cluster address per family (the board has two address slots): in use all along
@@ -59,9 +60,9 @@ describe(`serial line with ${RATE * 100}% of the bytes dropped or damaged each w
     `${COMMANDS} flow inserts and deletes complete or fail clearly, and the table read back equals the host's view`,
     async () => {
       const rng = makeRng(SEED);
-      const pool = flowPool(rng);
       const bus = await SerialBus.open(sim.path, ptySimBusOptions(sim.info));
       const adapter = await Adapter.open(bus);
+      const pool = flowPool(rng, !adapter.info.ipv4Only);
       // the driver counts address-slot uses from the tables the first time it may free one:
       // do that now, while the table is empty and the count costs one read
       await adapter.addresses.deriveRefs();
