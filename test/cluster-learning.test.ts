@@ -29,7 +29,7 @@ describe.skipIf(skipReason !== '')('cluster demo, hardware pinning against host 
     const learning = r.pinning?.learning as LearningCounters | null;
     console.log(`hardware pinning: ${r.connectionsPerSecond} connections/s, fast path ${r.frames.fastPathFraction}, learning ${JSON.stringify(learning)}`);
     expect(r.connections).toMatchObject({ attempted: 300, ok: 300, failed: 0 });
-    expect(r.pinning).toMatchObject({ mode: 'hardware', pinnedByRequest: 0, pinnedByPoll: 0, hostPinsPerConnection: 0 });
+    expect(r.pinning).toMatchObject({ mode: 'hardware', pinnedByRequest: 0, pinnedByPoll: 0, hostPinsPerConnection: 0, fallbackPins: 0 });
     // the monitors count the SYN copies they get (a busy frame port may drop copies for a slow
     // watcher, and the count comes with heartbeats): that they saw them is what matters there;
     // the adapter's own count of learned connections is exact
@@ -70,11 +70,11 @@ describe.skipIf(skipReason !== '')('cluster demo, hardware pinning against host 
     expect(r.pinning).toMatchObject({ mode: 'hardware', hostPinsPerConnection: 0 });
   }, 600_000);
 
-  it('a SYN flood above what the quota holds: the embryonic quota holds, the flood ages out, real connections keep the fast path', async () => {
+  it('a SYN flood above what the quota holds: the embryonic quota holds, the flood ages out, and only connections the adapter could not learn go through the primary', async () => {
     // a LAN cluster answers a SYN in well under a millisecond: syn-timeout 0.5 s is ample
     const r = await demo('sipnic-lf', ['--connections', '300', '--syn-flood', '100000', '--pinning', 'hardware', '--learning', 'syn-timeout 0.5 max-embryonic 2048', '--json']);
     const e = r.synFlood!.embryonic!;
-    console.log(`flood: ${JSON.stringify(r.synFlood)}; dropped at the client TAP (the adapter behind) ${r.frames.wireDrops}; after the request ${JSON.stringify(r.frames.afterRequest)}; ${JSON.stringify(r.pinning?.learning)}`);
+    console.log(`flood: ${JSON.stringify(r.synFlood)}; dropped at the client TAP (the adapter behind) ${r.frames.wireDrops}; after the request ${JSON.stringify(r.frames.afterRequest)}; fallback pins ${r.pinning?.fallbackPins}; ${JSON.stringify(r.pinning?.learning)}`);
     expect(r.connections).toMatchObject({ attempted: 300, ok: 300, failed: 0 });
     expect(r.synFlood).toMatchObject({ sent: 100000, sendErrors: 0 });
     expect(e.samples).toBeGreaterThan(5);
@@ -83,10 +83,15 @@ describe.skipIf(skipReason !== '')('cluster demo, hardware pinning against host 
     expect((r.pinning?.learning as LearningCounters).refused.quota).toBeGreaterThan(0);
     // every flood entry gone within syn-timeout + 1 s (no real connection is embryonic by then)
     expect(e.afterSynTimeout).toBe(0);
-    // a real SYN that meets a full quota is not learned: the primary pins that connection from
-    // its next frame (fallback), so it costs a frame or two through the primary, never all of
-    // them; how many real SYNs meet a full quota depends on the timing (measured 0.85 to 1.0)
-    expect(r.frames.afterRequest!.viaPrimary).toBeLessThanOrEqual(3 * 300);
-    expect(r.frames.afterRequest!.fraction).toBeGreaterThanOrEqual(0.75);
+    // a real SYN that meets a full quota is not learned: its listen rule steers it, and the
+    // primary pins the connection from its next frame (fallback). A short connection has mostly
+    // ended before that pin is in (measured 2.8-4.0 of its ~4.1 frames after the SYN through the
+    // primary), so what the flood costs depends on how many real SYNs meet a full quota (measured
+    // fractions 0.67 to 0.90). What must hold: every frame through the primary belongs to such a
+    // connection, none to a connection the adapter learned.
+    const a = r.frames.afterRequest!;
+    const fallback = r.pinning!.fallbackPins;
+    expect(fallback).toBeLessThanOrEqual(300);
+    expect(a.viaPrimary).toBeLessThanOrEqual(Math.ceil((a.fastPath + a.viaPrimary) / 300) * fallback);
   }, 600_000);
 });

@@ -206,10 +206,11 @@ export interface DemoResult {
   /**
    * Who pinned the incoming connections: the primary's mode; the monitors' host pins of
    * incoming connections (a connection request or a /proc poll: each a host round trip) per
-   * connection made; the connection requests they left to the adapter; and, with hardware
-   * pinning, the adapter's learning counters at the end.
+   * connection made; the connection requests they left to the adapter; the connections the
+   * adapter did not learn that the primary pinned from their next frame (hardware pinning's
+   * fallback); and, with hardware pinning, the adapter's learning counters at the end.
    */
-  pinning?: { mode: string | null; hostPinsPerConnection: number | null; pinnedByRequest: number; pinnedByPoll: number; leftToAdapter: number; learning: unknown };
+  pinning?: { mode: string | null; hostPinsPerConnection: number | null; pinnedByRequest: number; pinnedByPoll: number; leftToAdapter: number; fallbackPins: number; learning: unknown };
   /**
    * With synFlood: what the flood sent (sources in 198.18.0.0/15), at what rate, and whether a
    * bound cut it short; with hardware pinning, the adapter's embryonic entries as the primary
@@ -299,6 +300,8 @@ function pinningFromPrimary(stats: Record<string, unknown> | Error, connections:
     pinnedByRequest,
     pinnedByPoll,
     leftToAdapter: sum('leftToAdapter'),
+    // hardware pinning: connections the adapter did not learn, pinned by the primary from their next frame
+    fallbackPins: (stats.counters as { fallbackPins?: number } | undefined)?.fallbackPins ?? 0,
     learning: stats.learning ?? null,
   };
 }
@@ -507,7 +510,7 @@ export function formatDemo(r: DemoResult): string {
     `rule install: ${r.ruleInstallMs.p50 === null ? r.ruleInstallMs.source : `p50 ${r.ruleInstallMs.p50} ms, p99 ${r.ruleInstallMs.p99} ms (${r.ruleInstallMs.samples} rules${r.ruleInstallMs.unanswered ? `; ${r.ruleInstallMs.unanswered} more unanswered within the request timeout, not counted` : ''})`}`,
     `connection time: p50 ${r.connectionMs.p50} ms, p99 ${r.connectionMs.p99} ms`,
     `connections per second: ${r.connectionsPerSecond}`,
-    ...(r.pinning ? [`pinning: ${r.pinning.mode ?? '?'}; host pins per connection ${r.pinning.hostPinsPerConnection ?? '-'} (by request ${r.pinning.pinnedByRequest}, by poll ${r.pinning.pinnedByPoll}); left to the adapter ${r.pinning.leftToAdapter}`] : []),
+    ...(r.pinning ? [`pinning: ${r.pinning.mode ?? '?'}; host pins per connection ${r.pinning.hostPinsPerConnection ?? '-'} (by request ${r.pinning.pinnedByRequest}, by poll ${r.pinning.pinnedByPoll}); left to the adapter ${r.pinning.leftToAdapter}; pinned by the primary's fallback ${r.pinning.fallbackPins}`] : []),
     ...(r.synFlood ? [`SYN flood: ${r.synFlood.sent} spoofed SYNs from ${r.synFlood.sources} in ${r.synFlood.elapsedMs} ms (${r.synFlood.ratePerSecond}/s)${r.synFlood.cutShort ? `, cut short (${r.synFlood.cutShort})` : ''}${r.synFlood.sendErrors ? `, ${r.synFlood.sendErrors} send errors` : ''}`] : []),
     ...(r.adapterLoop ? [`adapter loop: ${r.adapterLoop.iterations} wake-ups, ${r.adapterLoop.busyMsPerIteration} ms of work each on average, largest batch ${r.adapterLoop.maxBatch} frames`] : []),
     ...(r.rulesCaughtUp ? [`last flow change of the run: ${r.rulesCaughtUp.afterClientMs === null ? 'the line still busy after 120 s' : `${r.rulesCaughtUp.afterClientMs} ms after the client's end, ${r.rulesCaughtUp.flowChangesPerSecond} flow changes per second`}`] : []),
