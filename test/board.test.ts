@@ -208,6 +208,24 @@ describe('board build pipeline (stand-in tools)', () => {
     expect(r.err).toMatch(/\[3\/3\] bitstream/);
   });
 
+  it("builds the board's sizing (the learning engine, IPv4 only) by default and the dual-stack variant with --ipv6", async () => {
+    const plain = join(DIR, 'out-features');
+    let r = await cli(['board', 'build', '--board', BOARD, '--out', plain, '--json'], tools('ok'));
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).features).toEqual({ learning: true, ipv6: false });
+    expect(readFileSync(join(plain, 'synth.ys'), 'utf8')).toMatch(/ -set LEARNING 1 -set IPV6 0 /);
+    expect(r.err).toContain('core: learning engine, IPv4 only (IPv6 goes to the primary unsteered)\n');
+
+    const dual = join(DIR, 'out-ipv6');
+    r = await cli(['board', 'build', '--board', BOARD, '--ipv6', '--out', dual, '--json'], tools('ok'));
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).features).toEqual({ learning: false, ipv6: true });
+    expect(readFileSync(join(dual, 'synth.ys'), 'utf8')).toMatch(/ -set LEARNING 0 -set IPV6 1 /);
+    expect(r.err).toContain('core: no learning engine (the host pins connections), IPv4 and IPv6 steered\n');
+    // without --out, a folder of its own beside the default build
+    expect(buildOutDir(BOARDS[BOARD], rgmiiDelays(BOARDS[BOARD])) + '-ipv6').toMatch(/build\/board\/colorlight-5a-75b-v8-ipv6$/);
+  });
+
   it('fails when nextpnr stops on a clock below its target (no report, the log says FAIL)', async () => {
     const r = await cli(['board', 'build', '--board', BOARD, '--out', join(DIR, 'out-fail-exit'), '--json'], tools('fail-exit'));
     expect(r.code).toBe(1);

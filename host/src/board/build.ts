@@ -71,12 +71,26 @@ export function rgmiiDelays(board: BoardDef, given: { rxDelayTaps?: number; txCl
   return { rxDelayTaps, txClkDelayTaps, defaults: rxDelayTaps === rx0 && txClkDelayTaps === tx0 };
 }
 
-/** Every parameter of the top for a build with these delays (and this UART rate, default the board's BAUD). */
-export const buildParams = (board: BoardDef, d: RgmiiDelays, baud?: number): Record<string, number> => ({
+/**
+ * `board build --ipv6`: the dual-stack variant. The learning engine with 166-bit IPv6 keys does
+ * not fit the board (docs/board.md), so this variant steers IPv6 and leaves the engine out: the
+ * cluster then pins connections from the host (`--pinning hardware` falls back to host).
+ */
+export const DUAL_STACK_PARAMS: Readonly<Record<string, number>> = { IPV6: 1, LEARNING: 0 };
+
+/** Every parameter of the top for a build with these delays (and this UART rate, default the board's BAUD; the dual-stack variant). */
+export const buildParams = (board: BoardDef, d: RgmiiDelays, baud?: number, dualStack = false): Record<string, number> => ({
   ...board.params,
   RX_DELAY: d.rxDelayTaps,
   TX_CLK_DELAY: d.txClkDelayTaps,
   ...(baud === undefined ? {} : { BAUD: baud }),
+  ...(dualStack ? DUAL_STACK_PARAMS : {}),
+});
+
+/** What a build's core does, from its parameters (sipnic_core's defaults: both on). */
+export const buildFeatures = (params: Readonly<Record<string, number>>): { learning: boolean; ipv6: boolean } => ({
+  learning: (params.LEARNING ?? 1) !== 0,
+  ipv6: (params.IPV6 ?? 1) !== 0,
 });
 
 /** The board's core clock in Hz: the PLL's 500 MHz VCO over CORE_DIV (docs/board.md, Clocks). */
@@ -157,6 +171,8 @@ export interface BuildOptions {
   board: BoardDef;
   /** UART rate (parseBuildBaud(); default: the board's BAUD). */
   baud?: number;
+  /** The dual-stack variant (DUAL_STACK_PARAMS); default the board's sizing. */
+  dualStack?: boolean;
   /** RGMII delays (rgmiiDelays(); default: the board's). */
   delays?: RgmiiDelays;
   /** The identity the board block will report (default: buildIdentity(root) at the start). */
@@ -178,6 +194,8 @@ export interface BuildResult {
   rgmii: RgmiiDelays;
   /** What `sipnic board status` will show as the design's identity. */
   identity: BuildIdentity;
+  /** Whether the core has the learning engine and steers IPv6 (the dual-stack variant trades one for the other). */
+  features: { learning: boolean; ipv6: boolean };
   /** Warning classes the tools printed, every one in the allow-list (warnings.ts). */
   warnings: { tool: WarningTool; class: string; count: number }[];
   outDir: string;
@@ -259,7 +277,8 @@ export async function buildBoard(o: BuildOptions): Promise<BuildResult> {
 
   // 1. synthesis
   const identity = o.identity ?? buildIdentity(root);
-  writeFileSync(join(outDir, 'synth.ys'), yosysScript(board, root, outDir, { ...buildParams(board, delays, o.baud), ...identityParams(identity) }));
+  const params = buildParams(board, delays, o.baud, o.dualStack);
+  writeFileSync(join(outDir, 'synth.ys'), yosysScript(board, root, outDir, { ...params, ...identityParams(identity) }));
   const ys = await stage(0, { tool: TOOLS.yosys, argv: ['-q', '-l', 'yosys.log', 'synth.ys'], log: 'yosys.out' });
   if (ys !== 0 || !existsSync(join(outDir, 'top.json'))) {
     throw new BoardError('ETOOL', `synthesis failed (exit ${ys}):\n${tail(join(outDir, 'yosys.log')) || tail(join(outDir, 'yosys.out'))}\nfull log: ${join(outDir, 'yosys.log')}`);
@@ -300,6 +319,7 @@ export async function buildBoard(o: BuildOptions): Promise<BuildResult> {
     bitstream,
     rgmii: delays,
     identity,
+    features: buildFeatures(params),
     warnings,
     outDir,
     report: reportPath,

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { BoardError, BOARDS, findBoard } from '../board/boards.js';
-import { buildBoard, buildOutDir, DELAY_TAPS, parseBuildBaud, parseTaps, rgmiiDelays, uartRate, type ProgressEvent, type RgmiiDelays, type UartRate } from '../board/build.js';
+import { buildBoard, buildFeatures, buildOutDir, buildParams, DELAY_TAPS, parseBuildBaud, parseTaps, rgmiiDelays, uartRate, type ProgressEvent, type RgmiiDelays, type UartRate } from '../board/build.js';
 import { planFlash, runFlash } from '../board/flash.js';
 import { DEFAULT_PHY_ADDRESSES, formatBoardStatus, parsePhyAddresses, readBoardStatus } from '../board/status.js';
 import { ALLOW_LIST_PATH } from '../board/warnings.js';
@@ -23,6 +23,10 @@ export const formatDelays = (d: RgmiiDelays): string => {
   return `rx ${d.rxDelayTaps} taps (${ns(d.rxDelayTaps)}), txc ${d.txClkDelayTaps} taps (${ns(d.txClkDelayTaps)})${d.defaults ? ", the board's defaults" : ''}`;
 };
 
+/** "core: learning engine, IPv4 only (IPV6=0)". */
+const formatFeatures = (f: { learning: boolean; ipv6: boolean }): string =>
+  `core: ${f.learning ? 'learning engine' : 'no learning engine (the host pins connections)'}, ${f.ipv6 ? 'IPv4 and IPv6 steered' : 'IPv4 only (IPv6 goes to the primary unsteered)'}`;
+
 /** "UART 3000000 baud: 14 clocks per bit at 41.67 MHz, 2976190 baud (-0.79%)". */
 const formatUart = (u: UartRate): string =>
   `UART ${u.baud} baud: ${u.clocksPerBit} clocks per bit at ${(u.coreHz / 1e6).toFixed(2)} MHz, ${u.actualBaud} baud (${u.errorPercent > 0 ? '+' : ''}${u.errorPercent}%)`;
@@ -38,13 +42,15 @@ export function boardCommand(cli: Cli): Command {
     .option('--rx-delay <taps>', `DELAYG taps on rxd/rx_ctl, ${DELAY_TAPS.min}..${DELAY_TAPS.max}, about ${DELAY_TAPS.ps} ps each (default: the board's, sizing.json RX_DELAY)`, parsedBy((v) => parseTaps('--rx-delay', v)))
     .option('--tx-clk-delay <taps>', `DELAYG taps on TXC, ${DELAY_TAPS.min}..${DELAY_TAPS.max} (default: the board's, sizing.json TX_CLK_DELAY)`, parsedBy((v) => parseTaps('--tx-clk-delay', v)))
     .option('--baud <rate>', "the UART's line rate, e.g. 1000000 or 3000000 (default: the board's, sizing.json BAUD, 115200); the bridge must make it within 2% with at least 8 clocks per bit; the build folder gets -baud<rate>; reach the board with the same --baud")
+    .option('--ipv6', 'the dual-stack variant: steer IPv6 too (IPV6=1) without the learning engine (LEARNING=0; both do not fit the board), so the cluster pins connections from the host; the build folder gets -ipv6; load it with board flash --bitstream')
     .addHelpText(
       'after',
       '\nExamples:\n  sipnic board build --board colorlight-5a-75b-v8\n  sipnic board build --board colorlight-5a-75b-v8 --json --out /tmp/bit\n' +
         '  sipnic board build --board colorlight-5a-75b-v8 --rx-delay 0 --tx-clk-delay 80   # a sweep point: build/board/colorlight-5a-75b-v8-rx0-txc80/\n' +
-        '  sipnic board build --board colorlight-5a-75b-v8 --baud 3000000   # build/board/colorlight-5a-75b-v8-baud3000000/, then --baud 3000000 --device ...',
+        '  sipnic board build --board colorlight-5a-75b-v8 --baud 3000000   # build/board/colorlight-5a-75b-v8-baud3000000/, then --baud 3000000 --device ...\n' +
+        '  sipnic board build --board colorlight-5a-75b-v8 --ipv6   # build/board/colorlight-5a-75b-v8-ipv6/: IPv6 steered, host pinning',
     )
-    .action(async (o: { board: string; out?: string; rxDelay?: number; txClkDelay?: number }, cmd: Command) => {
+    .action(async (o: { board: string; out?: string; rxDelay?: number; txClkDelay?: number; ipv6?: boolean }, cmd: Command) => {
       const def = findBoard(o.board);
       const json = cli.json(cmd);
       const io = cli.io;
@@ -53,7 +59,9 @@ export function boardCommand(cli: Cli): Command {
       const rootBaud = cli.options(cmd).baud;
       const baud = rootBaud === undefined ? undefined : parseBuildBaud(def, String(rootBaud));
       const uart = uartRate(def, baud ?? def.params.BAUD);
-      const outDir = resolve(o.out ?? buildOutDir(def, delays) + (baud === undefined || baud === def.params.BAUD ? '' : `-baud${baud}`));
+      const dualStack = Boolean(o.ipv6);
+      const outDir = resolve(o.out ?? buildOutDir(def, delays) + (baud === undefined || baud === def.params.BAUD ? '' : `-baud${baud}`) + (dualStack ? '-ipv6' : ''));
+      const features = formatFeatures(buildFeatures(buildParams(def, delays, baud, dualStack)));
       let lastLine = 0;
       const progress = (e: ProgressEvent) => {
         const head = `[${e.index}/${e.total}] ${e.title}`;
@@ -70,10 +78,10 @@ export function boardCommand(cli: Cli): Command {
           io.stderr(`${head} ${mmss(e.seconds)}\n`);
         }
       };
-      io.stderr(`sipnic board build: ${def.description} into ${outDir}\nRGMII delays: ${formatDelays(delays)}\n${formatUart(uart)}\n`);
+      io.stderr(`sipnic board build: ${def.description} into ${outDir}\nRGMII delays: ${formatDelays(delays)}\n${formatUart(uart)}\n${features}\n`);
       let result;
       try {
-        result = await buildBoard({ board: def, root: ROOT, outDir, env: io.env, progress, delays, baud });
+        result = await buildBoard({ board: def, root: ROOT, outDir, env: io.env, progress, delays, baud, dualStack });
       } catch (err) {
         if (err instanceof BoardError && err.code === 'ETIMING') {
           const clocks = (err as BoardError & { clocks?: ClockResult[] }).clocks ?? [];
@@ -90,6 +98,7 @@ export function boardCommand(cli: Cli): Command {
             `bitstream ${result.bitstream}`,
             `RGMII delays: ${formatDelays(result.rgmii)}`,
             formatUart(uart),
+            features,
             `identity (board status): build id ${result.identity.buildId}, git ${result.identity.gitHash ?? 'not set'}${result.identity.gitDirty ? ' with uncommitted changes' : ''}`,
             'clocks (Fmax after routing):',
             ...formatClocks(result.clocks),
