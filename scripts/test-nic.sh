@@ -2,9 +2,9 @@
 # Builds and runs the testbenches of the board's NIC: test/rtl/counters_tb.cpp (block-RAM
 # counters, QUEUES 2/4/16) and test/rtl/nic_tb.cpp (sipnic_nic: UART registers, egress MAC
 # rewrite, port 1 -> port 0 with and without the source MAC rewrite, bad frames) at DATA_WIDTH 8, 32, 64 with the board's sizes,
-# and at the board's width with LEARNING=1 and IPV6=0, the board's learning build (transmit-side
-# learning by source MAC; IPv6 frames by the default action, never learned)
-# (host/src/board/sizing.json; a 256-entry flow table keeps the run short), and
+# (host/src/board/sizing.json: the learning engine, IPv4 only; transmit-side learning by source
+# MAC, IPv6 frames by the default action; a 256-entry flow table keeps the run short), and at the
+# board's width as the dual-stack variant (`board build --ipv6`: LEARNING=0, IPV6=1), and
 # test/rtl/board_port_tb.cpp (one board port: clock-crossing FIFOs, pack/unpack, MACs, RGMII loop).
 # Sources from rtl/manifest.mjs (targets counters_tb, nic_tb, board_port_tb).
 # Usage: scripts/test-nic.sh [width ...]   (build in ${BUILD:-build/nic_tb})
@@ -54,24 +54,23 @@ for w in $widths; do
     mapfile -t nic_params <<< "$sizing"
     verilator --cc --exe --build -j 2 -O2 -Wno-fatal \
         "${nic_params[@]/#/-G}" -GCLK_HZ=$clk -GBAUD=$baud \
-        -CFLAGS "-O1 -DDW=$w -DQUEUES=$queues -DCPB=$(( clk / baud )) -DIPV6=$(param nic IPV6)" --Mdir "$dir" \
+        -CFLAGS "-O1 -DDW=$w -DQUEUES=$queues -DCPB=$(( clk / baud )) -DLEARNING=$(param nic LEARNING) -DIPV6=$(param nic IPV6)" --Mdir "$dir" \
         "${sources[@]}" > "$dir.log" 2>&1 \
         || { echo "build failed (nic_tb width $w), see $dir.log"; tail -20 "$dir.log"; exit 1; }
     "$dir/Vsipnic_nic" > "$dir.out" 2>&1 || status=1
     tally "$dir.out" nic_tb
 done
-# the board's width with the learning engine, which on the board only fits IPv4-only (sizing.json
-# may leave both out): transmit-side learning, IPv6 by the default action
+# the board's width as the dual-stack variant (board build --ipv6): IPv6 steered, no learning engine
 dw=$(param nic DATA_WIDTH)
-dir=$build/nic_w${dw}_learning_ipv4
+dir=$build/nic_w${dw}_dual_stack
 rm -rf "$dir"
-sizing=$(node "$root/scripts/board-sizing.mjs" "$board" nic FLOW_ENTRIES=256 LEARNING=1 IPV6=0)
+sizing=$(node "$root/scripts/board-sizing.mjs" "$board" nic FLOW_ENTRIES=256 LEARNING=0 IPV6=1)
 mapfile -t nic_params <<< "$sizing"
 verilator --cc --exe --build -j 2 -O2 -Wno-fatal \
     "${nic_params[@]/#/-G}" -GCLK_HZ=$clk -GBAUD=$baud \
-    -CFLAGS "-O1 -DDW=$dw -DQUEUES=$queues -DCPB=$(( clk / baud )) -DLEARNING=1 -DIPV6=0" --Mdir "$dir" \
+    -CFLAGS "-O1 -DDW=$dw -DQUEUES=$queues -DCPB=$(( clk / baud )) -DLEARNING=0 -DIPV6=1" --Mdir "$dir" \
     "${sources[@]}" > "$dir.log" 2>&1 \
-    || { echo "build failed (nic_tb width $dw LEARNING=1 IPV6=0), see $dir.log"; tail -20 "$dir.log"; exit 1; }
+    || { echo "build failed (nic_tb width $dw LEARNING=0 IPV6=1), see $dir.log"; tail -20 "$dir.log"; exit 1; }
 "$dir/Vsipnic_nic" > "$dir.out" 2>&1 || status=1
 tally "$dir.out" nic_tb
 # one board port at the board's width, RGMII looped at the pins: 125 MHz MAC side, core side at
@@ -87,6 +86,6 @@ for ps in 20000 $(( 2000 * $(param board CORE_DIV) )); do
     "$dir/Vboard_port_tb_top" > "$dir.out" 2>&1 || status=1
     tally "$dir.out" board_port_tb
 done
-echo "test-nic: $passed passed, $failed failed (counters_tb QUEUES 2/4/16; nic_tb widths: $widths, and $dw with LEARNING=1 IPV6=0; board_port_tb)"
+echo "test-nic: $passed passed, $failed failed (counters_tb QUEUES 2/4/16; nic_tb widths: $widths as sized, and $dw dual-stack (LEARNING=0 IPV6=1); board_port_tb)"
 [ "$failed" -eq 0 ] || status=1
 exit $status
