@@ -170,7 +170,7 @@ const { RX_FIFO_BYTES: _rx, ...coreSizing } = nicSizing;
 // bridge's divider constant
 const NIC_CLK_HZ = 50_000_000, NIC_BAUD = 5_000_000;
 const designs = {
-  // the core with the learning engine (the board's sizing may leave it out), at its nominal clock
+  // the core with the learning engine (the board's sizing may leave it out) and its IPV6, at its nominal clock
   core: { target: 'core', params: { ...coreSizing, LEARNING: 1, CLOCKS_PER_MS: { 8: 125000, 32: 31250, 64: 15625 }[coreSizing.DATA_WIDTH] } },
   nic: { target: 'nic', params: { CLK_HZ: NIC_CLK_HZ, BAUD: NIC_BAUD, ...nicSizing } },
 };
@@ -257,7 +257,7 @@ async function verilate(name, { cpp, cflags = [], out, trace = false }) {
 async function nicTest() {
   const binary = await verilate('nic', {
     cpp: [join(root, 'test/rtl/nic_tb.cpp')],
-    cflags: [`-I${join(root, 'rtl/core')}`, `-I${join(root, 'sim/src')}`, `-DDW=${nicSizing.DATA_WIDTH}`, `-DQUEUES=${nicSizing.QUEUES}`, `-DCPB=${NIC_CLK_HZ / NIC_BAUD}`],
+    cflags: [`-I${join(root, 'rtl/core')}`, `-I${join(root, 'sim/src')}`, `-DDW=${nicSizing.DATA_WIDTH}`, `-DQUEUES=${nicSizing.QUEUES}`, `-DCPB=${NIC_CLK_HZ / NIC_BAUD}`, `-DLEARNING=${nicSizing.LEARNING ?? 1}`, `-DIPV6=${nicSizing.IPV6 ?? 1}`],
     out: 'nic_tb',
   });
   if (!binary) return;

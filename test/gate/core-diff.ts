@@ -34,18 +34,23 @@ const BATCH = 512;
 
 /**
  * The board's address table has ADDR_SLOTS entries: the rules name one IPv4 and one IPv6
- * cluster address (frames to the other addresses of framegen's clusters are misses).
+ * cluster address (frames to the other addresses of framegen's clusters are misses). An
+ * IPv4-only build (IPV6=0) takes no IPv6 rule: IPv6 flows are left out, IPv6 listens become
+ * IPv4 ones, and its IPv6 frames are misses.
  */
-function onBoardAddresses(rules: RuleSet): RuleSet {
+function onBoardAddresses(rules: RuleSet, ipv6: boolean): RuleSet {
   const dst = (family: 4 | 6) => (family === 4 ? CLUSTER_V4[0] : CLUSTER_V6[0]);
   const seen = new Set<string>();
   const flows = rules.flows
+    .filter((f) => ipv6 || f.flow.family === 4)
     .map((f) => ({ ...f, flow: { ...f.flow, dst: dst(f.flow.family) } }))
     .filter((f) => {
       const k = JSON.stringify(f.flow);
       return !seen.has(k) && seen.add(k);
     });
+  // an IPv6 listen becomes an IPv4 one: the listens are few, and one holds the bad queue list
   const listens = rules.listens
+    .map((l) => (ipv6 ? l : { ...l, family: 4 as const }))
     .map((l) => ({ ...l, dst: dst(l.family) }))
     .filter((l) => {
       const k = `${l.family}/${l.proto}/${l.dst}/${l.dstPort}`;
@@ -92,8 +97,10 @@ for (let set = 0; set < SETS; set++) {
       if (want !== got) throw new Error(`the netlist reports ${name} ${got}, the board's sizing says ${want}`);
     }
     const rng = makeRng(1000 * SEED + set);
-    const rules = onBoardAddresses(randomRuleSet(rng, 200, sizing.LISTEN_ENTRIES - 2, queues, { sharedPorts: sizing.LISTEN_GROUPS, lists: sizing.LISTEN_GROUPS }));
-    const reference = await loadSharedRules(adapter, rules);
+    const ipv6 = !adapter.info.ipv4Only;
+    if (ipv6 !== ((sizing.IPV6 ?? 1) !== 0)) throw new Error(`the netlist ${ipv6 ? 'steers' : 'does not steer'} IPv6, the board's sizing says IPV6 ${sizing.IPV6}`);
+    const rules = onBoardAddresses(randomRuleSet(rng, 200, sizing.LISTEN_ENTRIES - 2, queues, { sharedPorts: sizing.LISTEN_GROUPS, lists: sizing.LISTEN_GROUPS }), ipv6);
+    const reference = await loadSharedRules(adapter, rules, 8, ipv6);
     // the semantics' limit is 9022 bytes; the board's core drops longer than its MAX_FRAME
     const decide = reference.decide.bind(reference);
     reference.decide = (f) => (f.length > maxFrame ? { drop: 'oversize', by: null } : decide(f));

@@ -14,7 +14,8 @@ import { rulesText, type RuleSet } from './framegen.js';
 /** Slot i of a list's table holds list[i mod n] (docs/semantics.md). */
 const slotsOf = (list: readonly number[], slots: number) => Array.from({ length: slots }, (_, i) => list[i % list.length]);
 
-export async function loadSharedRules(adapter: Adapter, rules: RuleSet, slots = 8): Promise<ReferenceAdapter> {
+/** `ipv6: false`: the adapter is an IPv4-only build (the rules must be IPv4; the reference takes IPv6 frames as not steerable). */
+export async function loadSharedRules(adapter: Adapter, rules: RuleSet, slots = 8, ipv6 = true): Promise<ReferenceAdapter> {
   const queues = adapter.info.queues;
   const lists = rules.listens.flatMap((l) => (Array.isArray(l.action) ? [l.action] : []));
   const tables = new Set(lists.map((l) => slotsOf(l, slots).join()));
@@ -46,7 +47,7 @@ export async function loadSharedRules(adapter: Adapter, rules: RuleSet, slots = 
     await adapter.bus.write(adapter.reg('listen', 'GROUP_COMMAND'), 1);
   }
   if (standIn.size && poked.size === 0) throw new Error('a stand-in list was loaded but no group was rewritten');
-  const reference = new ReferenceAdapter({ queues });
+  const reference = new ReferenceAdapter({ queues, ipv6 });
   for (const rule of parseRules(rulesText(rules))) {
     if (rule.kind === 'default') reference.setDefault(rule.action);
     else reference.add(rule);
