@@ -106,6 +106,18 @@ describe('board flash', () => {
     expect(r.err).toContain('--rx-delay must be a whole number of DELAYG taps 0..127');
   });
 
+  it('loads the dual-stack variant for --ipv6, and refuses it beside --bitstream', async () => {
+    let r = await cli(['board', 'flash', '--board', BOARD, '--cable', 'ft232', '--ipv6', '--dry-run', '--json']);
+    expect(r.code).toBe(1);
+    const e = JSON.parse(r.out).error;
+    expect(e.code).toBe('ENOBITSTREAM');
+    expect(e.message).toContain(join(process.cwd(), `build/board/${BOARD}-ipv6/sipnic_colorlight_5a_75b.bit`));
+    expect(e.message).toContain(`run \`sipnic board build --board ${BOARD} --ipv6\` first`);
+    r = await cli(['board', 'flash', '--board', BOARD, '--cable', 'ft232', '--bitstream', bit, '--ipv6', '--dry-run']);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/give them or --bitstream, not both/);
+  });
+
   it('knows the cables of openFPGALoader', () => {
     for (const c of ['ft232', 'ft2232', 'cmsisdap', 'dirtyJtag', 'usb-blaster']) expect(KNOWN_CABLES).toContain(c);
   });
@@ -223,7 +235,7 @@ describe('board build pipeline (stand-in tools)', () => {
     expect(readFileSync(join(dual, 'synth.ys'), 'utf8')).toMatch(/ -set LEARNING 0 -set IPV6 1 /);
     expect(r.err).toContain('core: no learning engine (the host pins connections), IPv4 and IPv6 steered\n');
     // without --out, a folder of its own beside the default build
-    expect(buildOutDir(BOARDS[BOARD], rgmiiDelays(BOARDS[BOARD])) + '-ipv6').toMatch(/build\/board\/colorlight-5a-75b-v8-ipv6$/);
+    expect(buildOutDir(BOARDS[BOARD], rgmiiDelays(BOARDS[BOARD]), true)).toMatch(/build\/board\/colorlight-5a-75b-v8-ipv6$/);
   });
 
   it('fails when nextpnr stops on a clock below its target (no report, the log says FAIL)', async () => {

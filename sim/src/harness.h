@@ -408,7 +408,6 @@ class Harness final : public SimHarness {
     bool inFrame = false;
   };
 
-  /** eval(); a fatal error inside the model (it throws, see verilated_rt.cpp) ends this harness. */
   /**
    * Verilator 5 reaches some state through the calling thread's context, not the model's own: the
    * time and error count of a $error, and the scope registry a model leaves when destroyed. Models
@@ -417,6 +416,7 @@ class Harness final : public SimHarness {
    */
   void bindContext() { Verilated::threadContextp(ctx_.get()); }
 
+  /** eval(); a fatal error inside the model (it throws, see verilated_rt.cpp) ends this harness. */
   void eval(Model& m) {
     bindContext();
     try {

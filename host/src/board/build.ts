@@ -164,8 +164,8 @@ export const delaySuffix = (d: RgmiiDelays): string => (d.defaults ? '' : `-rx${
 /** The bitstream's file name: the board's, with the taps when they are not the defaults. */
 export const bitstreamName = (board: BoardDef, d: RgmiiDelays): string => board.bitstream.replace(/(\.bit)?$/, `${delaySuffix(d)}$1`);
 
-/** The build folder when --out is not given: one per sweep point, so that none overwrites another. */
-export const buildOutDir = (board: BoardDef, d: RgmiiDelays): string => `${defaultOutDir(board)}${delaySuffix(d)}`;
+/** The build folder when --out is not given: one per sweep point and variant, so that none overwrites another. */
+export const buildOutDir = (board: BoardDef, d: RgmiiDelays, dualStack = false): string => `${defaultOutDir(board)}${delaySuffix(d)}${dualStack ? '-ipv6' : ''}`;
 
 export interface BuildOptions {
   board: BoardDef;

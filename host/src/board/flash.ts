@@ -36,19 +36,19 @@ function installedCables(command: string): string[] | undefined {
 }
 
 /** Checks the arguments and makes the command; touches nothing. */
-export function planFlash(o: { board: BoardDef; cable: string | undefined; bitstream?: string; delays?: RgmiiDelays; writeFlash: boolean; cwd: string; env: NodeJS.ProcessEnv }): FlashPlan {
+export function planFlash(o: { board: BoardDef; cable: string | undefined; bitstream?: string; delays?: RgmiiDelays; dualStack?: boolean; writeFlash: boolean; cwd: string; env: NodeJS.ProcessEnv }): FlashPlan {
   if (!o.cable) throw new BoardError('ECABLE', `--cable is required (for example ft232, ft2232, cmsisdap, dirtyJtag; see openFPGALoader --list-cables)`);
   const command = o.env[LOADER.env] || LOADER.command;
   const cables = installedCables(command) ?? KNOWN_CABLES;
   if (!cables.includes(o.cable)) {
     throw new BoardError('ECABLE', `unknown cable "${o.cable}" (openFPGALoader cables: ${cables.join(', ')})`);
   }
-  // without --bitstream: the one `board build` wrote for these delays (a sweep point's own folder)
+  // without --bitstream: the one `board build` wrote for these delays and variant (a folder of its own)
   const delays = o.delays ?? rgmiiDelays(o.board);
-  const bitstream = resolve(o.cwd, o.bitstream ?? join(buildOutDir(o.board, delays), bitstreamName(o.board, delays)));
+  const bitstream = resolve(o.cwd, o.bitstream ?? join(buildOutDir(o.board, delays, o.dualStack), bitstreamName(o.board, delays)));
   if (!existsSync(bitstream) || !statSync(bitstream).isFile()) {
     const taps = delays.defaults ? '' : ` --rx-delay ${delays.rxDelayTaps} --tx-clk-delay ${delays.txClkDelayTaps}`;
-    const hint = o.bitstream ? '' : `: run \`sipnic board build --board ${o.board.id}${taps}\` first, or pass --bitstream`;
+    const hint = o.bitstream ? '' : `: run \`sipnic board build --board ${o.board.id}${taps}${o.dualStack ? ' --ipv6' : ''}\` first, or pass --bitstream`;
     throw new BoardError('ENOBITSTREAM', `no bitstream at ${bitstream}${hint}`);
   }
   // Colorlight boards often ship with the SPI flash's blocks write-protected: without

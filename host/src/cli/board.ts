@@ -23,7 +23,7 @@ export const formatDelays = (d: RgmiiDelays): string => {
   return `rx ${d.rxDelayTaps} taps (${ns(d.rxDelayTaps)}), txc ${d.txClkDelayTaps} taps (${ns(d.txClkDelayTaps)})${d.defaults ? ", the board's defaults" : ''}`;
 };
 
-/** "core: learning engine, IPv4 only (IPV6=0)". */
+/** "core: learning engine, IPv4 only (IPv6 goes to the primary unsteered)". */
 const formatFeatures = (f: { learning: boolean; ipv6: boolean }): string =>
   `core: ${f.learning ? 'learning engine' : 'no learning engine (the host pins connections)'}, ${f.ipv6 ? 'IPv4 and IPv6 steered' : 'IPv4 only (IPv6 goes to the primary unsteered)'}`;
 
@@ -42,7 +42,7 @@ export function boardCommand(cli: Cli): Command {
     .option('--rx-delay <taps>', `DELAYG taps on rxd/rx_ctl, ${DELAY_TAPS.min}..${DELAY_TAPS.max}, about ${DELAY_TAPS.ps} ps each (default: the board's, sizing.json RX_DELAY)`, parsedBy((v) => parseTaps('--rx-delay', v)))
     .option('--tx-clk-delay <taps>', `DELAYG taps on TXC, ${DELAY_TAPS.min}..${DELAY_TAPS.max} (default: the board's, sizing.json TX_CLK_DELAY)`, parsedBy((v) => parseTaps('--tx-clk-delay', v)))
     .option('--baud <rate>', "the UART's line rate, e.g. 1000000 or 3000000 (default: the board's, sizing.json BAUD, 115200); the bridge must make it within 2% with at least 8 clocks per bit; the build folder gets -baud<rate>; reach the board with the same --baud")
-    .option('--ipv6', 'the dual-stack variant: steer IPv6 too (IPV6=1) without the learning engine (LEARNING=0; both do not fit the board), so the cluster pins connections from the host; the build folder gets -ipv6; load it with board flash --bitstream')
+    .option('--ipv6', 'the dual-stack variant: steer IPv6 too (IPV6=1) without the learning engine (LEARNING=0; both do not fit the board), so the cluster pins connections from the host; the build folder gets -ipv6; load it with board flash --ipv6')
     .addHelpText(
       'after',
       '\nExamples:\n  sipnic board build --board colorlight-5a-75b-v8\n  sipnic board build --board colorlight-5a-75b-v8 --json --out /tmp/bit\n' +
@@ -60,7 +60,7 @@ export function boardCommand(cli: Cli): Command {
       const baud = rootBaud === undefined ? undefined : parseBuildBaud(def, String(rootBaud));
       const uart = uartRate(def, baud ?? def.params.BAUD);
       const dualStack = Boolean(o.ipv6);
-      const outDir = resolve(o.out ?? buildOutDir(def, delays) + (baud === undefined || baud === def.params.BAUD ? '' : `-baud${baud}`) + (dualStack ? '-ipv6' : ''));
+      const outDir = resolve(o.out ?? buildOutDir(def, delays, dualStack) + (baud === undefined || baud === def.params.BAUD ? '' : `-baud${baud}`));
       const features = formatFeatures(buildFeatures(buildParams(def, delays, baud, dualStack)));
       let lastLine = 0;
       const progress = (e: ProgressEvent) => {
@@ -120,17 +120,18 @@ export function boardCommand(cli: Cli): Command {
     .option('--bitstream <path>', 'bitstream (default: the one `board build` wrote, for --rx-delay/--tx-clk-delay if given)')
     .option('--rx-delay <taps>', 'without --bitstream: load the sweep point built with these rx taps', parsedBy((v) => parseTaps('--rx-delay', v)))
     .option('--tx-clk-delay <taps>', 'without --bitstream: load the sweep point built with these TXC taps', parsedBy((v) => parseTaps('--tx-clk-delay', v)))
+    .option('--ipv6', 'without --bitstream: load the dual-stack variant (board build --ipv6)')
     .option('--write-flash', 'write the SPI flash (openFPGALoader -f --unprotect-flash) so the board boots with it; load to SRAM first (without it) to check the bitstream')
     .option('--dry-run', 'print the command and do nothing')
     .addHelpText('after', '\nExamples:\n  sipnic board flash --board colorlight-5a-75b-v8 --cable ft232 --dry-run\n  sipnic board flash --board colorlight-5a-75b-v8 --cable ft232 --write-flash')
-    .action(async (o: { board: string; cable?: string; bitstream?: string; rxDelay?: number; txClkDelay?: number; writeFlash?: boolean; dryRun?: boolean }, cmd: Command) => {
+    .action(async (o: { board: string; cable?: string; bitstream?: string; rxDelay?: number; txClkDelay?: number; ipv6?: boolean; writeFlash?: boolean; dryRun?: boolean }, cmd: Command) => {
       const def = findBoard(o.board);
       const io = cli.io;
-      if (o.bitstream !== undefined && (o.rxDelay !== undefined || o.txClkDelay !== undefined)) {
-        throw new BoardError('EOPTION', '--rx-delay/--tx-clk-delay pick the bitstream of a sweep point: give them or --bitstream, not both');
+      if (o.bitstream !== undefined && (o.rxDelay !== undefined || o.txClkDelay !== undefined || o.ipv6)) {
+        throw new BoardError('EOPTION', '--rx-delay/--tx-clk-delay/--ipv6 pick the bitstream of a sweep point or variant: give them or --bitstream, not both');
       }
       const delays = rgmiiDelays(def, { rxDelayTaps: o.rxDelay, txClkDelayTaps: o.txClkDelay });
-      const plan = planFlash({ board: def, cable: o.cable, bitstream: o.bitstream, delays, writeFlash: Boolean(o.writeFlash), cwd: process.cwd(), env: io.env });
+      const plan = planFlash({ board: def, cable: o.cable, bitstream: o.bitstream, delays, dualStack: Boolean(o.ipv6), writeFlash: Boolean(o.writeFlash), cwd: process.cwd(), env: io.env });
       const json = cli.json(cmd);
       if (o.dryRun) {
         cli.out(cmd, plan.line, { command: plan.argv, line: plan.line, bitstream: plan.bitstream, writeFlash: plan.writeFlash, dryRun: true });
