@@ -1,7 +1,5 @@
 // Quick Verilator testbench for sipnic_core: parse cases, register programming, back-to-back
 // throughput, a stalled queue. Built by scripts/test-core.sh (one build per DATA_WIDTH).
-#include <verilated.h>
-#include "Vsipnic_core.h"
 #include "sipnic_regs.generated.h"  // scripts/gen-regs.mjs, from rtl/regs.json
 
 #include <cstdint>
@@ -19,9 +17,7 @@
 static const int KW = DW / 8;
 static const int QUEUES = 8;
 
-typedef std::vector<uint8_t> Bytes;
-
-#include "tb_check.h"
+#include "core_harness.h"
 
 struct Out {
     uint32_t id;
@@ -32,20 +28,6 @@ struct Out {
 };
 
 // ---------------------------------------------------------------- port access per width
-static void set_tdata(Vsipnic_core* m, const uint8_t* b, int n) {
-#if DW == 8
-    m->s_axis_tdata = n > 0 ? b[0] : 0;
-#elif DW == 32
-    uint32_t v = 0;
-    for (int i = 0; i < n; i++) v |= (uint32_t)b[i] << (8 * i);
-    m->s_axis_tdata = v;
-#else
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++) v |= (uint64_t)b[i] << (8 * i);
-    m->s_axis_tdata = v;
-#endif
-}
-
 static uint8_t byte_of(uint64_t v, int bit) { return (uint8_t)((v >> bit) & 0xff); }
 template <std::size_t N>
 static uint8_t byte_of(const VlWide<N>& v, int bit) {
@@ -56,12 +38,8 @@ static uint8_t get_mbyte(Vsipnic_core* m, int q, int lane) { return byte_of(m->m
 static uint32_t get_tuser(Vsipnic_core* m, int q) { return m->m_axis_tuser[q]; }
 
 // ---------------------------------------------------------------- harness
-class TB {
+class TB : public CoreHarness {
 public:
-    std::unique_ptr<VerilatedContext> ctx;
-    std::unique_ptr<Vsipnic_core> m;
-    uint64_t cycle = 0;
-
     std::deque<Bytes> tx;         // frames waiting to be sent
     size_t tx_off = 0;            // byte offset in tx.front()
     bool tx_gap = false;          // insert an idle clock between frames
@@ -79,24 +57,13 @@ public:
     std::vector<Out> out;
     std::map<uint32_t, int> seen;
 
-    TB() : ctx(new VerilatedContext), m(new Vsipnic_core(ctx.get())), cur(QUEUES), cur_id(QUEUES, -1) {
-        m->clk = 0;
-        m->rst = 1;
-        m->s_axis_tvalid = 0;
-        m->reg_en = 0;
-        m->m_axis_tready = 0xff;
-        m->eval();
-        for (int i = 0; i < 4; i++) tick();
-        m->rst = 0;
-        tick();
-    }
-    ~TB() { m->final(); }
+    TB() : CoreHarness(8), cur(QUEUES), cur_id(QUEUES, -1) { reset(); }
 
     void drive() {
         if (!tx.empty() && !gap_now) {
             const Bytes& f = tx.front();
             int n = (int)std::min<size_t>(KW, f.size() - tx_off);
-            set_tdata(m.get(), f.data() + tx_off, n);
+            m->s_axis_tdata = beat_word(f.data() + tx_off, n);
             m->s_axis_tkeep = (KW == 8 && n == 8) ? 0xff : ((1u << n) - 1);
             m->s_axis_tlast = tx_off + n >= f.size();
             m->s_axis_tvalid = 1;
@@ -114,7 +81,7 @@ public:
         m->m_axis_tready = r & ((1u << QUEUES) - 1);
     }
 
-    void tick() {
+    void tick() override {
         drive();
         m->eval();
         // sample handshakes before the edge
@@ -157,45 +124,15 @@ public:
             out.push_back({m->drop_id, -1, (int)m->drop_reason, Bytes(), cycle});
             seen[m->drop_id]++;
         }
-        m->clk = 1;
-        m->eval();
-        ctx->timeInc(1);
-        m->clk = 0;
-        m->eval();
-        ctx->timeInc(1);
-        cycle++;
+        edge();
     }
 
-    uint32_t reg(bool we, uint16_t addr, uint32_t wdata = 0) {
-        m->reg_en = 1;
-        m->reg_we = we;
-        m->reg_addr = addr;
-        m->reg_wdata = wdata;
-        tick();
-        m->reg_en = 0;
-        for (int i = 0; i < 8; i++) {
-            m->eval();
-            if (m->reg_ack) {
-                uint32_t v = m->reg_rdata;
-                tick();
-                return v;
-            }
-            tick();
-        }
-        CHECK(false, "no reg_ack for 0x%04x", addr);
-        return 0;
-    }
-    void wr(uint16_t a, uint32_t v) { reg(true, a, v); }
-    uint32_t rd(uint16_t a) { return reg(false, a); }
     uint64_t rd64(uint16_t a) {
         uint64_t lo = rd(a);
         uint64_t hi = rd(a + 4);
         return lo | (hi << 32);
     }
 
-    void run(int n) {
-        for (int i = 0; i < n; i++) tick();
-    }
     bool idle_wait(uint32_t expect_frames, int max) {
         for (int i = 0; i < max; i++) {
             if (tx.empty() && seen.size() >= expect_frames) return true;
@@ -211,15 +148,6 @@ struct L4 {
     uint16_t sport, dport;
     uint8_t flags;
 };
-
-static void put16(Bytes& b, uint16_t v) {
-    b.push_back(v >> 8);
-    b.push_back(v & 0xff);
-}
-static void put32(Bytes& b, uint32_t v) {
-    put16(b, v >> 16);
-    put16(b, v & 0xffff);
-}
 
 static Bytes eth(std::vector<uint16_t> tags, uint16_t et) {
     Bytes b = {0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2};

@@ -5,8 +5,6 @@
 // Built by scripts/test-learn.sh (DW, CPM = CLOCKS_PER_MS, LEARNING from the command line).
 // Every expectation is written here from the rules (docs/semantics.md, Learning and aging), never
 // read back from the design.
-#include <verilated.h>
-#include "Vsipnic_core.h"
 #include "sipnic_regs.generated.h"
 
 #include <cstdint>
@@ -31,22 +29,10 @@ static const int QUEUES = 8;
 static const int REQ_DEPTH = 4;  // sipnic_core LEARN_REQUESTS (default)
 static const int US20 = 20 * CPM / 1000;  // rule 3: 20 us at the nominal clock
 
-typedef std::vector<uint8_t> Bytes;
+#include "core_harness.h"
 
-#include "tb_check.h"
-
-static uint64_t beat_word(const uint8_t* b, int n) {
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++) v |= (uint64_t)b[i] << (8 * i);
-    return v;
-}
-static void set_tdata(Vsipnic_core* m, const uint8_t* b, int n) { m->s_axis_tdata = beat_word(b, n); }
-
-class TB {
+class TB : public CoreHarness {
 public:
-    std::unique_ptr<VerilatedContext> ctx;
-    std::unique_ptr<Vsipnic_core> m;
-    uint64_t cycle = 0;
     std::deque<Bytes> tx;
     size_t tx_off = 0;
     // frames processors transmit (the transmit snoop: one beat per clock, never held)
@@ -62,20 +48,9 @@ public:
     std::vector<std::pair<uint64_t, Bytes>> timed;
     std::map<size_t, std::pair<uint64_t, Bytes>> follow;
 
-    TB() : ctx(new VerilatedContext), m(new Vsipnic_core(ctx.get())) {
-        m->clk = 0;
-        m->rst = 1;
-        m->s_axis_tvalid = 0;
-        m->reg_en = 0;
-        m->m_axis_tready = 0xff;
-        m->eval();
-        for (int i = 0; i < 4; i++) tick();
-        m->rst = 0;
-        tick();
-    }
-    ~TB() { m->final(); }
+    TB() : CoreHarness(64) { reset(); }
 
-    void tick() {
+    void tick() override {
         for (size_t i = 0; i < timed.size();) {
             if (timed[i].first <= cycle) {
                 tx.push_back(timed[i].second);
@@ -87,7 +62,7 @@ public:
         if (!tx.empty()) {
             const Bytes& f = tx.front();
             int n = (int)std::min<size_t>(KW, f.size() - tx_off);
-            set_tdata(m.get(), f.data() + tx_off, n);
+            m->s_axis_tdata = beat_word(f.data() + tx_off, n);
             m->s_axis_tkeep = (KW == 8 && n == 8) ? 0xff : ((1u << n) - 1);
             m->s_axis_tlast = tx_off + n >= f.size();
             m->s_axis_tvalid = 1;
@@ -138,38 +113,8 @@ public:
             out.push_back(-1);
             out_at.push_back(cycle);
         }
-        m->clk = 1;
-        m->eval();
-        ctx->timeInc(1);
-        m->clk = 0;
-        m->eval();
-        ctx->timeInc(1);
-        cycle++;
+        edge();
     }
-    void run(int n) {
-        for (int i = 0; i < n; i++) tick();
-    }
-    uint32_t reg(bool we, uint16_t addr, uint32_t wdata = 0) {
-        m->reg_en = 1;
-        m->reg_we = we;
-        m->reg_addr = addr;
-        m->reg_wdata = wdata;
-        tick();
-        m->reg_en = 0;
-        for (int i = 0; i < 64; i++) {
-            m->eval();
-            if (m->reg_ack) {
-                uint32_t v = m->reg_rdata;
-                tick();
-                return v;
-            }
-            tick();
-        }
-        CHECK(false, "no reg_ack for 0x%04x", addr);
-        return 0;
-    }
-    void wr(uint16_t a, uint32_t v) { reg(true, a, v); }
-    uint32_t rd(uint16_t a) { return reg(false, a); }
 
     // sends frames back to back and waits until they all left; their queues in order
     std::vector<int> send(const std::vector<Bytes>& fs) {
@@ -187,14 +132,6 @@ public:
 };
 
 // ---------------------------------------------------------------- frames and registers
-static void put16(Bytes& b, uint16_t v) {
-    b.push_back(v >> 8);
-    b.push_back(v & 0xff);
-}
-static void put32(Bytes& b, uint32_t v) {
-    put16(b, v >> 16);
-    put16(b, v & 0xffff);
-}
 static uint32_t ip4(int a, int b, int c, int d) { return (a << 24) | (b << 16) | (c << 8) | d; }
 
 static const uint8_t SYN = 0x02, ACK = 0x10, FIN = 0x01, RST = 0x04;
