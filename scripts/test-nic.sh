@@ -42,37 +42,38 @@ param() {
     node "$root/scripts/board-sizing.mjs" "$board" "$1" | grep "^$2=" | cut -d= -f2
 }
 
-# the board's NIC sizing at each width, but a 256-entry flow table; the bridge at 10 clocks per bit
-queues=$(param nic QUEUES)
+# nic_tb on the board's NIC sizing with a 256-entry flow table and these overrides (NAME=VALUE
+# ...); the bridge at 10 clocks per bit. The testbench's defines come from the same sizing lines
+# as the design's parameters, so the two cannot disagree.
 clk=50000000
 baud=5000000
 target nic_tb
-for w in $widths; do
-    dir=$build/nic_w$w
+nic_run() {
+    local name=$1 sizing n defines=""
+    shift
+    local dir=$build/nic_$name
+    local -a nic_params
     rm -rf "$dir"
-    sizing=$(node "$root/scripts/board-sizing.mjs" "$board" nic FLOW_ENTRIES=256 DATA_WIDTH="$w")
+    sizing=$(node "$root/scripts/board-sizing.mjs" "$board" nic FLOW_ENTRIES=256 "$@")
     mapfile -t nic_params <<< "$sizing"
+    # parameter:define
+    for n in DATA_WIDTH:DW QUEUES:QUEUES LEARNING:LEARNING IPV6:IPV6; do
+        defines+=" -D${n#*:}=$(grep "^${n%%:*}=" <<< "$sizing" | cut -d= -f2)"
+    done
     verilator --cc --exe --build -j 2 -O2 -Wno-fatal \
         "${nic_params[@]/#/-G}" -GCLK_HZ=$clk -GBAUD=$baud \
-        -CFLAGS "-O1 -DDW=$w -DQUEUES=$queues -DCPB=$(( clk / baud )) -DLEARNING=$(param nic LEARNING) -DIPV6=$(param nic IPV6)" --Mdir "$dir" \
+        -CFLAGS "-O1$defines -DCPB=$(( clk / baud ))" --Mdir "$dir" \
         "${sources[@]}" > "$dir.log" 2>&1 \
-        || { echo "build failed (nic_tb width $w), see $dir.log"; tail -20 "$dir.log"; exit 1; }
+        || { echo "build failed (nic_tb $name), see $dir.log"; tail -20 "$dir.log"; exit 1; }
     "$dir/Vsipnic_nic" > "$dir.out" 2>&1 || status=1
     tally "$dir.out" nic_tb
+}
+for w in $widths; do
+    nic_run "w$w" DATA_WIDTH="$w"
 done
 # the board's width as the dual-stack variant (board build --ipv6): IPv6 steered, no learning engine
 dw=$(param nic DATA_WIDTH)
-dir=$build/nic_w${dw}_dual_stack
-rm -rf "$dir"
-sizing=$(node "$root/scripts/board-sizing.mjs" "$board" nic FLOW_ENTRIES=256 LEARNING=0 IPV6=1)
-mapfile -t nic_params <<< "$sizing"
-verilator --cc --exe --build -j 2 -O2 -Wno-fatal \
-    "${nic_params[@]/#/-G}" -GCLK_HZ=$clk -GBAUD=$baud \
-    -CFLAGS "-O1 -DDW=$dw -DQUEUES=$queues -DCPB=$(( clk / baud )) -DLEARNING=0 -DIPV6=1" --Mdir "$dir" \
-    "${sources[@]}" > "$dir.log" 2>&1 \
-    || { echo "build failed (nic_tb width $dw LEARNING=0 IPV6=1), see $dir.log"; tail -20 "$dir.log"; exit 1; }
-"$dir/Vsipnic_nic" > "$dir.out" 2>&1 || status=1
-tally "$dir.out" nic_tb
+nic_run "w${dw}_dual_stack" LEARNING=0 IPV6=1
 # one board port at the board's width, RGMII looped at the pins: 125 MHz MAC side, core side at
 # 50 MHz and at the board's core clock (500 MHz / CORE_DIV: 2 ns × CORE_DIV)
 dw=$(param nic DATA_WIDTH)
