@@ -11,6 +11,7 @@
 import { parseArgs } from 'node:util';
 import { Adapter } from '../../host/src/driver/index.js';
 import { BOARD_SIZING } from '../../host/src/board/boards.js';
+import { buildFeatures } from '../../host/src/board/build.js';
 import type { Sim, SimResults } from '../../sim/addon.js';
 import { CLUSTER_V4, CLUSTER_V6, makeRng, randomFrame, randomRuleSet, type RuleSet } from '../support/framegen.js';
 import { counterMismatches, makeRigFrom, runDifferential, type DiffReport } from '../support/compare.js';
@@ -98,7 +99,7 @@ for (let set = 0; set < SETS; set++) {
     }
     const rng = makeRng(1000 * SEED + set);
     const ipv6 = !adapter.info.ipv4Only;
-    if (ipv6 !== ((sizing.IPV6 ?? 1) !== 0)) throw new Error(`the netlist ${ipv6 ? 'steers' : 'does not steer'} IPv6, the board's sizing says IPV6 ${sizing.IPV6}`);
+    if (ipv6 !== buildFeatures(sizing).ipv6) throw new Error(`the netlist ${ipv6 ? 'steers' : 'does not steer'} IPv6, the board's sizing says IPV6 ${sizing.IPV6}`);
     const rules = onBoardAddresses(randomRuleSet(rng, 200, sizing.LISTEN_ENTRIES - 2, queues, { sharedPorts: sizing.LISTEN_GROUPS, lists: sizing.LISTEN_GROUPS }), ipv6);
     const reference = await loadSharedRules(adapter, rules, 8, ipv6);
     // the semantics' limit is 9022 bytes; the board's core drops longer than its MAX_FRAME

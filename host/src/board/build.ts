@@ -76,7 +76,7 @@ export function rgmiiDelays(board: BoardDef, given: { rxDelayTaps?: number; txCl
  * not fit the board (docs/board.md), so this variant steers IPv6 and leaves the engine out: the
  * cluster then pins connections from the host (`--pinning hardware` falls back to host).
  */
-export const DUAL_STACK_PARAMS: Readonly<Record<string, number>> = { IPV6: 1, LEARNING: 0 };
+const DUAL_STACK_PARAMS: Readonly<Record<string, number>> = { IPV6: 1, LEARNING: 0 };
 
 /** Every parameter of the top for a build with these delays (and this UART rate, default the board's BAUD; the dual-stack variant). */
 export const buildParams = (board: BoardDef, d: RgmiiDelays, baud?: number, dualStack = false): Record<string, number> => ({
