@@ -15,7 +15,7 @@ import type { CliIO } from '../host/src/cli/context.js';
 import { BOARDS } from '../host/src/board/boards.js';
 import { bitstreamName, buildIdentity, buildOutDir, buildParams, identityParams, parseBuildBaud, parseTaps, rgmiiDelays, uartRate, yosysScript } from '../host/src/board/build.js';
 import { ALLOW_LIST, ALLOW_LIST_PATH, checkWarnings, findWarnings, unknownWarnings, validateAllowList, warningClass } from '../host/src/board/warnings.js';
-import { KNOWN_CABLES } from '../host/src/board/flash.js';
+import { KNOWN_CABLES, planFlash } from '../host/src/board/flash.js';
 import { failingClocks, parseNextpnrLog, parseNextpnrReport } from '../host/src/board/report.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -107,13 +107,19 @@ describe('board flash', () => {
   });
 
   it('loads the dual-stack variant for --ipv6, and refuses it beside --bitstream', async () => {
-    let r = await cli(['board', 'flash', '--board', BOARD, '--cable', 'ft232', '--ipv6', '--dry-run', '--json']);
-    expect(r.code).toBe(1);
-    const e = JSON.parse(r.out).error;
-    expect(e.code).toBe('ENOBITSTREAM');
-    expect(e.message).toContain(join(process.cwd(), `build/board/${BOARD}-ipv6/sipnic_colorlight_5a_75b.bit`));
-    expect(e.message).toContain(`run \`sipnic board build --board ${BOARD} --ipv6\` first`);
-    r = await cli(['board', 'flash', '--board', BOARD, '--cable', 'ft232', '--bitstream', bit, '--ipv6', '--dry-run']);
+    // from an empty folder, so that a variant built in this tree does not answer instead
+    const cwd = mkdtempSync(join(tmpdir(), 'sipnic-flash-'));
+    try {
+      const plan = () => planFlash({ board: BOARDS[BOARD], cable: 'ft232', dualStack: true, writeFlash: false, cwd, env: {} });
+      expect(plan).toThrow(join(cwd, `build/board/${BOARD}-ipv6/sipnic_colorlight_5a_75b.bit`));
+      expect(plan).toThrow(`run \`sipnic board build --board ${BOARD} --ipv6\` first`);
+      mkdirSync(join(cwd, `build/board/${BOARD}-ipv6`), { recursive: true });
+      writeFileSync(join(cwd, `build/board/${BOARD}-ipv6/sipnic_colorlight_5a_75b.bit`), 'bit');
+      expect(plan().bitstream).toBe(join(cwd, `build/board/${BOARD}-ipv6/sipnic_colorlight_5a_75b.bit`));
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+    const r = await cli(['board', 'flash', '--board', BOARD, '--cable', 'ft232', '--bitstream', bit, '--ipv6', '--dry-run']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/give them or --bitstream, not both/);
   });
