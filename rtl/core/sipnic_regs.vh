@@ -42,7 +42,7 @@ localparam [15:0] BLK_FLOW_BASE = 16'h0200;
 localparam [15:0] BLK_FLOW_SIZE = 16'h0100;
 localparam [15:0] BLK_FLOW_NEXT = 16'h0300;
 localparam [31:0] BLK_FLOW_TYPE = 32'h53500003;
-localparam [31:0] BLK_FLOW_VERSION = 32'h00020200;
+localparam [31:0] BLK_FLOW_VERSION = 32'h00020300;
 localparam [15:0] REG_FLOW_TYPE = 16'h0000; // ro: block type
 localparam [15:0] REG_FLOW_VERSION = 16'h0004; // ro: block version
 localparam [15:0] REG_FLOW_NEXT = 16'h0008; // ro: byte address of the next block
@@ -99,6 +99,12 @@ localparam [15:0] REG_FLOW_REFUSED_EXACT = 16'h00D4; // ro: connection requests 
 localparam [15:0] REG_FLOW_REFUSED_QUOTA = 16'h00D8; // ro: learning requests refused at MAX_EMBRYONIC
 localparam [15:0] REG_FLOW_REFUSED_FULL = 16'h00DC; // ro: learning requests refused with a full table (MAX_ENTRIES or the insert)
 localparam [15:0] REG_FLOW_REFUSED_BUSY = 16'h00E0; // ro: learning requests refused while the engine held an earlier one
+localparam [15:0] REG_FLOW_EVENT_CONTROL = 16'h00E4; // rw: the event queue (flow version 2.3, FEATURES.EVENTS): what the adapter did to its own table, for the host to follow; reset 0
+localparam [15:0] REG_FLOW_EVENT_DATA = 16'h00E8; // ro: the event queue's read window: each read gives the next word, so a fixed-address burst reads consecutive records. With no record waiting a read gives one word, 0. A record is this word (VALID set, TYPE, DETAIL, the key flags, the action byte, WORDS) and WORDS more: the ports (as RES_PORTS), then the source address (IPv4: one word, as RES_SRC3; IPv6: four, as RES_SRC0..3). The queue has one reader: two would split records
+localparam [15:0] REG_FLOW_EVENT_PENDING = 16'h00EC; // ro: records waiting in the queue (the one being read included)
+localparam [15:0] REG_FLOW_EVENT_DEPTH = 16'h00F0; // ro: records the queue holds (parameter)
+localparam [15:0] REG_FLOW_EVENT_OVERFLOW = 16'h00F4; // ro: learned and aged records lost to a full queue while ENABLE (wraps; cleared by reset only): when it moves, the host's copy of the table is stale and it walks the table again
+localparam [15:0] REG_FLOW_EVENT_SKIPPED = 16'h00F8; // ro: refusal records not written (REFUSALS set, the queue more than half full or a table event in the same clock; wraps)
 
 // listen: Listen table: (family, protocol, destination slot, destination port) -> action; TCP matches SYN without ACK only. An action may name a queue group: the frame goes to the queue in the group's slot [listen hash] (docs/semantics.md, shared ports)
 localparam [15:0] BLK_LISTEN_BASE = 16'h0300;
@@ -369,11 +375,55 @@ localparam [31:0] FLD_FLOW_FEATURES_LEARNING_MASK = 32'h00000001;
 localparam integer FLD_FLOW_FEATURES_IPV4_ONLY_SHIFT = 1; // bit 1: built without IPv6 (parameter IPV6 = 0; flow version 2.2): IPv6 frames are not steerable and go by the default action, the transmit side never learns from them, flow keys hold a 32-bit source address (an IPv6 key's source is cut to its low 32 bits)
 localparam integer FLD_FLOW_FEATURES_IPV4_ONLY_WIDTH = 1;
 localparam [31:0] FLD_FLOW_FEATURES_IPV4_ONLY_MASK = 32'h00000002;
+localparam integer FLD_FLOW_FEATURES_EVENTS_SHIFT = 2; // bit 2: the event queue (EVENT_* registers, flow version 2.3) is built in: set with LEARNING
+localparam integer FLD_FLOW_FEATURES_EVENTS_WIDTH = 1;
+localparam [31:0] FLD_FLOW_FEATURES_EVENTS_MASK = 32'h00000004;
 
 // flow.LEARN_CONTROL
 localparam integer FLD_FLOW_LEARN_CONTROL_TRANSMIT_SHIFT = 0; // bit 0: transmit-side learning (docs/semantics.md rule 9): a connection request a processor transmits from a cluster address (an address slot) learns the reverse entry to that processor's queue; set with a learning line
 localparam integer FLD_FLOW_LEARN_CONTROL_TRANSMIT_WIDTH = 1;
 localparam [31:0] FLD_FLOW_LEARN_CONTROL_TRANSMIT_MASK = 32'h00000001;
+
+// flow.EVENT_CONTROL
+localparam integer FLD_FLOW_EVENT_CONTROL_ENABLE_SHIFT = 0; // bit 0: write records; clearing it empties the queue (records, cut record and all) and stops the overflow count
+localparam integer FLD_FLOW_EVENT_CONTROL_ENABLE_WIDTH = 1;
+localparam [31:0] FLD_FLOW_EVENT_CONTROL_ENABLE_MASK = 32'h00000001;
+localparam integer FLD_FLOW_EVENT_CONTROL_REFUSALS_SHIFT = 1; // bit 1: also write a record for each learning request refused at the quota or a full table, while the queue is at most half full (else EVENT_SKIPPED counts it); refusals do not change the table, so skipping one never needs a resync
+localparam integer FLD_FLOW_EVENT_CONTROL_REFUSALS_WIDTH = 1;
+localparam [31:0] FLD_FLOW_EVENT_CONTROL_REFUSALS_MASK = 32'h00000002;
+
+// flow.EVENT_DATA
+localparam integer FLD_FLOW_EVENT_DATA_VALID_SHIFT = 31; // bit 31: a record starts here
+localparam integer FLD_FLOW_EVENT_DATA_VALID_WIDTH = 1;
+localparam [31:0] FLD_FLOW_EVENT_DATA_VALID_MASK = 32'h80000000;
+localparam integer FLD_FLOW_EVENT_DATA_TYPE_SHIFT = 28; // bits 29:28: what happened
+localparam integer FLD_FLOW_EVENT_DATA_TYPE_WIDTH = 2;
+localparam [31:0] FLD_FLOW_EVENT_DATA_TYPE_MASK = 32'h30000000;
+localparam [1:0] FLD_FLOW_EVENT_DATA_TYPE_LEARNED = 2'd1;
+localparam [1:0] FLD_FLOW_EVENT_DATA_TYPE_AGED = 2'd2;
+localparam [1:0] FLD_FLOW_EVENT_DATA_TYPE_REFUSED = 2'd3;
+localparam integer FLD_FLOW_EVENT_DATA_DETAIL_SHIFT = 24; // bits 25:24: aged: the entry's state (0 embryonic, 1 established, 2 closing, 3 a host entry); refused: 1 quota, 2 full; learned: 0
+localparam integer FLD_FLOW_EVENT_DATA_DETAIL_WIDTH = 2;
+localparam [31:0] FLD_FLOW_EVENT_DATA_DETAIL_MASK = 32'h03000000;
+localparam integer FLD_FLOW_EVENT_DATA_ACTION_SHIFT = 16; // bits 23:16: the entry's action byte (encoding ACTION): the queue learned, aged or refused
+localparam integer FLD_FLOW_EVENT_DATA_ACTION_WIDTH = 8;
+localparam [31:0] FLD_FLOW_EVENT_DATA_ACTION_MASK = 32'h00FF0000;
+localparam integer FLD_FLOW_EVENT_DATA_WORDS_SHIFT = 12; // bits 15:12: words that follow in this record: 2 (IPv4) or 5 (IPv6)
+localparam integer FLD_FLOW_EVENT_DATA_WORDS_WIDTH = 4;
+localparam [31:0] FLD_FLOW_EVENT_DATA_WORDS_MASK = 32'h0000F000;
+localparam integer FLD_FLOW_EVENT_DATA_FAMILY_SHIFT = 0; // bit 0: address family
+localparam integer FLD_FLOW_EVENT_DATA_FAMILY_WIDTH = 1;
+localparam [31:0] FLD_FLOW_EVENT_DATA_FAMILY_MASK = 32'h00000001;
+localparam [0:0] FLD_FLOW_EVENT_DATA_FAMILY_IPV4 = 1'd0;
+localparam [0:0] FLD_FLOW_EVENT_DATA_FAMILY_IPV6 = 1'd1;
+localparam integer FLD_FLOW_EVENT_DATA_PROTO_SHIFT = 1; // bit 1: protocol
+localparam integer FLD_FLOW_EVENT_DATA_PROTO_WIDTH = 1;
+localparam [31:0] FLD_FLOW_EVENT_DATA_PROTO_MASK = 32'h00000002;
+localparam [0:0] FLD_FLOW_EVENT_DATA_PROTO_TCP = 1'd0;
+localparam [0:0] FLD_FLOW_EVENT_DATA_PROTO_UDP = 1'd1;
+localparam integer FLD_FLOW_EVENT_DATA_ADDR_SLOT_SHIFT = 8; // bits 11:8: destination address: a slot of the addr block
+localparam integer FLD_FLOW_EVENT_DATA_ADDR_SLOT_WIDTH = 4;
+localparam [31:0] FLD_FLOW_EVENT_DATA_ADDR_SLOT_MASK = 32'h00000F00;
 
 // listen.FLAGS
 localparam integer FLD_LISTEN_FLAGS_VALID_SHIFT = 31; // bit 31: the entry is live (0: the entry matches nothing and reads back as all zero)

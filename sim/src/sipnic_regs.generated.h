@@ -46,7 +46,7 @@ static constexpr uint32_t BLK_FLOW_BASE = 0x0200u;
 static constexpr uint32_t BLK_FLOW_SIZE = 0x0100u;
 static constexpr uint32_t BLK_FLOW_NEXT = 0x0300u;
 static constexpr uint32_t BLK_FLOW_TYPE = 0x53500003u;
-static constexpr uint32_t BLK_FLOW_VERSION = 0x00020200u;
+static constexpr uint32_t BLK_FLOW_VERSION = 0x00020300u;
 static constexpr uint32_t REG_FLOW_TYPE = 0x0000u; // ro: block type
 static constexpr uint32_t REG_FLOW_VERSION = 0x0004u; // ro: block version
 static constexpr uint32_t REG_FLOW_NEXT = 0x0008u; // ro: byte address of the next block
@@ -103,6 +103,12 @@ static constexpr uint32_t REG_FLOW_REFUSED_EXACT = 0x00D4u; // ro: connection re
 static constexpr uint32_t REG_FLOW_REFUSED_QUOTA = 0x00D8u; // ro: learning requests refused at MAX_EMBRYONIC
 static constexpr uint32_t REG_FLOW_REFUSED_FULL = 0x00DCu; // ro: learning requests refused with a full table (MAX_ENTRIES or the insert)
 static constexpr uint32_t REG_FLOW_REFUSED_BUSY = 0x00E0u; // ro: learning requests refused while the engine held an earlier one
+static constexpr uint32_t REG_FLOW_EVENT_CONTROL = 0x00E4u; // rw: the event queue (flow version 2.3, FEATURES.EVENTS): what the adapter did to its own table, for the host to follow; reset 0
+static constexpr uint32_t REG_FLOW_EVENT_DATA = 0x00E8u; // ro: the event queue's read window: each read gives the next word, so a fixed-address burst reads consecutive records. With no record waiting a read gives one word, 0. A record is this word (VALID set, TYPE, DETAIL, the key flags, the action byte, WORDS) and WORDS more: the ports (as RES_PORTS), then the source address (IPv4: one word, as RES_SRC3; IPv6: four, as RES_SRC0..3). The queue has one reader: two would split records
+static constexpr uint32_t REG_FLOW_EVENT_PENDING = 0x00ECu; // ro: records waiting in the queue (the one being read included)
+static constexpr uint32_t REG_FLOW_EVENT_DEPTH = 0x00F0u; // ro: records the queue holds (parameter)
+static constexpr uint32_t REG_FLOW_EVENT_OVERFLOW = 0x00F4u; // ro: learned and aged records lost to a full queue while ENABLE (wraps; cleared by reset only): when it moves, the host's copy of the table is stale and it walks the table again
+static constexpr uint32_t REG_FLOW_EVENT_SKIPPED = 0x00F8u; // ro: refusal records not written (REFUSALS set, the queue more than half full or a table event in the same clock; wraps)
 
 // listen: Listen table: (family, protocol, destination slot, destination port) -> action; TCP matches SYN without ACK only. An action may name a queue group: the frame goes to the queue in the group's slot [listen hash] (docs/semantics.md, shared ports)
 static constexpr uint32_t BLK_LISTEN_BASE = 0x0300u;
@@ -373,11 +379,55 @@ static constexpr uint32_t FLD_FLOW_FEATURES_LEARNING_MASK = 0x00000001u;
 static constexpr uint32_t FLD_FLOW_FEATURES_IPV4_ONLY_SHIFT = 1; // bit 1: built without IPv6 (parameter IPV6 = 0; flow version 2.2): IPv6 frames are not steerable and go by the default action, the transmit side never learns from them, flow keys hold a 32-bit source address (an IPv6 key's source is cut to its low 32 bits)
 static constexpr uint32_t FLD_FLOW_FEATURES_IPV4_ONLY_WIDTH = 1;
 static constexpr uint32_t FLD_FLOW_FEATURES_IPV4_ONLY_MASK = 0x00000002u;
+static constexpr uint32_t FLD_FLOW_FEATURES_EVENTS_SHIFT = 2; // bit 2: the event queue (EVENT_* registers, flow version 2.3) is built in: set with LEARNING
+static constexpr uint32_t FLD_FLOW_FEATURES_EVENTS_WIDTH = 1;
+static constexpr uint32_t FLD_FLOW_FEATURES_EVENTS_MASK = 0x00000004u;
 
 // flow.LEARN_CONTROL
 static constexpr uint32_t FLD_FLOW_LEARN_CONTROL_TRANSMIT_SHIFT = 0; // bit 0: transmit-side learning (docs/semantics.md rule 9): a connection request a processor transmits from a cluster address (an address slot) learns the reverse entry to that processor's queue; set with a learning line
 static constexpr uint32_t FLD_FLOW_LEARN_CONTROL_TRANSMIT_WIDTH = 1;
 static constexpr uint32_t FLD_FLOW_LEARN_CONTROL_TRANSMIT_MASK = 0x00000001u;
+
+// flow.EVENT_CONTROL
+static constexpr uint32_t FLD_FLOW_EVENT_CONTROL_ENABLE_SHIFT = 0; // bit 0: write records; clearing it empties the queue (records, cut record and all) and stops the overflow count
+static constexpr uint32_t FLD_FLOW_EVENT_CONTROL_ENABLE_WIDTH = 1;
+static constexpr uint32_t FLD_FLOW_EVENT_CONTROL_ENABLE_MASK = 0x00000001u;
+static constexpr uint32_t FLD_FLOW_EVENT_CONTROL_REFUSALS_SHIFT = 1; // bit 1: also write a record for each learning request refused at the quota or a full table, while the queue is at most half full (else EVENT_SKIPPED counts it); refusals do not change the table, so skipping one never needs a resync
+static constexpr uint32_t FLD_FLOW_EVENT_CONTROL_REFUSALS_WIDTH = 1;
+static constexpr uint32_t FLD_FLOW_EVENT_CONTROL_REFUSALS_MASK = 0x00000002u;
+
+// flow.EVENT_DATA
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_VALID_SHIFT = 31; // bit 31: a record starts here
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_VALID_WIDTH = 1;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_VALID_MASK = 0x80000000u;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_TYPE_SHIFT = 28; // bits 29:28: what happened
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_TYPE_WIDTH = 2;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_TYPE_MASK = 0x30000000u;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_TYPE_LEARNED = 1;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_TYPE_AGED = 2;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_TYPE_REFUSED = 3;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_DETAIL_SHIFT = 24; // bits 25:24: aged: the entry's state (0 embryonic, 1 established, 2 closing, 3 a host entry); refused: 1 quota, 2 full; learned: 0
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_DETAIL_WIDTH = 2;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_DETAIL_MASK = 0x03000000u;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_ACTION_SHIFT = 16; // bits 23:16: the entry's action byte (encoding ACTION): the queue learned, aged or refused
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_ACTION_WIDTH = 8;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_ACTION_MASK = 0x00FF0000u;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_WORDS_SHIFT = 12; // bits 15:12: words that follow in this record: 2 (IPv4) or 5 (IPv6)
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_WORDS_WIDTH = 4;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_WORDS_MASK = 0x0000F000u;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_FAMILY_SHIFT = 0; // bit 0: address family
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_FAMILY_WIDTH = 1;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_FAMILY_MASK = 0x00000001u;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_FAMILY_IPV4 = 0;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_FAMILY_IPV6 = 1;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_PROTO_SHIFT = 1; // bit 1: protocol
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_PROTO_WIDTH = 1;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_PROTO_MASK = 0x00000002u;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_PROTO_TCP = 0;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_PROTO_UDP = 1;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_ADDR_SLOT_SHIFT = 8; // bits 11:8: destination address: a slot of the addr block
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_ADDR_SLOT_WIDTH = 4;
+static constexpr uint32_t FLD_FLOW_EVENT_DATA_ADDR_SLOT_MASK = 0x00000F00u;
 
 // listen.FLAGS
 static constexpr uint32_t FLD_LISTEN_FLAGS_VALID_SHIFT = 31; // bit 31: the entry is live (0: the entry matches nothing and reads back as all zero)

@@ -40,7 +40,7 @@ export const BLOCKS = {
     },
   },
   flow: {
-    name: 'flow', type: 0x53500003, version: 0x00020200, size: 0x0100,
+    name: 'flow', type: 0x53500003, version: 0x00020300, size: 0x0100,
     desc: "Exact-match flow table (multi-way cuckoo hash with a stash)",
     registers: {
       TYPE: { offset: 0x000, access: 'ro', width: 32, desc: "block type" },
@@ -99,6 +99,12 @@ export const BLOCKS = {
       REFUSED_QUOTA: { offset: 0x0D8, access: 'ro', width: 32, desc: "learning requests refused at MAX_EMBRYONIC" },
       REFUSED_FULL: { offset: 0x0DC, access: 'ro', width: 32, desc: "learning requests refused with a full table (MAX_ENTRIES or the insert)" },
       REFUSED_BUSY: { offset: 0x0E0, access: 'ro', width: 32, desc: "learning requests refused while the engine held an earlier one" },
+      EVENT_CONTROL: { offset: 0x0E4, access: 'rw', width: 32, desc: "the event queue (flow version 2.3, FEATURES.EVENTS): what the adapter did to its own table, for the host to follow; reset 0" },
+      EVENT_DATA: { offset: 0x0E8, access: 'ro', width: 32, desc: "the event queue's read window: each read gives the next word, so a fixed-address burst reads consecutive records. With no record waiting a read gives one word, 0. A record is this word (VALID set, TYPE, DETAIL, the key flags, the action byte, WORDS) and WORDS more: the ports (as RES_PORTS), then the source address (IPv4: one word, as RES_SRC3; IPv6: four, as RES_SRC0..3). The queue has one reader: two would split records" },
+      EVENT_PENDING: { offset: 0x0EC, access: 'ro', width: 32, desc: "records waiting in the queue (the one being read included)" },
+      EVENT_DEPTH: { offset: 0x0F0, access: 'ro', width: 32, desc: "records the queue holds (parameter)" },
+      EVENT_OVERFLOW: { offset: 0x0F4, access: 'ro', width: 32, desc: "learned and aged records lost to a full queue while ENABLE (wraps; cleared by reset only): when it moves, the host's copy of the table is stale and it walks the table again" },
+      EVENT_SKIPPED: { offset: 0x0F8, access: 'ro', width: 32, desc: "refusal records not written (REFUSALS set, the queue more than half full or a table event in the same clock; wraps)" },
     },
   },
   listen: {
@@ -256,9 +262,22 @@ export const FIELDS = {
     FEATURES: {
       LEARNING: { shift: 0, width: 1, mask: 0x00000001 },
       IPV4_ONLY: { shift: 1, width: 1, mask: 0x00000002 },
+      EVENTS: { shift: 2, width: 1, mask: 0x00000004 },
     },
     LEARN_CONTROL: {
       TRANSMIT: { shift: 0, width: 1, mask: 0x00000001 },
+    },
+    EVENT_CONTROL: {
+      ENABLE: { shift: 0, width: 1, mask: 0x00000001 },
+      REFUSALS: { shift: 1, width: 1, mask: 0x00000002 },
+    },
+    EVENT_DATA: {
+      VALID: { shift: 31, width: 1, mask: 0x80000000 },
+      TYPE: { shift: 28, width: 2, mask: 0x30000000, values: { learned: 1, aged: 2, refused: 3 } },
+      DETAIL: { shift: 24, width: 2, mask: 0x03000000 },
+      ACTION: { shift: 16, width: 8, mask: 0x00FF0000 },
+      WORDS: { shift: 12, width: 4, mask: 0x0000F000 },
+      ...FIELD_SETS.keyFlags,
     },
   },
   listen: {
