@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { createSim, packFrames } from '../sim/addon.js';
 import { SimBus } from '../host/src/bus/sim-bus.js';
 import { Adapter } from '../host/src/driver/index.js';
-import { parseRules } from '../host/src/codec/rules.js';
+import { parseRules, ruleKey, type FlowRule } from '../host/src/codec/rules.js';
+import type { FlowEvent } from '../host/src/driver/events.js';
 import { ReferenceAdapter, type LearningOutcome } from '../host/src/semantics/reference.js';
 import { SimTimeline } from '../host/src/sim/timeline.js';
 import { makeRigFrom, runTimedDifferential, type Rig } from './support/compare.js';
@@ -60,6 +61,53 @@ describe.each([8, 32, 64] as const)('learning: RTL vs reference at DATA_WIDTH %i
     // outgoing connections: transmitted SYNs learned their reverse entries
     expect(report.transmitted).toBeGreaterThan(CONNECTIONS[width] / 20);
     expect(report.transmitLearned).toBeGreaterThan(0);
+  });
+});
+
+describe('learning: the event queue says what the reference table did', () => {
+  // The same stream with the event queue on (refusal records too): the learned records in the
+  // order the reference learned, the aged records as the reference aged them (the sweep's order
+  // is the slots', so as a multiset), every refusal record one of the reference's, in order.
+  const describeRecord = (e: { type: string; rule: FlowRule; state?: string; reason?: string }) =>
+    `${e.type}${e.state ? ` ${e.state}` : ''}${e.reason ? ` ${e.reason}` : ''} ${ruleKey(e.rule)} → ${e.rule.action}`;
+  const sorted = (xs: string[]) => [...xs].sort();
+  it('at DATA_WIDTH 64: learned, aged and refused records against the reference', async () => {
+    const t = trafficFor(164, CONNECTIONS[64]);
+    const { rig, timeline } = await learningRig(64);
+    await rig.adapter.events.enable({ refusals: true });
+    const expected = rig.reference.recordEvents();
+    const report = runTimedDifferential(rig, timeline, t.frames);
+    expect(report.mismatches, `${report.mismatchCount} mismatches`).toEqual([]);
+    const got: FlowEvent[] = [];
+    let overflowed = false;
+    for (let left = 1; left > 0; ) {
+      const r = await rig.adapter.events.read(256);
+      got.push(...r.events);
+      overflowed ||= r.overflowed;
+      left = r.pending;
+    }
+    const status = await rig.adapter.events.status();
+    const counters = await rig.adapter.learningCounters();
+    rig.sim.close();
+    expect(overflowed || status.overflow !== 0, 'the stream fits the queue').toBe(false);
+    const of = (xs: readonly { type: string }[], type: string) => xs.filter((e) => e.type === type).map(describeRecord);
+    expect(of(got, 'learned')).toEqual(of(expected, 'learned'));
+    expect(sorted(of(got, 'aged'))).toEqual(sorted(of(expected, 'aged')));
+    // refusals: a record for each request that held a slot while the queue was at most half
+    // full; the others are counted skipped (busy ones never have a record)
+    const refused = of(got, 'refused');
+    const refusable = of(expected, 'refused');
+    let at = 0;
+    for (const r of refused) {
+      while (at < refusable.length && refusable[at] !== r) at++;
+      expect(at < refusable.length, `refusal record ${r} is not one of the reference's, in order`).toBe(true);
+      at++;
+    }
+    expect(refused.length + status.skipped).toBe(counters.refused.quota + counters.refused.full + counters.refused.busy);
+    // the stream makes every kind of record
+    expect(of(got, 'learned').length).toBeGreaterThan(CONNECTIONS[64] / 4);
+    for (const state of ['embryonic', 'established', 'closing', 'host']) expect(got.some((e) => e.state === state), `an aged ${state} record`).toBe(true);
+    for (const reason of ['quota', 'full']) expect(got.some((e) => e.reason === reason), `a ${reason} refusal record`).toBe(true);
   });
 });
 

@@ -82,6 +82,16 @@ export const emptyCounters = (): LearningCounters => ({
   refused: { exact: 0, quota: 0, full: 0, busy: 0 },
 });
 
+/**
+ * What the adapter tells the host it did to its own table, in order (the event queue's records,
+ * docs/architecture.md "Event queue"): an entry learned, an entry aged (in its state; `host`: a
+ * host entry with an idle timeout), a connection request refused at the quota or a full table.
+ */
+export type TableEvent =
+  | { type: 'learned'; rule: FlowRule }
+  | { type: 'aged'; rule: FlowRule; state: EntryState | 'host' }
+  | { type: 'refused'; rule: FlowRule; reason: 'quota' | 'full' };
+
 /** What an entry's removal window means for a frame at some time. */
 export type Presence = 'present' | 'maybe-aged';
 
@@ -90,6 +100,8 @@ export class ExactTable {
   private readonly entries = new Map<string, ExactEntry>();
   private timersNow: LearningTimers = { ...LEARNING_DEFAULTS };
   readonly counters = emptyCounters();
+  /** The table's events, when something asked for them (ReferenceAdapter.recordEvents). */
+  events?: TableEvent[];
   /** No entry is past its removal window before this time (a lower bound, so sweeps can be skipped). */
   private sweepDueUs = Infinity;
 
@@ -146,7 +158,9 @@ export class ExactTable {
       const deadline = this.deadlineUs(e);
       if (nowUs > deadline) {
         this.entries.delete(key);
-        this.counters.aged[e.origin === 'host' ? 'host' : e.state]++;
+        const state = e.origin === 'host' ? 'host' : e.state;
+        this.counters.aged[state]++;
+        this.events?.push({ type: 'aged', rule: e.rule, state });
       } else {
         due = Math.min(due, deadline);
       }

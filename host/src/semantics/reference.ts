@@ -16,6 +16,7 @@ import {
   type LearningCounters,
   type Origin,
   type Refusal,
+  type TableEvent,
   type TcpFlags,
 } from './learning.js';
 
@@ -349,9 +350,19 @@ export class ReferenceAdapter {
     return outcome;
   }
 
-  private refuse(reason: Refusal, outcome: LearningOutcome = {}): LearningOutcome {
+  private refuse(reason: Refusal, outcome: LearningOutcome = {}, rule?: FlowRule): LearningOutcome {
     this.exact.counters.refused[reason]++;
+    if (rule && (reason === 'quota' || reason === 'full')) this.exact.events?.push({ type: 'refused', rule, reason });
     return { ...outcome, refused: reason };
+  }
+
+  /**
+   * From now on, keeps the table's events (learned, aged, refused at the quota or full) in the
+   * returned array, in the order they happen: what the adapter's event queue should say.
+   */
+  recordEvents(): TableEvent[] {
+    this.exact.events = [];
+    return this.exact.events;
   }
 
   /** A connection request that missed the exact table asks to learn `rule` (its action the queue). */
@@ -365,16 +376,17 @@ export class ReferenceAdapter {
     const embryonic = this.exact.tally(now, (e) => e.origin === 'learned' && e.state === 'embryonic');
     if (embryonic.sure + embryonic.maybe >= this.maxEmbryonic) {
       if (embryonic.sure < this.maxEmbryonic) outcome.ambiguous ??= 'aging';
-      return this.refuse('quota', outcome);
+      return this.refuse('quota', outcome, rule);
     }
     const all = this.exact.tally(now, () => true);
     const room = Math.min(this.capacity, this.maxEntries);
     if (all.sure + all.maybe >= room) {
       if (all.sure < room) outcome.ambiguous ??= 'aging';
-      return this.refuse('full', outcome);
+      return this.refuse('full', outcome, rule);
     }
     this.exact.add({ rule, key: ruleKey(rule), origin: 'learned', state: 'embryonic', lastHitUs: now, visibleFromUs: visibleFrom });
     this.exact.counters.learned++;
+    this.exact.events?.push({ type: 'learned', rule });
     return { ...outcome, learned: true };
   }
 
