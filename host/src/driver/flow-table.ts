@@ -7,7 +7,7 @@ import { requireRuleFamily, type AddressTable } from './address-table.js';
 import { commandWord, FLOW_BUSY, FLOW_RESULT, flowResult, type FlowOp } from './commands.js';
 import { DriverError, FlowExistsError, NotFoundError, TableFullError } from './errors.js';
 import { scanFlowSlots, stageFlowCommand } from './flow-command.js';
-import { addressBytes, decodeKeyFlags, decodePorts } from './key.js';
+import { addressBytes, decodeKeyFlags, decodePorts, type KeyFlags } from './key.js';
 import { agingClasses, readAgingTimeouts } from './learning.js';
 import { Ops } from './ops.js';
 import { FIELDS, getField } from './regs.generated.js';
@@ -33,6 +33,26 @@ export function decodeFlowMeta(w: number): FlowMeta {
     state: META_STATES[getField(f.STATE, w) & 3],
     agingClass: getField(f.CLASS, w),
     idleMs: getField(f.IDLE_MS, w),
+  };
+}
+
+/**
+ * The rule of a table entry as the hardware gives its key: the key flags, the ports word (as
+ * RES_PORTS), the source address and the action; the destination address through the address
+ * slots. The walk, the slot reads and the event queue (events.ts) all build rules here.
+ */
+export function entryRule(addresses: Pick<AddressTable, 'get'>, key: KeyFlags, ports: number, src: Uint8Array, action: number): FlowRule {
+  const { srcPort, dstPort } = decodePorts(ports);
+  return {
+    kind: 'flow',
+    family: key.family,
+    proto: key.proto,
+    srcIp: src,
+    // an entry whose slot was cleared behind our back shows the unspecified address
+    dstIp: addresses.get(key.addressSlot)?.address ?? new Uint8Array(16),
+    srcPort,
+    dstPort,
+    action,
   };
 }
 
@@ -189,24 +209,13 @@ export class FlowTable {
         out.push({ slot, addressSlot, action: 0, hits: 0, rule: undefined as unknown as FlowRule });
         continue;
       }
-      const { srcPort, dstPort } = decodePorts(entry.ports);
       out.push({
         slot,
         addressSlot,
         action: entry.action,
         hits: entry.hits,
         ...this.metaOf(entry.meta),
-        rule: {
-          kind: 'flow',
-          family: key.family,
-          proto: key.proto,
-          srcIp: entry.src,
-          // an entry whose slot was cleared behind our back shows the unspecified address
-          dstIp: this.addresses.get(addressSlot)?.address ?? new Uint8Array(16),
-          srcPort,
-          dstPort,
-          action: entry.action,
-        },
+        rule: entryRule(this.addresses, key, entry.ports, entry.src, entry.action),
       });
     }
     return out;
