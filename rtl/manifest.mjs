@@ -34,7 +34,7 @@ export const GROUPS = {
     files: [
       'sipnic_ram_sdp.v', 'sipnic_ram_fifo.v', 'sipnic_sync_fifo.v',
       'sipnic_ingress.v', 'sipnic_parser.v', 'sipnic_addr_table.v', 'sipnic_listen_table.v',
-      'sipnic_flow_hash.v', 'sipnic_flow_table.v', 'sipnic_learn.v', 'sipnic_tx_snoop.v', 'sipnic_tx_learn.v', 'sipnic_steer.v', 'sipnic_dispatch.v',
+      'sipnic_flow_hash.v', 'sipnic_flow_table.v', 'sipnic_events.v', 'sipnic_learn.v', 'sipnic_tx_snoop.v', 'sipnic_tx_learn.v', 'sipnic_steer.v', 'sipnic_dispatch.v',
       'sipnic_queue_fifo.v', 'sipnic_counters.v', 'sipnic_regfile.v', 'sipnic_core.v',
     ],
   },

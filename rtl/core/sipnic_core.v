@@ -36,6 +36,8 @@ module sipnic_core #(
     parameter LEARNING = 1,
     // learning requests that can wait for the flow table's command port (power of two, 2..16)
     parameter LEARN_REQUESTS = 4,
+    // event records the host has not read yet (sipnic_events; power of two; EVENT_DEPTH reads one more)
+    parameter LEARN_EVENTS = 512,
     // core clocks per millisecond (NOW_MS); default: the clock of 1 Gb/s at DATA_WIDTH
     parameter CLOCKS_PER_MS = DATA_WIDTH == 8 ? 125000 : DATA_WIDTH == 32 ? 31250 : 15625,
     // 1: IPv4 and IPv6; 0: IPv6 frames are not steerable (default action, never learned) and
@@ -398,7 +400,7 @@ wire [7:0] ft_cmd_action;
 wire [FLOW_SLOT_WIDTH-1:0] ft_cmd_slot;
 wire [4:0] ft_cmd_meta;
 wire [31:0] cmd_res_meta;
-wire learn_wr;
+wire learn_wr, learn_rd;
 wire [7:0] learn_addr;
 wire [31:0] learn_wdata, learn_rdata;
 
@@ -473,7 +475,8 @@ generate
             .KEY_WIDTH(FT_KEY_WIDTH),
             .SLOTS(FLOW_ENTRIES + FLOW_STASH),
             .SLOT_WIDTH(FLOW_SLOT_WIDTH),
-            .REQ_DEPTH(LEARN_REQUESTS)
+            .REQ_DEPTH(LEARN_REQUESTS),
+            .EVENT_DEPTH(LEARN_EVENTS)
         )
         sipnic_learn_inst (
             .clk(clk),
@@ -504,11 +507,13 @@ generate
             .f_cmd_status(cmd_status),
             .f_cmd_res_valid(cmd_res_valid),
             .f_cmd_res_key(cmd_res_key_ft),
+            .f_cmd_res_action(cmd_res_action),
             .f_cmd_res_meta(cmd_res_meta),
             .f_count(flow_count),
             .f_emb_leave(emb_leave),
             .now_ms(now_ms),
             .reg_wr(learn_wr),
+            .reg_rd(learn_rd),
             .reg_addr(learn_addr),
             .reg_wdata(learn_wdata),
             .reg_rdata(learn_rdata),
@@ -693,7 +698,7 @@ generate
         assign cmd_done = ft_cmd_done;
         assign learn_rdata = 32'd0;
         /* verilator lint_off UNUSEDSIGNAL */
-        wire unused = &{1'b0, lm_learn, emb_leave, learn_wr, learn_addr, learn_wdata, tx_enable, lk_cand, lk_action,
+        wire unused = &{1'b0, lm_learn, emb_leave, learn_wr, learn_rd, learn_addr, learn_wdata, tx_enable, lk_cand, lk_action,
             tx_axis_tdata, tx_axis_tkeep, tx_axis_tvalid, tx_axis_tlast, tx_processor};
         /* verilator lint_on UNUSEDSIGNAL */
     end
@@ -969,6 +974,7 @@ sipnic_regfile_inst (
     .cnt_rd_index(cnt_rd_index),
     .cnt_rd_value(cnt_rd_value),
     .learn_wr(learn_wr),
+    .learn_rd(learn_rd),
     .learn_addr(learn_addr),
     .learn_wdata(learn_wdata),
     .learn_rdata(learn_rdata)

@@ -17,6 +17,7 @@
  *     free in the request queue at its lookup -> busy; else its INSERT waits in the queue
  *   - NOW_MS (every CLOCKS_PER_MS clocks), the timeouts, EMBRYONIC and the counters, read and
  *     written through reg_* at flow block offsets 0x80..0xE0
+ *   - the event queue (sipnic_events, offsets 0xE4..0xF8): learned, aged and refused records
  *
  * Request queue (REQ_DEPTH slots): a request takes a slot at its lookup (key and action
  * written), is resolved in result order (go: insert, or not), and is served in the same order;
@@ -39,7 +40,9 @@ module sipnic_learn #(
     // slot number bits
     parameter SLOT_WIDTH = $clog2(SLOTS),
     // learning requests that can wait for the command port (power of two, 2..16)
-    parameter REQ_DEPTH = 4
+    parameter REQ_DEPTH = 4,
+    // event records (sipnic_events; power of two)
+    parameter EVENT_DEPTH = 512
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -83,6 +86,7 @@ module sipnic_learn #(
     input  wire [1:0]            f_cmd_status,
     input  wire                  f_cmd_res_valid,
     input  wire [KEY_WIDTH-1:0]  f_cmd_res_key,
+    input  wire [7:0]            f_cmd_res_action,
     /* verilator lint_off UNUSEDSIGNAL */ // RES_META: origin, state, class, idle
     input  wire [31:0]           f_cmd_res_meta,
     /* verilator lint_on UNUSEDSIGNAL */
@@ -94,6 +98,7 @@ module sipnic_learn #(
      * Registers (flow block offsets 0x80..0xFC)
      */
     input  wire                  reg_wr,
+    input  wire                  reg_rd,
     input  wire [7:0]            reg_addr,
     input  wire [31:0]           reg_wdata,
     output reg  [31:0]           reg_rdata,
@@ -484,6 +489,40 @@ always @(posedge clk) begin
 end
 
 // ---------------------------------------------------------------------------------------
+// events: a learned INSERT and an aging DELETE (the engine's commands: one at a time) are table
+// records; a refusal's key is kept only while its request holds a queue slot
+
+wire aged_ok = eng_done && a_state_reg == A_DEL_RUN && f_cmd_status == STATUS_OK;
+wire ref_slot = (t_quota || t_full) && res_tag[0];
+wire ref_noslot = ((t_quota || t_full) && !res_tag[0]) || t_busy;
+wire [RQ_AW-1:0] rq_res_idx = rq_res_reg[RQ_AW-1:0];
+wire [31:0] ev_rdata;
+
+sipnic_events #(
+    .KEY_WIDTH(KEY_WIDTH),
+    .DEPTH(EVENT_DEPTH)
+)
+sipnic_events_inst (
+    .clk(clk),
+    .rst(rst),
+    .t_valid(learn_ok || aged_ok),
+    .t_type(learn_ok ? FLD_FLOW_EVENT_DATA_TYPE_LEARNED[1:0] : FLD_FLOW_EVENT_DATA_TYPE_AGED[1:0]),
+    .t_detail(learn_ok ? 2'd0 : !res_learned ? 2'd3 : res_state),
+    .t_action(learn_ok ? rq_act_mem[rq_head] : f_cmd_res_action),
+    .t_key(learn_ok ? rq_key_mem[rq_head] : f_cmd_res_key),
+    .r_valid(ref_slot || learn_full),
+    .r_detail(t_quota ? 2'd1 : 2'd2),
+    .r_action(ref_slot ? rq_act_mem[rq_res_idx] : rq_act_mem[rq_head]),
+    .r_key(ref_slot ? rq_key_mem[rq_res_idx] : rq_key_mem[rq_head]),
+    .r_more({1'b0, ref_noslot} + {1'b0, ref_slot && learn_full}),
+    .reg_wr(reg_wr),
+    .reg_rd(reg_rd),
+    .reg_addr(reg_addr),
+    .reg_wdata(reg_wdata),
+    .reg_rdata(ev_rdata)
+);
+
+// ---------------------------------------------------------------------------------------
 // register reads
 
 always @* begin
@@ -512,7 +551,7 @@ always @* begin
         REG_FLOW_REFUSED_QUOTA[7:0]: reg_rdata = ref_quota_reg;
         REG_FLOW_REFUSED_FULL[7:0]: reg_rdata = ref_full_reg;
         REG_FLOW_REFUSED_BUSY[7:0]: reg_rdata = ref_busy_reg;
-        default: reg_rdata = 32'd0;
+        default: reg_rdata = ev_rdata;
     endcase
 end
 

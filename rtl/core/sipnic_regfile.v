@@ -136,6 +136,7 @@ module sipnic_regfile #(
      * Learning engine registers (flow block offsets 0x80..0xFC; sipnic_learn)
      */
     output wire                          learn_wr,
+    output wire                          learn_rd,       // a read (EVENT_DATA reads move its cursor)
     output wire [7:0]                    learn_addr,
     output wire [31:0]                   learn_wdata,
     input  wire [31:0]                   learn_rdata
@@ -398,6 +399,7 @@ wire wr = reg_en && reg_we;
 
 // learning registers: written through to sipnic_learn (its own clocked registers), read from it
 assign learn_wr = LEARNING != 0 && reg_en && reg_we && in_flow && off_flow >= REG_FLOW_FEATURES;
+assign learn_rd = LEARNING != 0 && rd && in_flow && off_flow >= REG_FLOW_FEATURES;
 assign learn_addr = off_flow[7:0];
 assign learn_wdata = reg_wdata;
 
@@ -589,6 +591,7 @@ always @* begin
                 rdata_next = 32'd0;
                 rdata_next[FLD_FLOW_FEATURES_LEARNING_SHIFT] = LEARNING != 0;
                 rdata_next[FLD_FLOW_FEATURES_IPV4_ONLY_SHIFT] = IPV6 == 0;
+                rdata_next[FLD_FLOW_FEATURES_EVENTS_SHIFT] = LEARNING != 0;
             end
             default: rdata_next = off_flow >= REG_FLOW_FEATURES && LEARNING != 0 ? learn_rdata : 32'd0;
         endcase

@@ -104,7 +104,7 @@ localparam [15:0] REG_FLOW_EVENT_DATA = 16'h00E8; // ro: the event queue's read 
 localparam [15:0] REG_FLOW_EVENT_PENDING = 16'h00EC; // ro: records waiting in the queue (the one being read included)
 localparam [15:0] REG_FLOW_EVENT_DEPTH = 16'h00F0; // ro: records the queue holds (parameter)
 localparam [15:0] REG_FLOW_EVENT_OVERFLOW = 16'h00F4; // ro: learned and aged records lost to a full queue while ENABLE (wraps; cleared by reset only): when it moves, the host's copy of the table is stale and it walks the table again
-localparam [15:0] REG_FLOW_EVENT_SKIPPED = 16'h00F8; // ro: refusal records not written (REFUSALS set, the queue more than half full or a table event in the same clock; wraps)
+localparam [15:0] REG_FLOW_EVENT_SKIPPED = 16'h00F8; // ro: refusal records not written while REFUSALS: the queue was more than half full, a table record came in the same clock, or the request held no slot of the engine's request queue, so its key was not kept (every busy refusal); wraps
 
 // listen: Listen table: (family, protocol, destination slot, destination port) -> action; TCP matches SYN without ACK only. An action may name a queue group: the frame goes to the queue in the group's slot [listen hash] (docs/semantics.md, shared ports)
 localparam [15:0] BLK_LISTEN_BASE = 16'h0300;

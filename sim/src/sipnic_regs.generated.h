@@ -108,7 +108,7 @@ static constexpr uint32_t REG_FLOW_EVENT_DATA = 0x00E8u; // ro: the event queue'
 static constexpr uint32_t REG_FLOW_EVENT_PENDING = 0x00ECu; // ro: records waiting in the queue (the one being read included)
 static constexpr uint32_t REG_FLOW_EVENT_DEPTH = 0x00F0u; // ro: records the queue holds (parameter)
 static constexpr uint32_t REG_FLOW_EVENT_OVERFLOW = 0x00F4u; // ro: learned and aged records lost to a full queue while ENABLE (wraps; cleared by reset only): when it moves, the host's copy of the table is stale and it walks the table again
-static constexpr uint32_t REG_FLOW_EVENT_SKIPPED = 0x00F8u; // ro: refusal records not written (REFUSALS set, the queue more than half full or a table event in the same clock; wraps)
+static constexpr uint32_t REG_FLOW_EVENT_SKIPPED = 0x00F8u; // ro: refusal records not written while REFUSALS: the queue was more than half full, a table record came in the same clock, or the request held no slot of the engine's request queue, so its key was not kept (every busy refusal); wraps
 
 // listen: Listen table: (family, protocol, destination slot, destination port) -> action; TCP matches SYN without ACK only. An action may name a queue group: the frame goes to the queue in the group's slot [listen hash] (docs/semantics.md, shared ports)
 static constexpr uint32_t BLK_LISTEN_BASE = 0x0300u;

@@ -254,7 +254,7 @@ static void setup(TB& tb) {
 
 static void test_no_learning(TB& tb) {
     CHECK(R(tb, REG_FLOW_FEATURES) == 0, "FEATURES %u, want 0", R(tb, REG_FLOW_FEATURES));
-    for (uint16_t off = REG_FLOW_CLOCKS_PER_MS; off <= REG_FLOW_REFUSED_BUSY; off += 4)
+    for (uint16_t off = REG_FLOW_CLOCKS_PER_MS; off <= REG_FLOW_EVENT_SKIPPED; off += 4)
         CHECK(R(tb, off) == 0, "register 0x%02x reads %u without LEARNING", off, R(tb, off));
     tb.wr(F(REG_FLOW_MAX_EMBRYONIC), 7);
     CHECK(R(tb, REG_FLOW_MAX_EMBRYONIC) == 0, "MAX_EMBRYONIC written without LEARNING");
@@ -270,7 +270,8 @@ static void test_no_learning(TB& tb) {
 }
 
 static void test_registers(TB& tb) {
-    CHECK(R(tb, REG_FLOW_FEATURES) == 1, "FEATURES");
+    uint32_t feat = FLD_FLOW_FEATURES_LEARNING_MASK | FLD_FLOW_FEATURES_EVENTS_MASK;
+    CHECK(R(tb, REG_FLOW_FEATURES) == feat, "FEATURES 0x%x, want 0x%x", R(tb, REG_FLOW_FEATURES), feat);
     CHECK(R(tb, REG_FLOW_CLOCKS_PER_MS) == CPM, "CLOCKS_PER_MS %u, want %u", R(tb, REG_FLOW_CLOCKS_PER_MS), CPM);
     CHECK(R(tb, REG_FLOW_SYN_TIMEOUT_MS) == 5000, "SYN_TIMEOUT reset");
     CHECK(R(tb, REG_FLOW_IDLE_TIMEOUT_MS) == 300000, "IDLE_TIMEOUT reset");
@@ -712,6 +713,147 @@ static void test_aging(TB& tb) {
     CHECK(!present(k7), "refreshed entry not aged at idle 301");
 }
 
+// ---------------------------------------------------------------- event queue
+struct Event {
+    uint32_t type, detail, action, words, family, slot;
+    Key key;
+};
+
+static uint32_t fld(uint32_t w, uint32_t shift, uint32_t width) { return (w >> shift) & ((1u << width) - 1); }
+
+// reads one record from EVENT_DATA; false when the read gave the empty word 0
+static bool read_event(TB& tb, Event& e) {
+    uint32_t w = R(tb, REG_FLOW_EVENT_DATA);
+    if (w == 0) return false;
+    CHECK(fld(w, FLD_FLOW_EVENT_DATA_VALID_SHIFT, 1) == 1, "event word 0 without VALID: 0x%08x", w);
+    e.type = fld(w, FLD_FLOW_EVENT_DATA_TYPE_SHIFT, FLD_FLOW_EVENT_DATA_TYPE_WIDTH);
+    e.detail = fld(w, FLD_FLOW_EVENT_DATA_DETAIL_SHIFT, FLD_FLOW_EVENT_DATA_DETAIL_WIDTH);
+    e.action = fld(w, FLD_FLOW_EVENT_DATA_ACTION_SHIFT, FLD_FLOW_EVENT_DATA_ACTION_WIDTH);
+    e.words = fld(w, FLD_FLOW_EVENT_DATA_WORDS_SHIFT, FLD_FLOW_EVENT_DATA_WORDS_WIDTH);
+    e.family = fld(w, FSET_KEY_FLAGS_FAMILY_SHIFT, FSET_KEY_FLAGS_FAMILY_WIDTH);
+    e.slot = fld(w, FSET_KEY_FLAGS_ADDR_SLOT_SHIFT, FSET_KEY_FLAGS_ADDR_SLOT_WIDTH);
+    CHECK(e.family == 0 && e.words == 2, "event of family %u with %u words", e.family, e.words);
+    uint32_t ports = R(tb, REG_FLOW_EVENT_DATA);
+    e.key.sport = (uint16_t)fld(ports, FSET_PORTS_SRC_PORT_SHIFT, FSET_PORTS_SRC_PORT_WIDTH);
+    e.key.dport = (uint16_t)fld(ports, FSET_PORTS_DST_PORT_SHIFT, FSET_PORTS_DST_PORT_WIDTH);
+    e.key.src = R(tb, REG_FLOW_EVENT_DATA);
+    return true;
+}
+
+static bool same(const Key& a, const Key& b) { return a.src == b.src && a.sport == b.sport && a.dport == b.dport; }
+
+static void expect_event(TB& tb, uint32_t type, uint32_t detail, uint32_t action, const Key& k, const char* what) {
+    Event e{};
+    bool got = read_event(tb, e);
+    CHECK(got && e.type == type && e.detail == detail && e.action == action && e.slot == 0 && same(e.key, k),
+          "%s: got %d type %u detail %u action %u key %08x:%u->%u", what, got, e.type, e.detail, e.action, e.key.src,
+          e.key.sport, e.key.dport);
+}
+
+static void test_events(TB& tb) {
+    const uint32_t L = FLD_FLOW_EVENT_DATA_TYPE_LEARNED, A = FLD_FLOW_EVENT_DATA_TYPE_AGED,
+                   X = FLD_FLOW_EVENT_DATA_TYPE_REFUSED;
+    const uint32_t ON = FLD_FLOW_EVENT_CONTROL_ENABLE_MASK, REFUSALS = FLD_FLOW_EVENT_CONTROL_REFUSALS_MASK;
+    tb.wr(F(REG_FLOW_COMMAND), 5);
+    flow_wait(tb);
+    CHECK(R(tb, REG_FLOW_EVENT_DEPTH) == EVENTS + 1, "EVENT_DEPTH %u, want %u", R(tb, REG_FLOW_EVENT_DEPTH), EVENTS + 1);
+    CHECK(R(tb, REG_FLOW_EVENT_CONTROL) == 0 && R(tb, REG_FLOW_EVENT_PENDING) == 0, "event queue reset");
+    // off: nothing written, nothing counted
+    tb.wr(F(REG_FLOW_NOW_MS), 1000);
+    Key k0{ip4(192, 0, 2, 200), 200, 80};
+    tb.send1(tcp4(k0.src, k0.sport, k0.dport, SYN));
+    CHECK(R(tb, REG_FLOW_LEARNED) > 0 && R(tb, REG_FLOW_EVENT_PENDING) == 0 && R(tb, REG_FLOW_EVENT_DATA) == 0,
+          "a record while the queue is off");
+    tb.wr(F(REG_FLOW_EVENT_CONTROL), ON | REFUSALS);
+    CHECK(R(tb, REG_FLOW_EVENT_CONTROL) == (ON | REFUSALS), "EVENT_CONTROL read back");
+    // learned: k1 stays embryonic, k2 established, k3 closing; k4 refused at the quota; k5 a host
+    // entry of class 1; then everything ages
+    tb.wr(F(REG_FLOW_SYN_TIMEOUT_MS), 100);
+    tb.wr(F(REG_FLOW_IDLE_TIMEOUT_MS), 100);
+    tb.wr(F(REG_FLOW_FIN_TIMEOUT_MS), 100);
+    tb.wr(F(REG_FLOW_HOST_TIMEOUT1_MS), 100);
+    Key k1{ip4(192, 0, 2, 201), 201, 80}, k2{ip4(192, 0, 2, 202), 202, 80}, k3{ip4(192, 0, 2, 203), 203, 80};
+    Key k4{ip4(192, 0, 2, 204), 204, 80}, k5{ip4(192, 0, 2, 205), 205, 80};
+    tb.send1(tcp4(k1.src, k1.sport, k1.dport, SYN));
+    tb.send1(tcp4(k2.src, k2.sport, k2.dport, SYN));
+    tb.send1(tcp4(k2.src, k2.sport, k2.dport, ACK));
+    tb.send1(tcp4(k3.src, k3.sport, k3.dport, SYN));
+    tb.send1(tcp4(k3.src, k3.sport, k3.dport, FIN | ACK));
+    tb.wr(F(REG_FLOW_MAX_EMBRYONIC), R(tb, REG_FLOW_EMBRYONIC));
+    tb.send1(tcp4(k4.src, k4.sport, k4.dport, SYN));
+    tb.wr(F(REG_FLOW_MAX_EMBRYONIC), 1024);
+    tb.wr(F(REG_FLOW_INSERT_CLASS), 1);
+    CHECK(flow_cmd(tb, 1, k5, 5) == 0, "host insert k5");
+    tb.wr(F(REG_FLOW_INSERT_CLASS), 0);
+    CHECK(R(tb, REG_FLOW_EVENT_PENDING) == 4, "EVENT_PENDING %u, want 4 (3 learned, 1 refused)", R(tb, REG_FLOW_EVENT_PENDING));
+    expect_event(tb, L, 0, Q_LEARN, k1, "learned k1");
+    CHECK(R(tb, REG_FLOW_EVENT_PENDING) == 3, "EVENT_PENDING after one record: %u", R(tb, REG_FLOW_EVENT_PENDING));
+    expect_event(tb, L, 0, Q_LEARN, k2, "learned k2");
+    expect_event(tb, L, 0, Q_LEARN, k3, "learned k3");
+    expect_event(tb, X, 1, Q_LEARN, k4, "refused k4 at the quota");
+    CHECK(R(tb, REG_FLOW_EVENT_DATA) == 0 && R(tb, REG_FLOW_EVENT_PENDING) == 0, "queue not empty after 4 records");
+    tb.wr(F(REG_FLOW_NOW_MS), 1000 + 500);
+    // (the sweep stops once nothing is left to age, so wait for the table to empty)
+    for (int i = 0; i < 4000 && R(tb, REG_FLOW_COUNT) != 0; i++) tb.run(50);
+    CHECK(R(tb, REG_FLOW_COUNT) == 0, "aging left %u entries", R(tb, REG_FLOW_COUNT));
+    // k0 was learned before the queue was on: its aging is recorded like the others'
+    bool seen[6] = {};
+    const Key* keys[6] = {&k0, &k1, &k2, &k3, &k4, &k5};
+    const uint32_t detail[6] = {0, 0, 1, 2, 0, 3}, action[6] = {Q_LEARN, Q_LEARN, Q_LEARN, Q_LEARN, 0, 5};
+    int n = 0;
+    Event e{};
+    while (read_event(tb, e)) {
+        n++;
+        int i = 0;
+        while (i < 6 && !same(*keys[i], e.key)) i++;
+        CHECK(i < 6 && i != 4 && !seen[i] && e.type == A && e.detail == detail[i] && e.action == action[i],
+              "aged record: key %08x:%u type %u detail %u action %u", e.key.src, e.key.sport, e.type, e.detail, e.action);
+        if (i < 6) seen[i] = true;
+    }
+    CHECK(n == 5 && seen[0] && seen[1] && seen[2] && seen[3] && seen[5], "aged records: %d, want 5", n);
+    CHECK(R(tb, REG_FLOW_EVENT_OVERFLOW) == 0, "overflow without a full queue");
+
+    // overflow: EVENTS + 1 records fit (the RAM and the head), the next 3 are lost and counted;
+    // refusals are written only while the queue is at most half full
+    tb.wr(F(REG_FLOW_COMMAND), 5);
+    flow_wait(tb);
+    tb.wr(F(REG_FLOW_NOW_MS), 100000);
+    tb.wr(F(REG_FLOW_SYN_TIMEOUT_MS), 1000000);
+    std::vector<Key> many;
+    for (int i = 0; i < EVENTS + 4; i++) {
+        many.push_back({ip4(198, 18, 1, i), (uint16_t)(5000 + i), 80});
+        tb.send1(tcp4(many[i].src, many[i].sport, many[i].dport, SYN));
+    }
+    uint32_t skipped0 = R(tb, REG_FLOW_EVENT_SKIPPED);
+    tb.wr(F(REG_FLOW_MAX_EMBRYONIC), 0);
+    Key r{ip4(198, 18, 2, 1), 6000, 80};
+    tb.send1(tcp4(r.src, r.sport, r.dport, SYN));
+    tb.wr(F(REG_FLOW_MAX_EMBRYONIC), 1024);
+    CHECK(R(tb, REG_FLOW_EVENT_PENDING) == EVENTS + 1, "EVENT_PENDING %u with a full queue", R(tb, REG_FLOW_EVENT_PENDING));
+    CHECK(R(tb, REG_FLOW_EVENT_OVERFLOW) == 3, "EVENT_OVERFLOW %u, want 3", R(tb, REG_FLOW_EVENT_OVERFLOW));
+    CHECK(R(tb, REG_FLOW_EVENT_SKIPPED) == skipped0 + 1, "a refusal into a full queue not counted skipped");
+    for (int i = 0; i < EVENTS + 1; i++) expect_event(tb, L, 0, Q_LEARN, many[i], "a record of the full queue");
+    CHECK(R(tb, REG_FLOW_EVENT_DATA) == 0, "more records than the queue holds");
+    // a record cut by ENABLE off: the queue empties, the cursor starts afresh
+    Key c{ip4(198, 18, 3, 1), 7000, 80};
+    tb.send1(tcp4(c.src, c.sport, c.dport, SYN));
+    tb.send1(tcp4(c.src + 1, c.sport, c.dport, SYN));
+    CHECK(R(tb, REG_FLOW_EVENT_DATA) != 0, "word 0 of a record");
+    tb.wr(F(REG_FLOW_EVENT_CONTROL), 0);
+    CHECK(R(tb, REG_FLOW_EVENT_PENDING) == 0 && R(tb, REG_FLOW_EVENT_DATA) == 0, "ENABLE off did not empty the queue");
+    tb.wr(F(REG_FLOW_EVENT_CONTROL), ON);
+    Key c2{c.src + 2, c.sport, c.dport};
+    tb.send1(tcp4(c2.src, c2.sport, c2.dport, SYN));
+    expect_event(tb, L, 0, Q_LEARN, c2, "the first record after ENABLE off and on");
+    tb.wr(F(REG_FLOW_EVENT_CONTROL), 0);
+    tb.wr(F(REG_FLOW_SYN_TIMEOUT_MS), 5000);
+    tb.wr(F(REG_FLOW_IDLE_TIMEOUT_MS), 300000);
+    tb.wr(F(REG_FLOW_FIN_TIMEOUT_MS), 10000);
+    tb.wr(F(REG_FLOW_HOST_TIMEOUT1_MS), 0);
+    tb.wr(F(REG_FLOW_COMMAND), 5);
+    flow_wait(tb);
+}
+
 // Transmit-side learning (rule 9): a processor's connection request from the cluster address
 // learns the reverse key to the processor's queue, through the same request queue.
 static const uint32_t REMOTE = 0xc6336409;  // 198.51.100.9
@@ -885,6 +1027,7 @@ int main(int argc, char** argv) {
     test_refusals(tb);
     test_round_robin(tb);
     test_aging(tb);
+    test_events(tb);
     test_queue(tb);
     test_visibility_bound(tb);
     test_transmit(tb);

@@ -104,7 +104,7 @@ export const BLOCKS = {
       EVENT_PENDING: { offset: 0x0EC, access: 'ro', width: 32, desc: "records waiting in the queue (the one being read included)" },
       EVENT_DEPTH: { offset: 0x0F0, access: 'ro', width: 32, desc: "records the queue holds (parameter)" },
       EVENT_OVERFLOW: { offset: 0x0F4, access: 'ro', width: 32, desc: "learned and aged records lost to a full queue while ENABLE (wraps; cleared by reset only): when it moves, the host's copy of the table is stale and it walks the table again" },
-      EVENT_SKIPPED: { offset: 0x0F8, access: 'ro', width: 32, desc: "refusal records not written (REFUSALS set, the queue more than half full or a table event in the same clock; wraps)" },
+      EVENT_SKIPPED: { offset: 0x0F8, access: 'ro', width: 32, desc: "refusal records not written while REFUSALS: the queue was more than half full, a table record came in the same clock, or the request held no slot of the engine's request queue, so its key was not kept (every busy refusal); wraps" },
     },
   },
   listen: {
