@@ -18,6 +18,8 @@ const RULES = `learning syn-timeout ${TIMERS.syn / 1000} idle-timeout ${TIMERS.i
 listen tcp4 dst-ip 10.0.0.1 dst-port 80 action 1 learn
 listen tcp4 dst-ip 10.0.0.1 dst-port 8080 action 1,2,3 learn
 listen tcp6 dst-ip 2001:db8::1 dst-port 443 action 2 learn
+listen udp4 dst-ip 10.0.0.2 dst-port 53 action 4
+listen tcp4 dst-ip 10.0.0.3 dst-port 25 action 5 learn
 default action 0
 `;
 /** An entry of timeout T is gone once its idle time passes T × 1.01 + 10 ms (docs/semantics.md rule 6). */
@@ -42,7 +44,8 @@ const spec = (family: 4 | 6, src: number, srcPort: number, dstPort: number): Flo
   family,
   proto: 'tcp',
   src: family === 6 ? `2001:db8:5::${src.toString(16)}` : `198.18.${(src >> 8) & 255}.${src & 255}`,
-  dst: family === 6 ? '2001:db8::1' : '10.0.0.1',
+  // port 25 is on the cluster address in address slot 3 (an odd slot of an IPv4 address)
+  dst: family === 6 ? '2001:db8::1' : dstPort === 25 ? '10.0.0.3' : '10.0.0.1',
   srcPort,
   dstPort,
 });
@@ -84,7 +87,9 @@ describe('event queue on the model', () => {
         ...Array.from({ length: 10 }, (_, i) => spec(4, i + 1, 40000 + i, 80)),
         ...Array.from({ length: 6 }, (_, i) => spec(4, 300 + i, 41000 + i, 8080)),
         ...Array.from({ length: 4 }, (_, i) => spec(6, 0xa0 + i, 42000 + i, 443)),
+        ...Array.from({ length: 3 }, (_, i) => spec(4, 400 + i, 43000 + i, 25)),
       ];
+      expect(adapter.addresses.list().map((s) => [s.slot, formatIp(s.address, s.family)])).toEqual([[0, '10.0.0.1'], [1, '2001:db8::1'], [2, '10.0.0.2'], [3, '10.0.0.3']]);
       let t = 1000;
       for (const f of flows) timeline.send(buildFrame(f, { flags: SYN }), (t += 100));
       timeline.advanceTo(t + 200);
@@ -161,7 +166,7 @@ describe('event queue on the model', () => {
         for (let k = int(rng, 1, 6); k > 0; k--) {
           const roll = rng();
           if (roll < 0.5 || open.length === 0) {
-            const f = spec(rng() < 0.25 ? 6 : 4, next, 20000 + next, pick(rng, [80, 8080, 443]));
+            const f = spec(rng() < 0.25 ? 6 : 4, next, 20000 + next, pick(rng, [80, 8080, 443, 25]));
             next++;
             if (f.family === 6) f.dstPort = 443;
             else if (f.dstPort === 443) f.dstPort = 80;
