@@ -243,9 +243,13 @@ export class FlowTable {
     return (await this.many(rules.map((rule) => ({ op: 'insert' as const, rule })))) as FlowBatchResult<InsertResult>[];
   }
 
-  /** Removes several entries in one bus round trip (one command each); per rule the entry, or NotFoundError / DriverError. */
-  async deleteMany(rules: readonly FlowRule[]): Promise<FlowBatchResult<FlowEntry>[]> {
-    return (await this.many(rules.map((rule) => ({ op: 'delete' as const, rule })))) as FlowBatchResult<FlowEntry>[];
+  /**
+   * Removes several entries in one bus round trip (one command each); per rule the entry, or
+   * NotFoundError / DriverError. With keepAddressSlots the deletes release no address slot: for
+   * entries the adapter learned itself, which the slots' use counts may never have counted.
+   */
+  async deleteMany(rules: readonly FlowRule[], options: { keepAddressSlots?: boolean } = {}): Promise<FlowBatchResult<FlowEntry>[]> {
+    return (await this.many(rules.map((rule) => ({ op: 'delete' as const, rule })), options)) as FlowBatchResult<FlowEntry>[];
   }
 
   /**
@@ -253,7 +257,7 @@ export class FlowTable {
    * result per change. (Address slots are acquired before and released after the batch, as
    * insert() and delete() do: a new cluster address costs its own round trip.)
    */
-  async many(changes: readonly FlowChange[]): Promise<FlowBatchResult<InsertResult | FlowEntry>[]> {
+  async many(changes: readonly FlowChange[], options: { keepAddressSlots?: boolean } = {}): Promise<FlowBatchResult<InsertResult | FlowEntry>[]> {
     const c = this.ctx;
     const out: (FlowBatchResult<InsertResult | FlowEntry> | undefined)[] = new Array(changes.length);
     const slots: number[] = new Array(changes.length).fill(-1);
@@ -325,7 +329,7 @@ export class FlowTable {
           throw this.insertFailure(status, rule, slot, action);
         }
         if (status !== FLOW_RESULT.ok) throw deleteFailure(status, rule);
-        release.push(slots[i]);
+        if (!options.keepAddressSlots) release.push(slots[i]);
         out[i] = { ok: true, value: { slot, rule: { ...rule, action }, action, hits, addressSlot: slots[i] } };
       } catch (err) {
         fail(i, err);
