@@ -18,7 +18,7 @@
  * DEPTH in the RAM plus the head.
  */
 module sipnic_events #(
-    // flow key bits: {address slot[3:0], protocol, family, source address, ports[31:0]}
+    // flow key bits: {family, protocol, address slot[3:0], source address, ports[31:0]}
     parameter KEY_WIDTH = 166,
     // records in the RAM (power of two)
     parameter DEPTH = 512
@@ -102,10 +102,10 @@ wire [REC_WIDTH-1:0] head;
 wire [1:0] h_type = head[REC_WIDTH-1 -: 2];
 wire [1:0] h_detail = head[REC_WIDTH-3 -: 2];
 wire [7:0] h_action = head[KEY_WIDTH +: 8];
-wire [5:0] h_flags = head[KEY_WIDTH-1 -: 6];  // {slot, protocol, family}
+wire [5:0] h_flags = head[KEY_WIDTH-1 -: 6];  // {family, protocol, slot}: the flow key's top bits (sipnic_regfile cmd_key, sipnic_steer lookup_key)
 wire [127:0] h_src = {{(128-SRC_WIDTH){1'b0}}, head[32 +: SRC_WIDTH]};
 wire [31:0] h_ports = head[31:0];
-wire h_ipv6 = h_flags[0];
+wire h_ipv6 = h_flags[5];
 wire [2:0] h_last = h_ipv6 ? 3'd5 : 3'd2;
 
 wire data_rd = reg_rd && reg_addr == REG_FLOW_EVENT_DATA[7:0] && head_ok_reg;
@@ -179,9 +179,9 @@ always @* begin
     word0[FLD_FLOW_EVENT_DATA_DETAIL_SHIFT +: FLD_FLOW_EVENT_DATA_DETAIL_WIDTH] = h_detail;
     word0[FLD_FLOW_EVENT_DATA_ACTION_SHIFT +: FLD_FLOW_EVENT_DATA_ACTION_WIDTH] = h_action;
     word0[FLD_FLOW_EVENT_DATA_WORDS_SHIFT +: FLD_FLOW_EVENT_DATA_WORDS_WIDTH] = {1'b0, h_last};
-    word0[FSET_KEY_FLAGS_FAMILY_SHIFT +: FSET_KEY_FLAGS_FAMILY_WIDTH] = h_flags[0];
-    word0[FSET_KEY_FLAGS_PROTO_SHIFT +: FSET_KEY_FLAGS_PROTO_WIDTH] = h_flags[1];
-    word0[FSET_KEY_FLAGS_ADDR_SLOT_SHIFT +: FSET_KEY_FLAGS_ADDR_SLOT_WIDTH] = h_flags[5:2];
+    word0[FSET_KEY_FLAGS_FAMILY_SHIFT +: FSET_KEY_FLAGS_FAMILY_WIDTH] = h_flags[5];
+    word0[FSET_KEY_FLAGS_PROTO_SHIFT +: FSET_KEY_FLAGS_PROTO_WIDTH] = h_flags[4];
+    word0[FSET_KEY_FLAGS_ADDR_SLOT_SHIFT +: FSET_KEY_FLAGS_ADDR_SLOT_WIDTH] = h_flags[3:0];
     data_word = 32'd0;
     if (head_ok_reg) begin
         case (word_reg)

@@ -195,22 +195,32 @@ export class FlowChanges {
   }
 
   /**
-   * Deletes the flows lost processors still hold, 64 per round trip; a flow leaves the
-   * registry once the table no longer has it. Returns how many are left (to retry).
+   * Deletes the flows lost processors still hold, and the entries the adapter learned to their
+   * queues, 64 per round trip; each leaves the registry once the table no longer has it (a
+   * delete that finds nothing is success). Returns how many are left (to retry).
    */
   async removeLost(log: (line: string) => void): Promise<number> {
     const { adapter, registry } = this.o;
-    const lost = [...registry.flows.values()].filter((f) => !registry.processor(f.owner).alive);
+    const dead = (owner: number) => !registry.processor(owner).alive;
+    const lost = [
+      ...[...registry.flows.values()].filter((f) => dead(f.owner)).map((f) => ({ ...f, learned: false })),
+      ...[...registry.learned.values()].filter((f) => dead(f.owner)).map((f) => ({ flow: f.flow, owner: f.owner, learned: true })),
+    ];
     let left = 0;
-    for (let i = 0; i < lost.length; i += MAX_FLOW_BATCH) {
-      const chunk = lost.slice(i, i + MAX_FLOW_BATCH);
-      const results = await adapter.flows.deleteMany(chunk.map((f) => flowRule(f.flow, 0))).catch((err: Error) => chunk.map(() => ({ ok: false as const, error: err })));
+    // one kind per round trip: a learned entry's delete releases no address slot (the slots' use
+    // counts, derived at start, never counted what the adapter learned since)
+    const chunks = [lost.filter((f) => !f.learned), lost.filter((f) => f.learned)].flatMap((list) => Array.from({ length: Math.ceil(list.length / MAX_FLOW_BATCH) }, (_, i) => list.slice(i * MAX_FLOW_BATCH, (i + 1) * MAX_FLOW_BATCH)));
+    for (const chunk of chunks) {
+      const keepAddressSlots = chunk[0].learned;
+      const results = await adapter.flows.deleteMany(chunk.map((f) => flowRule(f.flow, 0)), { keepAddressSlots }).catch((err: Error) => chunk.map(() => ({ ok: false as const, error: err })));
       results.forEach((r, k) => {
-        const { flow, owner } = chunk[k];
-        if (r.ok || r.error instanceof NotFoundError) registry.removeFlow(flow);
-        else {
+        const { flow, owner, learned } = chunk[k];
+        if (r.ok || r.error instanceof NotFoundError) {
+          if (learned) registry.removeLearned(flow);
+          else registry.removeFlow(flow);
+        } else {
           left++;
-          if (left <= 3) log(`processor ${owner}: removing flow ${wireFlowKey(flow)} failed: ${r.error.message}`);
+          if (left <= 3) log(`processor ${owner}: removing ${learned ? 'learned entry' : 'flow'} ${wireFlowKey(flow)} failed: ${r.error.message}`);
         }
       });
     }

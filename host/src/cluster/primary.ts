@@ -12,6 +12,10 @@
 //   (a leave that needs a queue group none is free for, a failing adapter) stays in it and is
 //   retried (settle()). On start the registry is rebuilt from the adapter's table, so the primary can
 //   be restarted under live connections.
+// - Hardware pinning with the adapter's event queue (flow FEATURES.EVENTS): the primary is the
+//   queue's one reader. It turns the queue on before the start's table walk and then follows the
+//   adapter's learned entries with it (registry.learned); records lost to a full queue make it
+//   walk the table again. A lost processor's learned entries are deleted with its flows.
 import type { Adapter, EgressTable } from '../driver/index.js';
 import type { LearningCounters } from '../driver/learning.js';
 import { formatIp, parseIp } from '../codec/ip.js';
@@ -23,7 +27,7 @@ import { CONTROL_VERSION, ControlError, PRIMARY_NAME, toWireFlow, wireFlowKey, t
 import { ControlServer, type ControlConnection, type ControlLimits, type HandledRequest } from './primary-control.js';
 import { fairFlowQuota, FlowChanges, flowRule, type FlowBatchStats } from './primary-flows.js';
 import { ListenPorts, listenGroups, type ListenGroups } from './primary-groups.js';
-import { members, owners, Registry } from './registry.js';
+import { members, owners, Registry, type LearnedEntry } from './registry.js';
 import { SlowPath, type SlowPathCounters } from './slow-path.js';
 import { SerialBus } from '../bus/serial-bus.js';
 import { summarize } from '../util/percentiles.js';
@@ -92,6 +96,10 @@ export interface PrimaryCounters extends SlowPathCounters {
   tableRetries: number;
   /** Queue MACs from hellos the egress table did not take. */
   egressErrors: number;
+  /** Hardware pinning with the event queue: records read (learned, aged), walks after records were lost, reads that failed. */
+  eventsRead: number;
+  eventResyncs: number;
+  eventErrors: number;
 }
 
 /** First and longest wait before retrying table changes the adapter did not take. */
@@ -122,6 +130,9 @@ export class Primary {
     fallbackFailures: 0,
     tableRetries: 0,
     egressErrors: 0,
+    eventsRead: 0,
+    eventResyncs: 0,
+    eventErrors: 0,
   };
   /** Most flows one processor may hold (EQUOTA beyond). */
   readonly flowQuota: number;
@@ -153,6 +164,10 @@ export class Primary {
   /** Fallback pins tried: flow key to when (one try per connection per second). */
   private readonly fallbackTried = new Map<string, number>();
   private learningCache?: { at: number; value?: LearningCounters; reading?: Promise<LearningCounters | undefined> };
+  /** Hardware pinning on an adapter with the event queue: the primary follows its learned entries. */
+  readonly followsEvents: boolean;
+  /** A read of the event queue is queued or running. */
+  private eventsBusy = false;
 
   constructor(private readonly options: PrimaryOptions) {
     this.adapter = options.adapter;
@@ -167,6 +182,7 @@ export class Primary {
     this.startedAt = this.now();
     this.pinning = options.pinning === 'hardware' && this.adapter.info.learning ? 'hardware' : 'host';
     if (this.pinning !== (options.pinning ?? 'host')) this.log('pinning: this adapter has no learning engine (flow FEATURES.LEARNING 0): the host pins every connection');
+    this.followsEvents = this.pinning === 'hardware' && this.adapter.info.events;
     const queues = this.adapter.info.queues;
     if (!Number.isInteger(options.processors) || options.processors < 1 || options.processors > queues - 1) {
       throw new ControlError('EPROTO', `processors must be 1..${queues - 1} (the adapter has ${queues} queues, queue 0 is the primary's), got ${options.processors}`);
@@ -230,6 +246,9 @@ export class Primary {
       await this.tables.run(() => this.adapter.setLearning(learning));
       this.log(`pinning: hardware (the adapter learns each TCP connection from its SYN; ${formatRule(learning)})`);
     } else this.log('pinning: host (every connection\'s exact rule goes monitor → primary → adapter)');
+    // the queue (emptied) on before the walk: every change after the walk has its record
+    if (this.followsEvents) await this.tables.run(() => this.restartEvents());
+    else if (this.pinning === 'hardware') this.log('events: this adapter has no event queue (flow FEATURES.EVENTS 0): the registry does not follow what it learns');
     await this.tables.run(() => this.rebuild());
     const { egress, queue0Mac } = this.options;
     if (egress && queue0Mac) {
@@ -291,10 +310,12 @@ export class Primary {
     let flows = 0;
     let listens = 0;
     let adapters = 0;
+    const learned: LearnedEntry[] = [];
     for (const e of await this.adapter.flows.list()) {
       if (!mine(e.rule) || e.action < 1 || e.action >= queues) continue;
       // the adapter's own entries (learned, and fallback pins that age) are not a processor's to hold
       if (e.meta && (e.meta.origin === 'learned' || e.meta.agingClass !== 0)) {
+        if (e.meta.origin === 'learned') learned.push({ flow: toWireFlow(e.rule), owner: e.action, state: e.meta.state });
         adapters++;
         continue;
       }
@@ -302,6 +323,7 @@ export class Primary {
       this.registry.addFlow(e.action, toWireFlow(e.rule));
       flows++;
     }
+    this.registry.setLearned(learned);
     for (const e of await this.adapter.listens.list()) {
       if (!mine(e.rule)) continue;
       const m = this.groups.membersOf(e.rule).filter((q) => q >= 1 && q < queues);
@@ -320,14 +342,85 @@ export class Primary {
     const held = [...this.registry.processors.values()].filter((p) => p.alive).map((p) => p.id);
     this.log(
       `registry rebuilt from the adapter: ${flows} flows, ${listens} listen rules` +
-        (adapters ? ` (${adapters} entries learned or aging left to the adapter)` : '') +
+        (adapters ? ` (${adapters} entries learned or aging left to the adapter${this.followsEvents ? `, ${learned.length} learned followed by the event queue` : ''})` : '') +
         (held.length ? ` held by processors ${held.join(', ')} (they have ${this.reclaimMs} ms to say hello)` : ''),
     );
+  }
+
+  // ───────────────────────────── the adapter's events ─────────────────────────────
+
+  /** Empties the event queue and turns it on (a new baseline for its overflow count). Run inside tables.run. */
+  private async restartEvents(): Promise<void> {
+    await this.adapter.events.disable();
+    await this.adapter.events.enable();
+  }
+
+  /**
+   * Reads the event queue (one bus round trip, between table changes); reads again at once
+   * while records remain, else on the next heartbeat tick. Never throws.
+   */
+  private pollEvents(): void {
+    if (!this.followsEvents || this.eventsBusy || this.closed) return;
+    this.eventsBusy = true;
+    void this.tables
+      .run(() => this.readEvents())
+      .then(
+        (more) => {
+          this.eventsBusy = false;
+          if (more) this.pollEvents();
+        },
+        (err: Error) => {
+          this.eventsBusy = false;
+          this.counters.eventErrors++;
+          if (this.counters.eventErrors <= 10) this.log(`events: reading the adapter's event queue failed: ${err.message}`);
+        },
+      );
+  }
+
+  /** One read: learned entries in, aged ones out; after lost records, the table walked again. Returns whether records remain. */
+  private async readEvents(): Promise<boolean> {
+    const r = await this.adapter.events.read();
+    this.counters.eventsRead += r.events.length;
+    const queues = this.adapter.info.queues;
+    let orphans = false;
+    for (const e of r.events) {
+      if (!ownsIp(this.me, e.rule.family, e.rule.dstIp)) continue;
+      const flow = toWireFlow(e.rule);
+      if (e.type === 'learned') {
+        if (e.action < 1 || e.action >= queues) continue;
+        this.registry.addLearned(e.action, flow, 'embryonic');
+        // learned for a processor lost meanwhile (its SYN came before its listen went): delete it too
+        if (!this.registry.processors.get(e.action)?.alive) orphans = true;
+      } else if (e.type === 'aged') this.registry.removeLearned(flow);
+    }
+    if (orphans) this.retryAt ??= this.now();
+    if (r.overflowed) {
+      this.counters.eventResyncs++;
+      const started = this.now();
+      await this.restartEvents();
+      await this.resyncLearned();
+      this.log(`events: the adapter's event queue was full and records were lost: walked the table again (${this.registry.learned.size} learned entries, ${ms(this.now() - started)} ms)`);
+      return false;
+    }
+    return r.pending > 0;
+  }
+
+  /** The learned entries from a table walk (after the queue was restarted). */
+  private async resyncLearned(): Promise<void> {
+    const queues = this.adapter.info.queues;
+    const learned: LearnedEntry[] = [];
+    for (const e of await this.adapter.flows.list()) {
+      if (e.meta?.origin !== 'learned' || !ownsIp(this.me, e.rule.family, e.rule.dstIp) || e.action < 1 || e.action >= queues) continue;
+      learned.push({ flow: toWireFlow(e.rule), owner: e.action, state: e.meta.state });
+    }
+    this.registry.setLearned(learned);
+    if (learned.some((l) => !this.registry.processors.get(l.owner)?.alive)) this.retryAt ??= this.now();
   }
 
   // ───────────────────────────── processors ─────────────────────────────
 
   private async checkHeartbeats(): Promise<void> {
+    this.pollEvents();
     const now = this.now();
     for (const p of this.registry.processors.values()) {
       const deadline = this.deadlines.get(p.id);
@@ -353,7 +446,7 @@ export class Primary {
     const left = await this.settle();
     const shrunk = held.listens.filter((l) => l.members.length).map((l) => `${l.proto}/${l.port} → ${l.members.join(',')}`);
     this.log(
-      `processor ${id} lost (silent ${Math.round(silentMs)} ms): removed ${held.flows} flows and ${held.listens.length - shrunk.length} listen ports` +
+      `processor ${id} lost (silent ${Math.round(silentMs)} ms): removed ${held.flows} flows${held.learned ? `, ${held.learned} learned entries` : ''} and ${held.listens.length - shrunk.length} listen ports` +
         (shrunk.length ? `; shared ports now ${shrunk.join('; ')}` : '') +
         ` in ${ms(this.now() - started)} ms` +
         (left ? `; the adapter has not taken ${left} of these changes yet, retrying` : ''),
@@ -518,10 +611,14 @@ export class Primary {
       listens: [...this.registry.listens.values()].map((g) => ({ proto: g.proto, port: g.port, members: members(g), ...(g.leaving.size ? { leaving: [...g.leaving].sort((a, b) => a - b) } : {}) })),
       flows: this.registry.flows.size,
       flowQuota: this.flowQuota,
+      // hardware pinning with the event queue: the adapter's learned entries as its records say
+      learned: this.followsEvents ? this.registry.learned.size : null,
+      events: this.followsEvents ? { read: this.counters.eventsRead, resyncs: this.counters.eventResyncs, errors: this.counters.eventErrors } : null,
       // changes the adapter has not taken yet (the registry still holds them, as the table does)
       pending: {
         listens: this.registry.pendingLeaves().map((g) => ({ proto: g.proto, port: g.port, members: members(g), leaving: [...g.leaving].sort((a, b) => a - b), keeping: owners(g) })),
         flowsOfLostProcessors: [...this.registry.processors.values()].filter((p) => !p.alive).reduce((n, p) => n + this.registry.flowCount(p.id), 0),
+        learnedOfLostProcessors: [...this.registry.processors.values()].filter((p) => !p.alive).reduce((n, p) => n + this.registry.learnedCount(p.id), 0),
         retryInMs: this.retryAt === undefined ? null : Math.max(0, Math.round(this.retryAt - now)),
       },
       flowBatches: {
@@ -541,6 +638,7 @@ export class Primary {
           portRange: p.portRange ?? null,
           mac: p.mac ?? null,
           flows: this.registry.flowCount(p.id),
+          learned: this.followsEvents ? this.registry.learnedCount(p.id) : null,
           flowQuotaRefusals: this.flowChanges.quotaRefusals.get(p.id) ?? 0,
           listens: this.registry.listensOf(p.id).map((g) => `${g.proto}/${g.port}`),
           monitor: p.stats ?? null,

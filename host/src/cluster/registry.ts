@@ -15,6 +15,10 @@
 // - A flow (the exact key of a connection, as its frames from the client carry it) has one
 //   owner: the processor whose listen port or local port range its local port (dstPort) is
 //   in; on a shared port any member, its rule always to the requester's own queue.
+// - With hardware pinning the adapter learns entries itself (from SYNs) and ages them out: the
+//   learned entries are kept apart from the flows (`learned`: key → owner and state, the owner
+//   being the queue the adapter learned), filled by the primary's table walk and kept by the
+//   adapter's event queue. They count toward no processor's flow quota.
 import { ControlError, wireFlowKey, type MonitorStats, type WireFlow } from './control-protocol.js';
 import type { Proto } from '../codec/rules.js';
 
@@ -43,6 +47,16 @@ export interface ListenGroup {
 
 export type Via = 'flow' | 'listen' | 'group' | 'range';
 
+/** A learned entry's state: as the last table walk read it, or embryonic from its learned record (later changes of state are not reported). */
+export type LearnedState = 'embryonic' | 'established' | 'closing';
+
+/** An entry the adapter learned: its key, the processor it steers to, its state as last seen. */
+export interface LearnedEntry {
+  flow: WireFlow;
+  owner: number;
+  state: LearnedState;
+}
+
 /** Chooses a member of a shared port for a connection; must equal the adapter's listen-group hash. */
 export type GroupChooser = (flow: WireFlow, members: readonly number[]) => number;
 
@@ -57,6 +71,9 @@ export class Registry {
   /** Read it; change it only with addFlow / removeFlow (they keep the per-processor counts). */
   readonly flows = new Map<string, { flow: WireFlow; owner: number }>();
   private readonly flowCounts = new Map<number, number>();
+  /** The adapter's learned entries. Read it; change it only with addLearned / removeLearned / setLearned. */
+  readonly learned = new Map<string, LearnedEntry>();
+  private readonly learnedCounts = new Map<number, number>();
   /** The most ports a local port range may hold. */
   readonly maxRangePorts: number;
 
@@ -214,9 +231,37 @@ export class Registry {
   }
 
   private count(id: number, by: number): void {
-    const n = (this.flowCounts.get(id) ?? 0) + by;
-    if (n > 0) this.flowCounts.set(id, n);
-    else this.flowCounts.delete(id);
+    tally(this.flowCounts, id, by);
+  }
+
+  /** Records an entry the adapter learned (again: its owner and state are updated). */
+  addLearned(owner: number, flow: WireFlow, state: LearnedState): void {
+    this.removeLearned(flow);
+    this.learned.set(wireFlowKey(flow), { flow, owner, state });
+    tally(this.learnedCounts, owner, 1);
+  }
+
+  /** Forgets a learned entry (aged out, or deleted); none held is no change. */
+  removeLearned(flow: WireFlow): LearnedEntry | undefined {
+    const key = wireFlowKey(flow);
+    const held = this.learned.get(key);
+    if (held) {
+      this.learned.delete(key);
+      tally(this.learnedCounts, held.owner, -1);
+    }
+    return held;
+  }
+
+  /** Replaces every learned entry with those of a table walk. */
+  setLearned(entries: Iterable<LearnedEntry>): void {
+    this.learned.clear();
+    this.learnedCounts.clear();
+    for (const e of entries) this.addLearned(e.owner, e.flow, e.state);
+  }
+
+  /** How many learned entries steer to processor id. */
+  learnedCount(id: number): number {
+    return this.learnedCounts.get(id) ?? 0;
   }
 
   flowsOf(id: number): WireFlow[] {
@@ -242,18 +287,25 @@ export class Registry {
 
   /**
    * Processor id is lost: no longer alive, its range is free, and it is leaving every port it
-   * listened on. Its flows and memberships stay until the table no longer has them (the
-   * primary removes them, removeFlow / setMembers). Returns how many flows it holds and its
-   * ports with the members they are to keep.
+   * listened on. Its flows, learned entries and memberships stay until the table no longer has
+   * them (the primary removes them, removeFlow / removeLearned / setMembers). Returns how many
+   * flows and learned entries it holds and its ports with the members they are to keep.
    */
-  dropProcessor(id: number): { flows: number; listens: { proto: Proto; port: number; members: number[] }[] } {
+  dropProcessor(id: number): { flows: number; learned: number; listens: { proto: Proto; port: number; members: number[] }[] } {
     const p = this.processor(id);
     p.alive = false;
     p.portRange = undefined;
     const listens = [...this.listens.values()].filter((g) => g.members.has(id));
     for (const g of listens) g.leaving.add(id);
-    return { flows: this.flowCount(id), listens: listens.map((g) => ({ proto: g.proto, port: g.port, members: owners(g) })) };
+    return { flows: this.flowCount(id), learned: this.learnedCount(id), listens: listens.map((g) => ({ proto: g.proto, port: g.port, members: owners(g) })) };
   }
+}
+
+/** Adds `by` to a per-processor count, dropping counts that reach 0. */
+function tally(counts: Map<number, number>, id: number, by: number): void {
+  const n = (counts.get(id) ?? 0) + by;
+  if (n > 0) counts.set(id, n);
+  else counts.delete(id);
 }
 
 /** The processors the table's rules of the port steer to, ascending (leaving ones too: the slow path hashes as the table does). */

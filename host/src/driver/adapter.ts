@@ -10,6 +10,7 @@ import type { LearningRule, ListenAction, Rule } from '../codec/rules.js';
 import { checkAction, checkListenAction, decodeAction, encodeAction } from './actions.js';
 import { AddressTable } from './address-table.js';
 import { DriverError } from './errors.js';
+import { FlowEvents } from './events.js';
 import { FlowTable } from './flow-table.js';
 import { readAgingTimeouts, readLearning, readLearningCounters, writeLearning, type LearningCounters } from './learning.js';
 import { ListenTable } from './listen-table.js';
@@ -63,6 +64,8 @@ export class Adapter implements TableContext {
   readonly addresses: AddressTable;
   readonly flows: FlowTable;
   readonly listens: ListenTable;
+  /** The event queue's reader (info.events; without it every method throws ENOTSUP). */
+  readonly events: FlowEvents;
 
   private constructor(
     readonly bus: RegisterBus,
@@ -73,6 +76,7 @@ export class Adapter implements TableContext {
     this.addresses = new AddressTable(this, async () => (await this.listens.list()).map((e) => e.addressSlot));
     this.flows = new FlowTable(this, this.addresses);
     this.listens = new ListenTable(this, this.addresses);
+    this.events = new FlowEvents(this, this.addresses);
   }
 
   /** Walks the blocks from address 0, reads the parameters and the address slots. */
@@ -105,6 +109,8 @@ export class Adapter implements TableContext {
     info.clocksPerMs = info.learning ? r[clocksPerMs] : 0;
     // flow version 2.2 has it; an older adapter reads 0 there: IPv6 built in
     info.ipv4Only = getField(FIELDS.flow.FEATURES.IPV4_ONLY, r[features]) === 1;
+    // flow version 2.3: the event queue (EVENT_*); an older adapter reads 0 there
+    info.events = getField(FIELDS.flow.FEATURES.EVENTS, r[features]) === 1;
     if (info.queues < 1 || info.queues > MAX.queues || info.addressSlots > MAX.addressSlots || info.flowEntries === 0 || info.listenGroups > MAX.listenGroups) {
       throw new DriverError('EHW', `implausible adapter parameters ${JSON.stringify(info)}`);
     }

@@ -7,7 +7,7 @@ import { requireRuleFamily, type AddressTable } from './address-table.js';
 import { commandWord, FLOW_BUSY, FLOW_RESULT, flowResult, type FlowOp } from './commands.js';
 import { DriverError, FlowExistsError, NotFoundError, TableFullError } from './errors.js';
 import { scanFlowSlots, stageFlowCommand } from './flow-command.js';
-import { addressBytes, decodeKeyFlags, decodePorts } from './key.js';
+import { addressBytes, decodeKeyFlags, decodePorts, type KeyFlags } from './key.js';
 import { agingClasses, readAgingTimeouts } from './learning.js';
 import { Ops } from './ops.js';
 import { FIELDS, getField } from './regs.generated.js';
@@ -33,6 +33,26 @@ export function decodeFlowMeta(w: number): FlowMeta {
     state: META_STATES[getField(f.STATE, w) & 3],
     agingClass: getField(f.CLASS, w),
     idleMs: getField(f.IDLE_MS, w),
+  };
+}
+
+/**
+ * The rule of a table entry as the hardware gives its key: the key flags, the ports word (as
+ * RES_PORTS), the source address and the action; the destination address through the address
+ * slots. The walk, the slot reads and the event queue (events.ts) all build rules here.
+ */
+export function entryRule(addresses: Pick<AddressTable, 'get'>, key: KeyFlags, ports: number, src: Uint8Array, action: number): FlowRule {
+  const { srcPort, dstPort } = decodePorts(ports);
+  return {
+    kind: 'flow',
+    family: key.family,
+    proto: key.proto,
+    srcIp: src,
+    // an entry whose slot was cleared behind our back shows the unspecified address
+    dstIp: addresses.get(key.addressSlot)?.address ?? new Uint8Array(16),
+    srcPort,
+    dstPort,
+    action,
   };
 }
 
@@ -189,24 +209,13 @@ export class FlowTable {
         out.push({ slot, addressSlot, action: 0, hits: 0, rule: undefined as unknown as FlowRule });
         continue;
       }
-      const { srcPort, dstPort } = decodePorts(entry.ports);
       out.push({
         slot,
         addressSlot,
         action: entry.action,
         hits: entry.hits,
         ...this.metaOf(entry.meta),
-        rule: {
-          kind: 'flow',
-          family: key.family,
-          proto: key.proto,
-          srcIp: entry.src,
-          // an entry whose slot was cleared behind our back shows the unspecified address
-          dstIp: this.addresses.get(addressSlot)?.address ?? new Uint8Array(16),
-          srcPort,
-          dstPort,
-          action: entry.action,
-        },
+        rule: entryRule(this.addresses, key, entry.ports, entry.src, entry.action),
       });
     }
     return out;
@@ -234,9 +243,13 @@ export class FlowTable {
     return (await this.many(rules.map((rule) => ({ op: 'insert' as const, rule })))) as FlowBatchResult<InsertResult>[];
   }
 
-  /** Removes several entries in one bus round trip (one command each); per rule the entry, or NotFoundError / DriverError. */
-  async deleteMany(rules: readonly FlowRule[]): Promise<FlowBatchResult<FlowEntry>[]> {
-    return (await this.many(rules.map((rule) => ({ op: 'delete' as const, rule })))) as FlowBatchResult<FlowEntry>[];
+  /**
+   * Removes several entries in one bus round trip (one command each); per rule the entry, or
+   * NotFoundError / DriverError. With keepAddressSlots the deletes release no address slot: for
+   * entries the adapter learned itself, which the slots' use counts may never have counted.
+   */
+  async deleteMany(rules: readonly FlowRule[], options: { keepAddressSlots?: boolean } = {}): Promise<FlowBatchResult<FlowEntry>[]> {
+    return (await this.many(rules.map((rule) => ({ op: 'delete' as const, rule })), options)) as FlowBatchResult<FlowEntry>[];
   }
 
   /**
@@ -244,7 +257,7 @@ export class FlowTable {
    * result per change. (Address slots are acquired before and released after the batch, as
    * insert() and delete() do: a new cluster address costs its own round trip.)
    */
-  async many(changes: readonly FlowChange[]): Promise<FlowBatchResult<InsertResult | FlowEntry>[]> {
+  async many(changes: readonly FlowChange[], options: { keepAddressSlots?: boolean } = {}): Promise<FlowBatchResult<InsertResult | FlowEntry>[]> {
     const c = this.ctx;
     const out: (FlowBatchResult<InsertResult | FlowEntry> | undefined)[] = new Array(changes.length);
     const slots: number[] = new Array(changes.length).fill(-1);
@@ -316,7 +329,7 @@ export class FlowTable {
           throw this.insertFailure(status, rule, slot, action);
         }
         if (status !== FLOW_RESULT.ok) throw deleteFailure(status, rule);
-        release.push(slots[i]);
+        if (!options.keepAddressSlots) release.push(slots[i]);
         out[i] = { ok: true, value: { slot, rule: { ...rule, action }, action, hits, addressSlot: slots[i] } };
       } catch (err) {
         fail(i, err);

@@ -10,4 +10,5 @@ export { FLOW_OP, TABLE_CMD } from './commands.js';
 export { AddressTable, type AddressSlot } from './address-table.js';
 export { FlowTable, decodeFlowMeta, type FlowBatchResult, type FlowChange, type FlowEntry, type FlowMeta, type InsertResult } from './flow-table.js';
 export { ListenTable, sameListen, type ListenEntry, type ListenUpdate, type QueueGroup } from './listen-table.js';
+export { FlowEvents, type AgedState, type EventRead, type EventStatus, type FlowEvent, type FlowEventType, type RefusedReason } from './events.js';
 export { EgressTable, type EgressCounters } from './egress-table.js';

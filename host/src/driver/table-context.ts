@@ -25,6 +25,8 @@ export interface AdapterInfo {
   clocksPerMs: number;
   /** built without IPv6 (FEATURES.IPV4_ONLY): IPv6 rules and addresses are refused */
   ipv4Only: boolean;
+  /** the flow block has the event queue (FEATURES.EVENTS, flow version 2.3: EVENT_*) */
+  events: boolean;
 }
 
 export interface TableContext {

@@ -1,0 +1,191 @@
+// The primary follows the adapter's learned entries through the event queue (hardware pinning,
+// flow FEATURES.EVENTS): in-process, the Verilated model through SimBus, the control protocol
+// over a Unix socket, a clock the test moves for heartbeats and the model's own clock moved by
+// SimTimeline for aging. Every wait is on a condition (the primary reads the queue on its
+// heartbeat tick).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createSim, packFrames, type Sim } from '../sim/addon.js';
+import { SimBus } from '../host/src/bus/sim-bus.js';
+import { Adapter } from '../host/src/driver/index.js';
+import { formatIp, parseIp } from '../host/src/codec/ip.js';
+import { ControlClient, wireFlowKey, type ControlAddress } from '../host/src/cluster/control-protocol.js';
+import { Primary } from '../host/src/cluster/primary.js';
+import { SimTimeline } from '../host/src/sim/timeline.js';
+import { buildFrame } from './support/framegen.js';
+import { NullFramePort } from './support/null-frame-port.js';
+
+const DIR = mkdtempSync(join(tmpdir(), 'sipnic-primary-events-'));
+afterAll(() => rmSync(DIR, { recursive: true, force: true }));
+
+const CLUSTER_IP = '10.0.0.1';
+const SECRETS = new Map([
+  [1, 'one-secret'],
+  [2, 'two-secret'],
+]);
+const SYN = 0x02;
+const SYN_TIMEOUT_MS = 1000;
+
+interface Rig {
+  sim: Sim;
+  primary: Primary;
+  timeline: SimTimeline;
+  clock: { t: number };
+  logs: string[];
+  hello(processor: number): Promise<ControlClient>;
+  /** SYNs from the client to a port of the cluster address, at the model's time now; their queues. */
+  syns(port: number, srcPorts: number[]): number[];
+  /** The learned entries of the table as a fresh driver walks it: key → action. */
+  tableLearned(): Promise<Map<string, number>>;
+  /** The primary's learned map: key → owner. */
+  registryLearned(): Map<string, number>;
+  close(): Promise<void>;
+}
+
+const rigs: Rig[] = [];
+afterEach(async () => {
+  for (const r of rigs.splice(0)) await r.close();
+});
+
+let sockets = 0;
+
+async function makeRig(): Promise<Rig> {
+  const sim = createSim({ width: 64 });
+  const adapter = await Adapter.open(new SimBus(sim));
+  expect(adapter.info.events, 'the model has the event queue').toBe(true);
+  await adapter.setDefault(0);
+  const timeline = SimTimeline.forAdapter(sim, adapter);
+  const clock = { t: 0 };
+  const logs: string[] = [];
+  const primary = new Primary({
+    adapter,
+    framePort: new NullFramePort(),
+    identity: { mac: Uint8Array.of(2, 0, 0, 0, 0, 1), ips: [{ family: 4, bytes: parseIp(CLUSTER_IP).bytes }] },
+    processors: 2,
+    secrets: SECRETS,
+    heartbeatTimeoutMs: 300,
+    pinning: 'hardware',
+    learning: { kind: 'learning', synTimeoutMs: SYN_TIMEOUT_MS, idleTimeoutMs: 300_000, finTimeoutMs: 2000, maxEmbryonic: 4000 },
+    now: () => clock.t,
+    log: (l) => logs.push(l),
+  });
+  await primary.start();
+  const control: ControlAddress = { kind: 'unix', path: join(DIR, `primary-${sockets++}.sock`) };
+  await primary.listen(control);
+  const clients: ControlClient[] = [];
+  const rig: Rig = {
+    sim,
+    primary,
+    timeline,
+    clock,
+    logs,
+    async hello(processor) {
+      const c = await ControlClient.connect(control);
+      clients.push(c);
+      await c.request({ op: 'hello', processor, secret: SECRETS.get(processor)! });
+      return c;
+    },
+    syns(port, srcPorts) {
+      const frames = srcPorts.map((p) => buildFrame({ family: 4, proto: 'tcp', src: '192.0.2.7', dst: CLUSTER_IP, srcPort: p, dstPort: port }, { flags: SYN }));
+      // 30 µs apart: each learn is visible before the next SYN (never refused busy)
+      let t = timeline.nowUs;
+      for (const f of frames) timeline.send(f, (t += 30));
+      timeline.advanceTo(t + 200);
+      return Array.from(sim.collect().queues);
+    },
+    async tableLearned() {
+      const a = await Adapter.open(new SimBus(sim));
+      return new Map((await a.flows.list()).filter((e) => e.meta?.origin === 'learned').map((e) => [wireFlowKey({ family: 4, proto: e.rule.proto, srcIp: formatIp(e.rule.srcIp, 4), srcPort: e.rule.srcPort, dstIp: formatIp(e.rule.dstIp, 4), dstPort: e.rule.dstPort }), e.action]));
+    },
+    registryLearned() {
+      return new Map([...primary.registry.learned].map(([k, v]) => [k, v.owner]));
+    },
+    async close() {
+      for (const c of clients) await c.close().catch(() => {});
+      await primary.close();
+      sim.close();
+    },
+  };
+  rigs.push(rig);
+  return rig;
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const key = (srcPort: number, dstPort: number) => wireFlowKey({ family: 4, proto: 'tcp', srcIp: '192.0.2.7', srcPort, dstIp: CLUSTER_IP, dstPort });
+
+describe('the primary follows the adapter through its event queue', () => {
+  it('a learned connection appears in the learned map (not in flows), ages out of it, and a lost processor\'s entries leave the table', async () => {
+    const rig = await makeRig();
+    const { primary } = rig;
+    expect(primary.followsEvents).toBe(true);
+    const c1 = await rig.hello(1);
+    const c2 = await rig.hello(2);
+    await c1.request({ op: 'listen', proto: 'tcp', port: 8080 });
+    await c2.request({ op: 'listen', proto: 'tcp', port: 9090 });
+
+    expect(rig.syns(8080, [40001, 40002])).toEqual([1, 1]);
+    expect(rig.syns(9090, [40003])).toEqual([2]);
+    await until('the three learned entries in the registry', () => primary.registry.learned.size === 3);
+    expect(rig.registryLearned()).toEqual(new Map([[key(40001, 8080), 1], [key(40002, 8080), 1], [key(40003, 9090), 2]]));
+    expect(primary.registry.learned.get(key(40001, 8080))?.state).toBe('embryonic');
+    expect(primary.registry.flows.size, 'learned entries are not flows (no quota)').toBe(0);
+    expect(rig.registryLearned()).toEqual(await rig.tableLearned());
+    const stats = primary.stats() as { learned: number; events: { read: number; resyncs: number }; processors: { processor: number; learned: number; flows: number }[] };
+    expect(stats.learned).toBe(3);
+    expect(stats.events).toMatchObject({ read: 3, resyncs: 0 });
+    expect(stats.processors.map((p) => [p.processor, p.learned, p.flows])).toEqual([[1, 2, 0], [2, 1, 0]]);
+
+    // aged: the model's clock past syn-timeout (an embryonic entry's timeout)
+    rig.syns(8080, [40004]);
+    await until('the fourth learned entry', () => primary.registry.learned.has(key(40004, 8080)));
+    rig.timeline.advanceTo(rig.timeline.nowUs + (SYN_TIMEOUT_MS * 1.01 + 20) * 1000);
+    await until('every entry aged out of the registry', () => primary.registry.learned.size === 0);
+    expect((await rig.tableLearned()).size).toBe(0);
+    expect(primary.counters.eventsRead).toBe(8);
+
+    // processor 1 goes silent, processor 2 keeps its heartbeat
+    rig.syns(8080, [40005, 40006]);
+    rig.syns(9090, [40007]);
+    await until('three learned again', () => primary.registry.learned.size === 3);
+    rig.clock.t = 250;
+    await c2.request({ op: 'heartbeat' });
+    rig.clock.t = 400;
+    await until('processor 1 lost', () => !primary.registry.processor(1).alive);
+    await until('processor 1\'s learned entries gone from the registry', () => primary.registry.learnedCount(1) === 0);
+    // ...and from the table: they steered to a dead queue
+    expect(await rig.tableLearned()).toEqual(new Map([[key(40007, 9090), 2]]));
+    expect(rig.registryLearned()).toEqual(new Map([[key(40007, 9090), 2]]));
+    expect(rig.logs.some((l) => /processor 1 lost .*: removed 0 flows, 2 learned entries/.test(l)), rig.logs.join('\n')).toBe(true);
+    expect((primary.stats() as { pending: { learnedOfLostProcessors: number } }).pending.learnedOfLostProcessors).toBe(0);
+  });
+
+  it('records lost to a full queue: the primary walks the table again, and its map equals the table', async () => {
+    const rig = await makeRig();
+    const { primary } = rig;
+    const c1 = await rig.hello(1);
+    await c1.request({ op: 'listen', proto: 'tcp', port: 8080 });
+    // more SYNs than the queue holds, all in one turn of the event loop: the primary reads none in between
+    const ports = Array.from({ length: 600 }, (_, i) => 20000 + i);
+    expect(new Set(rig.syns(8080, ports))).toEqual(new Set([1]));
+    await until('a resync', () => primary.counters.eventResyncs >= 1);
+    await until('600 learned entries', () => primary.registry.learned.size === 600);
+    expect(rig.registryLearned()).toEqual(await rig.tableLearned());
+    expect(rig.logs.some((l) => /events: the adapter's event queue was full and records were lost: walked the table again \(600 learned entries/.test(l)), rig.logs.join('\n')).toBe(true);
+    // following on after the resync
+    rig.syns(8080, [30001, 30002]);
+    await until('602 learned entries', () => primary.registry.learned.size === 602);
+    expect(rig.registryLearned()).toEqual(await rig.tableLearned());
+    expect(primary.counters.eventResyncs).toBe(1);
+  });
+});
