@@ -68,7 +68,8 @@ describe('learning: the event queue says what the reference table did', () => {
   // The same stream with the event queue on (refusal records too): the learned records in the
   // order the reference learned, the aged records as the reference aged them (the sweep's order
   // is the slots', so as a multiset), every refusal record one of the reference's, in order.
-  const describeRecord = (e: { type: string; rule: FlowRule; state?: string; reason?: string }) =>
+  type Rec = { type: string; rule: FlowRule; state?: string; reason?: string };
+  const describeRecord = (e: Rec) =>
     `${e.type}${e.state ? ` ${e.state}` : ''}${e.reason ? ` ${e.reason}` : ''} ${ruleKey(e.rule)} → ${e.rule.action}`;
   const sorted = (xs: string[]) => [...xs].sort();
   it('at DATA_WIDTH 64: learned, aged and refused records against the reference', async () => {
@@ -89,8 +90,9 @@ describe('learning: the event queue says what the reference table did', () => {
     const status = await rig.adapter.events.status();
     const counters = await rig.adapter.learningCounters();
     rig.sim.close();
+    if (!counters) throw new Error('the adapter has no learning counters');
     expect(overflowed || status.overflow !== 0, 'the stream fits the queue').toBe(false);
-    const of = (xs: readonly { type: string }[], type: string) => xs.filter((e) => e.type === type).map(describeRecord);
+    const of = (xs: readonly Rec[], type: string) => xs.filter((e) => e.type === type).map(describeRecord);
     expect(of(got, 'learned')).toEqual(of(expected, 'learned'));
     expect(sorted(of(got, 'aged'))).toEqual(sorted(of(expected, 'aged')));
     // refusals: a record for each request that held a slot while the queue was at most half
@@ -105,6 +107,7 @@ describe('learning: the event queue says what the reference table did', () => {
     }
     expect(refused.length + status.skipped).toBe(counters.refused.quota + counters.refused.full + counters.refused.busy);
     // the stream makes every kind of record
+    console.log(`event records: ${of(got, 'learned').length} learned, ${of(got, 'aged').length} aged, ${refused.length} refused (${status.skipped} skipped); reference ${expected.length} events`);
     expect(of(got, 'learned').length).toBeGreaterThan(CONNECTIONS[64] / 4);
     for (const state of ['embryonic', 'established', 'closing', 'host']) expect(got.some((e) => e.state === state), `an aged ${state} record`).toBe(true);
     for (const reason of ['quota', 'full']) expect(got.some((e) => e.reason === reason), `a ${reason} refusal record`).toBe(true);
