@@ -209,6 +209,9 @@ boardSim('cluster demo --board-sim: host and hardware pinning', () => {
     expect(r.ruleInstallMs.samples).toBe(0);
     // the line carries no table change: the flow changes of the run are none
     expect(r.rulesCaughtUp!.flowChangesPerSecond).toBe(0);
+    // the primary followed the board's learned entries over the line (its event queue): every record read, none lost
+    expect(r.pinning!.events).toMatchObject({ resyncs: 0, errors: 0 });
+    expect(r.pinning!.events!.read).toBeGreaterThanOrEqual(300);
   }, 600_000);
 });
 

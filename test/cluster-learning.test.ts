@@ -38,6 +38,10 @@ describe.skipIf(skipReason !== '')('cluster demo, hardware pinning against host 
     expect(learning!.refused).toMatchObject({ quota: 0, full: 0 });
     expect(r.frames.fastPathFraction).toBeGreaterThanOrEqual(0.999);
     expect(r.leftover).toMatchObject({ namespaces: 0, links: 0 });
+    // the primary followed the adapter through its event queue: a learned record per connection at least, none lost
+    expect(r.pinning!.events).toMatchObject({ resyncs: 0, errors: 0 });
+    expect(r.pinning!.events!.read).toBeGreaterThanOrEqual(300);
+    expect(r.pinning!.learned).not.toBeNull();
   }, 600_000);
 
   it('host: the same demo, each connection pinned by its monitor', async () => {

@@ -150,6 +150,38 @@ describe('event queue on the model', () => {
     }
   });
 
+  it('refusal records with REFUSALS: at the embryonic quota and at max-entries, each with its key and the queue it was refused', async () => {
+    const { sim, adapter, timeline } = await rig();
+    try {
+      await adapter.setLearning({ ...(await adapter.getLearning()), maxEmbryonic: 2, maxEntries: 3 });
+      await adapter.events.enable({ refusals: true });
+      const flows = Array.from({ length: 4 }, (_, i) => spec(4, 60 + i, 44000 + i, 80));
+      let t = 1000;
+      for (const f of flows) timeline.send(buildFrame(f, { flags: SYN }), (t += 100));
+      // the first two established: room in the quota again, then the table's max-entries
+      timeline.send(buildFrame(flows[0], { flags: ACK }), (t += 100));
+      timeline.send(buildFrame(flows[1], { flags: ACK }), (t += 100));
+      const more = [spec(4, 70, 45000, 80), spec(4, 71, 45001, 80)];
+      for (const f of more) timeline.send(buildFrame(f, { flags: SYN }), (t += 100));
+      timeline.advanceTo(t + 200);
+      sim.collect();
+      const { events } = await drain(adapter);
+      expect(events.map((e) => `${e.type} ${e.reason ?? ''} ${ruleKeyOf(e.rule)} ${e.action}`)).toEqual([
+        `learned  ${keyOf(flows[0])} 1`,
+        `learned  ${keyOf(flows[1])} 1`,
+        `refused quota ${keyOf(flows[2])} 1`,
+        `refused quota ${keyOf(flows[3])} 1`,
+        `learned  ${keyOf(more[0])} 1`,
+        `refused full ${keyOf(more[1])} 1`,
+      ]);
+      const c = (await adapter.learningCounters())!;
+      expect(c.refused).toMatchObject({ quota: 2, full: 1 });
+      expect((await adapter.events.status()).skipped).toBe(0);
+    } finally {
+      sim.close();
+    }
+  });
+
   it.each([1, 2, 3])('random traffic, seed %i: the learned entries built only from events equal a table walk at every checkpoint', async (seed) => {
     const { sim, adapter, timeline } = await rig();
     const rng = makeRng(seed);

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createSim, packFrames, type Sim } from '../sim/addon.js';
+import { createSim, type Sim } from '../sim/addon.js';
+import { BusError } from '../host/src/bus/bus.js';
 import { SimBus } from '../host/src/bus/sim-bus.js';
 import { Adapter } from '../host/src/driver/index.js';
 import { formatIp, parseIp } from '../host/src/codec/ip.js';
@@ -51,9 +52,23 @@ afterEach(async () => {
 
 let sockets = 0;
 
-async function makeRig(): Promise<Rig> {
+/** A SimBus whose next batch that reads EVENT_DATA runs and then fails, as a line that dies with the answer on it. */
+class LosingBus extends SimBus {
+  loseNext = false;
+  eventData = -1;
+  override async batch(ops: Uint32Array) {
+    const r = await super.batch(ops);
+    if (this.loseNext && ops.some((w, i) => i % 3 === 1 && w === this.eventData)) {
+      this.loseNext = false;
+      throw new BusError('EREMOTE', 'the answer was lost (test)');
+    }
+    return r;
+  }
+}
+
+async function makeRig(o: { bus?: (sim: Sim) => SimBus } = {}): Promise<Rig> {
   const sim = createSim({ width: 64 });
-  const adapter = await Adapter.open(new SimBus(sim));
+  const adapter = await Adapter.open(o.bus ? o.bus(sim) : new SimBus(sim));
   expect(adapter.info.events, 'the model has the event queue').toBe(true);
   await adapter.setDefault(0);
   const timeline = SimTimeline.forAdapter(sim, adapter);
@@ -187,5 +202,24 @@ describe('the primary follows the adapter through its event queue', () => {
     await until('602 learned entries', () => primary.registry.learned.size === 602);
     expect(rig.registryLearned()).toEqual(await rig.tableLearned());
     expect(primary.counters.eventResyncs).toBe(1);
+  });
+
+  it('a read that fails with its records on the line: the next tick restarts the queue and walks the table', async () => {
+    let bus!: LosingBus;
+    const rig = await makeRig({ bus: (sim) => (bus = new LosingBus(sim)) });
+    const { primary } = rig;
+    bus.eventData = (await Adapter.open(new SimBus(rig.sim))).reg('flow', 'EVENT_DATA');
+    const c1 = await rig.hello(1);
+    await c1.request({ op: 'listen', proto: 'tcp', port: 8080 });
+    bus.loseNext = true;
+    rig.syns(8080, [50001, 50002, 50003]);
+    await until('the failed read', () => primary.counters.eventErrors === 1);
+    await until('a resync', () => primary.counters.eventResyncs === 1);
+    await until('the three learned entries', () => primary.registry.learned.size === 3);
+    expect(rig.registryLearned()).toEqual(await rig.tableLearned());
+    expect(rig.logs.some((l) => /events: a read of it failed: walked the table again \(3 learned entries/.test(l)), rig.logs.join('\n')).toBe(true);
+    rig.syns(8080, [50004]);
+    await until('the fourth, from its record', () => primary.registry.learned.size === 4);
+    expect(rig.registryLearned()).toEqual(await rig.tableLearned());
   });
 });

@@ -294,8 +294,10 @@ function formatStatus(o: ClusterStatus): string {
   if (o.boardSim) lines.push(`board simulator: ${o.boardSim.pty} at ${o.boardSim.baud} baud, TAPs ${o.boardSim.taps.join(' and ')} (the primary holds the serial line: its stats below say what it wrote)`);
   else lines.push(tables ? `tables: ${tables.flows} of ${tables.flowCapacity} flow entries, ${tables.listens} of ${tables.listenCapacity} listen entries` : 'tables: the register bus did not answer');
   if (primary) {
-    const procs = (primary.processors ?? []) as { processor: number; alive?: boolean; connected?: boolean; flows?: number; listens?: string[] }[];
-    lines.push(`primary: ${procs.map((p) => `p${p.processor} ${p.connected ? 'connected' : p.alive === false ? 'lost' : 'not connected'} (${p.flows ?? 0} flows, listens ${(p.listens ?? []).join(' ') || '-'})`).join('; ')}`);
+    const procs = (primary.processors ?? []) as { processor: number; alive?: boolean; connected?: boolean; flows?: number; learned?: number | null; listens?: string[] }[];
+    lines.push(`primary: ${procs.map((p) => `p${p.processor} ${p.connected ? 'connected' : p.alive === false ? 'lost' : 'not connected'} (${p.flows ?? 0} flows, ${typeof p.learned === 'number' ? `${p.learned} learned, ` : ''}listens ${(p.listens ?? []).join(' ') || '-'})`).join('; ')}`);
+    const events = primary.events as { read: number; resyncs: number; errors: number } | null | undefined;
+    if (events) lines.push(`primary follows the adapter's event queue: ${primary.learned} learned entries; ${events.read} records read, ${events.resyncs} walks after lost records, ${events.errors} failed reads`);
   }
   // no adapter process in front of the board simulator
   if (!s && !o.boardSim) lines.push('adapter: not answering on its frame port');

@@ -208,9 +208,22 @@ export interface DemoResult {
    * incoming connections (a connection request or a /proc poll: each a host round trip) per
    * connection made; the connection requests they left to the adapter; the connections the
    * adapter did not learn that the primary pinned from their next frame (hardware pinning's
-   * fallback); and, with hardware pinning, the adapter's learning counters at the end.
+   * fallback); and, with hardware pinning, the adapter's learning counters at the end, and
+   * (with the adapter's event queue) the learned entries the primary follows and its event counts.
    */
-  pinning?: { mode: string | null; hostPinsPerConnection: number | null; pinnedByRequest: number; pinnedByPoll: number; leftToAdapter: number; fallbackPins: number; learning: unknown };
+  pinning?: {
+    mode: string | null;
+    hostPinsPerConnection: number | null;
+    pinnedByRequest: number;
+    pinnedByPoll: number;
+    leftToAdapter: number;
+    fallbackPins: number;
+    learning: unknown;
+    /** learned entries the primary holds at the end, per processor (null without the event queue) */
+    learned: { total: number; byProcessor: Record<string, number> } | null;
+    /** event records the primary read, and its walks after records were lost (null without the event queue) */
+    events: { read: number; resyncs: number; errors: number } | null;
+  };
   /**
    * With synFlood: what the flood sent (sources in 198.18.0.0/15), at what rate, and whether a
    * bound cut it short; with hardware pinning, the adapter's embryonic entries as the primary
@@ -303,6 +316,11 @@ function pinningFromPrimary(stats: Record<string, unknown> | Error, connections:
     // hardware pinning: connections the adapter did not learn, pinned by the primary from their next frame
     fallbackPins: (stats.counters as { fallbackPins?: number } | undefined)?.fallbackPins ?? 0,
     learning: stats.learning ?? null,
+    learned:
+      typeof stats.learned === 'number'
+        ? { total: stats.learned, byProcessor: Object.fromEntries(((stats.processors ?? []) as { processor: number; learned?: number | null }[]).map((p) => [String(p.processor), p.learned ?? 0])) }
+        : null,
+    events: (stats.events as { read: number; resyncs: number; errors: number } | null | undefined) ?? null,
   };
 }
 
@@ -510,7 +528,7 @@ export function formatDemo(r: DemoResult): string {
     `rule install: ${r.ruleInstallMs.p50 === null ? r.ruleInstallMs.source : `p50 ${r.ruleInstallMs.p50} ms, p99 ${r.ruleInstallMs.p99} ms (${r.ruleInstallMs.samples} rules${r.ruleInstallMs.unanswered ? `; ${r.ruleInstallMs.unanswered} more unanswered within the request timeout, not counted` : ''})`}`,
     `connection time: p50 ${r.connectionMs.p50} ms, p99 ${r.connectionMs.p99} ms`,
     `connections per second: ${r.connectionsPerSecond}`,
-    ...(r.pinning ? [`pinning: ${r.pinning.mode ?? '?'}; host pins per connection ${r.pinning.hostPinsPerConnection ?? '-'} (by request ${r.pinning.pinnedByRequest}, by poll ${r.pinning.pinnedByPoll}); left to the adapter ${r.pinning.leftToAdapter}; pinned by the primary's fallback ${r.pinning.fallbackPins}`] : []),
+    ...(r.pinning ? [`pinning: ${r.pinning.mode ?? '?'}; host pins per connection ${r.pinning.hostPinsPerConnection ?? '-'} (by request ${r.pinning.pinnedByRequest}, by poll ${r.pinning.pinnedByPoll}); left to the adapter ${r.pinning.leftToAdapter}; pinned by the primary's fallback ${r.pinning.fallbackPins}` + (r.pinning.learned ? `; the primary follows ${r.pinning.learned.total} learned entries (event records ${r.pinning.events?.read ?? 0}, walks after lost records ${r.pinning.events?.resyncs ?? 0})` : '')] : []),
     ...(r.synFlood ? [`SYN flood: ${r.synFlood.sent} spoofed SYNs from ${r.synFlood.sources} in ${r.synFlood.elapsedMs} ms (${r.synFlood.ratePerSecond}/s)${r.synFlood.cutShort ? `, cut short (${r.synFlood.cutShort})` : ''}${r.synFlood.sendErrors ? `, ${r.synFlood.sendErrors} send errors` : ''}`] : []),
     ...(r.adapterLoop ? [`adapter loop: ${r.adapterLoop.iterations} wake-ups, ${r.adapterLoop.busyMsPerIteration} ms of work each on average, largest batch ${r.adapterLoop.maxBatch} frames`] : []),
     ...(r.rulesCaughtUp ? [`last flow change of the run: ${r.rulesCaughtUp.afterClientMs === null ? 'the line still busy after 120 s' : `${r.rulesCaughtUp.afterClientMs} ms after the client's end, ${r.rulesCaughtUp.flowChangesPerSecond} flow changes per second`}`] : []),

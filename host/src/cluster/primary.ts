@@ -168,6 +168,8 @@ export class Primary {
   readonly followsEvents: boolean;
   /** A read of the event queue is queued or running. */
   private eventsBusy = false;
+  /** A read failed: where the queue's words stand is unknown, so the next poll restarts it and walks the table. */
+  private eventsStale = false;
 
   constructor(private readonly options: PrimaryOptions) {
     this.adapter = options.adapter;
@@ -371,14 +373,20 @@ export class Primary {
         },
         (err: Error) => {
           this.eventsBusy = false;
+          this.eventsStale = true;
           this.counters.eventErrors++;
-          if (this.counters.eventErrors <= 10) this.log(`events: reading the adapter's event queue failed: ${err.message}`);
+          if (this.counters.eventErrors <= 10) this.log(`events: reading the adapter's event queue failed (${err.message}); the next tick restarts it and walks the table`);
         },
       );
   }
 
   /** One read: learned entries in, aged ones out; after lost records, the table walked again. Returns whether records remain. */
   private async readEvents(): Promise<boolean> {
+    if (this.eventsStale) {
+      await this.resyncEvents('a read of it failed');
+      this.eventsStale = false;
+      return false;
+    }
     const r = await this.adapter.events.read();
     this.counters.eventsRead += r.events.length;
     const queues = this.adapter.info.queues;
@@ -395,14 +403,19 @@ export class Primary {
     }
     if (orphans) this.retryAt ??= this.now();
     if (r.overflowed) {
-      this.counters.eventResyncs++;
-      const started = this.now();
-      await this.restartEvents();
-      await this.resyncLearned();
-      this.log(`events: the adapter's event queue was full and records were lost: walked the table again (${this.registry.learned.size} learned entries, ${ms(this.now() - started)} ms)`);
+      await this.resyncEvents('the adapter\'s event queue was full and records were lost');
       return false;
     }
     return r.pending > 0;
+  }
+
+  /** The queue restarted (emptied) and the learned entries taken from a table walk; logged and counted. */
+  private async resyncEvents(why: string): Promise<void> {
+    this.counters.eventResyncs++;
+    const started = this.now();
+    await this.restartEvents();
+    await this.resyncLearned();
+    this.log(`events: ${why}: walked the table again (${this.registry.learned.size} learned entries, ${ms(this.now() - started)} ms)`);
   }
 
   /** The learned entries from a table walk (after the queue was restarted). */

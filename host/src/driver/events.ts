@@ -248,11 +248,11 @@ export class FlowEvents {
   }
 
   /**
-   * One bus round trip: EVENT_OVERFLOW, EVENT_PENDING, then a burst of EVENT_DATA. Returns the
-   * records the burst finished, whether records were lost since the last read (the caller's
-   * copy of the table is stale: walk it again), and how many records still wait (read again
-   * at once while any do). On a queue this reader did not enable, the first read takes the
-   * baseline and says not overflowed.
+   * One bus round trip: EVENT_PENDING, EVENT_DEPTH, EVENT_OVERFLOW, then a burst of EVENT_DATA.
+   * Returns the records the burst finished, whether records were lost since the last read (the
+   * caller's copy of the table is stale: walk it again), and how many records still wait (read
+   * again at once while any do). On a queue this reader did not enable, the first read takes
+   * the baseline and says not overflowed.
    */
   async read(maxWords = 64): Promise<EventRead> {
     this.require();
@@ -262,16 +262,19 @@ export class FlowEvents {
     const waiting = cut ? Math.max(0, this.left - 1) : this.left;
     const words = Math.min(maxWords, Math.max(MIN_BURST_WORDS, cut + waiting * this.lastWords));
     const ops = new Ops();
-    const overflowAt = ops.read(this.reg('EVENT_OVERFLOW'));
+    // PENDING, DEPTH, OVERFLOW in address order: one incrementing read on a serial line
     const pendingAt = ops.read(this.reg('EVENT_PENDING'));
+    ops.read(this.reg('EVENT_DEPTH'));
+    const overflowAt = ops.read(this.reg('EVENT_OVERFLOW'));
     const data = this.reg('EVENT_DATA');
     for (let k = 0; k < words; k++) ops.read(data);
     const r = await ops.run(this.ctx.bus);
+    // (a burst that does not parse throws before the overflow is taken: the next read reports it)
+    const records = this.parser.push(r.subarray(overflowAt + 1));
     const overflow = r[overflowAt];
     const overflowed = this.overflowBase !== undefined && overflow !== this.overflowBase;
     this.overflowBase = overflow;
     if (overflowed) this.counted.overflows++;
-    const records = this.parser.push(r.subarray(pendingAt + 1));
     this.counted.records += records.length;
     const last = records.at(-1);
     if (last) this.lastWords = 1 + recordWords(last.key.family);
