@@ -13,7 +13,7 @@ import { SimBus } from '../host/src/bus/sim-bus.js';
 import { Adapter } from '../host/src/driver/index.js';
 import { formatIp, parseIp } from '../host/src/codec/ip.js';
 import { ControlClient, wireFlowKey, type ControlAddress } from '../host/src/cluster/control-protocol.js';
-import { Primary } from '../host/src/cluster/primary.js';
+import { FALLBACK_IDLE_MS, Primary } from '../host/src/cluster/primary.js';
 import { SimTimeline } from '../host/src/sim/timeline.js';
 import { buildFrame } from './support/framegen.js';
 import { NullFramePort } from './support/null-frame-port.js';
@@ -27,6 +27,7 @@ const SECRETS = new Map([
   [2, 'two-secret'],
 ]);
 const SYN = 0x02;
+const ACK = 0x10;
 const SYN_TIMEOUT_MS = 1000;
 
 interface Rig {
@@ -40,6 +41,8 @@ interface Rig {
   syns(port: number, srcPorts: number[]): number[];
   /** The learned entries of the table as a fresh driver walks it: key → action. */
   tableLearned(): Promise<Map<string, number>>;
+  /** Host entries of the table that age (fallback pins), as a fresh driver walks it. */
+  tablePins(): Promise<number>;
   /** The primary's learned map: key → owner. */
   registryLearned(): Map<string, number>;
   close(): Promise<void>;
@@ -66,7 +69,7 @@ class LosingBus extends SimBus {
   }
 }
 
-async function makeRig(o: { bus?: (sim: Sim) => SimBus } = {}): Promise<Rig> {
+async function makeRig(o: { bus?: (sim: Sim) => SimBus; fallbackQuota?: number } = {}): Promise<Rig> {
   const sim = createSim({ width: 64 });
   const adapter = await Adapter.open(o.bus ? o.bus(sim) : new SimBus(sim));
   expect(adapter.info.events, 'the model has the event queue').toBe(true);
@@ -82,6 +85,7 @@ async function makeRig(o: { bus?: (sim: Sim) => SimBus } = {}): Promise<Rig> {
     secrets: SECRETS,
     heartbeatTimeoutMs: 300,
     pinning: 'hardware',
+    ...(o.fallbackQuota ? { fallbackQuota: o.fallbackQuota } : {}),
     learning: { kind: 'learning', synTimeoutMs: SYN_TIMEOUT_MS, idleTimeoutMs: 300_000, finTimeoutMs: 2000, maxEmbryonic: 4000 },
     now: () => clock.t,
     log: (l) => logs.push(l),
@@ -113,6 +117,10 @@ async function makeRig(o: { bus?: (sim: Sim) => SimBus } = {}): Promise<Rig> {
     async tableLearned() {
       const a = await Adapter.open(new SimBus(sim));
       return new Map((await a.flows.list()).filter((e) => e.meta?.origin === 'learned').map((e) => [wireFlowKey({ family: 4, proto: e.rule.proto, srcIp: formatIp(e.rule.srcIp, 4), srcPort: e.rule.srcPort, dstIp: formatIp(e.rule.dstIp, 4), dstPort: e.rule.dstPort }), e.action]));
+    },
+    async tablePins() {
+      const a = await Adapter.open(new SimBus(sim));
+      return (await a.flows.list()).filter((e) => e.meta?.origin === 'host' && e.meta.agingClass !== 0).length;
     },
     registryLearned() {
       return new Map([...primary.registry.learned].map(([k, v]) => [k, v.owner]));
@@ -221,5 +229,33 @@ describe('the primary follows the adapter through its event queue', () => {
     rig.syns(8080, [50004]);
     await until('the fourth, from its record', () => primary.registry.learned.size === 4);
     expect(rig.registryLearned()).toEqual(await rig.tableLearned());
+  });
+});
+
+describe('fallback pins are held to a quota while the primary follows the event queue', () => {
+  it('a blind ACK flood pins at most fallbackQuota connections; aged pins make room again', async () => {
+    const QUOTA = 40;
+    const rig = await makeRig({ fallbackQuota: QUOTA });
+    const { primary } = rig;
+    const c1 = await rig.hello(1);
+    await c1.request({ op: 'listen', proto: 'tcp', port: 8080 });
+    // ACKs of "connections" the adapter never learned (no SYN): each reaches queue 0, the slow
+    // path delivers it to the port's owner and asks for a fallback pin
+    const ack = (srcPort: number) => buildFrame({ family: 4, proto: 'tcp', src: '198.18.0.9', dst: CLUSTER_IP, srcPort, dstPort: 8080 }, { flags: ACK });
+    for (let p = 0; p < 3 * QUOTA; p++) primary.frame(ack(10000 + p));
+    await until('the pins in the table', async () => primary.counters.fallbackPins === QUOTA && (await rig.tablePins()) === QUOTA);
+    expect(primary.counters.fallbackOverQuota).toBe(2 * QUOTA);
+    expect(primary.counters.fallbackFailures).toBe(0);
+    expect(primary.stats().fallbackPins).toEqual({ live: QUOTA, quota: QUOTA });
+    expect(rig.logs.some((l) => l.includes(`fallback pins: ${QUOTA} in the table`)), rig.logs.join('\n')).toBe(true);
+    // a frame of a pinned connection does not pin it again
+    primary.frame(ack(10000));
+    expect(primary.counters.fallbackOverQuota).toBe(2 * QUOTA);
+    // the pins age (FALLBACK_IDLE_MS idle); their aged records bring the count down
+    rig.timeline.advanceTo(rig.timeline.nowUs + (FALLBACK_IDLE_MS * 1.01 + 20) * 1000);
+    await until('the pins aged out of the count', () => (primary.stats().fallbackPins as { live: number }).live === 0);
+    expect(await rig.tablePins()).toBe(0);
+    primary.frame(ack(20000));
+    await until('a new pin', async () => primary.counters.fallbackPins === QUOTA + 1 && (await rig.tablePins()) === 1);
   });
 });

@@ -73,6 +73,12 @@ export interface PrimaryOptions {
   pinning?: Pinning;
   /** Hardware pinning's timers and quotas (default CLUSTER_LEARNING). */
   learning?: LearningRule;
+  /**
+   * Most fallback pins in the table at once, while the primary follows the event queue (default:
+   * a quarter of the flow table's entries and stash). A pin leaves the count when its aged record
+   * comes; past the quota a frame reaching queue 0 is delivered and not pinned.
+   */
+  fallbackQuota?: number;
   log?: (line: string) => void;
   now?: () => number;
 }
@@ -92,6 +98,8 @@ export interface PrimaryCounters extends SlowPathCounters {
   /** Hardware pinning: connections the adapter did not learn that the primary pinned from the slow path, and tries the table refused. */
   fallbackPins: number;
   fallbackFailures: number;
+  /** Fallback pins not tried because fallbackQuota pins were in the table (a blind ACK flood). */
+  fallbackOverQuota: number;
   /** Retries of table changes the adapter did not take at once (leaving ports, a lost processor's flows). */
   tableRetries: number;
   /** Queue MACs from hellos the egress table did not take. */
@@ -128,6 +136,7 @@ export class Primary {
     flowQuotaRefusals: 0,
     fallbackPins: 0,
     fallbackFailures: 0,
+    fallbackOverQuota: 0,
     tableRetries: 0,
     egressErrors: 0,
     eventsRead: 0,
@@ -163,6 +172,9 @@ export class Primary {
   readonly pinning: Pinning;
   /** Fallback pins tried: flow key to when (one try per connection per second). */
   private readonly fallbackTried = new Map<string, number>();
+  /** Following the event queue: the fallback pins in the table or on their way (flow key), till their aged record. */
+  private readonly fallbackLive = new Set<string>();
+  readonly fallbackQuota: number;
   private learningCache?: { at: number; value?: LearningCounters; reading?: Promise<LearningCounters | undefined> };
   /** Hardware pinning on an adapter with the event queue: the primary follows its learned entries. */
   readonly followsEvents: boolean;
@@ -185,6 +197,9 @@ export class Primary {
     this.pinning = options.pinning === 'hardware' && this.adapter.info.learning ? 'hardware' : 'host';
     if (this.pinning !== (options.pinning ?? 'host')) this.log('pinning: this adapter has no learning engine (flow FEATURES.LEARNING 0): the host pins every connection');
     this.followsEvents = this.pinning === 'hardware' && this.adapter.info.events;
+    const { entries, stash } = this.adapter.flows.capacity;
+    this.fallbackQuota = options.fallbackQuota ?? Math.max(1, Math.floor((entries + stash) / 4));
+    if (!Number.isInteger(this.fallbackQuota) || this.fallbackQuota < 1) throw new ControlError('EPROTO', `the fallback quota must be a positive integer, got ${options.fallbackQuota}`);
     const queues = this.adapter.info.queues;
     if (!Number.isInteger(options.processors) || options.processors < 1 || options.processors > queues - 1) {
       throw new ControlError('EPROTO', `processors must be 1..${queues - 1} (the adapter has ${queues} queues, queue 0 is the primary's), got ${options.processors}`);
@@ -219,12 +234,26 @@ export class Primary {
    * its entry aged) is pinned by the host when a later frame of it reaches queue 0, with an
    * exact rule that ages after FALLBACK_IDLE_MS idle (a later frame pins it again). The rule is
    * not in the registry: no monitor removes it, aging does. One try per connection per second.
+   *
+   * Any TCP frame that is not a connection request gets here, so a blind ACK flood from random
+   * sources would pin each of its "connections" and fill the table (learning would then be
+   * refused full). Following the event queue, the primary knows which of its pins are still in
+   * the table (a pin leaves with its aged record) and keeps them to fallbackQuota.
    */
   private fallbackPin(flow: WireFlow, owner: number): void {
     const key = wireFlowKey(flow);
     const now = this.now();
     const last = this.fallbackTried.get(key);
     if (last !== undefined && now - last < 1000) return;
+    if (this.followsEvents) {
+      // pinned already: its pin is in the table, or on its way there
+      if (this.fallbackLive.has(key)) return;
+      if (this.fallbackLive.size >= this.fallbackQuota) {
+        if (this.counters.fallbackOverQuota++ === 0) this.log(`fallback pins: ${this.fallbackQuota} in the table (the fallback quota); frames of connections not pinned go on through queue 0 until some age`);
+        return;
+      }
+      this.fallbackLive.add(key);
+    }
     if (this.fallbackTried.size > 4096) for (const [k, t] of this.fallbackTried) if (now - t >= 1000) this.fallbackTried.delete(k);
     this.fallbackTried.set(key, now);
     const rule: FlowRule = { ...flowRule(flow, owner), idleTimeoutMs: FALLBACK_IDLE_MS };
@@ -233,7 +262,8 @@ export class Primary {
       .then(
         () => this.counters.fallbackPins++,
         (err: { code?: string; message?: string }) => {
-          // exists: the adapter learned it meanwhile (or an earlier try got in)
+          // not in the table as a pin: exists means the adapter learned it meanwhile
+          this.fallbackLive.delete(key);
           if (err.code === 'EEXIST') return;
           this.counters.fallbackFailures++;
           if (this.counters.fallbackFailures <= 10) this.log(`fallback pin of ${key} to processor ${owner} failed: ${err.message}`);
@@ -313,11 +343,13 @@ export class Primary {
     let listens = 0;
     let adapters = 0;
     const learned: LearnedEntry[] = [];
+    const pins: string[] = [];
     for (const e of await this.adapter.flows.list()) {
       if (!mine(e.rule) || e.action < 1 || e.action >= queues) continue;
       // the adapter's own entries (learned, and fallback pins that age) are not a processor's to hold
       if (e.meta && (e.meta.origin === 'learned' || e.meta.agingClass !== 0)) {
         if (e.meta.origin === 'learned') learned.push({ flow: toWireFlow(e.rule), owner: e.action, state: e.meta.state });
+        else pins.push(wireFlowKey(toWireFlow(e.rule)));
         adapters++;
         continue;
       }
@@ -326,6 +358,7 @@ export class Primary {
       flows++;
     }
     this.registry.setLearned(learned);
+    this.setFallbackPins(pins);
     for (const e of await this.adapter.listens.list()) {
       if (!mine(e.rule)) continue;
       const m = this.groups.membersOf(e.rule).filter((q) => q >= 1 && q < queues);
@@ -399,7 +432,10 @@ export class Primary {
         this.registry.addLearned(e.action, flow, 'embryonic');
         // learned for a processor lost meanwhile (its SYN came before its listen went): delete it too
         if (!this.registry.processors.get(e.action)?.alive) orphans = true;
-      } else if (e.type === 'aged') this.registry.removeLearned(flow);
+      } else if (e.type === 'aged') {
+        this.registry.removeLearned(flow);
+        if (e.state === 'host') this.fallbackLive.delete(wireFlowKey(flow));
+      }
     }
     if (orphans) this.retryAt ??= this.now();
     if (r.overflowed) {
@@ -422,12 +458,24 @@ export class Primary {
   private async resyncLearned(): Promise<void> {
     const queues = this.adapter.info.queues;
     const learned: LearnedEntry[] = [];
+    const pins: string[] = [];
     for (const e of await this.adapter.flows.list()) {
-      if (e.meta?.origin !== 'learned' || !ownsIp(this.me, e.rule.family, e.rule.dstIp) || e.action < 1 || e.action >= queues) continue;
-      learned.push({ flow: toWireFlow(e.rule), owner: e.action, state: e.meta.state });
+      if (!e.meta || !ownsIp(this.me, e.rule.family, e.rule.dstIp) || e.action < 1 || e.action >= queues) continue;
+      if (e.meta.origin === 'learned') learned.push({ flow: toWireFlow(e.rule), owner: e.action, state: e.meta.state });
+      else if (e.meta.agingClass !== 0) pins.push(wireFlowKey(toWireFlow(e.rule)));
     }
     this.registry.setLearned(learned);
+    this.setFallbackPins(pins);
     if (learned.some((l) => !this.registry.processors.get(l.owner)?.alive)) this.retryAt ??= this.now();
+  }
+
+  /**
+   * The fallback pins a table walk found (host entries that age). A pin whose insert is still
+   * queued behind the walk is not among them: the count is low by those until their aged records.
+   */
+  private setFallbackPins(keys: string[]): void {
+    this.fallbackLive.clear();
+    for (const k of keys) this.fallbackLive.add(k);
   }
 
   // ───────────────────────────── processors ─────────────────────────────
@@ -627,6 +675,8 @@ export class Primary {
       // hardware pinning with the event queue: the adapter's learned entries as its records say
       learned: this.followsEvents ? this.registry.learned.size : null,
       events: this.followsEvents ? { read: this.counters.eventsRead, resyncs: this.counters.eventResyncs, errors: this.counters.eventErrors } : null,
+      // fallback pins in the table (as their aged records say) against the quota
+      fallbackPins: this.followsEvents ? { live: this.fallbackLive.size, quota: this.fallbackQuota } : null,
       // changes the adapter has not taken yet (the registry still holds them, as the table does)
       pending: {
         listens: this.registry.pendingLeaves().map((g) => ({ proto: g.proto, port: g.port, members: members(g), leaving: [...g.leaving].sort((a, b) => a - b), keeping: owners(g) })),
