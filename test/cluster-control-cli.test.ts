@@ -13,6 +13,7 @@ import { queryPrimary } from '../host/src/cluster/control-protocol.js';
 import { serveFramePort, type FramePortPeer, type FramePortServer } from '../host/src/cluster/frame-port-socket.js';
 import { buildFrame } from './support/framegen.js';
 import { createFakeSim } from './support/fake-sim.js';
+import { until } from './support/until.js';
 
 const createSim: (o: SimOptions) => Sim = process.env.SIPNIC_FAKE_SIM ? createFakeSim : realCreateSim;
 
@@ -49,16 +50,6 @@ async function background(args: string[], ready: RegExp) {
     await new Promise((r) => setTimeout(r, 10));
   }
   return { stop: () => stop.abort(), done, output: i.output };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 // the adapter side of the frame port, recording what the roles ask for

@@ -20,6 +20,7 @@ import type { ProcNetFile, ProcSource } from '../host/src/cluster/monitor-proc.j
 import { Primary } from '../host/src/cluster/primary.js';
 import { buildFrame, type FlowSpec } from './support/framegen.js';
 import { createFakeSim } from './support/fake-sim.js';
+import { until } from './support/until.js';
 
 const createSim: (o: SimOptions) => Sim = process.env.SIPNIC_FAKE_SIM ? createFakeSim : realCreateSim;
 
@@ -266,16 +267,6 @@ function ip16(text: string): Uint8Array {
   const b = new Uint8Array(16);
   b.set(v4(text), 12);
   return b;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 3000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 async function hello(rig: Rig, processor: number, secret = SECRETS.get(processor)!, portRange?: [number, number]): Promise<ControlClient> {

@@ -19,6 +19,7 @@ import { Primary, type PrimaryOptions } from '../host/src/cluster/primary.js';
 import { buildFrame } from './support/framegen.js';
 import { createFakeSim } from './support/fake-sim.js';
 import { NullFramePort } from './support/null-frame-port.js';
+import { until } from './support/until.js';
 
 const createSim: (o: SimOptions) => Sim = process.env.SIPNIC_FAKE_SIM ? createFakeSim : realCreateSim;
 
@@ -160,16 +161,6 @@ async function makeRig(o: { groups?: number; sim?: Sim; extra?: Partial<PrimaryO
   };
   rigs.push(rig);
   return rig;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 3000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const wireFlow = (srcPort: number, dstPort: number) => ({ family: 4 as const, proto: 'tcp' as const, srcIp: CLIENT_IP, srcPort, dstIp: CLUSTER_IP, dstPort });

@@ -18,6 +18,7 @@ import { parseIp } from '../host/src/codec/ip.js';
 import { Primary } from '../host/src/cluster/primary.js';
 import { SIPNIC_BIN } from '../host/src/cluster/netns.js';
 import { NullFramePort } from './support/null-frame-port.js';
+import { until } from './support/until.js';
 
 const execFileP = promisify(execFile);
 const skipReason = process.platform !== 'linux' ? 'needs Linux' : process.getuid?.() !== 0 ? 'needs root (network namespaces, veth, packet sockets); CI runs it as root' : '';
@@ -54,16 +55,6 @@ function startIn(ns: string, args: string[], ready: RegExp): Promise<{ child: Ch
 }
 
 const node = (script: string) => [process.execPath, '-e', script];
-
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function removeNamespaces(): Promise<void> {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');

@@ -11,6 +11,7 @@ import type { FrameEvent } from '../host/src/cluster/frame-port.js';
 import { openPacketSocket, type PacketSocket } from '../host/native/packet.js';
 import { buildFrame, type FlowSpec } from './support/framegen.js';
 import { makeVethPair, nextPacket, removeVethPair } from './support/packets.js';
+import { until } from './support/until.js';
 
 const execFileP = promisify(execFile);
 const skipReason = process.platform !== 'linux' ? 'needs Linux (AF_PACKET)' : process.getuid?.() !== 0 ? 'needs root (veth pairs, packet sockets); CI runs it as root' : '';
@@ -36,16 +37,6 @@ function to(dst: Uint8Array | number[], frame: Uint8Array): Uint8Array {
 }
 
 const send = (s: PacketSocket, f: Uint8Array) => expect(s.send(f, Uint32Array.of(f.length)).written).toBe(1);
-
-async function until<T>(what: string, fn: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 

@@ -17,6 +17,7 @@ import { FALLBACK_IDLE_MS, Primary } from '../host/src/cluster/primary.js';
 import { SimTimeline } from '../host/src/sim/timeline.js';
 import { buildFrame } from './support/framegen.js';
 import { NullFramePort } from './support/null-frame-port.js';
+import { until } from './support/until.js';
 
 const DIR = mkdtempSync(join(tmpdir(), 'sipnic-primary-events-'));
 afterAll(() => rmSync(DIR, { recursive: true, force: true }));
@@ -133,16 +134,6 @@ async function makeRig(o: { bus?: (sim: Sim) => SimBus; fallbackQuota?: number }
   };
   rigs.push(rig);
   return rig;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const key = (srcPort: number, dstPort: number) => wireFlowKey({ family: 4, proto: 'tcp', srcIp: '192.0.2.7', srcPort, dstIp: CLUSTER_IP, dstPort });
