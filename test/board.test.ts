@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../host/src/cli/program.js';
 import type { CliIO } from '../host/src/cli/context.js';
@@ -92,12 +92,25 @@ describe('board flash', () => {
   });
 
   it("loads a sweep point's bitstream for --rx-delay/--tx-clk-delay, and refuses them beside --bitstream", async () => {
+    // from an empty folder, so that a sweep point built in this tree does not answer instead
+    const cwd = mkdtempSync(join(tmpdir(), 'sipnic-flash-'));
+    try {
+      const point = `build/board/${BOARD}-rx0-txc0/sipnic_colorlight_5a_75b-rx0-txc0.bit`;
+      const plan = () => planFlash({ board: BOARDS[BOARD], cable: 'ft232', delays: { rxDelayTaps: 0, txClkDelayTaps: 0, defaults: false }, writeFlash: false, cwd, env: {} });
+      expect(plan).toThrow(join(cwd, point));
+      expect(plan).toThrow(`run \`sipnic board build --board ${BOARD} --rx-delay 0 --tx-clk-delay 0\` first`);
+      mkdirSync(dirname(join(cwd, point)), { recursive: true });
+      writeFileSync(join(cwd, point), 'bit');
+      expect(plan().bitstream).toBe(join(cwd, point));
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+    // the command line names that sweep point in this tree (built here or not)
     let r = await cli(['board', 'flash', '--board', BOARD, '--cable', 'ft232', '--rx-delay', '0', '--tx-clk-delay', '0', '--dry-run', '--json']);
-    expect(r.code).toBe(1);
-    const e = JSON.parse(r.out).error;
-    expect(e.code).toBe('ENOBITSTREAM');
-    expect(e.message).toContain(join(process.cwd(), `build/board/${BOARD}-rx0-txc0/sipnic_colorlight_5a_75b-rx0-txc0.bit`));
-    expect(e.message).toContain(`run \`sipnic board build --board ${BOARD} --rx-delay 0 --tx-clk-delay 0\` first`);
+    const want = join(process.cwd(), `build/board/${BOARD}-rx0-txc0/sipnic_colorlight_5a_75b-rx0-txc0.bit`);
+    const answer = JSON.parse(r.out);
+    if (r.code === 0) expect(answer.bitstream).toBe(want);
+    else expect(answer.error).toMatchObject({ code: 'ENOBITSTREAM', message: expect.stringContaining(want) });
     r = await cli(['board', 'flash', '--board', BOARD, '--cable', 'ft232', '--bitstream', bit, '--rx-delay', '40', '--dry-run']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/give them or --bitstream, not both/);
