@@ -10,12 +10,12 @@ import { Ops } from './ops.js';
 import { FIELDS } from './regs.generated.js';
 import type { AdapterInfo, TableContext } from './table-context.js';
 
-/**
- * Throws Ipv4OnlyError (ENOTSUP) for an IPv6 family on an adapter built IPv4-only
- * (FEATURES.IPV4_ONLY); `what` names the rule or address, called only to throw.
- */
+/** Whether the adapter steers the family: IPv6 not on an adapter built IPv4-only (FEATURES.IPV4_ONLY). */
+export const steersFamily = (ctx: { readonly info: AdapterInfo }, family: Family): boolean => family === 4 || !ctx.info.ipv4Only;
+
+/** Throws Ipv4OnlyError (ENOTSUP) for a family the adapter does not steer; `what` names the rule or address, called only to throw. */
 export function requireFamily(ctx: { readonly info: AdapterInfo }, family: Family, what: () => string): void {
-  if (family === 6 && ctx.info.ipv4Only) throw new Ipv4OnlyError(what());
+  if (!steersFamily(ctx, family)) throw new Ipv4OnlyError(what());
 }
 
 /** requireFamily for a rule, named as "flow rule …" or "listen rule …". */

@@ -3,7 +3,7 @@
 import { BusError } from '../bus/bus.js';
 import type { FlowRule } from '../codec/rules.js';
 import { checkAction, decodeAction } from './actions.js';
-import { requireRuleFamily, type AddressTable } from './address-table.js';
+import { requireRuleFamily, steersFamily, type AddressTable } from './address-table.js';
 import { commandWord, FLOW_BUSY, FLOW_RESULT, flowResult, type FlowOp } from './commands.js';
 import { DriverError, FlowExistsError, NotFoundError, TableFullError } from './errors.js';
 import { scanFlowSlots, stageFlowCommand } from './flow-command.js';
@@ -271,7 +271,7 @@ export class FlowTable {
     let classError: unknown;
     try {
       // (not for an IPv6 insert an IPv4-only adapter refuses below)
-      const aged = changes.filter((ch) => ch.op === 'insert' && ch.rule.idleTimeoutMs !== undefined && !(ch.rule.family === 6 && c.info.ipv4Only));
+      const aged = changes.filter((ch) => ch.op === 'insert' && ch.rule.idleTimeoutMs !== undefined && steersFamily(c, ch.rule.family));
       classes = await agingClasses(c, aged.map((ch) => ch.rule.idleTimeoutMs!));
     } catch (err) {
       classError = err;
