@@ -655,7 +655,8 @@ int main(int argc, char **argv) {
     {
         const uint32_t FL = BLK_FLOW_BASE;
         uint32_t feat = tb.rd(FL + REG_FLOW_FEATURES);
-        CHECK(feat == ((LEARNING ? FLD_FLOW_FEATURES_LEARNING_MASK : 0u) | (IPV6 ? 0u : FLD_FLOW_FEATURES_IPV4_ONLY_MASK)),
+        const uint32_t learning = FLD_FLOW_FEATURES_LEARNING_MASK | FLD_FLOW_FEATURES_EVENTS_MASK;  // the event queue comes with the engine
+        CHECK(feat == ((LEARNING ? learning : 0u) | (IPV6 ? 0u : FLD_FLOW_FEATURES_IPV4_ONLY_MASK)),
               "FEATURES 0x%08x (LEARNING %d, IPV6 %d)", feat, LEARNING, IPV6);
         CHECK(tb.rd(FL + REG_FLOW_VERSION) == BLK_FLOW_VERSION, "flow VERSION 0x%08x", tb.rd(FL + REG_FLOW_VERSION));
         tb.wr(EG + REG_EGRESS_CONTROL, FLD_EGRESS_CONTROL_REWRITE_MAC_MASK);  // port 1 frames carry their queue's MAC
