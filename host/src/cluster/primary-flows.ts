@@ -201,28 +201,26 @@ export class FlowChanges {
    */
   async removeLost(log: (line: string) => void): Promise<number> {
     const { adapter, registry } = this.o;
-    const dead = (owner: number) => !registry.processor(owner).alive;
-    const lost = [
-      ...[...registry.flows.values()].filter((f) => dead(f.owner)).map((f) => ({ ...f, learned: false })),
-      ...[...registry.learned.values()].filter((f) => dead(f.owner)).map((f) => ({ flow: f.flow, owner: f.owner, learned: true })),
-    ];
+    const dead = (f: { owner: number }) => !registry.processor(f.owner).alive;
     let left = 0;
     // one kind per round trip: a learned entry's delete releases no address slot (the slots' use
     // counts, derived at start, never counted what the adapter learned since)
-    const chunks = [lost.filter((f) => !f.learned), lost.filter((f) => f.learned)].flatMap((list) => Array.from({ length: Math.ceil(list.length / MAX_FLOW_BATCH) }, (_, i) => list.slice(i * MAX_FLOW_BATCH, (i + 1) * MAX_FLOW_BATCH)));
-    for (const chunk of chunks) {
-      const keepAddressSlots = chunk[0].learned;
-      const results = await adapter.flows.deleteMany(chunk.map((f) => flowRule(f.flow, 0)), { keepAddressSlots }).catch((err: Error) => chunk.map(() => ({ ok: false as const, error: err })));
-      results.forEach((r, k) => {
-        const { flow, owner, learned } = chunk[k];
-        if (r.ok || r.error instanceof NotFoundError) {
-          if (learned) registry.removeLearned(flow);
-          else registry.removeFlow(flow);
-        } else {
-          left++;
-          if (left <= 3) log(`processor ${owner}: removing ${learned ? 'learned entry' : 'flow'} ${wireFlowKey(flow)} failed: ${r.error.message}`);
-        }
-      });
+    for (const learned of [false, true]) {
+      const lost = learned ? [...registry.learned.values()].filter(dead) : [...registry.flows.values()].filter(dead);
+      for (let i = 0; i < lost.length; i += MAX_FLOW_BATCH) {
+        const chunk = lost.slice(i, i + MAX_FLOW_BATCH);
+        const results = await adapter.flows.deleteMany(chunk.map((f) => flowRule(f.flow, 0)), { keepAddressSlots: learned }).catch((err: Error) => chunk.map(() => ({ ok: false as const, error: err })));
+        results.forEach((r, k) => {
+          const { flow, owner } = chunk[k];
+          if (r.ok || r.error instanceof NotFoundError) {
+            if (learned) registry.removeLearned(flow);
+            else registry.removeFlow(flow);
+          } else {
+            left++;
+            if (left <= 3) log(`processor ${owner}: removing ${learned ? 'learned entry' : 'flow'} ${wireFlowKey(flow)} failed: ${r.error.message}`);
+          }
+        });
+      }
     }
     return left;
   }
