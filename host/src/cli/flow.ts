@@ -10,16 +10,22 @@ import { CliExit, table, withAction, type Cli } from './context.js';
 
 const EXAMPLE = 'flow-type tcp4 src-ip 192.0.2.7 dst-ip 10.0.0.1 src-port 40001 dst-port 80 action 2';
 
-export function flowJson(e: FlowEntry) {
-  const r = e.rule;
+/** A flow rule's key as the JSON of `flow list` and `flow events` gives it. */
+function ruleJson(r: FlowRule) {
   return {
-    slot: e.slot,
     rule: formatRule(r),
     flowType: flowTypeOf(r.family, r.proto),
     srcIp: formatIp(r.srcIp, r.family),
     dstIp: formatIp(r.dstIp, r.family),
     srcPort: r.srcPort,
     dstPort: r.dstPort,
+  };
+}
+
+export function flowJson(e: FlowEntry) {
+  return {
+    slot: e.slot,
+    ...ruleJson(e.rule),
     action: e.action,
     hits: e.hits,
     ...(e.meta ? { origin: e.meta.origin, state: e.meta.state, idleMs: e.meta.idleMs, ...(e.rule.idleTimeoutMs !== undefined ? { idleTimeoutMs: e.rule.idleTimeoutMs } : {}) } : {}),
@@ -28,18 +34,12 @@ export function flowJson(e: FlowEntry) {
 
 /** One event as `flow events --json` prints it (one object per line). */
 export function eventJson(e: FlowEvent) {
-  const r = e.rule;
   return {
     type: e.type,
     ...(e.state ? { state: e.state } : {}),
     ...(e.reason ? { reason: e.reason } : {}),
     action: e.action,
-    flowType: flowTypeOf(r.family, r.proto),
-    srcIp: formatIp(r.srcIp, r.family),
-    srcPort: r.srcPort,
-    dstIp: formatIp(r.dstIp, r.family),
-    dstPort: r.dstPort,
-    rule: formatRule(r),
+    ...ruleJson(e.rule),
   };
 }
 
