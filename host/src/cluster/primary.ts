@@ -16,7 +16,7 @@
 //   queue's one reader. It turns the queue on before the start's table walk and then follows the
 //   adapter's learned entries with it (registry.learned); records lost to a full queue make it
 //   walk the table again. A lost processor's learned entries are deleted with its flows.
-import type { Adapter, EgressTable } from '../driver/index.js';
+import type { Adapter, EgressTable, FlowEntry } from '../driver/index.js';
 import type { LearningCounters } from '../driver/learning.js';
 import { formatIp, parseIp } from '../codec/ip.js';
 import { formatMac, parseMac } from '../codec/mac.js';
@@ -84,6 +84,20 @@ export interface PrimaryOptions {
 }
 
 export type Pinning = 'hardware' | 'host';
+
+/** The adapter's own entries of a table walk: learned ones, and the fallback pins (host entries that age) by flow key. */
+interface AdapterEntries {
+  learned: LearnedEntry[];
+  pins: string[];
+}
+
+/** Sorts a walked entry that is the adapter's own into `into`; false for a processor's entry (a host entry that never ages). */
+function sortAdapterEntry(e: FlowEntry, into: AdapterEntries): boolean {
+  if (!e.meta || (e.meta.origin !== 'learned' && e.meta.agingClass === 0)) return false;
+  if (e.meta.origin === 'learned') into.learned.push({ flow: toWireFlow(e.rule), owner: e.action, state: e.meta.state });
+  else into.pins.push(wireFlowKey(toWireFlow(e.rule)));
+  return true;
+}
 
 /** The learning line a primary with hardware pinning loads: the defaults, with a shorter fin-timeout (a closed connection's entry need not wait 10 s). */
 export const CLUSTER_LEARNING: LearningRule = { kind: 'learning', ...LEARNING_DEFAULTS, finTimeoutMs: 2_000 };
@@ -342,14 +356,11 @@ export class Primary {
     let flows = 0;
     let listens = 0;
     let adapters = 0;
-    const learned: LearnedEntry[] = [];
-    const pins: string[] = [];
+    const own: AdapterEntries = { learned: [], pins: [] };
     for (const e of await this.adapter.flows.list()) {
       if (!mine(e.rule) || e.action < 1 || e.action >= queues) continue;
       // the adapter's own entries (learned, and fallback pins that age) are not a processor's to hold
-      if (e.meta && (e.meta.origin === 'learned' || e.meta.agingClass !== 0)) {
-        if (e.meta.origin === 'learned') learned.push({ flow: toWireFlow(e.rule), owner: e.action, state: e.meta.state });
-        else pins.push(wireFlowKey(toWireFlow(e.rule)));
+      if (sortAdapterEntry(e, own)) {
         adapters++;
         continue;
       }
@@ -357,8 +368,7 @@ export class Primary {
       this.registry.addFlow(e.action, toWireFlow(e.rule));
       flows++;
     }
-    this.registry.setLearned(learned);
-    this.setFallbackPins(pins);
+    this.followAdapterEntries(own);
     for (const e of await this.adapter.listens.list()) {
       if (!mine(e.rule)) continue;
       const m = this.groups.membersOf(e.rule).filter((q) => q >= 1 && q < queues);
@@ -377,7 +387,7 @@ export class Primary {
     const held = [...this.registry.processors.values()].filter((p) => p.alive).map((p) => p.id);
     this.log(
       `registry rebuilt from the adapter: ${flows} flows, ${listens} listen rules` +
-        (adapters ? ` (${adapters} entries learned or aging left to the adapter${this.followsEvents ? `, ${learned.length} learned followed by the event queue` : ''})` : '') +
+        (adapters ? ` (${adapters} entries learned or aging left to the adapter${this.followsEvents ? `, ${own.learned.length} learned followed by the event queue` : ''})` : '') +
         (held.length ? ` held by processors ${held.join(', ')} (they have ${this.reclaimMs} ms to say hello)` : ''),
     );
   }
@@ -457,25 +467,23 @@ export class Primary {
   /** The learned entries from a table walk (after the queue was restarted). */
   private async resyncLearned(): Promise<void> {
     const queues = this.adapter.info.queues;
-    const learned: LearnedEntry[] = [];
-    const pins: string[] = [];
+    const own: AdapterEntries = { learned: [], pins: [] };
     for (const e of await this.adapter.flows.list()) {
-      if (!e.meta || !ownsIp(this.me, e.rule.family, e.rule.dstIp) || e.action < 1 || e.action >= queues) continue;
-      if (e.meta.origin === 'learned') learned.push({ flow: toWireFlow(e.rule), owner: e.action, state: e.meta.state });
-      else if (e.meta.agingClass !== 0) pins.push(wireFlowKey(toWireFlow(e.rule)));
+      if (ownsIp(this.me, e.rule.family, e.rule.dstIp) && e.action >= 1 && e.action < queues) sortAdapterEntry(e, own);
     }
-    this.registry.setLearned(learned);
-    this.setFallbackPins(pins);
-    if (learned.some((l) => !this.registry.processors.get(l.owner)?.alive)) this.retryAt ??= this.now();
+    this.followAdapterEntries(own);
+    if (own.learned.some((l) => !this.registry.processors.get(l.owner)?.alive)) this.retryAt ??= this.now();
   }
 
   /**
-   * The fallback pins a table walk found (host entries that age). A pin whose insert is still
-   * queued behind the walk is not among them: the count is low by those until their aged records.
+   * The adapter's own entries a table walk found: the learned ones into the registry, the
+   * fallback pins into their count. A pin whose insert is still queued behind the walk is not
+   * among them: the count is low by those until their aged records.
    */
-  private setFallbackPins(keys: string[]): void {
+  private followAdapterEntries(own: AdapterEntries): void {
+    this.registry.setLearned(own.learned);
     this.fallbackLive.clear();
-    for (const k of keys) this.fallbackLive.add(k);
+    for (const k of own.pins) this.fallbackLive.add(k);
   }
 
   // ───────────────────────────── processors ─────────────────────────────
