@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSim as realCreateSim, type Sim, type SimOptions } from '../sim/addon.js';
 import { run } from '../host/src/cli/program.js';
 import type { CliIO } from '../host/src/cli/context.js';
+import { captureIo } from './support/cli-io.js';
 import { readCapture } from '../host/src/codec/pcap.js';
 import { createFakeSim } from './support/fake-sim.js';
 
@@ -25,18 +26,7 @@ interface Result {
   err: string;
 }
 
-function io(extra: Partial<CliIO> = {}): CliIO & { output: { out: string; err: string } } {
-  const output = { out: '', err: '' };
-  return {
-    output,
-    stdout: (s) => void (output.out += s),
-    stderr: (s) => void (output.err += s),
-    stderrIsTTY: false,
-    env: {},
-    createSim,
-    ...extra,
-  };
-}
+const io = (extra: Partial<CliIO> = {}) => captureIo({ createSim, ...extra });
 
 async function cli(...args: string[]): Promise<Result> {
   const i = io();

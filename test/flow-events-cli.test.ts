@@ -9,23 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSim, type Sim, type SimOptions } from '../sim/addon.js';
 import { run } from '../host/src/cli/program.js';
 import type { CliIO } from '../host/src/cli/context.js';
+import { captureIo } from './support/cli-io.js';
 import { buildFrame } from './support/framegen.js';
 
 const DIR = mkdtempSync(join(tmpdir(), 'sipnic-events-cli-'));
 const SOCKET = join(DIR, 'sim.sock');
 
-function io(extra: Partial<CliIO> = {}): CliIO & { output: { out: string; err: string } } {
-  const output = { out: '', err: '' };
-  return {
-    output,
-    stdout: (s) => void (output.out += s),
-    stderr: (s) => void (output.err += s),
-    stderrIsTTY: false,
-    env: {},
-    createSim: (o: SimOptions) => (model = createSim(o)),
-    ...extra,
-  };
-}
+const io = (extra: Partial<CliIO> = {}) => captureIo({ createSim: (o: SimOptions) => (model = createSim(o)), ...extra });
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const i = io();

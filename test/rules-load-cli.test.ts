@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../host/src/cli/program.js';
 import type { CliIO } from '../host/src/cli/context.js';
+import { captureIo } from './support/cli-io.js';
 import { SerialBus } from '../host/src/bus/serial-bus.js';
 import { Adapter } from '../host/src/driver/index.js';
 import { parseRules, type FlowRule } from '../host/src/codec/rules.js';
@@ -54,17 +55,7 @@ function startProxy(): Promise<{ server: Server; hold(): void; release(): void }
   );
 }
 
-function io(extra: Partial<CliIO> = {}): CliIO & { output: { out: string; err: string } } {
-  const output = { out: '', err: '' };
-  return {
-    output,
-    stdout: (s) => void (output.out += s),
-    stderr: (s) => void (output.err += s),
-    stderrIsTTY: false,
-    env: { SIPNIC_STATE_DIR: STATE },
-    ...extra,
-  };
-}
+const io = (extra: Partial<CliIO> = {}) => captureIo({ env: { SIPNIC_STATE_DIR: STATE }, ...extra });
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const i = io();

@@ -8,7 +8,7 @@ import { SerialPort } from 'serialport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPtySim, type PtySim } from '../host/src/sim/pty-sim.js';
 import { run } from '../host/src/cli/program.js';
-import type { CliIO } from '../host/src/cli/context.js';
+import { captureIo as io } from './support/cli-io.js';
 import { BLOCKS } from '../host/src/driver/regs.generated.js';
 import { SerialBus } from '../host/src/bus/serial-bus.js';
 import { decodeUartBoneRead, encodeUartBoneRead, encodeUartBoneWrite } from '../host/src/bus/serial-protocol.js';
@@ -17,18 +17,6 @@ interface Result {
   code: number;
   out: string;
   err: string;
-}
-
-function io(extra: Partial<CliIO> = {}): CliIO & { output: { out: string; err: string } } {
-  const output = { out: '', err: '' };
-  return {
-    output,
-    stdout: (s) => void (output.out += s),
-    stderr: (s) => void (output.err += s),
-    stderrIsTTY: false,
-    env: {},
-    ...extra,
-  };
 }
 
 let PTY = '';
